@@ -1,0 +1,95 @@
+"""The panel's core pages: dashboard, mirror browsers, jobs."""
+
+from __future__ import annotations
+
+from flask import abort, g, render_template, request
+from sqlalchemy import Select, or_, select
+
+from ecomapp.admin import bp
+from ecomapp.admin.nav import nav_items
+from ecomapp.admin.stats import orders_by_month, store_counts
+from ecomapp.extensions import db, htmx
+from ecomapp.jobs.runner import retry_record
+from ecomapp.models import Customer, JobRecord, JobStatus, Order
+
+PAGE_SIZE = 50
+
+
+@bp.app_context_processor
+def inject_nav() -> dict[str, object]:
+    """Expose the navigation to every template."""
+    return {"nav_items": nav_items}
+
+
+@bp.route("/health")
+def health() -> dict[str, str]:
+    """Answer the platform's health check."""
+    return {"status": "ok"}
+
+
+@bp.route("/")
+def dashboard() -> str:
+    """Show the store's counts and orders over time."""
+    return render_template(
+        "admin/dashboard.html",
+        counts=store_counts(g.store),
+        months=orders_by_month(g.store),
+        failed_jobs=db.session.scalars(_jobs_stmt(JobStatus.FAILED.value).limit(5)).all(),
+    )
+
+
+@bp.route("/customers")
+def customers() -> str:
+    """List the store's customers, searchable by e-mail or name."""
+    q = request.args.get("q", "").strip()
+    stmt = select(Customer).where(Customer.store_id == g.store.id)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(
+            or_(
+                Customer.email.ilike(like),
+                Customer.first_name.ilike(like),
+                Customer.last_name.ilike(like),
+            )
+        )
+    rows = db.session.scalars(stmt.order_by(Customer.total_spent.desc()).limit(PAGE_SIZE)).all()
+    template = (
+        "admin/_customer_rows.html" if htmx and htmx.target == "rows" else "admin/customers.html"
+    )
+    return render_template(template, customers=rows, q=q)
+
+
+@bp.route("/orders")
+def orders() -> str:
+    """List the store's latest orders."""
+    rows = db.session.scalars(
+        select(Order)
+        .where(Order.store_id == g.store.id)
+        .order_by(Order.placed_at.desc())
+        .limit(PAGE_SIZE)
+    ).all()
+    return render_template("admin/orders.html", orders=rows)
+
+
+def _jobs_stmt(status: str | None) -> Select[tuple[JobRecord]]:
+    stmt = select(JobRecord).where(JobRecord.store_id == g.store.id)
+    if status:
+        stmt = stmt.where(JobRecord.status == status)
+    return stmt.order_by(JobRecord.id.desc())
+
+
+@bp.route("/jobs")
+def jobs() -> str:
+    """List the store's background jobs with their outcome and errors."""
+    status = request.args.get("status") or None
+    rows = db.session.scalars(_jobs_stmt(status).limit(PAGE_SIZE)).all()
+    return render_template("admin/jobs.html", jobs=rows, status=status, statuses=list(JobStatus))
+
+
+@bp.route("/jobs/<int:record_id>/retry", methods=["POST"])
+def retry_job(record_id: int) -> str:
+    """Enqueue a failed job again and return its updated row."""
+    if not retry_record(record_id, g.store.id):
+        abort(404)
+    record = db.session.get(JobRecord, record_id)
+    return render_template("admin/_job_row.html", job=record)

@@ -1,0 +1,118 @@
+"""Settings from the environment, in one place: nothing else reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEV_SECRET = "dev-secret-not-for-production"
+DEV_ENCRYPTION_KEY = "dev-encryption-key-not-for-production"
+
+REQUIRED_IN_PRODUCTION = (
+    "SECRET_KEY",
+    "ENCRYPTION_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "APP_URL",
+)
+
+
+class ConfigError(RuntimeError):
+    """The environment cannot run the app; the message names the setting."""
+
+
+def database_url(raw: str | None, instance_path: str) -> str:
+    """Return the SQLAlchemy URL for DATABASE_URL, or a SQLite file when unset."""
+    if not raw:
+        Path(instance_path).mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{Path(instance_path) / 'ecomapp.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    value = env.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed settings read from the environment."""
+
+    env: str = "development"
+    secret_key: str = DEV_SECRET
+    encryption_keys: tuple[str, ...] = (DEV_ENCRYPTION_KEY,)
+    database_url: str | None = None
+    redis_url: str | None = None
+    app_url: str = "http://127.0.0.1:5000"
+    queue_prefix: str = "ecomapp"
+    mail_from: str = "ecomapp <no-reply@localhost>"
+    smtp_url: str | None = None
+    shopify_api_key: str = ""
+    shopify_api_secret: str = ""
+    shopify_old_api_secret: str = ""
+    shopify_api_version: str = "2026-10"
+    shopify_api_origin: str | None = None
+    woocommerce_allow_http: bool = False
+    ticker_seconds: float = 5.0
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from a mapping (os.environ by default)."""
+        env = os.environ if env is None else env
+        keys = env.get("ENCRYPTION_KEY", "")
+        return cls(
+            env=env.get("ECOMAPP_ENV", "development").strip().lower(),
+            secret_key=env.get("SECRET_KEY") or DEV_SECRET,
+            encryption_keys=tuple(k.strip() for k in keys.split(",") if k.strip())
+            or (DEV_ENCRYPTION_KEY,),
+            database_url=env.get("DATABASE_URL") or None,
+            redis_url=env.get("REDIS_URL") or None,
+            app_url=(env.get("APP_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            queue_prefix=env.get("QUEUE_PREFIX") or "ecomapp",
+            mail_from=env.get("MAIL_FROM") or "ecomapp <no-reply@localhost>",
+            smtp_url=env.get("SMTP_URL") or None,
+            shopify_api_key=env.get("SHOPIFY_API_KEY", ""),
+            shopify_api_secret=env.get("SHOPIFY_API_SECRET", ""),
+            shopify_old_api_secret=env.get("SHOPIFY_OLD_API_SECRET", ""),
+            shopify_api_version=env.get("SHOPIFY_API_VERSION") or "2026-10",
+            shopify_api_origin=env.get("SHOPIFY_API_ORIGIN") or None,
+            woocommerce_allow_http=_flag(env, "WOOCOMMERCE_ALLOW_HTTP"),
+            ticker_seconds=float(env.get("TICKER_SECONDS") or 5.0),
+        )
+
+    @property
+    def is_production(self) -> bool:
+        """Return True when ECOMAPP_ENV says production."""
+        return self.env == "production"
+
+    def validate(self, env: Mapping[str, str] | None = None) -> None:
+        """Refuse to run in production with a missing secret, naming it."""
+        if not self.is_production:
+            return
+        env = os.environ if env is None else env
+        missing = [name for name in REQUIRED_IN_PRODUCTION if not env.get(name)]
+        if missing:
+            raise ConfigError(
+                "ECOMAPP_ENV=production but these settings are missing: " + ", ".join(missing)
+            )
+        if len(self.secret_key) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+
+    def flask_config(self, instance_path: str) -> dict[str, object]:
+        """Return the Flask config mapping for these settings."""
+        return {
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": database_url(self.database_url, instance_path),
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "SESSION_COOKIE_SECURE": self.is_production,
+            "SESSION_COOKIE_SAMESITE": "None" if self.is_production else "Lax",
+            "SETTINGS": self,
+        }

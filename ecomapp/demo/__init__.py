@@ -1,0 +1,1 @@
+"""The demo store: a realistic, deterministic store generated locally."""

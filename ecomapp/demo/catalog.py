@@ -1,0 +1,92 @@
+"""Word lists the demo store is built from."""
+
+FIRST_NAMES = (
+    "Ava",
+    "Liam",
+    "Mia",
+    "Noah",
+    "Emma",
+    "Lucas",
+    "Sofia",
+    "Ethan",
+    "Chloe",
+    "Mateo",
+    "Lena",
+    "Omar",
+    "Hana",
+    "Jonas",
+    "Zoe",
+    "Arjun",
+    "Elif",
+    "Diego",
+    "Nora",
+    "Kenji",
+    "Amara",
+    "Felix",
+    "Ines",
+    "Theo",
+    "Yara",
+    "Leo",
+    "Maya",
+    "Samir",
+    "Clara",
+    "Ivan",
+)
+LAST_NAMES = (
+    "Smith",
+    "Garcia",
+    "Müller",
+    "Rossi",
+    "Nguyen",
+    "Kowalski",
+    "Silva",
+    "Cohen",
+    "Okafor",
+    "Tanaka",
+    "Dubois",
+    "Jensen",
+    "Novak",
+    "Haddad",
+    "Larsen",
+    "Patel",
+    "Schmidt",
+    "Moreau",
+    "Andersen",
+    "Costa",
+    "Walker",
+    "Ibrahim",
+    "Kim",
+    "Lopez",
+    "Fischer",
+)
+COMPANIES = ("Northwind Outfitters", "Alpine Supply Co", "Harbor Retail", "Summit Camps Ltd")
+CITIES = (
+    ("Portland", "OR", "US", "97201"),
+    ("Denver", "CO", "US", "80202"),
+    ("Austin", "TX", "US", "73301"),
+    ("Boston", "MA", "US", "02108"),
+    ("Toronto", "ON", "CA", "M5H"),
+    ("Vancouver", "BC", "CA", "V6B"),
+    ("Berlin", "BE", "DE", "10115"),
+    ("London", "LND", "GB", "EC1A"),
+    ("Lyon", "ARA", "FR", "69001"),
+    ("Melbourne", "VIC", "AU", "3000"),
+)
+VENDORS = ("Trailhead", "Northpeak", "Riverstone", "Cedar & Co", "Summit Gear")
+PRODUCT_TYPES = {
+    "Jackets": ("Rain Shell", "Down Parka", "Fleece Jacket", "Softshell"),
+    "Footwear": ("Trail Runner", "Hiking Boot", "Camp Sandal"),
+    "Packs": ("Daypack 22L", "Backpack 45L", "Hip Pack"),
+    "Camp": ("Tent 2P", "Sleeping Bag", "Camp Stove", "Headlamp"),
+    "Accessories": ("Wool Beanie", "Trekking Poles", "Water Bottle", "Merino Socks"),
+}
+PRICES = {
+    "Jackets": (89, 329),
+    "Footwear": (59, 219),
+    "Packs": (35, 249),
+    "Camp": (25, 449),
+    "Accessories": (9, 79),
+}
+SIZES = ("S", "M", "L")
+GATEWAYS = (("shopify_payments", 70), ("paypal", 20), ("manual", 5), ("gift_card", 5))
+SHIPPING = (("Standard", 60), ("Express", 25), ("Store pickup", 10), ("Freight", 5))

@@ -1,0 +1,399 @@
+"""Seed a deterministic demo store: products, customers, a year of orders, open carts."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+
+from ecomapp.demo import catalog as c
+from ecomapp.extensions import db
+from ecomapp.models import (
+    Address,
+    Cart,
+    Customer,
+    Event,
+    LineItem,
+    Order,
+    Platform,
+    Product,
+    Store,
+    Variant,
+)
+
+DEMO_DOMAIN = "demo.ecomapp.local"
+CHUNK = 2000
+Progress = Callable[[int], None]
+
+
+@dataclass
+class SeedSize:
+    """How big the demo store is."""
+
+    customers: int = 1000
+    products: int = 60
+    days: int = 365
+    open_carts: int | None = None
+    seed: int = 7
+
+
+@dataclass
+class SeedResult:
+    """What the seed created."""
+
+    store_id: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _pick(rng: random.Random, weighted: tuple[tuple[str, int], ...]) -> str:
+    return rng.choices([w[0] for w in weighted], [w[1] for w in weighted])[0]
+
+
+def reset_demo_store() -> Store:
+    """Delete the demo store's rows and return a fresh demo store."""
+    store = db.session.scalar(select(Store).where(Store.domain == DEMO_DOMAIN))
+    if store is not None:
+        for model in (LineItem, Address, Event, Cart, Order, Variant, Product, Customer):
+            db.session.execute(delete(model).where(model.store_id == store.id))
+        db.session.delete(store)
+        db.session.flush()
+    store = Store(
+        platform=Platform.DEMO.value,
+        domain=DEMO_DOMAIN,
+        name="Demo Outfitters",
+        email="owner@demo.ecomapp.local",
+        timezone="America/New_York",
+        currency="USD",
+        settings={"address": "1 Demo Way, Portland, OR 97201, US", "brand_color": "#2f6f4f"},
+    )
+    db.session.add(store)
+    db.session.flush()
+    return store
+
+
+def seed_demo(size: SeedSize, progress: Progress | None = None) -> SeedResult:
+    """Create the demo store from scratch; the same seed gives the same store."""
+    rng = random.Random(size.seed)
+    tick = progress or (lambda n: None)
+    store = reset_demo_store()
+    anchor = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    variants = _seed_products(store, rng, size.products)
+    customers = _seed_customers(store, rng, size, anchor, tick)
+    orders, lines = _seed_orders(store, rng, size, anchor, customers, variants, tick)
+    carts = _seed_carts(store, rng, size, anchor, customers, variants)
+    db.session.commit()
+    counts = {
+        "products": size.products,
+        "variants": len(variants),
+        "customers": size.customers,
+        "orders": orders,
+        "line_items": lines,
+        "carts": carts,
+    }
+    return SeedResult(store.id, counts)
+
+
+def _seed_products(store: Store, rng: random.Random, count: int) -> list[dict[str, Any]]:
+    types = list(c.PRODUCT_TYPES)
+    variants: list[dict[str, Any]] = []
+    for i in range(count):
+        ptype = types[i % len(types)]
+        base = c.PRODUCT_TYPES[ptype][i // len(types) % len(c.PRODUCT_TYPES[ptype])]
+        vendor = c.VENDORS[rng.randrange(len(c.VENDORS))]
+        low, high = c.PRICES[ptype]
+        price = Decimal(rng.randint(low, high)) - Decimal("0.01")
+        product = Product(
+            store_id=store.id,
+            platform_id=f"demo-p{i + 1}",
+            title=f"{vendor} {base} {i + 1}",
+            handle=f"{base.lower().replace(' ', '-')}-{i + 1}",
+            vendor=vendor,
+            product_type=ptype,
+            tags=[ptype.lower(), "bestseller"] if i % 7 == 0 else [ptype.lower()],
+            status="active",
+            platform_created_at=datetime(2025, 1, 1, tzinfo=UTC),
+        )
+        sizes = c.SIZES if ptype in ("Jackets", "Footwear") else ("One size",)
+        for j, label in enumerate(sizes):
+            product.variants.append(
+                Variant(
+                    store_id=store.id,
+                    platform_id=f"demo-v{i + 1}-{j + 1}",
+                    title=label,
+                    sku=f"DEMO-{i + 1:03d}-{j + 1}",
+                    price=price,
+                    inventory_item_id=f"demo-inv{i + 1}-{j + 1}",
+                    inventory_quantity=rng.choice((0, 3, 8, 15, 40, 120)),
+                    low_stock_threshold=5,
+                )
+            )
+        db.session.add(product)
+        db.session.flush()
+        variants += [{"product": product, "variant": v} for v in product.variants]
+    return variants
+
+
+def _customer_row(store: Store, rng: random.Random, i: int, anchor: datetime) -> dict[str, Any]:
+    first, last = rng.choice(c.FIRST_NAMES), rng.choice(c.LAST_NAMES)
+    city, province, country, zipcode = rng.choice(c.CITIES)
+    b2b = rng.random() < 0.1
+    created = anchor - timedelta(days=rng.randint(0, 540), minutes=rng.randint(0, 1439))
+    return {
+        "store_id": store.id,
+        "platform_id": f"demo-c{i + 1}",
+        "email": f"{first.lower()}.{last.lower()}.{i + 1}@example.com".replace("ü", "ue"),
+        "first_name": first,
+        "last_name": last,
+        "tags": ["wholesale"] if b2b else [],
+        "accepts_marketing": rng.random() < 0.6,
+        "kind": "b2b" if b2b else "b2c",
+        "company": rng.choice(c.COMPANIES) if b2b else None,
+        "city": city,
+        "province": province,
+        "country_code": country,
+        "zip": zipcode,
+        "platform_created_at": created,
+        "platform_updated_at": created,
+        "orders_count": 0,
+        "total_spent": Decimal("0"),
+    }
+
+
+def _seed_customers(
+    store: Store, rng: random.Random, size: SeedSize, anchor: datetime, tick: Progress
+) -> list[dict[str, Any]]:
+    rows = [_customer_row(store, rng, i, anchor) for i in range(size.customers)]
+    for chunk in _chunks(rows):
+        ids = db.session.scalars(
+            insert(Customer).returning(Customer.id, sort_by_parameter_order=True), chunk
+        ).all()
+        for row, new_id in zip(chunk, ids, strict=True):
+            row["id"] = new_id
+        tick(len(chunk))
+    return rows
+
+
+def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), CHUNK):
+        yield rows[start : start + CHUNK]
+
+
+def _order_count(rng: random.Random) -> int:
+    roll = rng.random()
+    if roll < 0.35:
+        return 0
+    return 1 + min(int(rng.expovariate(0.6)), 11)
+
+
+def _order_row(
+    store: Store,
+    rng: random.Random,
+    number: int,
+    customer: dict[str, Any],
+    placed: datetime,
+    anchor: datetime,
+) -> dict[str, Any]:
+    roll = rng.random()
+    cancelled = roll < 0.02
+    refunded = 0.02 <= roll < 0.05
+    financial = "voided" if cancelled else "refunded" if refunded else "paid"
+    fulfilled = not cancelled and placed < anchor - timedelta(days=3)
+    return {
+        "store_id": store.id,
+        "platform_id": f"demo-o{number}",
+        "name": f"#{1000 + number}",
+        "customer_id": customer["id"],
+        "email": customer["email"],
+        "currency": "USD",
+        "financial_status": financial,
+        "fulfillment_status": "fulfilled" if fulfilled else None,
+        "status": "cancelled" if cancelled else "open",
+        "gateway": _pick(rng, c.GATEWAYS),
+        "shipping_method": _pick(rng, c.SHIPPING),
+        "client_ip": f"203.0.113.{rng.randint(1, 254)}",
+        "tags": [],
+        "placed_at": placed,
+        "paid_at": None if cancelled else placed,
+        "cancelled_at": placed + timedelta(hours=2) if cancelled else None,
+        "platform_created_at": placed,
+        "platform_updated_at": placed,
+    }
+
+
+def _lines_for(
+    rng: random.Random, variants: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], Decimal]:
+    lines, subtotal = [], Decimal("0")
+    for pick in rng.sample(variants, k=rng.choice((1, 1, 1, 2, 2, 3))):
+        product, variant = pick["product"], pick["variant"]
+        qty = rng.choice((1, 1, 1, 2))
+        subtotal += variant.price * qty
+        lines.append(
+            {
+                "product_platform_id": product.platform_id,
+                "variant_platform_id": variant.platform_id,
+                "title": product.title,
+                "vendor": product.vendor,
+                "product_type": product.product_type,
+                "sku": variant.sku,
+                "quantity": qty,
+                "price": variant.price,
+            }
+        )
+    return lines, subtotal
+
+
+def _seed_orders(
+    store: Store,
+    rng: random.Random,
+    size: SeedSize,
+    anchor: datetime,
+    customers: list[dict[str, Any]],
+    variants: list[dict[str, Any]],
+    tick: Progress,
+) -> tuple[int, int]:
+    number, line_total, batch = 0, 0, []
+    for customer in customers:
+        for _ in range(_order_count(rng)):
+            number += 1
+            placed = anchor - timedelta(days=rng.uniform(0, size.days))
+            placed = max(placed, customer["platform_created_at"])
+            order = _order_row(store, rng, number, customer, placed, anchor)
+            lines, subtotal = _lines_for(rng, variants)
+            shipping = Decimal("9.90") if order["shipping_method"] != "Store pickup" else Decimal(0)
+            order |= {
+                "subtotal_price": subtotal,
+                "total_price": subtotal + shipping,
+                "total_tax": (subtotal * Decimal("0.08")).quantize(Decimal("0.01")),
+                "total_refunded": subtotal + shipping
+                if order["financial_status"] == "refunded"
+                else Decimal(0),
+            }
+            batch.append((order, lines, customer))
+            line_total += len(lines)
+        if len(batch) >= CHUNK:
+            _insert_orders(store, rng, batch)
+            batch = []
+        tick(1)
+    _insert_orders(store, rng, batch)
+    _update_aggregates(customers)
+    return number, line_total
+
+
+def _insert_orders(
+    store: Store,
+    rng: random.Random,
+    batch: list[tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]],
+) -> None:
+    if not batch:
+        return
+    ids = db.session.scalars(
+        insert(Order).returning(Order.id, sort_by_parameter_order=True), [b[0] for b in batch]
+    ).all()
+    line_rows, address_rows = [], []
+    for (order, lines, customer), order_id in zip(batch, ids, strict=True):
+        line_rows += [line | {"store_id": store.id, "order_id": order_id} for line in lines]
+        address_rows += _addresses(store, rng, order_id, customer)
+        if order["cancelled_at"] is None:
+            net = order["total_price"] - order["total_refunded"]
+            customer["orders_count"] += 1
+            customer["total_spent"] += net
+            first = customer.get("first_order_at")
+            customer["first_order_at"] = (
+                min(first, order["placed_at"]) if first else order["placed_at"]
+            )
+            last = customer.get("last_order_at")
+            customer["last_order_at"] = (
+                max(last, order["placed_at"]) if last else order["placed_at"]
+            )
+    db.session.execute(insert(LineItem), line_rows)
+    db.session.execute(insert(Address), address_rows)
+
+
+def _addresses(
+    store: Store, rng: random.Random, order_id: int, customer: dict[str, Any]
+) -> list[dict[str, Any]]:
+    name = f"{customer['first_name']} {customer['last_name']}"
+    home = {
+        "store_id": store.id,
+        "order_id": order_id,
+        "name": name,
+        "address1": f"{rng.randint(1, 999)} Main St",
+        "city": customer["city"],
+        "province": customer["province"],
+        "zip": customer["zip"],
+        "country_code": customer["country_code"],
+    }
+    shipping = dict(home, kind="shipping")
+    if rng.random() < 0.05:  # ships elsewhere than it bills: fraud rules look at this
+        city, province, country, zipcode = rng.choice(c.CITIES)
+        shipping |= {"city": city, "province": province, "country_code": country, "zip": zipcode}
+    return [dict(home, kind="billing"), shipping]
+
+
+def _update_aggregates(customers: list[dict[str, Any]]) -> None:
+    from sqlalchemy import update
+
+    rows = [
+        {
+            "id": cu["id"],
+            "orders_count": cu["orders_count"],
+            "total_spent": cu["total_spent"],
+            "first_order_at": cu.get("first_order_at"),
+            "last_order_at": cu.get("last_order_at"),
+        }
+        for cu in customers
+        if cu["orders_count"]
+    ]
+    for chunk in _chunks(rows):
+        db.session.execute(update(Customer), chunk)
+
+
+def _seed_carts(
+    store: Store,
+    rng: random.Random,
+    size: SeedSize,
+    anchor: datetime,
+    customers: list[dict[str, Any]],
+    variants: list[dict[str, Any]],
+) -> int:
+    count = size.open_carts if size.open_carts is not None else max(5, size.customers // 50)
+    now = datetime.now(UTC)
+    rows = []
+    for i in range(count):
+        customer = rng.choice(customers)
+        lines, total = _lines_for(rng, variants)
+        items = [
+            {
+                "title": li["title"],
+                "sku": li["sku"],
+                "quantity": li["quantity"],
+                "price": str(li["price"]),
+                "variant_platform_id": li["variant_platform_id"],
+            }
+            for li in lines
+        ]
+        active = now - timedelta(minutes=rng.randint(5, 60 * 72))
+        rows.append(
+            {
+                "store_id": store.id,
+                "platform_id": f"demo-cart{i + 1}",
+                "customer_id": customer["id"],
+                "email": customer["email"],
+                "items": items,
+                "total_price": total,
+                "currency": "USD",
+                "recovery_url": f"https://{DEMO_DOMAIN}/cart/recover/demo-cart{i + 1}",
+                "last_activity_at": active,
+                "platform_created_at": active,
+                "platform_updated_at": active,
+            }
+        )
+    if rows:
+        db.session.execute(insert(Cart), rows)
+    return count

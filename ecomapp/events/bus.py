@@ -1,0 +1,72 @@
+"""Record a canonical event once per dedupe key and dispatch it after commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ecomapp.extensions import db
+from ecomapp.jobs.queue import enqueue
+from ecomapp.models.types import utcnow
+from ecomapp.models.work import Event
+
+EVENT_TYPES = (
+    "customer.created",
+    "customer.updated",
+    "customer.consent_changed",
+    "customer.spend_changed",
+    "customer.entered_segment",
+    "order.created",
+    "order.paid",
+    "order.updated",
+    "order.cancelled",
+    "order.fulfilled",
+    "order.refunded",
+    "cart.updated",
+    "cart.abandoned",
+    "cart.converted",
+    "inventory.changed",
+    "product.created",
+    "product.updated",
+    "product.deleted",
+)
+
+# Import paths of functions taking an event id; each runs as its own job.
+SUBSCRIBERS: list[str] = []
+
+
+def emit(
+    store_id: int,
+    type: str,
+    subject_type: str,
+    subject_id: int | None,
+    data: dict[str, Any],
+    dedupe_key: str,
+    occurred_at: datetime | None = None,
+) -> Event | None:
+    """Record an event unless its dedupe key was seen; return it, or None if a duplicate."""
+    exists = db.session.scalar(
+        select(Event.id).where(Event.store_id == store_id, Event.dedupe_key == dedupe_key)
+    )
+    if exists:
+        return None
+    event = Event(
+        store_id=store_id,
+        type=type,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        data=data,
+        dedupe_key=dedupe_key,
+        occurred_at=occurred_at or utcnow(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(event)
+    except IntegrityError:
+        return None
+    for path in SUBSCRIBERS:
+        enqueue(path, event.id, store_id=store_id)
+    return event

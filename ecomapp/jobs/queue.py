@@ -1,0 +1,129 @@
+"""Queue access and enqueue-after-commit: a job never runs before its rows exist."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import fakeredis
+from flask import Flask, current_app
+from redis import Redis
+from rq import Queue
+from sqlalchemy import event, insert
+from sqlalchemy.orm import Session
+
+from ecomapp.extensions import db
+from ecomapp.models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+PENDING_KEY = "ecomapp_pending_jobs"
+JOB_TIMEOUT = 1800
+
+
+def redis_connection(app: Flask | None = None) -> Redis:
+    """Return the app's Redis connection: real when REDIS_URL is set, else in-process."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    conn = app.extensions.get("ecomapp_redis")
+    if conn is None:
+        url = app.config["SETTINGS"].redis_url
+        if url:
+            options: dict[str, Any] = {}
+            if url.startswith("rediss://"):
+                options["ssl_cert_reqs"] = None  # Heroku Redis uses a self-signed certificate
+            conn = Redis.from_url(url, **options)
+        else:
+            conn = fakeredis.FakeRedis(server=fakeredis.FakeServer())
+        app.extensions["ecomapp_redis"] = conn
+    return conn
+
+
+def get_queue(name: str = "default", app: Flask | None = None) -> Queue:
+    """Return the RQ queue `name` on the app's connection."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    prefix = app.config["SETTINGS"].queue_prefix
+    return Queue(f"{prefix}-{name}", connection=redis_connection(app), default_timeout=JOB_TIMEOUT)
+
+
+def job_path(func: Callable[..., Any] | str) -> str:
+    """Return the import path `module:function` of a job function."""
+    if isinstance(func, str):
+        return func
+    return f"{func.__module__}:{func.__qualname__}"
+
+
+def enqueue(
+    func: Callable[..., Any] | str,
+    *args: Any,
+    store_id: int | None = None,
+    attempt: int = 1,
+    queue: str = "default",
+) -> None:
+    """Enqueue func(*args) once the current transaction commits (dropped on rollback)."""
+    pending = db.session().info.setdefault(PENDING_KEY, [])
+    pending.append((queue, job_path(func), list(args), store_id, attempt))
+
+
+def enqueue_at(
+    due_at: datetime,
+    func: Callable[..., Any] | str,
+    *args: Any,
+    store_id: int | None = None,
+    attempt: int = 1,
+    dedupe_key: str | None = None,
+) -> None:
+    """Record func(*args) as due work at due_at; the ticker enqueues it then."""
+    from ecomapp.models.work import DueWork
+
+    db.session.add(
+        DueWork(
+            store_id=store_id,
+            job=job_path(func),
+            args=list(args),
+            attempt=attempt,
+            due_at=due_at,
+            dedupe_key=dedupe_key,
+        )
+    )
+
+
+def push_now(queue: str, path: str, args: list[Any], store_id: int | None, attempt: int) -> None:
+    """Hand one job to RQ now; if Redis refuses, keep it as due work instead."""
+    from ecomapp.jobs.runner import run_job
+
+    try:
+        get_queue(queue).enqueue(run_job, path, args, store_id, attempt)
+    except Exception as exc:  # Redis down: never lose the job
+        log.warning("enqueue of %s failed (%s); kept as due work", path, exc)
+        _keep_as_due_work(path, args, store_id, attempt)
+
+
+def _keep_as_due_work(path: str, args: list[Any], store_id: int | None, attempt: int) -> None:
+    from ecomapp.models.work import DueWork
+
+    with db.engine.begin() as conn:
+        conn.execute(
+            insert(DueWork.__table__).values(
+                store_id=store_id,
+                job=path,
+                args=args,
+                attempt=attempt,
+                due_at=utcnow().replace(tzinfo=None),
+                status="pending",
+                created_at=utcnow().replace(tzinfo=None),
+            )
+        )
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_pending(session: Session) -> None:
+    pending = session.info.pop(PENDING_KEY, None)
+    for queue, path, args, store_id, attempt in pending or []:
+        push_now(queue, path, args, store_id, attempt)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)

@@ -1,0 +1,120 @@
+"""The one function RQ runs: resolve a job by path, run it in an app context, record it."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import traceback
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+
+from ecomapp.extensions import db
+from ecomapp.jobs.retry import MAX_ATTEMPTS, backoff_seconds, is_transient
+from ecomapp.models.types import utcnow
+from ecomapp.models.work import JobRecord, JobStatus
+
+log = logging.getLogger(__name__)
+
+_worker_app: Flask | None = None
+_pid_seen: int | None = None
+
+
+def set_worker_app(app: Flask) -> None:
+    """Preload the app that jobs run in (before the worker forks)."""
+    global _worker_app, _pid_seen
+    _worker_app = app
+    _pid_seen = os.getpid()
+
+
+def worker_app() -> Flask:
+    """Return the preloaded app, creating it on first use."""
+    global _worker_app
+    if has_app_context():
+        return current_app._get_current_object()  # type: ignore[attr-defined]
+    if _worker_app is None:
+        from ecomapp import create_app
+
+        set_worker_app(create_app())
+    assert _worker_app is not None
+    return _worker_app
+
+
+def resolve(path: str) -> Callable[..., Any]:
+    """Return the function named by `module:function`."""
+    module_name, _, name = path.partition(":")
+    target: Any = importlib.import_module(module_name)
+    for part in name.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def _dispose_inherited_connections() -> None:
+    """Drop pooled DB connections inherited from a parent process after fork."""
+    global _pid_seen
+    if _pid_seen != os.getpid():
+        db.engine.dispose(close=False)
+        _pid_seen = os.getpid()
+
+
+def run_job(path: str, args: list[Any], store_id: int | None = None, attempt: int = 1) -> str:
+    """Run one job, record its outcome, schedule a retry on a transient failure."""
+    app = worker_app()
+    with app.app_context():
+        _dispose_inherited_connections()
+        record = JobRecord(job=path, args=args, store_id=store_id, attempt=attempt)
+        db.session.add(record)
+        db.session.commit()
+        record_id = record.id
+        try:
+            resolve(path)(*args)
+            db.session.commit()
+        except Exception as exc:
+            db.session.rollback()
+            return _record_failure(record_id, path, args, store_id, attempt, exc)
+        return _finish(record_id, JobStatus.SUCCEEDED, None)
+
+
+def _record_failure(
+    record_id: int, path: str, args: list[Any], store_id: int | None, attempt: int, exc: Exception
+) -> str:
+    from ecomapp.jobs.queue import enqueue_at
+
+    message = f"{type(exc).__name__}: {exc}"
+    if is_transient(exc) and attempt < MAX_ATTEMPTS:
+        delay = backoff_seconds(attempt, getattr(exc, "retry_after", None))
+        due = utcnow() + timedelta(seconds=delay)
+        enqueue_at(due, path, *args, store_id=store_id, attempt=attempt + 1)
+        log.info("job %s attempt %s failed transiently, retry in %.0fs", path, attempt, delay)
+        return _finish(
+            record_id, JobStatus.RETRYING, f"{message} (retry {attempt + 1} at {due:%H:%M:%S})"
+        )
+    log.error("job %s failed: %s\n%s", path, message, traceback.format_exc())
+    return _finish(record_id, JobStatus.FAILED, message)
+
+
+def _finish(record_id: int, status: JobStatus, error: str | None) -> str:
+    record = db.session.get(JobRecord, record_id)
+    if record is not None:
+        record.status = status.value
+        record.error = error
+        record.finished_at = utcnow()
+    db.session.commit()
+    db.session.remove()
+    return status.value
+
+
+def retry_record(record_id: int, store_id: int | None) -> bool:
+    """Enqueue a failed job again from attempt 1 (the panel's retry button)."""
+    from ecomapp.jobs.queue import enqueue
+
+    record = db.session.get(JobRecord, record_id)
+    if record is None or record.store_id != store_id or record.status != JobStatus.FAILED.value:
+        return False
+    record.status = JobStatus.QUEUED.value
+    enqueue(record.job, *record.args, store_id=record.store_id)
+    db.session.commit()
+    return True

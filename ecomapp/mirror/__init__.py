@@ -1,0 +1,1 @@
+"""The mirror: upsert canonical records, keep aggregates current, emit canonical events."""

@@ -1,0 +1,130 @@
+"""Upsert products and variants; report stock changes as inventory events."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ecomapp.events import emit
+from ecomapp.extensions import db
+from ecomapp.mirror.freshness import is_stale, stamp
+from ecomapp.mirror.records import InventoryRecord, ProductRecord, VariantRecord
+from ecomapp.models import Product, Store, Variant
+from ecomapp.models.types import normalize_tags, utcnow
+
+
+def find_product(store: Store, platform_id: str) -> Product | None:
+    """Return the store's product with this platform id."""
+    return db.session.scalar(
+        select(Product).where(Product.store_id == store.id, Product.platform_id == platform_id)
+    )
+
+
+def apply_product(store: Store, rec: ProductRecord) -> Product:
+    """Upsert a product and its variants; older versions are ignored."""
+    product = find_product(store, rec.platform_id)
+    created = product is None
+    if product is None:
+        product = Product(store_id=store.id, platform_id=rec.platform_id, tags=[])
+        db.session.add(product)
+    elif is_stale(product.platform_updated_at, rec.updated_at):
+        return product
+    for name in ("title", "handle", "vendor", "product_type", "status", "image_url"):
+        setattr(product, name, getattr(rec, name))
+    if rec.tags is not None:
+        product.tags = normalize_tags(rec.tags)
+    product.deleted_at = None
+    product.platform_created_at = product.platform_created_at or rec.created_at
+    product.platform_updated_at = rec.updated_at or product.platform_updated_at
+    db.session.flush()
+    for vrec in rec.variants:
+        _apply_variant(store, product, vrec, rec)
+    kind = "product.created" if created else "product.updated"
+    key = (
+        f"product.created:{rec.platform_id}"
+        if created
+        else (f"product.updated:{rec.platform_id}:{stamp(rec.updated_at)}")
+    )
+    emit(store.id, kind, "product", product.id, product_facts(product), key, rec.updated_at)
+    return product
+
+
+def product_facts(product: Product) -> dict[str, object]:
+    """Return the platform-neutral facts a product event carries."""
+    return {
+        "product_id": product.id,
+        "title": product.title,
+        "vendor": product.vendor,
+        "product_type": product.product_type,
+        "status": product.status,
+        "tags": list(product.tags),
+    }
+
+
+def _apply_variant(
+    store: Store, product: Product, vrec: VariantRecord, prec: ProductRecord
+) -> None:
+    variant = db.session.scalar(
+        select(Variant).where(Variant.store_id == store.id, Variant.platform_id == vrec.platform_id)
+    )
+    if variant is None:
+        variant = Variant(store_id=store.id, platform_id=vrec.platform_id, product_id=product.id)
+        db.session.add(variant)
+    previous = variant.inventory_quantity
+    for name in ("title", "sku", "price", "inventory_item_id", "low_stock_threshold"):
+        value = getattr(vrec, name)
+        if value is not None:
+            setattr(variant, name, value)
+    variant.platform_updated_at = prec.updated_at
+    if vrec.inventory_quantity is not None:
+        set_stock(store, variant, vrec.inventory_quantity, prec.updated_at, previous)
+
+
+def set_stock(
+    store: Store, variant: Variant, available: int, at: object, previous: int | None
+) -> None:
+    """Set a variant's stock and emit inventory.changed when it moved."""
+    variant.inventory_quantity = available
+    db.session.flush()
+    if previous is None or previous == available:
+        return
+    data = {
+        "variant_id": variant.id,
+        "product_id": variant.product_id,
+        "sku": variant.sku,
+        "previous": previous,
+        "available": available,
+        "threshold": variant.low_stock_threshold,
+    }
+    key = f"inventory:{variant.platform_id}:{previous}->{available}:{stamp(at or utcnow())}"  # type: ignore[arg-type]
+    emit(store.id, "inventory.changed", "variant", variant.id, data, key)
+
+
+def apply_inventory(store: Store, rec: InventoryRecord) -> Variant | None:
+    """Apply a stock level to the variant it belongs to; None when unknown."""
+    column = Variant.inventory_item_id if rec.inventory_item_id else Variant.platform_id
+    value = rec.inventory_item_id or rec.variant_platform_id
+    variant = db.session.scalar(
+        select(Variant).where(Variant.store_id == store.id, column == value)
+    )
+    if variant is None:
+        return None
+    set_stock(store, variant, rec.available, rec.updated_at, variant.inventory_quantity)
+    return variant
+
+
+def delete_product(store: Store, platform_id: str) -> Product | None:
+    """Mark a product deleted (kept for order history) and emit product.deleted."""
+    product = find_product(store, platform_id)
+    if product is None or product.deleted_at is not None:
+        return product
+    product.deleted_at = utcnow()
+    product.status = "deleted"
+    emit(
+        store.id,
+        "product.deleted",
+        "product",
+        product.id,
+        product_facts(product),
+        f"product.deleted:{platform_id}",
+    )
+    return product

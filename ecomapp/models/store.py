@@ -1,0 +1,93 @@
+"""A connected store: platform, domain, encrypted credentials and settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ecomapp.extensions import db
+from ecomapp.models.types import UTCDateTime, utcnow
+
+
+class Platform(StrEnum):
+    """Platforms a store can live on."""
+
+    SHOPIFY = "shopify"
+    WOOCOMMERCE = "woocommerce"
+    DEMO = "demo"
+
+
+class Store(db.Model):
+    """One merchant's store; every other row belongs to exactly one."""
+
+    __tablename__ = "stores"
+    __table_args__ = (UniqueConstraint("platform", "domain"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    domain: Mapped[str] = mapped_column(String(255), index=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    email: Mapped[str | None] = mapped_column(String(255))
+    access_token_enc: Mapped[str | None] = mapped_column(Text)
+    access_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refresh_token_enc: Mapped[str | None] = mapped_column(Text)
+    refresh_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    api_secret_enc: Mapped[str | None] = mapped_column(Text)
+    scopes: Mapped[str] = mapped_column(String(1024), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    installed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_active(self) -> bool:
+        """Return True while the app is installed on this store."""
+        return self.uninstalled_at is None
+
+    @property
+    def access_token(self) -> str | None:
+        """Return the decrypted access token (or consumer key)."""
+        from ecomapp.secrets_at_rest import decrypt
+
+        return decrypt(self.access_token_enc)
+
+    @access_token.setter
+    def access_token(self, value: str | None) -> None:
+        from ecomapp.secrets_at_rest import encrypt
+
+        self.access_token_enc = encrypt(value)
+
+    @property
+    def refresh_token(self) -> str | None:
+        """Return the decrypted refresh token."""
+        from ecomapp.secrets_at_rest import decrypt
+
+        return decrypt(self.refresh_token_enc)
+
+    @refresh_token.setter
+    def refresh_token(self, value: str | None) -> None:
+        from ecomapp.secrets_at_rest import encrypt
+
+        self.refresh_token_enc = encrypt(value)
+
+    @property
+    def api_secret(self) -> str | None:
+        """Return the decrypted API secret (WooCommerce consumer secret)."""
+        from ecomapp.secrets_at_rest import decrypt
+
+        return decrypt(self.api_secret_enc)
+
+    @api_secret.setter
+    def api_secret(self, value: str | None) -> None:
+        from ecomapp.secrets_at_rest import encrypt
+
+        self.api_secret_enc = encrypt(value)
+
+    def __repr__(self) -> str:
+        return f"<Store {self.id} {self.platform}:{self.domain}>"

@@ -1,0 +1,98 @@
+"""The interface every platform adapter implements; the core sees nothing else."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import ClassVar
+
+from ecomapp.models import InboxDelivery, Store
+
+
+class UnsupportedOperation(Exception):
+    """The platform cannot do this (e.g. order risk on WooCommerce)."""
+
+
+@dataclass
+class DiscountSpec:
+    """A discount code to create on the platform."""
+
+    code: str
+    percent_off: Decimal | None = None
+    amount_off: Decimal | None = None
+    usage_limit: int | None = 1
+    expires_in_days: int | None = 30
+    customer_email: str | None = None
+
+
+@dataclass
+class RiskAssessment:
+    """A fraud verdict with the reasons behind it."""
+
+    level: str  # low | medium | high
+    facts: list[str] = field(default_factory=list)
+
+
+class PlatformAdapter(ABC):
+    """One platform: deliveries in, effects out."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def ingest(self, delivery: InboxDelivery) -> bool:
+        """Apply a recorded delivery to the mirror; return False when it was ignored."""
+
+    @abstractmethod
+    def add_tags(self, store: Store, resource: str, platform_id: str, tags: list[str]) -> None:
+        """Add tags to a customer, order or product."""
+
+    @abstractmethod
+    def remove_tags(self, store: Store, resource: str, platform_id: str, tags: list[str]) -> None:
+        """Remove tags from a customer, order or product."""
+
+    @abstractmethod
+    def add_order_note(self, store: Store, order_platform_id: str, note: str) -> None:
+        """Append a note to an order."""
+
+    def set_order_status(self, store: Store, order_platform_id: str, status: str) -> None:
+        """Change an order's status (WooCommerce) where the platform has one."""
+        raise UnsupportedOperation(f"{self.name} cannot set an order status")
+
+    def hold_fulfillment(self, store: Store, order_platform_id: str, reason: str) -> None:
+        """Hold an order's fulfillment."""
+        raise UnsupportedOperation(f"{self.name} cannot hold fulfillment")
+
+    def release_fulfillment(self, store: Store, order_platform_id: str) -> None:
+        """Release a held fulfillment."""
+        raise UnsupportedOperation(f"{self.name} cannot release fulfillment")
+
+    def flag_order_risk(self, store: Store, order_platform_id: str, risk: RiskAssessment) -> None:
+        """Record a risk assessment on an order."""
+        raise UnsupportedOperation(f"{self.name} cannot record order risk")
+
+    def set_product_published(
+        self, store: Store, product_platform_id: str, published: bool
+    ) -> None:
+        """Publish or unpublish a product."""
+        raise UnsupportedOperation(f"{self.name} cannot publish products")
+
+    def create_discount_code(self, store: Store, spec: DiscountSpec) -> str:
+        """Create a discount code; return its platform id."""
+        raise UnsupportedOperation(f"{self.name} cannot create discount codes")
+
+    def read_inventory(self, store: Store, variant_platform_ids: list[str]) -> dict[str, int]:
+        """Return available stock per variant platform id."""
+        raise UnsupportedOperation(f"{self.name} cannot read inventory")
+
+    def set_marketing_consent(
+        self, store: Store, customer_platform_id: str, subscribed: bool
+    ) -> None:
+        """Push a customer's e-mail marketing consent back to the platform."""
+        raise UnsupportedOperation(f"{self.name} cannot update marketing consent")
+
+    def start_sync(self, store: Store) -> None:
+        """Start the initial import of products, customers and orders."""
+
+    def reconcile(self, store: Store) -> None:
+        """Catch up on changes that webhooks missed."""

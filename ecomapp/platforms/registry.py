@@ -1,0 +1,30 @@
+"""Adapters by platform name; routes, jobs, engine and mailer look them up here."""
+
+from __future__ import annotations
+
+import importlib
+
+from ecomapp.platforms.base import PlatformAdapter
+
+# platform name -> "module:Class"; imported on first use.
+ADAPTERS: dict[str, str] = {
+    "demo": "ecomapp.platforms.demo:DemoAdapter",
+}
+
+_instances: dict[str, PlatformAdapter] = {}
+
+
+class UnknownPlatform(LookupError):
+    """No adapter is registered under that name."""
+
+
+def get_adapter(platform: str) -> PlatformAdapter:
+    """Return the adapter for a platform name."""
+    if platform not in _instances:
+        try:
+            module_name, _, class_name = ADAPTERS[platform].partition(":")
+        except KeyError as exc:
+            raise UnknownPlatform(f"no adapter for platform {platform!r}") from exc
+        cls = getattr(importlib.import_module(module_name), class_name)
+        _instances[platform] = cls()
+    return _instances[platform]
