@@ -1,0 +1,1 @@
+"""The door: verify, record one inbox row, enqueue after commit, answer fast."""
