@@ -1,0 +1,33 @@
+# Everyday targets; the README's Quickstart uses bin/demo and bin/test directly.
+.PHONY: demo test test-real lint format migrate migration check ci worker
+
+demo:            ## serve the demo store on the embedded defaults
+	bin/demo
+
+test:            ## the suite on the embedded defaults
+	bin/test
+
+test-real:       ## the suite on local PostgreSQL and Redis
+	TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/ecomapp_test \
+	TEST_REDIS_URL=redis://127.0.0.1:6379/15 .venv/bin/python -m pytest
+
+lint:
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+format:
+	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
+
+migrate:         ## apply migrations to DATABASE_URL (or the SQLite default)
+	.venv/bin/flask --app app db upgrade
+
+migration:       ## generate a migration: make migration m="what changed"
+	.venv/bin/flask --app app db upgrade && .venv/bin/flask --app app db migrate -m "$(m)"
+
+check:           ## models and migrations agree
+	.venv/bin/flask --app app db check
+
+worker:          ## a worker with the ticker (needs REDIS_URL)
+	.venv/bin/python -m ecomapp.jobs.worker
+
+ci:
+	bash .ci/run
