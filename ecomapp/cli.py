@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 from tqdm import tqdm
+from werkzeug.serving import run_simple
 
 from ecomapp.extensions import db
 
@@ -51,7 +52,7 @@ def demo_command(host: str, port: int, customers: int) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     start_background(app)
     click.echo(f"ecomapp demo store: http://{host}:{port}/")
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    run_simple(host, port, app, use_reloader=False, threaded=True)
 
 
 @click.command("tick")

@@ -164,3 +164,28 @@ def test_the_simulated_outage_really_refuses() -> None:
     except RedisConnectionError:
         return
     raise AssertionError("a closed port answered")
+
+
+def test_in_process_worker_thread_runs_jobs(app: Flask) -> None:
+    """Given the embedded default, when the background thread runs, then queued jobs run."""
+    import threading
+
+    from ecomapp.jobs.inprocess import run_once
+
+    store = make_store()
+    enqueue(jobs.add_customer, store.id, "threaded", store_id=store.id)
+    db.session.commit()
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            run_once(app)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(30)
+    assert errors == []
+    db.session.expire_all()
+    assert _customers() == 1

@@ -7,6 +7,7 @@ import threading
 
 from flask import Flask
 from rq import SimpleWorker
+from rq.timeouts import TimerDeathPenalty
 
 from ecomapp.jobs.queue import get_queue, redis_connection
 from ecomapp.jobs.runner import set_worker_app
@@ -14,11 +15,20 @@ from ecomapp.jobs.runner import set_worker_app
 log = logging.getLogger(__name__)
 
 
+class InProcessWorker(SimpleWorker):
+    """A SimpleWorker that can run in any thread (no signal handlers, timer timeouts)."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self) -> None:
+        return None
+
+
 def drain(app: Flask, queues: tuple[str, ...] = ("default",)) -> None:
     """Run every queued job now, in this process (burst)."""
     with app.app_context():
         qs = [get_queue(name, app) for name in queues]
-        worker = SimpleWorker(qs, connection=redis_connection(app))
+        worker = InProcessWorker(qs, connection=redis_connection(app))
         worker.work(burst=True, logging_level="WARNING")
 
 
