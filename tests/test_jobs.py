@@ -189,3 +189,22 @@ def test_in_process_worker_thread_runs_jobs(app: Flask) -> None:
     assert errors == []
     db.session.expire_all()
     assert _customers() == 1
+
+
+def test_retention_prunes_old_finished_rows_and_keeps_failures(app: Flask) -> None:
+    """Given old succeeded and failed jobs, when pruning runs, then only the failure stays."""
+    from ecomapp.jobs.retention import prune
+
+    store = make_store()
+    old = utcnow() - timedelta(days=40)
+    db.session.add_all(
+        [
+            JobRecord(job="x:ok", store_id=store.id, status="succeeded", started_at=old),
+            JobRecord(job="x:bad", store_id=store.id, status="failed", started_at=old),
+            JobRecord(job="x:new", store_id=store.id, status="succeeded"),
+        ]
+    )
+    db.session.commit()
+    assert prune()["job_records"] == 1
+    left = set(db.session.scalars(select(JobRecord.job)))
+    assert left == {"x:bad", "x:new"}

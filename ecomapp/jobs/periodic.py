@@ -38,3 +38,4 @@ def run_periodic(now: datetime) -> int:
 
 
 PERIODIC["ecomapp.mirror.carts:sweep_abandoned"] = 60
+PERIODIC["ecomapp.jobs.retention:prune"] = 6 * 3600
