@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from woocommerce import API
+from woocommerce.oauth import OAuth
 
 from ecomapp.jobs.retry import PermanentError, TransientError
 
@@ -91,10 +94,34 @@ class WooClient:
     def _call(
         self, method: str, endpoint: str, data: Any, params: dict[str, Any]
     ) -> requests.Response:
+        if not self.api.is_ssl:
+            return self._call_plain_http(method, endpoint, data, params)
         kwargs: dict[str, Any] = {"params": dict(params)}
         if method in ("POST", "PUT"):
             return getattr(self.api, method.lower())(endpoint, data, **kwargs)
         return getattr(self.api, method.lower())(endpoint, **kwargs)
+
+    def _call_plain_http(
+        self, method: str, endpoint: str, data: Any, params: dict[str, Any]
+    ) -> requests.Response:
+        """Sign with the package's OAuth 1.0a; its API would repeat the query after signing."""
+        base = f"{self.api.url.rstrip('/')}/wp-json/{self.api.version}/{endpoint}"
+        query = f"?{urlencode(params)}" if params else ""
+        signer = OAuth(
+            base + query,
+            self.api.consumer_key,
+            self.api.consumer_secret,
+            version=self.api.version,
+            method=method,
+        )
+        headers = {"user-agent": self.api.user_agent, "accept": "application/json"}
+        body = None
+        if data is not None:
+            body = json.dumps(data, ensure_ascii=False).encode()
+            headers["content-type"] = "application/json;charset=utf-8"
+        return requests.request(
+            method, signer.get_oauth_url(), data=body, headers=headers, timeout=self.api.timeout
+        )
 
     def _wait(self, attempt: int, retry_after: float | None) -> None:
         delay = self.backoff * 2 ** (attempt - 1)
