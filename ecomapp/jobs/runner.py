@@ -55,9 +55,9 @@ def resolve(path: str) -> Callable[..., Any]:
 def _dispose_inherited_connections() -> None:
     """Drop pooled DB connections inherited from a parent process after fork."""
     global _pid_seen
-    if _pid_seen != os.getpid():
+    if _pid_seen is not None and _pid_seen != os.getpid():
         db.engine.dispose(close=False)
-        _pid_seen = os.getpid()
+    _pid_seen = os.getpid()  # None: no preloaded parent, so nothing was inherited
 
 
 def run_job(path: str, args: list[Any], store_id: int | None = None, attempt: int = 1) -> str:
