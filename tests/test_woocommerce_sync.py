@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from ecomapp.extensions import db
-from ecomapp.models import Customer, Event, Order, Product, Store, Variant, WooSite
+from ecomapp.models import Customer, Event, JobRecord, Order, Product, Store, Variant, WooSite
 from ecomapp.models.types import utcnow
 from ecomapp.platforms.woocommerce.sync import reconcile_store
 from ecomapp.platforms.woocommerce.webhooks import check_webhook_health
@@ -55,6 +55,8 @@ def test_initial_import_pages_through_everything_once(
     assert state["status"] == "done"
     assert state["customer"] == {"done": 230, "total": 230}
     assert state["order"] == {"done": 121, "total": 121}
+    record = db.session.scalar(select(JobRecord).where(JobRecord.job.endswith(":initial_sync")))
+    assert (record.status, record.progress_done, record.progress_total) == ("succeeded", 456, 456)
     pages = [q["page"][0] for m, p, q in fake.requests if p.endswith("/customers") and "page" in q]
     assert pages[:3] == ["1", "2", "3"]
 

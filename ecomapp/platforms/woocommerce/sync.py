@@ -6,9 +6,11 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from ecomapp.extensions import db
 from ecomapp.jobs.queue import enqueue
-from ecomapp.models import Store, WooSite
+from ecomapp.models import JobRecord, JobStatus, Store, WooSite
 from ecomapp.models.types import utcnow
 from ecomapp.platforms.woocommerce.apply import apply_product_payload, apply_resource
 from ecomapp.platforms.woocommerce.client import WooClient
@@ -38,8 +40,27 @@ def _import(
             done += len(items)
             if track:
                 site.sync_state = {**site.sync_state, resource: {"done": done, "total": total}}
+                _report_progress(store.id, site.sync_state)
             db.session.commit()
     return applied
+
+
+def _report_progress(store_id: int, state: dict[str, Any]) -> None:
+    """Mirror the import's progress on its job record, which the panel's Jobs page shows."""
+    record = db.session.scalar(
+        select(JobRecord)
+        .where(
+            JobRecord.store_id == store_id,
+            JobRecord.job == f"{__name__}:initial_sync",
+            JobRecord.status == JobStatus.RUNNING.value,
+        )
+        .order_by(JobRecord.id.desc())
+    )
+    if record is None:
+        return
+    counts = [v for v in state.values() if isinstance(v, dict)]
+    record.progress_done = sum(int(v["done"]) for v in counts)
+    record.progress_total = sum(int(v["total"]) for v in counts)
 
 
 def _apply(store: Store, client: WooClient, resource: str, payload: dict[str, Any]) -> int:
