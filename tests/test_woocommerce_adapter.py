@@ -27,6 +27,9 @@ def fake(app: Flask, client: FlaskClient, run_jobs: Callable[[], None]) -> Itera
         store.add("orders", wc.order(727, customer_id=5))
         store.add("customers", wc.customer(5))
         store.add("products", wc.product(41), wc.product(42, stock=3))
+        jumper = wc.product(50, name="Jumper", kind="variable", stock=None, variations=[51])
+        store.add("products", jumper)
+        store.variations[50] = [wc.variation(51, 50, "M", 9)]
         connect(client, store)
         run_jobs()
         yield store
@@ -94,13 +97,16 @@ def test_unpublish_product_sets_draft(fake: FakeWooStore, store: Store) -> None:
     assert fake.products[41]["status"] == "draft"
 
 
-def test_stock_is_set_in_a_batch_and_read_back(fake: FakeWooStore, store: Store) -> None:
-    """Given two products, when stock is set, then one batch call and the new levels read back."""
+def test_stock_is_set_in_batches_and_read_back(fake: FakeWooStore, store: Store) -> None:
+    """Given products and a variation, when stock is set, then one batch per parent, read back."""
     adapter = get_adapter("woocommerce")
-    adapter.set_stock(store, {"41": 7, "42": 0})
-    batches = [r for r in fake.requests if r[1].endswith("/products/batch")]
-    assert len(batches) == 1
-    assert adapter.read_inventory(store, ["41", "42"]) == {"41": 7, "42": 0}
+    adapter.set_stock(store, {"41": 7, "42": 0, "51": 2})
+    batches = sorted(r[1] for r in fake.requests if r[1].endswith("/batch"))
+    assert batches == [
+        "/wp-json/wc/v3/products/50/variations/batch",
+        "/wp-json/wc/v3/products/batch",
+    ]
+    assert adapter.read_inventory(store, ["41", "42", "51"]) == {"41": 7, "42": 0, "51": 2}
 
 
 def test_discount_code_becomes_a_coupon(fake: FakeWooStore, store: Store) -> None:

@@ -6,9 +6,11 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from ecomapp.extensions import db
 from ecomapp.jobs.queue import enqueue
-from ecomapp.models import InboxDelivery, Store
+from ecomapp.models import InboxDelivery, Product, Store, Variant
 from ecomapp.models.types import normalize_tags, utcnow
 from ecomapp.platforms.base import (
     DiscountSpec,
@@ -98,25 +100,27 @@ class WooCommerceAdapter(PlatformAdapter):
         client_for(store).request("PUT", f"products/{product_platform_id}", body)
 
     def set_stock(self, store: Store, stock: dict[str, int]) -> None:
-        """Set managed stock per product or variation id, 100 per batch request."""
-        items = [
-            {"id": int(pid), "manage_stock": True, "stock_quantity": qty}
-            for pid, qty in stock.items()
-        ]
-        client_for(store).batch("products", "update", items)
+        """Set managed stock per product or variation id, in batches of 100 per parent."""
+        parents = _parents(store, list(stock))
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for pid, qty in stock.items():
+            parent = parents.get(pid, pid)
+            endpoint = "products" if parent == pid else f"products/{parent}/variations"
+            item = {"id": int(pid), "manage_stock": True, "stock_quantity": qty}
+            groups.setdefault(endpoint, []).append(item)
+        client = client_for(store)
+        for endpoint, items in groups.items():
+            client.batch(endpoint, "update", items)
 
     def read_inventory(self, store: Store, variant_platform_ids: list[str]) -> dict[str, int]:
-        """Return stock per product or variation id (products and variations share ids)."""
+        """Return stock per product or variation id (variations read under their parent)."""
         client = client_for(store)
+        parents = _parents(store, variant_platform_ids)
         found: dict[str, int] = {}
-        for start in range(0, len(variant_platform_ids), 100):
-            chunk = ",".join(variant_platform_ids[start : start + 100])
-            for item in client.all("products", include=chunk):
-                found[str(item["id"])] = int(item.get("stock_quantity") or 0)
         for pid in variant_platform_ids:
-            if pid not in found:  # a variation: read it through its own product id
-                item = client.request("GET", f"products/{pid}")
-                found[pid] = int(item.get("stock_quantity") or 0)
+            parent = parents.get(pid, pid)
+            path = f"products/{pid}" if parent == pid else f"products/{parent}/variations/{pid}"
+            found[pid] = int(client.request("GET", path).get("stock_quantity") or 0)
         return found
 
     def create_discount_code(self, store: Store, spec: DiscountSpec) -> str:
@@ -144,3 +148,13 @@ class WooCommerceAdapter(PlatformAdapter):
     def reconcile(self, store: Store) -> None:
         """Enqueue a reconciliation pass."""
         enqueue(f"{__package__}.sync:reconcile_store", store.id, store_id=store.id)
+
+
+def _parents(store: Store, variant_platform_ids: list[str]) -> dict[str, str]:
+    """Return the mirrored parent product id of each variant id."""
+    rows = db.session.execute(
+        select(Variant.platform_id, Product.platform_id)
+        .join(Product, Product.id == Variant.product_id)
+        .where(Variant.store_id == store.id, Variant.platform_id.in_(variant_platform_ids))
+    )
+    return {variant: product for variant, product in rows}

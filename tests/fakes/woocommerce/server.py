@@ -162,6 +162,13 @@ class Router:
         variations = re.match(r"^products/(\d+)/variations$", path)
         if method == "GET" and variations:
             return _listing(self.store.variations.get(int(variations.group(1)), []), query)
+        one = re.match(r"^products/(\d+)/variations/(\d+)$", path)
+        if one and method in ("GET", "PUT"):
+            return self.item(method, "products", int(one.group(2)), body)
+        batch = re.match(r"^products/(\d+)/variations/batch$", path)
+        if method == "POST" and batch:
+            updated = [_merge(self.find("products", i["id"]) or {}, i) for i in body["update"]]
+            return _json({"update": updated})
         notes = re.match(r"^orders/(\d+)/notes$", path)
         if method == "POST" and notes:
             note = {"id": self.store.new_id(), **body}
