@@ -43,6 +43,7 @@ class FakeWooStore:
     requests: list[tuple[str, str, dict[str, list[str]]]] = field(default_factory=list)
     failures: list[int] = field(default_factory=list)
     base_url: str = ""
+    admin_panel_src: str = ""  # what the plugin's menu page puts in its iframe
     _next_id: int = 900
 
     def new_id(self) -> int:
@@ -139,6 +140,8 @@ class Router:
         """Authenticate, inject queued failures, then route."""
         query = parse_qs(urlsplit(request.url).query)
         self.store.requests.append((request.method, request.path, query))
+        if request.path == "/wp-admin/admin.php":
+            return self.admin_page()
         if not request.path.startswith(API):
             return _error("rest_no_route", "No route was found.", 404)
         if (
@@ -152,6 +155,17 @@ class Router:
         path = request.path[len(API) :]
         body = request.get_json(silent=True) if request.data else None
         return self.route(request.method, path, query, body)
+
+    def admin_page(self) -> Response:
+        """Render WP admin's ecomapp menu page: the panel in an iframe, as the plugin does."""
+        src = self.store.admin_panel_src.replace("&", "&amp;").replace('"', "&quot;")
+        html = (
+            "<!doctype html><html><head><title>ecomapp &lsaquo; Shop &#8212; WordPress</title>"
+            '</head><body class="wp-admin"><div class="wrap" style="margin:0">'
+            f'<iframe id="ecomapp-panel" title="ecomapp" src="{src}" '
+            'style="width:100%;height:600px;border:0"></iframe></div></body></html>'
+        )
+        return Response(html, 200, mimetype="text/html")
 
     def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Response:
         """Dispatch one authenticated request."""
