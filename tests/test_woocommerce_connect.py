@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from ecomapp.extensions import db
 from ecomapp.models import Store, WooConnection, WooSite
 from ecomapp.models.types import utcnow
+from ecomapp.platforms.woocommerce.connect import purge_pending_connections
 from tests.fakes.woocommerce import payloads as wc
 from tests.fakes.woocommerce.flow import (
     callback_body,
@@ -202,3 +203,14 @@ def test_disconnect_revokes_webhooks_and_deletes_credentials(
     assert not store.is_active
     assert deliver(client, hook, wc.order(729)).status_code == 404
     assert db.session.scalar(select(WooSite)).webhook_ids == {}
+
+
+def test_expired_pending_connections_are_purged(client: FlaskClient, fake: FakeWooStore) -> None:
+    """Given one pending connection expired two days ago and one fresh, then only the old goes."""
+    start(client, fake.base_url)
+    start(client, fake.base_url)
+    old = db.session.scalar(select(WooConnection).order_by(WooConnection.id))
+    old.expires_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    assert purge_pending_connections() == 1
+    assert db.session.scalar(select(func.count()).select_from(WooConnection)) == 1

@@ -13,6 +13,7 @@ panel_bp = Blueprint("woocommerce_panel", __name__)
 PERIODIC_JOBS = {
     f"{__name__}.webhooks:check_webhook_health": 3600,
     f"{__name__}.sync:reconcile_all": 900,
+    f"{__name__}.connect:purge_pending_connections": 86400,
 }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from ecomapp.extensions import db
 from ecomapp.jobs.queue import enqueue
@@ -211,3 +211,11 @@ def disconnect(store: Store) -> None:
     site.plugin_secret_enc = None
     site.webhook_ids = {}
     db.session.commit()
+
+
+def purge_pending_connections() -> int:
+    """Delete pending connections that expired more than a day ago (periodic); return how many."""
+    cutoff = utcnow() - timedelta(days=1)
+    result = db.session.execute(delete(WooConnection).where(WooConnection.expires_at < cutoff))
+    db.session.commit()
+    return int(result.rowcount or 0)
