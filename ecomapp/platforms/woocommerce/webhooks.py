@@ -47,9 +47,11 @@ def is_ping(body: bytes, headers: Any) -> bool:
 
 def delivery_key(store_id: int, resource: str, payload: dict[str, Any], delivery: str) -> str:
     """Return the dedupe key: store + resource + id + date_modified (Delivery-ID is not unique)."""
-    version = payload.get("date_modified_gmt") or payload.get("date_modified")
-    if version is None:  # a trash notice {"id": N}: only the delivery tells two apart
+    if set(payload) == {"id"}:  # a trash notice: only the delivery tells two apart
         version = f"deleted:{delivery}"
+    else:
+        modified = payload.get("date_modified_gmt") or payload.get("date_modified")
+        version = modified or f"delivery:{delivery}"
     return f"{store_id}:{resource}:{payload.get('id')}:{version}"
 
 
