@@ -49,6 +49,17 @@ def test_honours_retry_after_on_429(client: WooClient, waits: list[float]) -> No
 
 
 @responses.activate
+def test_long_retry_after_goes_back_to_the_job_runner(
+    client: WooClient, waits: list[float]
+) -> None:
+    """Given a 429 asking for two minutes, then no sleep: a TransientError carries the delay."""
+    responses.get(f"{BASE}/orders/1", status=429, headers={"Retry-After": "120"})
+    with pytest.raises(TransientError) as caught:
+        client.request("GET", "orders/1")
+    assert caught.value.retry_after == 120.0 and waits == [] and len(responses.calls) == 1
+
+
+@responses.activate
 def test_gives_up_with_a_transient_error_for_the_job_to_retry(
     client: WooClient, waits: list[float]
 ) -> None:

@@ -23,6 +23,7 @@ BACKOFF_SECONDS = 1.0
 PER_PAGE = 100
 BATCH_SIZE = 100
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+MAX_INLINE_WAIT = 30.0  # a longer Retry-After goes back to the job runner's durable retry
 
 
 class WooCommerceError(PermanentError):
@@ -76,12 +77,13 @@ class WooClient:
                 self._wait(attempt, None)
                 continue
             if response.status_code in RETRY_STATUSES:
-                if attempt == MAX_TRIES:
+                wait = _retry_after(response)
+                if attempt == MAX_TRIES or (wait or 0) > MAX_INLINE_WAIT:
                     raise TransientError(
                         f"{method} {endpoint}: HTTP {response.status_code}",
-                        retry_after=_retry_after(response),
+                        retry_after=wait,
                     )
-                self._wait(attempt, _retry_after(response))
+                self._wait(attempt, wait)
                 continue
             if response.status_code >= 400:
                 raise WooCommerceError(
