@@ -115,3 +115,21 @@ def test_health_job_recreates_disabled_webhooks(
     assert disabled["id"] not in fake.webhooks and fresh["status"] == "active"
     assert len(fake.webhooks) == 9
     assert db.session.scalar(select(WooSite.webhook_ids))["order.updated"] == fresh["id"]
+
+
+def test_reconciliation_finds_new_customers_without_reading_them_all(
+    client: FlaskClient, fake: FakeWooStore, run_jobs: Callable[[], None]
+) -> None:
+    """Given 150 old customers and one registered since, then one page is read and it is added."""
+    old = datetime(2026, 1, 1, tzinfo=UTC)
+    fake.add(
+        "customers", *(wc.customer(i, f"c{i}@example.com", created=old) for i in range(1, 151))
+    )
+    connect(client, fake)
+    run_jobs()
+    fake.add("customers", wc.customer(151, "new@example.com", created=utcnow()))
+    fake.requests.clear()
+    reconcile_store(db.session.scalar(select(Store.id)))
+    assert db.session.scalar(select(Customer.email).where(Customer.platform_id == "151"))
+    pages = [q for m, p, q in fake.requests if p.endswith("/customers")]
+    assert len(pages) == 1 and pages[0]["orderby"] == ["registered_date"]

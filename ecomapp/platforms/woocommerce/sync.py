@@ -14,6 +14,7 @@ from ecomapp.models import JobRecord, JobStatus, Store, WooSite
 from ecomapp.models.types import utcnow
 from ecomapp.platforms.woocommerce.apply import apply_product_payload, apply_resource
 from ecomapp.platforms.woocommerce.client import WooClient
+from ecomapp.platforms.woocommerce.normalize import gmt
 from ecomapp.platforms.woocommerce.sites import active_woo_stores, client_for, site_for
 
 log = logging.getLogger(__name__)
@@ -28,19 +29,16 @@ LISTING_PARAMS: dict[str, dict[str, str]] = {
 OVERLAP = timedelta(minutes=10)
 
 
-def _import(
-    store: Store, site: WooSite, client: WooClient, params: dict[str, Any], track: bool
-) -> int:
+def _import(store: Store, site: WooSite, client: WooClient) -> int:
     applied = 0
     for resource, endpoint in RESOURCES:
         done = 0
-        for items, total in client.pages(endpoint, **LISTING_PARAMS[endpoint], **params):
+        for items, total in client.pages(endpoint, **LISTING_PARAMS[endpoint]):
             for payload in items:
                 applied += _apply(store, client, resource, payload)
             done += len(items)
-            if track:
-                site.sync_state = {**site.sync_state, resource: {"done": done, "total": total}}
-                _report_progress(store.id, site.sync_state)
+            site.sync_state = {**site.sync_state, resource: {"done": done, "total": total}}
+            _report_progress(store.id, site.sync_state)
             db.session.commit()
     return applied
 
@@ -82,7 +80,7 @@ def initial_sync(store_id: int) -> None:
     started = utcnow()
     site.sync_state = {"status": "running", "started_at": started.isoformat()}
     db.session.commit()
-    applied = _import(store, site, client, {}, track=True)
+    applied = _import(store, site, client)
     site.sync_state = {**site.sync_state, "status": "done", "finished_at": utcnow().isoformat()}
     site.reconciled_at = started
     db.session.commit()
@@ -99,10 +97,26 @@ def reconcile_store(store_id: int) -> None:
         return  # the initial import has not finished; it sets the starting point
     started = utcnow()
     since: datetime = site.reconciled_at - OVERLAP
-    params = {"modified_after": since.strftime("%Y-%m-%dT%H:%M:%S"), "dates_are_gmt": "true"}
-    _import(store, site, client, params, track=False)
+    changed = {"modified_after": since.strftime("%Y-%m-%dT%H:%M:%S"), "dates_are_gmt": "true"}
+    for resource, endpoint in (("product", "products"), ("order", "orders")):
+        for payload in client.all(endpoint, **LISTING_PARAMS[endpoint], **changed):
+            _apply(store, client, resource, payload)
+        db.session.commit()
+    _reconcile_new_customers(store, client, since)
     site.reconciled_at = started
     db.session.commit()
+
+
+def _reconcile_new_customers(store: Store, client: WooClient, since: datetime) -> None:
+    """Apply customers registered since `since` (wc/v3 customers have no modified_after)."""
+    newest_first = {**LISTING_PARAMS["customers"], "orderby": "registered_date", "order": "desc"}
+    for items, _ in client.pages("customers", **newest_first):
+        fresh = [c for c in items if (gmt(c.get("date_created_gmt")) or since) > since]
+        for payload in fresh:
+            apply_resource(store, "customer", payload)
+        db.session.commit()
+        if len(fresh) < len(items):
+            return
 
 
 def reconcile_all() -> int:

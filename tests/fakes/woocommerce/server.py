@@ -62,13 +62,17 @@ class FakeWooStore:
             table[payload["id"]] = payload
 
 
-def _listing(items: list[dict[str, Any]], query: dict[str, list[str]]) -> Response:
-    if "modified_after" in query:
+def _listing(items: list[dict[str, Any]], query: dict[str, list[str]], kind: str = "") -> Response:
+    if "modified_after" in query and kind != "customers":  # wc/v3 customers lack this filter
         since = datetime.fromisoformat(query["modified_after"][0])
         items = [i for i in items if datetime.fromisoformat(i["date_modified_gmt"]) > since]
     if "include" in query:
         wanted = {int(x) for x in query["include"][0].split(",")}
         items = [i for i in items if i["id"] in wanted]
+    if query.get("orderby") == ["registered_date"]:
+        items = sorted(items, key=lambda i: i["date_created_gmt"])
+    if query.get("order") == ["desc"]:
+        items = list(reversed(items))
     per_page = int(query.get("per_page", ["10"])[0])
     page = int(query.get("page", ["1"])[0])
     pages = max(1, math.ceil(len(items) / per_page))
