@@ -106,12 +106,33 @@ def test_forged_cart_event_is_refused(client: FlaskClient, plugin: dict[str, Any
     assert db.session.scalar(select(func.count()).select_from(InboxDelivery)) == 0
 
 
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"key": ""}, b"cart.key"),
+        ({"key": "k" * 65}, b"cart.key"),
+        ({"currency": "EURO"}, b"cart.currency"),
+    ],
+)
 def test_malformed_cart_event_is_400_naming_the_field(
-    client: FlaskClient, plugin: dict[str, Any]
+    client: FlaskClient, plugin: dict[str, Any], change: dict[str, str], field: bytes
 ) -> None:
-    """Given a signed event without a cart key, then 400 says cart.key is required."""
-    response = send(client, plugin, cart_event(key=""))
-    assert response.status_code == 400 and b"cart.key" in response.data
+    """Given a signed event with a bad field, then 400 names it and nothing is recorded."""
+    response = send(client, plugin, cart_event(**change))
+    assert response.status_code == 400 and field in response.data
+    assert db.session.scalar(select(func.count()).select_from(InboxDelivery)) == 0
+
+
+def test_two_changes_in_the_same_instant_are_both_kept(
+    client: FlaskClient, plugin: dict[str, Any], run_jobs: Callable[[], None]
+) -> None:
+    """Given two different carts stamped with the same time, then both count, the last wins."""
+    first = cart_event(updated_at_gmt="2026-11-26T10:00:00")
+    second = cart_event(updated_at_gmt="2026-11-26T10:00:00", total="37.50")
+    assert send(client, plugin, first).data == b"ok\n"
+    assert send(client, plugin, second).data == b"ok\n"
+    run_jobs()
+    assert str(db.session.scalar(select(Cart.total_price))) == "37.50"
 
 
 def test_repeated_cart_event_is_processed_once(

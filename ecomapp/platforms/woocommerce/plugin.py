@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 from typing import Any
 
@@ -19,6 +20,7 @@ from ecomapp.platforms.woocommerce.normalize import gmt, text
 PANEL_TOKEN_MAX_AGE = 120
 CLOCK_SKEW = 30
 CART_EVENTS = {"cart.updated"}
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 class PluginRefused(ValueError):
@@ -46,10 +48,10 @@ def check_panel_token(secret: str | None, store_id: int, args: Any) -> None:
         raise PluginRefused("the sign-in link was already used")
 
 
-def event_key(store_id: int, event: dict[str, Any]) -> str:
-    """Return the dedupe key of a cart event: store + cart key + its modification time."""
-    cart = event["cart"]
-    return f"{store_id}:cart:{cart['key']}:{cart.get('updated_at_gmt')}"
+def event_key(store_id: int, event: dict[str, Any], body: bytes) -> str:
+    """Return the dedupe key of a cart event: store + cart key + time + a digest of the bytes."""
+    cart, digest = event["cart"], hashlib.sha256(body).hexdigest()[:16]
+    return f"{store_id}:cart:{str(cart['key'])[:64]}:{cart.get('updated_at_gmt')}:{digest}"
 
 
 def check_event(event: Any) -> dict[str, Any]:
@@ -59,6 +61,10 @@ def check_event(event: Any) -> dict[str, Any]:
     cart = event.get("cart")
     if not isinstance(cart, dict) or not str(cart.get("key") or "").strip():
         raise PluginRefused("cart.key is required")
+    if len(str(cart["key"])) > 64 or len(str(cart.get("email") or "")) > 255:
+        raise PluginRefused("cart.key (64) or cart.email (255) is too long")
+    if not _CURRENCY.match(str(cart.get("currency") or "USD")):
+        raise PluginRefused("cart.currency must be a 3-letter ISO code")
     if not isinstance(cart.get("items", []), list):
         raise PluginRefused("cart.items must be a list")
     try:

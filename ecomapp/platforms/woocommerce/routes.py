@@ -158,7 +158,7 @@ def plugin_event(store_id: int) -> Response:
         return _text(f"malformed event: {exc}", 400)
     _, created = record_delivery(
         PLATFORM,
-        event_key(store.id, event),
+        event_key(store.id, event, body),
         "plugin.cart",
         body,
         {"X-Ecomapp-Event": str(event["event"])},

@@ -178,7 +178,7 @@ class Ecomapp_Carts {
 					'total'          => wc_format_decimal( WC()->cart->get_total( 'edit' ), 2 ),
 					'currency'       => get_woocommerce_currency(),
 					'recovery_url'   => add_query_arg( self::RESTORE, $key, wc_get_cart_url() ),
-					'updated_at_gmt' => gmdate( 'Y-m-d\TH:i:s' ),
+					'updated_at_gmt' => ( new DateTime( 'now', new DateTimeZone( 'UTC' ) ) )->format( 'Y-m-d\TH:i:s.u' ),
 				),
 				'sent_at' => time(),
 			)
