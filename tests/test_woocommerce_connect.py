@@ -15,6 +15,7 @@ from ecomapp.extensions import db
 from ecomapp.models import Store, WooConnection, WooSite
 from ecomapp.models.types import utcnow
 from ecomapp.platforms.woocommerce.connect import purge_pending_connections
+from tests.factories import make_store
 from tests.fakes.woocommerce import payloads as wc
 from tests.fakes.woocommerce.flow import (
     callback_body,
@@ -214,3 +215,10 @@ def test_expired_pending_connections_are_purged(client: FlaskClient, fake: FakeW
     db.session.commit()
     assert purge_pending_connections() == 1
     assert db.session.scalar(select(func.count()).select_from(WooConnection)) == 1
+
+
+def test_woocommerce_page_of_another_platform_offers_to_connect(client: FlaskClient) -> None:
+    """Given the demo store's panel, when the WooCommerce page opens, then it links to connect."""
+    make_store("demo")
+    page = client.get("/woocommerce")
+    assert page.status_code == 200 and b'href="/woocommerce/connect"' in page.data
