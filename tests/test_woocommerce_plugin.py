@@ -17,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from ecomapp.config import Settings
 from ecomapp.extensions import db
 from ecomapp.mirror.carts import sweep_abandoned
 from ecomapp.models import Cart, Event, InboxDelivery, Store
@@ -210,3 +211,19 @@ def test_plugin_link_works_once(app: Flask, plugin: dict[str, Any]) -> None:
     link = panel_link(plugin)
     assert app.test_client().get(link).status_code == 302
     assert app.test_client().get(link).status_code == 401
+
+
+def test_production_panel_cookie_works_in_a_cross_site_iframe(
+    app: Flask, plugin: dict[str, Any]
+) -> None:
+    """Given production settings, then the login cookie is SameSite=None, Secure, Partitioned."""
+    production = Settings(env="production").flask_config(app.instance_path)
+    keys = ("SESSION_COOKIE_SECURE", "SESSION_COOKIE_SAMESITE", "SESSION_COOKIE_PARTITIONED")
+    saved = {k: app.config[k] for k in keys}
+    app.config.update({k: production[k] for k in keys})
+    try:
+        response = app.test_client().get(panel_link(plugin))
+    finally:
+        app.config.update(saved)
+    cookie = response.headers["Set-Cookie"]
+    assert "SameSite=None" in cookie and "Secure" in cookie and "Partitioned" in cookie

@@ -19,6 +19,7 @@ class Ecomapp_Panel {
 	 */
 	public static function register() {
 		add_action( 'admin_menu', array( __CLASS__, 'add_page' ) );
+		add_action( 'admin_post_ecomapp_open', array( __CLASS__, 'open_in_tab' ) );
 	}
 
 	/**
@@ -45,11 +46,30 @@ class Ecomapp_Panel {
 			return;
 		}
 		$src = Ecomapp_Client::panel_url( get_current_user_id() );
+		$tab = wp_nonce_url( admin_url( 'admin-post.php?action=ecomapp_open' ), 'ecomapp_open' );
 		?>
 		<div class="wrap" style="margin:0">
+			<p style="text-align:right;margin:4px 0">
+				<a href="<?php echo esc_url( $tab ); ?>" target="_blank" rel="noopener">Open in a new tab</a>
+				<?php // For browsers that block cookies in frames (Safari). ?>
+			</p>
 			<iframe id="ecomapp-panel" title="ecomapp" src="<?php echo esc_url( $src ); ?>"
 				style="width:100%;height:calc(100vh - 120px);border:0;background:#fff"></iframe>
 		</div>
 		<?php
+	}
+
+	/**
+	 * Send the user to the panel in a new tab with a fresh signed link.
+	 *
+	 * @return void
+	 */
+	public static function open_in_tab() {
+		if ( ! current_user_can( 'manage_woocommerce' ) || ! Ecomapp_Client::is_connected() ) {
+			wp_die( 'You are not allowed to open ecomapp.', 403 );
+		}
+		check_admin_referer( 'ecomapp_open' );
+		wp_redirect( Ecomapp_Client::panel_url( get_current_user_id() ) ); // phpcs:ignore WordPress.Security.SafeRedirect -- ecomapp is another host by design.
+		exit;
 	}
 }
