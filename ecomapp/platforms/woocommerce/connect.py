@@ -178,6 +178,8 @@ def _upsert_site(store: Store, store_url: str, key_id: Any) -> WooSite:
 
 
 def _secret() -> str:
+    # URL-safe characters only: WordPress sanitises webhook secrets and decodes entities
+    # (`&amp;`) before signing, which would change a secret holding & < > or quotes.
     return secrets.token_urlsafe(32)
 
 
