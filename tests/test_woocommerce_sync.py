@@ -51,6 +51,7 @@ def test_initial_import_pages_through_everything_once(
     assert _count(Product) == 105 and _count(Variant) == 106
     assert _count(Customer) == 230 and _count(Order) == 120
     assert _count(Event, Event.type == "order.created") == 120
+    assert _count(Event, Event.type == "customer.created") == 230
     state = db.session.scalar(select(WooSite.sync_state))
     assert state["status"] == "done"
     assert state["customer"] == {"done": 230, "total": 230}
