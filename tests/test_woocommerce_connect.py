@@ -222,3 +222,20 @@ def test_woocommerce_page_of_another_platform_offers_to_connect(client: FlaskCli
     make_store("demo")
     page = client.get("/woocommerce")
     assert page.status_code == 200 and b'href="/woocommerce/connect"' in page.data
+
+
+def test_reconnecting_after_disconnect_reuses_the_store_with_fresh_secrets(
+    client: FlaskClient, fake: FakeWooStore, run_jobs: Callable[[], None]
+) -> None:
+    """Given a disconnected store, when connected again, then same row, new secrets, hooks back."""
+    connect(client, fake)
+    run_jobs()
+    first_secret = db.session.scalar(select(WooSite)).webhook_secret
+    token = client.get("/woocommerce").get_data(as_text=True).split('csrf_token" value="')[1]
+    client.post("/woocommerce/disconnect", data={"csrf_token": token.split('"')[0]})
+    connect(client, fake)
+    run_jobs()
+    store, site = db.session.scalar(select(Store)), db.session.scalar(select(WooSite))
+    assert _stores() == 1 and store.is_active and store.access_token == CONSUMER_KEY
+    assert site.webhook_secret != first_secret and len(fake.webhooks) == 9
+    assert all(h["secret"] == site.webhook_secret for h in fake.webhooks.values())
