@@ -114,5 +114,6 @@ class Settings:
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
             "SESSION_COOKIE_SECURE": self.is_production,
             "SESSION_COOKIE_SAMESITE": "None" if self.is_production else "Lax",
+            "SESSION_COOKIE_PARTITIONED": self.is_production,  # CHIPS: panel in a store's iframe
             "SETTINGS": self,
         }

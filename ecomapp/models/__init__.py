@@ -13,6 +13,7 @@ from ecomapp.models.mirror import (
 )
 from ecomapp.models.store import Platform, Store
 from ecomapp.models.types import utcnow
+from ecomapp.models.woocommerce import WooConnection, WooSite
 from ecomapp.models.work import (
     DueStatus,
     DueWork,
@@ -43,5 +44,7 @@ __all__ = [
     "Product",
     "Store",
     "Variant",
+    "WooConnection",
+    "WooSite",
     "utcnow",
 ]

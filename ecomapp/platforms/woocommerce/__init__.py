@@ -1,0 +1,53 @@
+"""WooCommerce: /wc-auth connect, wc/v3 REST, webhooks, sync and the companion plugin."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, g
+from werkzeug.wrappers import Response
+
+bp = Blueprint("woocommerce", __name__)
+panel_bp = Blueprint("woocommerce_panel", __name__)
+
+PERIODIC_JOBS = {
+    f"{__name__}.webhooks:check_webhook_health": 3600,
+    f"{__name__}.sync:reconcile_all": 900,
+    f"{__name__}.connect:purge_pending_connections": 86400,
+}
+
+
+def init_app(app: Flask) -> None:
+    """Register the doors, the panel page, the periodic jobs and the frame policy."""
+    from ecomapp.admin.auth import PANEL_BLUEPRINTS
+    from ecomapp.admin.nav import NAV, NavItem
+    from ecomapp.jobs.periodic import PERIODIC
+    from ecomapp.platforms.woocommerce import routes  # noqa: F401
+
+    PERIODIC.update(PERIODIC_JOBS)
+    PANEL_BLUEPRINTS.add(panel_bp.name)
+    if not any(item.endpoint == "woocommerce_panel.settings" for item in NAV):
+        NAV.append(NavItem("WooCommerce", "woocommerce_panel.settings", 95))
+    app.register_blueprint(bp)
+    app.register_blueprint(panel_bp)
+    app.after_request(frame_ancestors)
+
+
+def frame_ancestors(response: Response) -> Response:
+    """Let a WooCommerce store's WordPress admin frame the panel, and no other site."""
+    store = g.get("store")
+    if store is None or store.platform != "woocommerce" or response.mimetype != "text/html":
+        return response
+    from sqlalchemy import select
+
+    from ecomapp.extensions import db
+    from ecomapp.models import WooSite
+
+    url = db.session.scalar(select(WooSite.url).where(WooSite.store_id == store.id))
+    if url is None:
+        return response
+    parts = urlsplit(url)
+    response.headers["Content-Security-Policy"] = (
+        f"frame-ancestors 'self' {parts.scheme}://{parts.netloc}"
+    )
+    return response

@@ -1,0 +1,160 @@
+"""The WooCommerce adapter: deliveries in, REST effects out."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from ecomapp.extensions import db
+from ecomapp.jobs.queue import enqueue
+from ecomapp.models import InboxDelivery, Product, Store, Variant
+from ecomapp.models.types import normalize_tags, utcnow
+from ecomapp.platforms.base import (
+    DiscountSpec,
+    PlatformAdapter,
+    RiskAssessment,
+    UnsupportedOperation,
+)
+from ecomapp.platforms.woocommerce.apply import apply_resource
+from ecomapp.platforms.woocommerce.normalize import TAGS_META_KEY, meta_tags
+from ecomapp.platforms.woocommerce.plugin import apply_cart_event
+from ecomapp.platforms.woocommerce.sites import client_for
+
+PLUGIN_CART_TOPIC = "plugin.cart"
+_TAGGABLE = {"order": "orders", "customer": "customers"}
+
+
+class WooCommerceAdapter(PlatformAdapter):
+    """A WooCommerce store reached through wc/v3 and the companion plugin."""
+
+    name = "woocommerce"
+
+    def ingest(self, delivery: InboxDelivery) -> bool:
+        """Apply a webhook or plugin delivery to the mirror; False when it was ignored."""
+        store = db.session.get(Store, delivery.store_id)
+        if store is None or not store.is_active:
+            return False
+        payload = json.loads(delivery.body)
+        if delivery.topic == PLUGIN_CART_TOPIC:
+            return apply_cart_event(store, payload)
+        resource = delivery.topic.partition(".")[0]
+        return apply_resource(store, resource, payload)
+
+    def _set_tags(self, store: Store, resource: str, platform_id: str, change: Any) -> None:
+        if resource not in _TAGGABLE:
+            raise UnsupportedOperation(
+                "woocommerce keeps ecomapp tags on orders and customers only"
+            )
+        client = client_for(store)
+        endpoint = f"{_TAGGABLE[resource]}/{platform_id}"
+        current = meta_tags(client.request("GET", endpoint))
+        tags = normalize_tags(change(current))
+        body = {"meta_data": [{"key": TAGS_META_KEY, "value": ",".join(tags)}]}
+        client.request("PUT", endpoint, body)
+
+    def add_tags(self, store: Store, resource: str, platform_id: str, tags: list[str]) -> None:
+        """Add tags, kept in the `_ecomapp_tags` meta key (WooCommerce has no order tags)."""
+        self._set_tags(store, resource, platform_id, lambda current: [*current, *tags])
+        if resource == "order":
+            self.add_order_note(store, platform_id, "ecomapp tags added: " + ", ".join(tags))
+
+    def remove_tags(self, store: Store, resource: str, platform_id: str, tags: list[str]) -> None:
+        """Remove tags from the `_ecomapp_tags` meta key."""
+        drop = set(tags)
+        self._set_tags(store, resource, platform_id, lambda cur: [t for t in cur if t not in drop])
+        if resource == "order":
+            self.add_order_note(store, platform_id, "ecomapp tags removed: " + ", ".join(tags))
+
+    def add_order_note(self, store: Store, order_platform_id: str, note: str) -> None:
+        """Add a private order note."""
+        body = {"note": note, "customer_note": False}
+        client_for(store).request("POST", f"orders/{order_platform_id}/notes", body)
+
+    def set_order_status(self, store: Store, order_platform_id: str, status: str) -> None:
+        """Set an order's WooCommerce status (processing, on-hold, completed …)."""
+        client_for(store).request("PUT", f"orders/{order_platform_id}", {"status": status})
+
+    def hold_fulfillment(self, store: Store, order_platform_id: str, reason: str) -> None:
+        """Put the order on hold with a note saying why."""
+        self.set_order_status(store, order_platform_id, "on-hold")
+        self.add_order_note(store, order_platform_id, f"Held by ecomapp: {reason}")
+
+    def release_fulfillment(self, store: Store, order_platform_id: str) -> None:
+        """Take the order off hold (back to processing)."""
+        self.set_order_status(store, order_platform_id, "processing")
+
+    def flag_order_risk(self, store: Store, order_platform_id: str, risk: RiskAssessment) -> None:
+        """Record the verdict as a risk tag and an order note."""
+        self.add_tags(store, "order", order_platform_id, [f"risk-{risk.level}"])
+        facts = "; ".join(risk.facts) or "no details"
+        self.add_order_note(store, order_platform_id, f"ecomapp risk {risk.level}: {facts}")
+
+    def set_product_published(
+        self, store: Store, product_platform_id: str, published: bool
+    ) -> None:
+        """Publish a product, or take it back to draft."""
+        body = {"status": "publish" if published else "draft"}
+        client_for(store).request("PUT", f"products/{product_platform_id}", body)
+
+    def set_stock(self, store: Store, stock: dict[str, int]) -> None:
+        """Set managed stock per product or variation id, in batches of 100 per parent."""
+        parents = _parents(store, list(stock))
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for pid, qty in stock.items():
+            parent = parents.get(pid, pid)
+            endpoint = "products" if parent == pid else f"products/{parent}/variations"
+            item = {"id": int(pid), "manage_stock": True, "stock_quantity": qty}
+            groups.setdefault(endpoint, []).append(item)
+        client = client_for(store)
+        for endpoint, items in groups.items():
+            client.batch(endpoint, "update", items)
+
+    def read_inventory(self, store: Store, variant_platform_ids: list[str]) -> dict[str, int]:
+        """Return stock per product or variation id (variations read under their parent)."""
+        client = client_for(store)
+        parents = _parents(store, variant_platform_ids)
+        found: dict[str, int] = {}
+        for pid in variant_platform_ids:
+            parent = parents.get(pid, pid)
+            path = f"products/{pid}" if parent == pid else f"products/{parent}/variations/{pid}"
+            found[pid] = int(client.request("GET", path).get("stock_quantity") or 0)
+        return found
+
+    def create_discount_code(self, store: Store, spec: DiscountSpec) -> str:
+        """Create a coupon; return its id."""
+        percent = spec.percent_off is not None
+        body: dict[str, Any] = {
+            "code": spec.code,
+            "discount_type": "percent" if percent else "fixed_cart",
+            "amount": str(spec.percent_off if percent else spec.amount_off),
+            "individual_use": True,
+        }
+        if spec.usage_limit:
+            body["usage_limit"] = spec.usage_limit
+        if spec.expires_in_days:
+            expires = utcnow() + timedelta(days=spec.expires_in_days)
+            body["date_expires_gmt"] = expires.strftime("%Y-%m-%dT%H:%M:%S")
+        if spec.customer_email:
+            body["email_restrictions"] = [spec.customer_email]
+        return str(client_for(store).request("POST", "coupons", body)["id"])
+
+    def start_sync(self, store: Store) -> None:
+        """Enqueue the initial import."""
+        enqueue(f"{__package__}.sync:initial_sync", store.id, store_id=store.id)
+
+    def reconcile(self, store: Store) -> None:
+        """Enqueue a reconciliation pass."""
+        enqueue(f"{__package__}.sync:reconcile_store", store.id, store_id=store.id)
+
+
+def _parents(store: Store, variant_platform_ids: list[str]) -> dict[str, str]:
+    """Return the mirrored parent product id of each variant id."""
+    rows = db.session.execute(
+        select(Variant.platform_id, Product.platform_id)
+        .join(Product, Product.id == Variant.product_id)
+        .where(Variant.store_id == store.id, Variant.platform_id.in_(variant_platform_ids))
+    )
+    return {variant: product for variant, product in rows}

@@ -1,0 +1,120 @@
+<?php
+/**
+ * The connection to ecomapp: the pasted connection key, signing, sending events.
+ *
+ * @package EcomappConnector
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Reads the connection and talks to ecomapp.
+ */
+class Ecomapp_Client {
+
+	/**
+	 * Return the saved connection: app URL, store id and shared secret (or empty values).
+	 *
+	 * @return array{url: string, store: int, secret: string}
+	 */
+	public static function connection() {
+		$saved = get_option( ECOMAPP_CONNECTOR_OPTION, array() );
+		return array(
+			'url'    => isset( $saved['url'] ) ? (string) $saved['url'] : '',
+			'store'  => isset( $saved['store'] ) ? (int) $saved['store'] : 0,
+			'secret' => isset( $saved['secret'] ) ? (string) $saved['secret'] : '',
+		);
+	}
+
+	/**
+	 * Return true when a connection key has been saved.
+	 *
+	 * @return bool
+	 */
+	public static function is_connected() {
+		$c = self::connection();
+		return '' !== $c['url'] && $c['store'] > 0 && '' !== $c['secret'];
+	}
+
+	/**
+	 * Decode the connection key shown in ecomapp's panel; null when it is not valid.
+	 *
+	 * @param string $key The pasted key (base64url of a small JSON object).
+	 * @return array{url: string, store: int, secret: string}|null
+	 */
+	public static function parse_key( $key ) {
+		$json = base64_decode( strtr( trim( $key ), '-_', '+/' ), true );
+		$data = is_string( $json ) ? json_decode( $json, true ) : null;
+		if ( ! is_array( $data ) || empty( $data['url'] ) || empty( $data['store'] ) || empty( $data['secret'] ) ) {
+			return null;
+		}
+		$url = esc_url_raw( untrailingslashit( (string) $data['url'] ), array( 'https', 'http' ) );
+		if ( '' === $url ) {
+			return null;
+		}
+		return array(
+			'url'    => $url,
+			'store'  => (int) $data['store'],
+			'secret' => (string) $data['secret'],
+		);
+	}
+
+	/**
+	 * Return the URL of an ecomapp endpoint for this store.
+	 *
+	 * @param string $path Path after /woocommerce/plugin/{store}/.
+	 * @return string
+	 */
+	public static function endpoint( $path ) {
+		$c = self::connection();
+		return $c['url'] . '/woocommerce/plugin/' . $c['store'] . '/' . $path;
+	}
+
+	/**
+	 * Send one event to ecomapp, signed over the exact body bytes; never blocks the shopper.
+	 *
+	 * @param array $event The event (see ecomapp's docs/woocommerce.md).
+	 * @return void
+	 */
+	public static function send_event( array $event ) {
+		$c    = self::connection();
+		$body = wp_json_encode( $event );
+		if ( false === $body ) {
+			return;
+		}
+		$signature = base64_encode( hash_hmac( 'sha256', $body, $c['secret'], true ) );
+		wp_remote_post(
+			self::endpoint( 'events' ),
+			array(
+				'body'     => $body,
+				'timeout'  => 3,
+				'blocking' => false,
+				'headers'  => array(
+					'Content-Type'        => 'application/json',
+					'X-Ecomapp-Signature' => $signature,
+				),
+			)
+		);
+	}
+
+	/**
+	 * Return the short-lived, single-use signed URL that opens the panel for this user.
+	 *
+	 * @param int $user_id The WordPress user opening the panel.
+	 * @return string
+	 */
+	public static function panel_url( $user_id ) {
+		$c       = self::connection();
+		$ts      = time();
+		$message = 'panel|' . $c['store'] . '|' . $ts . '|' . $user_id;
+		$sig     = hash_hmac( 'sha256', $message, $c['secret'] );
+		return add_query_arg(
+			array(
+				'ts'   => $ts,
+				'user' => $user_id,
+				'sig'  => $sig,
+			),
+			self::endpoint( 'panel' )
+		);
+	}
+}
