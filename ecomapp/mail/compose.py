@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
@@ -19,6 +20,14 @@ from ecomapp.mail.store_settings import EffectiveSettings
 from ecomapp.mail.tracking import track_links_html, track_links_text
 from ecomapp.mail.variables import store_vars
 from ecomapp.models import MailTemplate, Message, MessageKind, Store, utcnow
+
+# CRLF line ends; long header values (List-Unsubscribe URLs) are never RFC 2047-encoded.
+WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
+
+
+def wire_bytes(mime: EmailMessage) -> bytes:
+    """Return the e-mail as SMTP sends it (CRLF, bodies folded at 76, headers at 998)."""
+    return mime.as_bytes(policy=WIRE_POLICY)
 
 
 @dataclass(frozen=True)
@@ -111,7 +120,7 @@ def outgoing(message: Message, settings: EffectiveSettings) -> Outgoing:
 
 def build_mime(out: Outgoing) -> EmailMessage:
     """Return a multipart/alternative e-mail (text, then HTML) with every header set."""
-    mime = EmailMessage()
+    mime = EmailMessage(policy=policy.SMTP)
     mime["From"] = out.from_addr
     mime["To"] = out.to
     mime["Subject"] = out.subject
@@ -120,6 +129,6 @@ def build_mime(out: Outgoing) -> EmailMessage:
     mime["MIME-Version"] = "1.0"
     for name, value in out.headers.items():
         mime[name] = value
-    mime.set_content(out.text)
-    mime.add_alternative(out.html, subtype="html")
+    mime.set_content(out.text, cte="quoted-printable")
+    mime.add_alternative(out.html, subtype="html", cte="quoted-printable")
     return mime

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from ecomapp.jobs import PermanentError, TransientError
 from ecomapp.mail.backends import DeliveryUnknown, MailBackend, Outgoing, RecipientRejected
+from ecomapp.mail.compose import wire_bytes
 
 IDLE_SECONDS = 30.0
 TIMEOUT_SECONDS = 20.0
@@ -149,7 +150,7 @@ class SmtpBackend(MailBackend):
     def _data(self, conn: smtplib.SMTP, outgoing: Outgoing) -> str | None:
         assert outgoing.mime is not None
         try:
-            code, reply = conn.data(outgoing.mime.as_bytes())
+            code, reply = conn.data(wire_bytes(outgoing.mime))
         except smtplib.SMTPDataError as exc:
             conn.rset()
             _release(self.url, conn)
@@ -176,3 +177,12 @@ def _address(header_value: str) -> str:
     from email.utils import parseaddr
 
     return parseaddr(header_value)[1] or header_value
+
+
+def close_all() -> None:
+    """Close every pooled SMTP connection of this process."""
+    with _pool_lock:
+        held = list(_pool.values())
+        _pool.clear()
+    for conn, _ in held:
+        _quietly_close(conn)
