@@ -119,7 +119,7 @@ def test_interrupted_send_found_at_postmark_is_not_resent(run_jobs: Callable[[],
     assert row.status == "sent" and "confirmed by the provider" in row.error
     sends = [c for c in responses.calls if c.request.method == "POST"]
     assert len(sends) == 1
-    search = [c for c in responses.calls if c.request.method == "GET"][0].request
+    search = next(c for c in responses.calls if c.request.method == "GET").request
     assert row.message_id_header in requests.utils.unquote(search.url)
 
 
