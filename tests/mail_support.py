@@ -14,8 +14,8 @@ from tests.factories import customer_record, next_id
 
 
 def configure_mail(store: Store, **fields: Any) -> MailSettings:
-    """Save the store's mail settings (no quiet hours unless asked) and commit."""
-    row = MailSettings(store_id=store.id, quiet_start_hour=None, quiet_end_hour=None)
+    """Save the store's mail settings (quiet hours off: start == end, unless asked) and commit."""
+    row = MailSettings(store_id=store.id, quiet_start_hour=0, quiet_end_hour=0)
     secrets = {k: fields.pop(k) for k in ("smtp_url", "api_token") if k in fields}
     for name, value in fields.items():
         setattr(row, name, value)

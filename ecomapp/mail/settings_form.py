@@ -62,6 +62,8 @@ def save_settings(store: Store, form: Mapping[str, str]) -> dict[str, str]:
     row.logo_url = form.get("logo_url", "").strip() or None
     row.postal_address = form.get("postal_address", "").strip() or None
     row.frequency_cap_hours = cap if cap is not None else 16
+    if start is None or end is None:
+        start = end = 0  # equal hours: no quiet hours
     row.quiet_start_hour, row.quiet_end_hour = start, end
     row.attribution_days = days or 5
     db.session.add(row)

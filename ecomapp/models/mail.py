@@ -127,6 +127,7 @@ class MailSettings(db.Model):
     logo_url: Mapped[str | None] = mapped_column(Text)
     postal_address: Mapped[str | None] = mapped_column(Text)
     frequency_cap_hours: Mapped[int] = mapped_column(Integer, default=16)
+    # quiet hours in the store's zone; equal start and end hours mean none
     quiet_start_hour: Mapped[int | None] = mapped_column(Integer, default=21)
     quiet_end_hour: Mapped[int | None] = mapped_column(Integer, default=8)
     attribution_days: Mapped[int] = mapped_column(Integer, default=5)
