@@ -84,7 +84,7 @@ def test_marketing_during_quiet_hours_is_delayed_to_their_end(
     ],
 )
 def test_quiet_hours_end_in_store_time(local: datetime, expected: datetime) -> None:
-    """Given quiet hours 21–8 in New York, then a time inside them moves to 8:00 local."""
+    """Given quiet hours 21-8 in New York, then a time inside them moves to 8:00 local."""
     zone = ZoneInfo("America/New_York")
     store = Store(platform="demo", domain="x.test", timezone="America/New_York")
     at = local.replace(tzinfo=zone).astimezone(UTC)
