@@ -75,7 +75,9 @@ def render_parts(
     """Render subject, body and text; wrap in the layout; track links when message_id is set."""
     svars = store_vars(store, settings.brand_color, settings.logo_url, settings.postal_address)
     variables = variables | {"store": svars}
-    unsub = unsubscribe_url(message_id) if marketing and message_id else None
+    unsub = None
+    if marketing:  # a preview (no message yet) shows where the link will be
+        unsub = unsubscribe_url(message_id) if message_id else "#unsubscribe"
     variables["unsubscribe_url"] = unsub
     subject = " ".join(render_text(source.subject, variables, autoescape=False).split())
     body = render_text(source.html, variables)
