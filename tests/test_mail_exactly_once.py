@@ -111,3 +111,19 @@ def test_same_idempotency_key_twice_is_one_row_and_one_mail(run_jobs: Callable[[
     assert first.id == second.id
     rows = db.session.scalars(select(Message).where(Message.store_id == store.id)).all()
     assert len(rows) == 1 and rows[0].status == "sent"
+
+
+def test_sweeper_delivers_a_message_whose_job_was_lost(run_jobs: Callable[[], None]) -> None:
+    """Given a pending message whose delivery job vanished, then the sweeper delivers it once."""
+    with running_smtp() as server:
+        store = make_store()
+        configure_mail(store, backend="smtp", smtp_url=server.url)
+        message = queue_mail(store, make_customer(store))
+        redis = current_app.extensions["ecomapp_redis"]
+        redis.flushdb()  # the queued job is lost (e.g. Redis was flushed)
+        db.session.execute(update(Message).values(created_at=utcnow() - timedelta(minutes=11)))
+        run_jobs()
+        run_jobs()
+        smtp.close_all()
+        assert len(server.received) == 1
+    assert db.session.get(Message, message.id).status == "sent"

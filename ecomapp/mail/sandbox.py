@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import operator
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import TemplateError, Undefined
+from jinja2 import Template, TemplateError, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 MAX_OUTPUT_CHARS = 500_000
@@ -55,9 +56,8 @@ _env = _make_env()
 
 def render_text(source: str, context: dict[str, Any], *, autoescape: bool = True) -> str:
     """Render merchant-editable template text in the sandbox; raise MailTemplateError."""
-    env = _env if autoescape else _plain_env
     try:
-        out = env.from_string(source).render(**context)
+        out = _compiled(source, autoescape).render(**context)
     except SecurityError as exc:
         raise MailTemplateError(f"not allowed in a template: {exc}") from exc
     except TemplateError as exc:
@@ -67,6 +67,12 @@ def render_text(source: str, context: dict[str, Any], *, autoescape: bool = True
     if len(out) > MAX_OUTPUT_CHARS:
         raise MailTemplateError("template output is too large")
     return out
+
+
+@lru_cache(maxsize=512)
+def _compiled(source: str, autoescape: bool) -> Template:
+    """Compile a template once; the same text renders many times in a batch."""
+    return (_env if autoescape else _plain_env).from_string(source)
 
 
 def check_syntax(source: str) -> str | None:

@@ -12,6 +12,7 @@ from ecomapp.jobs import enqueue
 from ecomapp.models import Event, Message, MessageStatus, utcnow
 
 STALE_PENDING = timedelta(minutes=10)
+GIVE_UP_AFTER = timedelta(days=2)  # older stuck rows are left for the merchant to see
 SWEEP_BATCH = 500
 
 
@@ -38,6 +39,7 @@ def sweep_messages() -> int:
     stale = or_(
         (Message.status == MessageStatus.PENDING.value)
         & (Message.created_at <= now - STALE_PENDING)
+        & (Message.created_at >= now - GIVE_UP_AFTER)
         & (Message.scheduled_for.is_(None) | (Message.scheduled_for <= now - STALE_PENDING)),
         (Message.status == MessageStatus.SENDING.value) & (Message.sending_at <= now - timeout),
     )
