@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     from ecomapp.admin.nav import NAV, NavItem
     from ecomapp.events.bus import SUBSCRIBERS
     from ecomapp.jobs.periodic import PERIODIC
+    from ecomapp.mail import provider_hooks  # noqa: F401  (adds its route to public_bp)
     from ecomapp.mail.panel import bp
     from ecomapp.mail.public import public_bp
 

@@ -13,6 +13,7 @@ from ecomapp.mail.api import MailRequest, send_email
 from ecomapp.mail.chart import chart
 from ecomapp.mail.compose import TemplateSource, render_parts, template_source
 from ecomapp.mail.defaults import DEFAULT_TEMPLATES, LABELS
+from ecomapp.mail.provider_hooks import hook_url
 from ecomapp.mail.sample import sample_variables
 from ecomapp.mail.sandbox import MailTemplateError, check_syntax
 from ecomapp.mail.settings_form import save_settings
@@ -180,6 +181,7 @@ def settings() -> str:
         choices=BACKEND_CHOICES,
         errors=errors,
         saved=request.method == "POST" and not errors,
+        hook_url=hook_url(g.store),
     )
 
 
