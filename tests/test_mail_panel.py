@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
 from ecomapp.extensions import db
+from ecomapp.mail.defaults import DEFAULT_TEMPLATES
 from ecomapp.models import MailSettings, MailTemplate, Message
-from tests.factories import make_store
+from tests.factories import make_product, make_store
 from tests.mail_support import csrf_headers, make_customer, queue_mail
 
 SETTINGS_FORM = {
@@ -131,3 +133,11 @@ def test_email_is_in_the_navigation(client: FlaskClient) -> None:
     assert 'href="/email/"' in page
     for path in ("/email/", "/email/messages", "/email/templates", "/email/suppressions"):
         assert client.get(path).status_code == 200, path
+
+
+@pytest.mark.parametrize("key", sorted(DEFAULT_TEMPLATES))
+def test_every_default_template_renders_with_sample_data(client: FlaskClient, key: str) -> None:
+    """Given each built-in template, then its preview renders without an error."""
+    make_product(make_store(name="Trail Co"))
+    page = client.get(f"/email/templates/{key}").get_data(as_text=True)
+    assert 'data-testid="preview-subject"' in page and "preview-error" not in page

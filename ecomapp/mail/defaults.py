@@ -17,7 +17,8 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
     "abandoned_cart": (
         "You left something in your cart",
         "<p>Your cart at {{ store.name }} is waiting.</p>"
-        "<ul>{% for item in cart.items %}<li>{{ item.title or item.name }}</li>{% endfor %}</ul>"
+        "<ul>{% for item in cart.line_items %}<li>{{ item.title or item.name }}</li>"
+        "{% endfor %}</ul>"
         '{% if cart.recovery_url %}<p><a href="{{ cart.recovery_url }}">Finish your order</a></p>'
         "{% endif %}",
     ),

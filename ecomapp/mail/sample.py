@@ -25,7 +25,7 @@ def sample_variables(store: Store) -> dict[str, Any]:
         "customer": {"first_name": "Alex", "last_name": "Sample", "email": "alex@example.com"},
         "order": {"name": "#1001", "total_price": line["price"], "line_items": [line]},
         "cart": {
-            "items": [{"title": r["title"], "quantity": 1} for r in recs],
+            "line_items": [{"title": r["title"], "quantity": 1} for r in recs],
             "recovery_url": f"https://{store.domain}/cart",
         },
         "product": recs[0],

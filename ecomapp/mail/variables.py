@@ -61,12 +61,12 @@ def order_vars(order: Order | None) -> dict[str, Any]:
 
 
 def cart_vars(cart: Cart | None) -> dict[str, Any]:
-    """Return a cart's variables: items, total and recovery link."""
+    """Return a cart's variables: line_items (not `items`: a dict method), total, link."""
     if cart is None:
         return {}
     return {
         "id": cart.id,
-        "items": json.loads(json.dumps(cart.items or [], default=str)),
+        "line_items": json.loads(json.dumps(cart.items or [], default=str)),
         "total_price": str(cart.total_price),
         "currency": cart.currency,
         "recovery_url": cart.recovery_url,
