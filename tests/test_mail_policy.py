@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import Flask
 from sqlalchemy import select, update
 
 from ecomapp.extensions import db
-from ecomapp.mail.policy import quiet_hours_end
+from ecomapp.mail.policy import frequency_cap_until, quiet_hours_end
 from ecomapp.models import DueWork, Message, Store, utcnow
 from tests.factories import make_store
 from tests.mail_support import configure_mail, make_customer, queue_mail
@@ -90,3 +91,21 @@ def test_quiet_hours_end_in_store_time(local: datetime, expected: datetime) -> N
     at = local.replace(tzinfo=zone).astimezone(UTC)
     result = quiet_hours_end(store, at, 21, 8)
     assert result.astimezone(zone).replace(tzinfo=None) == expected
+
+
+def test_of_two_marketing_mails_claimed_at_once_only_the_first_claimed_goes(app: Flask) -> None:
+    """Given two mails to one customer both claimed, then the later claim waits for the cap."""
+    store = make_store()
+    configure_mail(store, frequency_cap_hours=16)
+    customer = make_customer(store)
+    first, second = queue_mail(store, customer), queue_mail(store, customer)
+    now = utcnow()
+    for message, at in ((first, now), (second, now + timedelta(milliseconds=5))):
+        message.status, message.sending_at = "sending", at
+    db.session.commit()
+    assert frequency_cap_until(store, first, 16) is None
+    assert frequency_cap_until(store, second, 16) == now + timedelta(hours=16)
+    second.sending_at = now  # same instant: the lower id wins
+    db.session.commit()
+    assert frequency_cap_until(store, first, 16) is None
+    assert frequency_cap_until(store, second, 16) is not None

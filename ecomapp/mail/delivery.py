@@ -45,7 +45,8 @@ def deliver_message(message_id: int) -> None:
         return
     if _claim(message.id):
         db.session.refresh(message)
-        _hand_over(store, message, settings)
+        if not _lost_cap_race(store, message, settings):
+            _hand_over(store, message, settings)
 
 
 def deliver_batch(message_ids: list[int]) -> None:
@@ -68,6 +69,17 @@ def _claim(message_id: int) -> bool:
     )
     db.session.commit()
     return result.rowcount == 1
+
+
+def _lost_cap_race(store: Store, message: Message, settings: EffectiveSettings) -> bool:
+    """Release the claim (nothing was sent) when a marketing mail claimed earlier wins the cap."""
+    until = policy.frequency_cap_until(store, message, settings.frequency_cap_hours)
+    if until is None or until <= utcnow():
+        return False
+    message.status, message.sending_at = MessageStatus.PENDING.value, None
+    message.attempts -= 1
+    _delay(message, until, "delayed by frequency cap")
+    return True
 
 
 def _hand_over(store: Store, message: Message, settings: EffectiveSettings) -> None:

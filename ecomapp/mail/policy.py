@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from ecomapp.extensions import db
 from ecomapp.mail.store_settings import EffectiveSettings
@@ -20,8 +20,6 @@ from ecomapp.models import (
     SuppressionReason,
 )
 from ecomapp.models.types import as_utc
-
-SENT_LIKE = (MessageStatus.SENT.value, MessageStatus.SENDING.value, MessageStatus.UNCERTAIN.value)
 
 
 @dataclass(frozen=True)
@@ -63,9 +61,26 @@ def consent_reason(store: Store, email: str, customer_id: int | None) -> str | N
     return None
 
 
+def _counted(message: Message) -> ColumnElement[bool]:
+    """Which other messages count against the cap: sent ones, and sending ones claimed first.
+
+    Checked again after this message is claimed, so of two claimed at once only the one
+    claimed earlier (then lower id) goes; the other waits.
+    """
+    done = Message.status.in_((MessageStatus.SENT.value, MessageStatus.UNCERTAIN.value))
+    sending = Message.status == MessageStatus.SENDING.value
+    if message.status == MessageStatus.SENDING.value and message.sending_at is not None:
+        mine = message.sending_at
+        earlier = (Message.sending_at < mine) | (
+            (Message.sending_at == mine) & (Message.id < message.id)
+        )
+        sending = sending & earlier
+    return or_(done, sending)
+
+
 def frequency_cap_until(store: Store, message: Message, hours: int) -> datetime | None:
     """Return when the cap allows this marketing message, or None when it may go now."""
-    if hours <= 0:
+    if hours <= 0 or message.kind != MessageKind.MARKETING.value:
         return None
     recipient = func.lower(Message.to_email) == message.to_email.lower()
     if message.customer_id:
@@ -75,7 +90,7 @@ def frequency_cap_until(store: Store, message: Message, hours: int) -> datetime 
             Message.store_id == store.id,
             Message.id != message.id,
             Message.kind == MessageKind.MARKETING.value,
-            Message.status.in_(SENT_LIKE),
+            _counted(message),
             recipient,
         )
     )
