@@ -41,10 +41,11 @@ def _automation_names(store: Store, ids: list[int]) -> dict[int, str]:
     """Return automation names when the automation model exists (it belongs to the engine)."""
     try:
         model = importlib.import_module("ecomapp.models").Automation
+        columns = (model.id, model.name, model.store_id)
     except (ImportError, AttributeError):
         return {}
     rows = db.session.execute(
-        select(model.id, model.name).where(model.store_id == store.id, model.id.in_(ids))
+        select(columns[0], columns[1]).where(columns[2] == store.id, columns[0].in_(ids))
     )
     return {int(i): str(n) for i, n in rows}
 
