@@ -172,3 +172,18 @@ def test_deferred_recipient_is_retried_with_backoff_then_sent(
     assert db.session.get(Message, message.id).status == "sent"
     assert len(smtp_server.received) == 1
     assert db.session.scalar(select(func.count()).select_from(Message)) == 1
+
+
+def test_dropped_pooled_connection_is_replaced_without_losing_the_mail(
+    app: Flask, smtp_server: SmtpServer
+) -> None:
+    """Given the server closed the kept connection, then the next mail goes on a new one."""
+    store = make_store()
+    configure_mail(store, backend="smtp", smtp_url=smtp_server.url)
+    ids = [queue_mail(store, make_customer(store), kind="transactional").id for _ in range(2)]
+    run_job("ecomapp.mail.delivery:deliver_message", [ids[0]], store.id)
+    smtp_server.handler.drop_next_mail = True
+    run_job("ecomapp.mail.delivery:deliver_message", [ids[1]], store.id)
+    assert len(smtp_server.received) == 2
+    assert smtp_server.handler.connections == 2
+    assert [db.session.get(Message, i).status for i in ids] == ["sent", "sent"]

@@ -13,7 +13,8 @@ from ecomapp.jobs import PermanentError, TransientError
 from ecomapp.mail.backends import DeliveryUnknown, MailBackend, Outgoing, RecipientRejected
 from ecomapp.mail.compose import wire_bytes
 
-IDLE_SECONDS = 30.0
+IDLE_SECONDS = 30.0  # an older pooled connection is closed, not reused
+BUSY_SECONDS = 5.0  # a connection used this recently is reused without a NOOP round trip
 TIMEOUT_SECONDS = 20.0
 _pool: dict[str, tuple[smtplib.SMTP, float]] = {}
 _pool_lock = threading.Lock()
@@ -76,18 +77,20 @@ def connect(config: SmtpConfig) -> smtplib.SMTP:
     return conn
 
 
-def _pooled(url: str, config: SmtpConfig) -> smtplib.SMTP:
+def _pooled(url: str, config: SmtpConfig) -> tuple[smtplib.SMTP, bool]:
+    """Return a connection and whether it was reused (a busy one is reused without a NOOP)."""
     with _pool_lock:
         held = _pool.pop(url, None)
     if held is not None:
         conn, last_used = held
+        idle = time.monotonic() - last_used
         try:
-            if time.monotonic() - last_used < IDLE_SECONDS and conn.noop()[0] == 250:
-                return conn
+            if idle < BUSY_SECONDS or (idle < IDLE_SECONDS and conn.noop()[0] == 250):
+                return conn, True
         except (smtplib.SMTPException, OSError):
             pass
         _quietly_close(conn)
-    return connect(config)
+    return connect(config), False
 
 
 def _release(url: str, conn: smtplib.SMTP) -> None:
@@ -103,6 +106,16 @@ def _quietly_close(conn: smtplib.SMTP) -> None:
         conn.quit()
     except (smtplib.SMTPException, OSError):
         conn.close()
+
+
+def _reset_and_keep(url: str, conn: smtplib.SMTP) -> None:
+    """Abort the refused transaction and keep the connection for the next message."""
+    try:
+        conn.rset()
+    except (smtplib.SMTPException, OSError):
+        _quietly_close(conn)
+        return
+    _release(url, conn)
 
 
 def _refused(stage: str, code: int, reply: bytes) -> Exception:
@@ -123,19 +136,27 @@ class SmtpBackend(MailBackend):
 
     def send(self, outgoing: Outgoing) -> str | None:
         """Hand one message to the server with MAIL, RCPT and DATA."""
-        assert outgoing.mime is not None
+        return self._send(outgoing, fresh=False)
+
+    def _send(self, outgoing: Outgoing, fresh: bool) -> str | None:
         try:
-            conn = _pooled(self.url, self.config)
+            conn, reused = (
+                (connect(self.config), False) if fresh else _pooled(self.url, self.config)
+            )
         except (OSError, smtplib.SMTPException) as exc:
             raise TransientError(f"cannot connect to SMTP server: {exc}") from exc
         try:
             self._envelope(conn, outgoing)
+        except (smtplib.SMTPServerDisconnected, ConnectionError) as exc:
+            _quietly_close(conn)
+            if reused:  # the server dropped a pooled connection; nothing was sent yet
+                return self._send(outgoing, fresh=True)
+            raise TransientError(f"SMTP connection lost before sending: {exc}") from exc
         except (OSError, smtplib.SMTPException) as exc:
             _quietly_close(conn)
-            raise TransientError(f"SMTP connection failed before sending: {exc}") from exc
-        except Exception:
-            conn.rset()
-            _release(self.url, conn)
+            raise TransientError(f"SMTP failed before sending: {exc}") from exc
+        except (TransientError, PermanentError):
+            _reset_and_keep(self.url, conn)
             raise
         return self._data(conn, outgoing)
 

@@ -48,6 +48,7 @@ class RecordingHandler:
     reject: set[str] = field(default_factory=set)
     defer: set[str] = field(default_factory=set)
     connections: int = 0
+    drop_next_mail: bool = False
     on_data: Callable[[], None] | None = None
 
     async def handle_EHLO(
@@ -58,6 +59,16 @@ class RecordingHandler:
             self.connections += 1
         session.host_name = hostname
         return responses
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if self.drop_next_mail:  # like a server closing an idle connection
+            self.drop_next_mail = False
+            server.transport.close()
+            return "421 4.4.2 idle timeout"
+        envelope.mail_from = address
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
