@@ -1,6 +1,6 @@
 """Personalised e-mails rendered and handed to a local SMTP server per second, vs plain smtplib.
 
-Run: python -m bench.mail_throughput [--messages 300]
+Run: python -m bench.mail_throughput [--messages 300] [--database-url postgresql://…/scratch]
 
 Both sides talk to the same aiosmtpd server on loopback in this run. The mailer side does the
 whole job an automation triggers: send_email (sandboxed render, layout, link tracking, row with
@@ -38,13 +38,29 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _app(tmp: Path):  # type: ignore[no-untyped-def]
+def _fresh_postgres(url: str) -> str:
+    """Recreate the PostgreSQL database named in url (it must be a throw-away one)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from ecomapp.config import database_url
+
+    sa_url = make_url(database_url(url, "."))
+    admin = create_engine(sa_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{sa_url.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{sa_url.database}"'))
+    admin.dispose()
+    return sa_url.render_as_string(hide_password=False)
+
+
+def _app(tmp: Path, database: str | None):  # type: ignore[no-untyped-def]
     from flask_migrate import upgrade
 
     from ecomapp import create_app
     from ecomapp.config import Settings
 
-    url = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    url = _fresh_postgres(database) if database else f"sqlite:///{tmp / 'bench.sqlite3'}"
     app = create_app(Settings(env="testing", database_url=url))
     with app.app_context():
         upgrade()
@@ -153,13 +169,17 @@ def main() -> None:
     """Run both sides against one loopback server and print the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=300)
-    n = parser.parse_args().messages
+    parser.add_argument(
+        "--database-url", help="a throw-away PostgreSQL database (recreated); default SQLite"
+    )
+    args = parser.parse_args()
+    n = args.messages
     sink, port = _Sink(), _free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            app = _app(Path(tmp))
+            app = _app(Path(tmp), args.database_url)
             with app.app_context():
                 store_id, customers = _seed(n, f"smtp://127.0.0.1:{port}")
                 mailer = run_mailer(store_id, customers)
@@ -168,6 +188,10 @@ def main() -> None:
                 close_all()
                 baseline = run_baseline(port, _sample_raw(1), n)
                 render_only = run_render_only(store_id, n)
+                from ecomapp.extensions import db
+
+                db.session.remove()
+                db.engine.dispose()
     finally:
         controller.stop()
     assert sink.count == 2 * n, f"server accepted {sink.count} of {2 * n}"

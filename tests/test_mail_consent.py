@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from ecomapp.events import emit
 from ecomapp.extensions import db
+from ecomapp.mail import refusal_reason
 from ecomapp.mail.signing import UNSUBSCRIBE, sign
 from ecomapp.models import (
     Customer,
@@ -165,3 +166,17 @@ def test_stale_opt_in_event_does_not_lift_the_unsubscribe(
     db.session.commit()
     run_jobs()
     assert _count(Suppression) == 1
+
+
+def test_refusal_reason_answers_for_exit_conditions(
+    client: FlaskClient, run_jobs: Callable[[], None]
+) -> None:
+    """Given an unsubscribed customer, then refusal_reason says so for marketing only."""
+    message, customer = _sent_marketing(run_jobs)
+    store = db.session.get(Store, message.store_id)
+    assert refusal_reason(store, customer.email, "marketing", customer.id) is None
+    client.post(_unsubscribe_path(message))
+    assert refusal_reason(store, customer.email, "marketing", customer.id) == (
+        "unsubscribed from marketing"
+    )
+    assert refusal_reason(store, customer.email, "transactional", customer.id) is None

@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from ecomapp.mail.api import MailRequest, send_email
+from ecomapp.mail.api import MailRequest, refusal_reason, send_email
 
 SUBSCRIBER = "ecomapp.mail.subscribers:on_event"
 SWEEPER = "ecomapp.mail.subscribers:sweep_messages"
@@ -29,4 +29,4 @@ def init_app(app: Flask) -> None:
     PERIODIC[SWEEPER] = SWEEP_SECONDS
 
 
-__all__ = ["MailRequest", "send_email"]
+__all__ = ["MailRequest", "refusal_reason", "send_email"]

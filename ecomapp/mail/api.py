@@ -17,7 +17,7 @@ from ecomapp.mail.store_settings import effective_settings
 from ecomapp.mail.variables import json_safe, mirror_vars
 from ecomapp.models import Message, MessageKind, MessageStatus, Store
 
-__all__ = ["MailRequest", "render", "send_email"]
+__all__ = ["MailRequest", "refusal_reason", "render", "send_email"]
 
 
 @dataclass
@@ -112,9 +112,16 @@ def _prepare(store: Store, message: Message, request: MailRequest) -> None:
 
 
 def _refusal(store: Store, message: Message) -> str | None:
-    if "@" not in message.to_email:
+    return refusal_reason(store, message.to_email, message.kind, message.customer_id)
+
+
+def refusal_reason(
+    store: Store, to: str, kind: str = "marketing", customer_id: int | None = None
+) -> str | None:
+    """Return why a mail of this kind may not go to this address now, or None (exit checks)."""
+    if "@" not in to:
         return "no valid recipient address"
-    reason = policy.suppression_reason(store, message.to_email, message.kind)
-    if reason or message.kind != MessageKind.MARKETING.value:
+    reason = policy.suppression_reason(store, to, kind)
+    if reason or kind != MessageKind.MARKETING.value:
         return reason
-    return policy.consent_reason(store, message.to_email, message.customer_id)
+    return policy.consent_reason(store, to, customer_id)
