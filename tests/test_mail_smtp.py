@@ -187,3 +187,34 @@ def test_dropped_pooled_connection_is_replaced_without_losing_the_mail(
     assert len(smtp_server.received) == 2
     assert smtp_server.handler.connections == 2
     assert [db.session.get(Message, i).status for i in ids] == ["sent", "sent"]
+
+
+def test_implicit_tls_smtps(tmp_path: Path, run_jobs: Callable[[], None]) -> None:
+    """Given an smtps:// server (TLS from the first byte), then the mail goes over TLS."""
+    cert, key = self_signed_cert(tmp_path)
+    with running_smtp(tls=(cert, key), implicit_tls=True) as server:
+        store = make_store()
+        configure_mail(
+            store, backend="smtp", smtp_url=f"smtps://127.0.0.1:{server.port}/?cafile={cert}"
+        )
+        message = queue_mail(store, make_customer(store), kind="transactional")
+        run_jobs()
+        smtp.close_all()
+        assert len(server.received) == 1
+    assert db.session.get(Message, message.id).status == "sent"
+
+
+def test_untrusted_certificate_is_not_accepted(
+    tmp_path: Path, run_jobs: Callable[[], None]
+) -> None:
+    """Given a STARTTLS server whose certificate we do not trust, then nothing is sent."""
+    cert, key = self_signed_cert(tmp_path)
+    with running_smtp(tls=(cert, key)) as server:
+        store = make_store()
+        configure_mail(store, backend="smtp", smtp_url=f"smtp+starttls://127.0.0.1:{server.port}")
+        message = queue_mail(store, make_customer(store), kind="transactional")
+        run_jobs()
+        smtp.close_all()
+        assert server.received == []
+    row = db.session.get(Message, message.id)
+    assert row.status == "failed" and "certificate not trusted" in row.error

@@ -119,7 +119,7 @@ def refusal_reason(
     store: Store, to: str, kind: str = "marketing", customer_id: int | None = None
 ) -> str | None:
     """Return why a mail of this kind may not go to this address now, or None (exit checks)."""
-    if "@" not in to:
+    if "@" not in to or any(ch.isspace() for ch in to.strip()):
         return "no valid recipient address"
     reason = policy.suppression_reason(store, to, kind)
     if reason or kind != MessageKind.MARKETING.value:

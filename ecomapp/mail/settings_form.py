@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from email.utils import parseaddr
 
 from ecomapp.extensions import db
 from ecomapp.mail.smtp import SmtpConfig
@@ -34,6 +35,9 @@ def _check(form: Mapping[str, str], errors: dict[str, str]) -> None:
     color = form.get("brand_color", "").strip()
     if color and not COLOR.match(color):
         errors["brand_color"] = "must be a hex colour like #2f6f4f"
+    sender = form.get("from_address", "").strip()
+    if sender and ("@" not in parseaddr(sender)[1] or "\n" in sender or "\r" in sender):
+        errors["from_address"] = "must be an e-mail address, optionally with a name"
     logo = form.get("logo_url", "").strip()
     if logo and not logo.startswith("https://"):
         errors["logo_url"] = "must be an https:// address"

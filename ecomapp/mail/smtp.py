@@ -57,13 +57,29 @@ def _context(config: SmtpConfig) -> ssl.SSLContext:
 
 
 def connect(config: SmtpConfig) -> smtplib.SMTP:
-    """Open, secure and authenticate one SMTP connection."""
+    """Open, secure and authenticate one SMTP connection; an untrusted certificate is final."""
+    try:
+        return _connect(config)
+    except ssl.SSLCertVerificationError as exc:
+        raise PermanentError(f"SMTP server certificate not trusted: {exc.verify_message}") from exc
+
+
+def _connect(config: SmtpConfig) -> smtplib.SMTP:
     if config.tls == "implicit":
         conn: smtplib.SMTP = smtplib.SMTP_SSL(
             config.host, config.port, timeout=config.timeout, context=_context(config)
         )
     else:
         conn = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+    try:
+        _secure_and_login(conn, config)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _secure_and_login(conn: smtplib.SMTP, config: SmtpConfig) -> None:
     conn.ehlo()
     if config.tls == "starttls" or (config.tls == "opportunistic" and conn.has_extn("starttls")):
         conn.starttls(context=_context(config))
@@ -72,9 +88,7 @@ def connect(config: SmtpConfig) -> smtplib.SMTP:
         try:
             conn.login(config.username, config.password or "")
         except smtplib.SMTPAuthenticationError as exc:
-            conn.close()
             raise PermanentError(f"SMTP authentication failed: {exc.smtp_code}") from exc
-    return conn
 
 
 def _pooled(url: str, config: SmtpConfig) -> tuple[smtplib.SMTP, bool]:

@@ -124,9 +124,11 @@ class QuietController(Controller):
 
 @contextmanager
 def running_smtp(
-    users: dict[str, str] | None = None, tls: tuple[Path, Path] | None = None
+    users: dict[str, str] | None = None,
+    tls: tuple[Path, Path] | None = None,
+    implicit_tls: bool = False,
 ) -> Iterator[SmtpServer]:
-    """Run an aiosmtpd server on a free loopback port; optional AUTH and STARTTLS."""
+    """Run an aiosmtpd server on a free loopback port; optional AUTH, STARTTLS or TLS."""
     handler = RecordingHandler()
     port = free_port()
     kwargs: dict[str, Any] = {}
@@ -136,7 +138,10 @@ def running_smtp(
     if tls is not None:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(str(tls[0]), str(tls[1]))
-        kwargs |= {"tls_context": context, "require_starttls": True}
+        if implicit_tls:
+            kwargs["ssl_context"] = context
+        else:
+            kwargs |= {"tls_context": context, "require_starttls": True}
     controller = QuietController(handler, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     try:
