@@ -54,6 +54,8 @@ class Settings:
     queue_prefix: str = "ecomapp"
     mail_from: str = "ecomapp <no-reply@localhost>"
     smtp_url: str | None = None
+    postmark_token: str | None = None
+    mail_send_timeout: float = 60.0
     shopify_api_key: str = ""
     shopify_api_secret: str = ""
     shopify_old_api_secret: str = ""
@@ -79,6 +81,8 @@ class Settings:
             queue_prefix=env.get("QUEUE_PREFIX") or "ecomapp",
             mail_from=env.get("MAIL_FROM") or "ecomapp <no-reply@localhost>",
             smtp_url=env.get("SMTP_URL") or None,
+            postmark_token=env.get("POSTMARK_SERVER_TOKEN") or None,
+            mail_send_timeout=float(env.get("MAIL_SEND_TIMEOUT") or 60.0),
             shopify_api_key=env.get("SHOPIFY_API_KEY", ""),
             shopify_api_secret=env.get("SHOPIFY_API_SECRET", ""),
             shopify_old_api_secret=env.get("SHOPIFY_OLD_API_SECRET", ""),

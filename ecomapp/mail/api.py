@@ -1,19 +1,23 @@
-"""send_email: record the message under its idempotency key, then deliver it once."""
+"""send_email: record the message under its idempotency key, then deliver it once, later."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ecomapp.extensions import db
-from ecomapp.mail.defaults import DEFAULT_TEMPLATES
-from ecomapp.models import Customer, Message, MessageStatus, Store, utcnow
+from ecomapp.jobs import enqueue
+from ecomapp.mail import policy
+from ecomapp.mail.compose import TemplateSource, new_message_id, render_parts, template_source
+from ecomapp.mail.sandbox import MailTemplateError, render_text
+from ecomapp.mail.store_settings import effective_settings
+from ecomapp.mail.variables import json_safe, mirror_vars
+from ecomapp.models import Message, MessageKind, MessageStatus, Store
 
-_env = ImmutableSandboxedEnvironment(autoescape=True)
+__all__ = ["MailRequest", "refusal_reason", "render", "send_email"]
 
 
 @dataclass
@@ -34,51 +38,90 @@ class MailRequest:
 
 def render(source: str, context: dict[str, Any]) -> str:
     """Render merchant-editable template text in the sandbox."""
-    return _env.from_string(source).render(**context)
+    return render_text(source, context)
 
 
-def _text_from_html(html: str) -> str:
-    return re.sub(r"\n{3,}", "\n\n", re.sub(r"<[^>]+>", "\n", html)).strip()
+def _find(store: Store, key: str) -> Message | None:
+    return db.session.scalar(
+        select(Message).where(Message.store_id == store.id, Message.idempotency_key == key)
+    )
 
 
-def _suppressed(store: Store, request: MailRequest) -> str | None:
-    if request.kind != "marketing":
-        return None
-    customer = db.session.get(Customer, request.customer_id) if request.customer_id else None
-    if customer is None or customer.store_id != store.id or not customer.accepts_marketing:
-        return "no marketing consent"
-    return None
+def template_variables(store: Store, request: MailRequest) -> dict[str, Any]:
+    """Merge mirror variables (customer, order, cart …) with the caller's context."""
+    given = json_safe(request.context)
+    merged: dict[str, Any] = mirror_vars(store, given, request.customer_id)
+    for key, value in given.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merged[key] | value
+        else:
+            merged[key] = value
+    return merged
 
 
 def send_email(store: Store, request: MailRequest) -> Message:
-    """Send one message at most once per (store, idempotency key); return its row."""
-    existing = db.session.scalar(
-        select(Message).where(
-            Message.store_id == store.id, Message.idempotency_key == request.idempotency_key
-        )
-    )
+    """Record one message per (store, idempotency key) and enqueue its delivery after commit."""
+    existing = _find(store, request.idempotency_key)
     if existing is not None:
         return existing
-    subject_src, body_src = DEFAULT_TEMPLATES.get(request.template_key, ("", ""))
-    context = {"store": {"name": store.name, "domain": store.domain}} | request.context
-    html = render(request.body or body_src, context)
+    kind = MessageKind(request.kind).value
     message = Message(
         store_id=store.id,
         idempotency_key=request.idempotency_key,
-        kind=request.kind,
+        kind=kind,
         template_key=request.template_key,
-        to_email=request.to,
+        to_email=request.to.strip(),
         customer_id=request.customer_id,
         automation_id=request.automation_id,
         run_id=request.run_id,
-        subject=render(request.subject or subject_src, context),
-        html=html,
-        text=_text_from_html(html),
+        context=json_safe(request.context),
+        status=MessageStatus.PENDING.value,
+        message_id_header=new_message_id(store),
     )
-    reason = _suppressed(store, request)
-    message.status = (MessageStatus.SUPPRESSED if reason else MessageStatus.SENT).value
-    message.error = reason
-    message.sent_at = None if reason else utcnow()
-    db.session.add(message)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:
+        found = _find(store, request.idempotency_key)
+        assert found is not None
+        return found
+    _prepare(store, message, request)
     return message
+
+
+def _prepare(store: Store, message: Message, request: MailRequest) -> None:
+    """Render the row's content and decide: refuse now, or enqueue delivery."""
+    settings = effective_settings(store)
+    source = template_source(store, request.template_key)
+    if request.subject or request.body:
+        source = TemplateSource(request.subject or source.subject, request.body or source.html)
+    marketing = message.kind == MessageKind.MARKETING.value
+    try:
+        rendered = render_parts(
+            store, source, template_variables(store, request), settings, message.id, marketing
+        )
+    except MailTemplateError as exc:
+        message.status, message.error = MessageStatus.FAILED.value, str(exc)
+        return
+    message.subject, message.html, message.text = rendered.subject, rendered.html, rendered.text
+    refusal = _refusal(store, message)
+    if refusal:
+        message.status, message.error = MessageStatus.SUPPRESSED.value, refusal
+        return
+    enqueue("ecomapp.mail.delivery:deliver_message", message.id, store_id=store.id)
+
+
+def _refusal(store: Store, message: Message) -> str | None:
+    return refusal_reason(store, message.to_email, message.kind, message.customer_id)
+
+
+def refusal_reason(
+    store: Store, to: str, kind: str = "marketing", customer_id: int | None = None
+) -> str | None:
+    """Return why a mail of this kind may not go to this address now, or None (exit checks)."""
+    if "@" not in to or any(ch.isspace() for ch in to.strip()):
+        return "no valid recipient address"
+    reason = policy.suppression_reason(store, to, kind)
+    if reason or kind != MessageKind.MARKETING.value:
+        return reason
+    return policy.consent_reason(store, to, customer_id)

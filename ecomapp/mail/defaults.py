@@ -1,19 +1,24 @@
 """Default subject and body of every built-in template (merchants may override)."""
 
+# key -> (subject, HTML body); the text part is derived from the HTML unless written.
 DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
     "welcome": (
         "Welcome to {{ store.name }}, {{ customer.first_name or 'friend' }}!",
         "<p>Hi {{ customer.first_name or 'there' }},</p>"
-        "<p>Thanks for joining {{ store.name }}.</p>",
+        "<p>Thanks for joining {{ store.name }}.</p>"
+        '<p><a href="{{ store.url }}">Visit the shop</a></p>',
     ),
     "review_request": (
         "How is your order {{ order.name }}?",
         "<p>Hi {{ customer.first_name or 'there' }},</p>"
-        "<p>Tell us what you think of your order {{ order.name }}.</p>",
+        "<p>Tell us what you think of your order {{ order.name }}:</p>"
+        "<ul>{% for line in order.line_items %}<li>{{ line.title }}</li>{% endfor %}</ul>",
     ),
     "abandoned_cart": (
         "You left something in your cart",
         "<p>Your cart at {{ store.name }} is waiting.</p>"
+        "<ul>{% for item in cart.line_items %}<li>{{ item.title or item.name }}</li>"
+        "{% endfor %}</ul>"
         '{% if cart.recovery_url %}<p><a href="{{ cart.recovery_url }}">Finish your order</a></p>'
         "{% endif %}",
     ),
@@ -26,4 +31,45 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "<p>Hi {{ customer.first_name or 'there' }},"
         " thank you for being one of our best customers.</p>",
     ),
+    "winback": (
+        "We miss you at {{ store.name }}",
+        "<p>Hi {{ customer.first_name or 'there' }}, it has been a while.</p>"
+        "{% if discount_code %}<p>Here is {{ discount_percent or 10 }}% off your next order: "
+        "<strong>{{ discount_code }}</strong></p>{% endif %}"
+        '<p><a href="{{ store.url }}">See what is new</a></p>',
+    ),
+    "thank_you": (
+        "Thank you for your order {{ order.name }}",
+        "<p>Hi {{ customer.first_name or 'there' }}, thank you for ordering from"
+        " {{ store.name }}.</p>"
+        "{% if recommendations %}<p>You might also like:</p><ul>{% for p in recommendations %}"
+        '<li><a href="{{ store.url }}{{ p.url or "" }}">{{ p.title }}</a></li>'
+        "{% endfor %}</ul>{% endif %}",
+    ),
+    "back_in_stock": (
+        "{{ product.title }} is back in stock",
+        "<p>Good news: {{ product.title }} is available again.</p>"
+        '<p><a href="{{ store.url }}{{ product.url or "" }}">Get it now</a></p>',
+    ),
+    "low_stock_alert": (
+        "[{{ store.name }}] Low stock: {{ product.title }}",
+        "<p>{{ product.title }} is running low ({{ quantity }} left).</p>",
+    ),
+    "generic": (
+        "{{ subject or store.name }}",
+        "{{ message }}",
+    ),
+}
+
+LABELS: dict[str, str] = {
+    "welcome": "Welcome a new customer",
+    "review_request": "Ask for a review",
+    "abandoned_cart": "Recover an abandoned cart",
+    "merchant_alert": "Alert the merchant",
+    "vip_welcome": "Welcome a VIP",
+    "winback": "Win back a lapsed customer",
+    "thank_you": "Thank a customer after an order",
+    "back_in_stock": "Back in stock",
+    "low_stock_alert": "Low stock alert (to the merchant)",
+    "generic": "Generic message",
 }

@@ -1,6 +1,17 @@
 """All models, imported here so that migrations see every table."""
 
-from ecomapp.models.mail import Message, MessageStatus
+from ecomapp.models.mail import (
+    Attribution,
+    MailSettings,
+    MailTemplate,
+    Message,
+    MessageKind,
+    MessageStatus,
+    Suppression,
+    SuppressionReason,
+    TrackingEvent,
+    TrackingKind,
+)
 from ecomapp.models.mirror import (
     Address,
     Cart,
@@ -26,6 +37,7 @@ from ecomapp.models.work import (
 
 __all__ = [
     "Address",
+    "Attribution",
     "Cart",
     "Customer",
     "CustomerKind",
@@ -37,12 +49,19 @@ __all__ = [
     "JobRecord",
     "JobStatus",
     "LineItem",
+    "MailSettings",
+    "MailTemplate",
     "Message",
+    "MessageKind",
     "MessageStatus",
     "Order",
     "Platform",
     "Product",
     "Store",
+    "Suppression",
+    "SuppressionReason",
+    "TrackingEvent",
+    "TrackingKind",
     "Variant",
     "WooConnection",
     "WooSite",

@@ -1,0 +1,207 @@
+"""Personalised e-mails rendered and handed to a local SMTP server per second, vs plain smtplib.
+
+Run: python -m bench.mail_throughput [--messages 300] [--database-url postgresql://…/scratch]
+
+Both sides talk to the same aiosmtpd server on loopback in this run. The mailer side does the
+whole job an automation triggers: send_email (sandboxed render, layout, link tracking, row with
+idempotency key) and deliver_batch (rules, claim, MIME, SMTP on one reused connection, mark sent).
+The baseline sends one pre-rendered message with smtplib over one connection, nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import smtplib
+import socket
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+class _Sink:
+    """Count what the server accepts."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.count += 1
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _fresh_postgres(url: str) -> str:
+    """Recreate the PostgreSQL database named in url (it must be a throw-away one)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from ecomapp.config import database_url
+
+    sa_url = make_url(database_url(url, "."))
+    admin = create_engine(sa_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{sa_url.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{sa_url.database}"'))
+    admin.dispose()
+    return sa_url.render_as_string(hide_password=False)
+
+
+def _app(tmp: Path, database: str | None):  # type: ignore[no-untyped-def]
+    from flask_migrate import upgrade
+
+    from ecomapp import create_app
+    from ecomapp.config import Settings
+
+    url = _fresh_postgres(database) if database else f"sqlite:///{tmp / 'bench.sqlite3'}"
+    app = create_app(Settings(env="testing", database_url=url))
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def _seed(n: int, smtp_url: str) -> tuple[int, list[int]]:
+    from ecomapp.extensions import db
+    from ecomapp.models import Customer, MailSettings, Store
+
+    store = Store(platform="demo", domain="bench.example.com", name="Bench Outfitters")
+    db.session.add(store)
+    db.session.flush()
+    settings = MailSettings(store_id=store.id, backend="smtp", frequency_cap_hours=0)
+    settings.quiet_start_hour = settings.quiet_end_hour = 0
+    settings.smtp_url = smtp_url
+    db.session.add(settings)
+    customers = [
+        Customer(
+            store_id=store.id,
+            platform_id=str(i),
+            email=f"c{i}@example.com",
+            first_name=f"Name{i}",
+            accepts_marketing=True,
+            tags=[],
+        )
+        for i in range(n)
+    ]
+    db.session.add_all(customers)
+    db.session.commit()
+    return store.id, [c.id for c in customers]
+
+
+def run_mailer(store_id: int, customer_ids: list[int]) -> float:
+    """Render, record and deliver one personalised mail per customer; return seconds."""
+    from ecomapp.extensions import db
+    from ecomapp.mail import MailRequest, send_email
+    from ecomapp.mail.delivery import deliver_batch
+    from ecomapp.models import Customer, Store
+
+    store = db.session.get(Store, store_id)
+    assert store is not None
+    started = time.perf_counter()
+    ids = []
+    for cid in customer_ids:
+        customer = db.session.get(Customer, cid)
+        assert customer is not None and customer.email
+        message = send_email(
+            store,
+            MailRequest(
+                to=customer.email,
+                template_key="winback",
+                idempotency_key=f"bench:{cid}",
+                kind="marketing",
+                customer_id=cid,
+                automation_id=1,
+                context={"discount_code": f"BACK{cid}", "discount_percent": 15},
+            ),
+        )
+        ids.append(message.id)
+    db.session.commit()
+    deliver_batch(ids)
+    return time.perf_counter() - started
+
+
+def run_render_only(store_id: int, n: int) -> float:
+    """Render n personalised mails (sandbox, layout, tracking) without DB or SMTP; seconds."""
+    from ecomapp.extensions import db
+    from ecomapp.mail.compose import render_parts, template_source
+    from ecomapp.mail.store_settings import effective_settings
+    from ecomapp.models import Store
+
+    store = db.session.get(Store, store_id)
+    assert store is not None
+    source, settings = template_source(store, "winback"), effective_settings(store)
+    started = time.perf_counter()
+    for i in range(n):
+        variables = {"customer": {"first_name": f"Name{i}"}, "discount_code": f"BACK{i}"}
+        render_parts(store, source, variables, settings, 10_000 + i, True)
+    return time.perf_counter() - started
+
+
+def run_baseline(port: int, raw: bytes, n: int) -> float:
+    """Send the same pre-rendered message n times with plain smtplib; return seconds."""
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as conn:
+        for i in range(n):
+            conn.sendmail("bench@example.com", [f"c{i}@example.com"], raw)
+    return time.perf_counter() - started
+
+
+def _sample_raw(message_id: int) -> bytes:
+    from ecomapp.extensions import db
+    from ecomapp.mail.compose import outgoing, wire_bytes
+    from ecomapp.mail.store_settings import effective_settings
+    from ecomapp.models import Message, Store
+
+    message = db.session.get(Message, message_id)
+    assert message is not None
+    out = outgoing(message, effective_settings(db.session.get(Store, message.store_id)))
+    assert out.mime is not None
+    return wire_bytes(out.mime)
+
+
+def main() -> None:
+    """Run both sides against one loopback server and print the ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=300)
+    parser.add_argument(
+        "--database-url", help="a throw-away PostgreSQL database (recreated); default SQLite"
+    )
+    args = parser.parse_args()
+    n = args.messages
+    sink, port = _Sink(), _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            app = _app(Path(tmp), args.database_url)
+            with app.app_context():
+                store_id, customers = _seed(n, f"smtp://127.0.0.1:{port}")
+                mailer = run_mailer(store_id, customers)
+                from ecomapp.mail.smtp import close_all
+
+                close_all()
+                baseline = run_baseline(port, _sample_raw(1), n)
+                render_only = run_render_only(store_id, n)
+                from ecomapp.extensions import db
+
+                db.session.remove()
+                db.engine.dispose()
+    finally:
+        controller.stop()
+    assert sink.count == 2 * n, f"server accepted {sink.count} of {2 * n}"
+    print(f"messages per side:            {n}")
+    print(f"ecomapp mailer (render+send): {n / mailer:8.1f} mails/s")
+    print(f"plain smtplib (pre-rendered): {n / baseline:8.1f} mails/s")
+    print(f"render only (no DB, no SMTP): {n / render_only:8.1f} mails/s")
+    print(f"ratio mailer / smtplib:       {baseline / mailer:8.3f}")
+    print(f"ratio render-only / smtplib:  {baseline / render_only:8.3f}")
+
+
+if __name__ == "__main__":
+    main()

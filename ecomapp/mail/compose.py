@@ -1,0 +1,136 @@
+"""Render a message from its template, and build the MIME e-mail a backend hands over."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Any
+
+from sqlalchemy import select
+
+from ecomapp.extensions import db
+from ecomapp.mail.backends import Outgoing
+from ecomapp.mail.defaults import DEFAULT_TEMPLATES
+from ecomapp.mail.layout import html_to_text, wrap
+from ecomapp.mail.sandbox import render_text
+from ecomapp.mail.signing import open_pixel_url, unsubscribe_url
+from ecomapp.mail.store_settings import EffectiveSettings
+from ecomapp.mail.tracking import track_links_html, track_links_text
+from ecomapp.mail.variables import store_vars
+from ecomapp.models import MailTemplate, Message, MessageKind, Store, utcnow
+
+# CRLF line ends; long header values (List-Unsubscribe URLs) are never RFC 2047-encoded.
+WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
+
+
+def wire_bytes(mime: EmailMessage) -> bytes:
+    """Return the e-mail as SMTP sends it (CRLF, bodies folded at 76, headers at 998)."""
+    return mime.as_bytes(policy=WIRE_POLICY)
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    """A template's editable parts (text may be empty: then it is derived)."""
+
+    subject: str
+    html: str
+    text: str = ""
+
+
+def template_source(store: Store, key: str) -> TemplateSource:
+    """Return the store's version of a template, else the default, else the generic one."""
+    row = db.session.scalar(
+        select(MailTemplate).where(MailTemplate.store_id == store.id, MailTemplate.key == key)
+    )
+    if row is not None:
+        return TemplateSource(row.subject, row.html, row.text)
+    subject, html = DEFAULT_TEMPLATES.get(key, DEFAULT_TEMPLATES["generic"])
+    return TemplateSource(subject, html)
+
+
+def new_message_id(store: Store) -> str:
+    """Return a fresh RFC 5322 Message-ID on the store's domain."""
+    return make_msgid(domain=store.domain.split(":")[0] or "localhost")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """Subject, full HTML and text of one message."""
+
+    subject: str
+    html: str
+    text: str
+
+
+def render_parts(
+    store: Store,
+    source: TemplateSource,
+    variables: dict[str, Any],
+    settings: EffectiveSettings,
+    message_id: int | None,
+    marketing: bool,
+) -> Rendered:
+    """Render subject, body and text; wrap in the layout; track links when message_id is set."""
+    svars = store_vars(store, settings.brand_color, settings.logo_url, settings.postal_address)
+    variables = variables | {"store": svars}
+    unsub = None
+    if marketing:  # a preview (no message yet) shows where the link will be
+        unsub = unsubscribe_url(message_id) if message_id else "#unsubscribe"
+    variables["unsubscribe_url"] = unsub
+    subject = " ".join(render_text(source.subject, variables, autoescape=False).split())
+    body = render_text(source.html, variables)
+    pixel = open_pixel_url(message_id) if message_id else None
+    html = wrap(body, subject, svars, unsubscribe_url=unsub, pixel_url=pixel)
+    if source.text.strip():
+        text = render_text(source.text, variables, autoescape=False).strip() + "\n"
+        text += _text_footer(svars, unsub)
+    else:
+        text = html_to_text(html)
+    if message_id:
+        html, text = track_links_html(message_id, html), track_links_text(message_id, text)
+    return Rendered(subject, html, text)
+
+
+def _text_footer(store: dict[str, Any], unsub: str | None) -> str:
+    lines = ["", "--", f"{store['name']} · {store['address']}".rstrip(" ·")]
+    if unsub:
+        lines.append(f"Unsubscribe: {unsub}")
+    return "\n".join(lines) + "\n"
+
+
+def outgoing(message: Message, settings: EffectiveSettings) -> Outgoing:
+    """Return the e-mail to hand over for a message row (headers, MIME, both parts)."""
+    headers: dict[str, str] = {}
+    if message.kind == MessageKind.MARKETING.value:
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url(message.id)}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    out = Outgoing(
+        message_id=message.id,
+        message_id_header=message.message_id_header or "",
+        from_addr=settings.from_address,
+        to=message.to_email,
+        subject=message.subject,
+        html=message.html,
+        text=message.text,
+        headers=headers,
+    )
+    out.mime = build_mime(out)
+    return out
+
+
+def build_mime(out: Outgoing) -> EmailMessage:
+    """Return a multipart/alternative e-mail (text, then HTML) with every header set."""
+    mime = EmailMessage(policy=policy.SMTP)
+    mime["From"] = out.from_addr
+    mime["To"] = out.to
+    mime["Subject"] = out.subject
+    mime["Date"] = format_datetime(utcnow())
+    mime["Message-ID"] = out.message_id_header
+    mime["MIME-Version"] = "1.0"
+    for name, value in out.headers.items():
+        mime[name] = value
+    mime.set_content(out.text, cte="quoted-printable")
+    mime.add_alternative(out.html, subtype="html", cte="quoted-printable")
+    return mime

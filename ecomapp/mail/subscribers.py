@@ -1,0 +1,52 @@
+"""Event subscribers and the periodic sweeper of the mailer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from ecomapp.extensions import db
+from ecomapp.jobs import enqueue
+from ecomapp.models import Event, Message, MessageStatus, utcnow
+
+STALE_PENDING = timedelta(minutes=10)
+GIVE_UP_AFTER = timedelta(days=2)  # older stuck rows are left for the merchant to see
+SWEEP_BATCH = 500
+
+
+def on_event(event_id: int) -> None:
+    """Route canonical events the mailer cares about (order.created, consent changes)."""
+    from ecomapp.mail.attribution import on_order_created
+    from ecomapp.mail.consent import on_consent_changed
+
+    event = db.session.get(Event, event_id)
+    if event is None:
+        return
+    if event.type == "order.created":
+        on_order_created(event)
+    elif event.type == "customer.consent_changed":
+        on_consent_changed(event)
+
+
+def sweep_messages() -> int:
+    """Re-enqueue deliveries whose job was lost: stale pending and interrupted `sending` rows."""
+    from ecomapp.mail.delivery import deliver_message
+
+    now = utcnow()
+    timeout = timedelta(seconds=current_app.config["SETTINGS"].mail_send_timeout)
+    stale = or_(
+        (Message.status == MessageStatus.PENDING.value)
+        & (Message.created_at <= now - STALE_PENDING)
+        & (Message.created_at >= now - GIVE_UP_AFTER)
+        & (Message.scheduled_for.is_(None) | (Message.scheduled_for <= now - STALE_PENDING)),
+        (Message.status == MessageStatus.SENDING.value) & (Message.sending_at <= now - timeout),
+    )
+    rows = db.session.execute(
+        select(Message.id, Message.store_id).where(stale).limit(SWEEP_BATCH)
+    ).all()
+    for message_id, store_id in rows:
+        enqueue(deliver_message, message_id, store_id=store_id)
+    db.session.commit()
+    return len(rows)

@@ -1,0 +1,129 @@
+"""Exactly once: a retried send, a duplicate key or a crash after sending never doubles a mail."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from ecomapp.extensions import db
+from ecomapp.mail import smtp
+from ecomapp.models import DueWork, JobRecord, Message, utcnow
+from tests.factories import make_store
+from tests.fakes.smtp_server import running_smtp
+from tests.mail_support import configure_mail, make_customer, queue_mail
+
+ROOT = Path(__file__).resolve().parent.parent
+DELIVER_ONE = """
+import sys
+from ecomapp import create_app
+from ecomapp.mail.delivery import deliver_message
+
+app = create_app()
+with app.app_context():
+    deliver_message(int(sys.argv[1]))
+"""
+
+
+def _worker_env(database_url: str) -> dict[str, str]:
+    settings = current_app.config["SETTINGS"]
+    return os.environ | {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": settings.secret_key,
+        "ENCRYPTION_KEY": ",".join(settings.encryption_keys),
+        "APP_URL": settings.app_url,
+        "ECOMAPP_ENV": "testing",
+        "REDIS_URL": "",
+    }
+
+
+def _a_minute_later() -> None:
+    """Move the interrupted send and its retry into the past, as if time had passed."""
+    past = utcnow() - timedelta(minutes=5)
+    db.session.execute(update(Message).values(sending_at=past))
+    db.session.execute(update(DueWork).values(due_at=past))
+    db.session.commit()
+
+
+def test_job_killed_after_sending_then_retried_sends_once(
+    database_url: str, run_jobs: Callable[[], None]
+) -> None:
+    """Given a worker killed after the server took the mail, when retried, then no second mail."""
+    with running_smtp() as server:
+        store = make_store()
+        configure_mail(store, backend="smtp", smtp_url=server.url)
+        message = queue_mail(store, make_customer(store))
+        worker = subprocess.Popen(
+            [sys.executable, "-c", DELIVER_ONE, str(message.id)],
+            cwd=ROOT,
+            env=_worker_env(database_url),
+        )
+        server.handler.on_data = lambda: os.kill(worker.pid, signal.SIGKILL)
+        assert worker.wait(timeout=60) == -signal.SIGKILL
+        db.session.expire_all()
+        assert db.session.get(Message, message.id).status == "sending"
+        run_jobs()  # the original job (and any sweep) finds it `sending`: wait, never resend
+        _a_minute_later()
+        run_jobs()
+        smtp.close_all()
+        assert len(server.received) == 1
+    row = db.session.get(Message, message.id)
+    assert row.status == "uncertain" and "not sent again" in row.error
+    assert row.attempts == 1
+
+
+def test_fresh_sending_row_is_left_to_its_worker(run_jobs: Callable[[], None]) -> None:
+    """Given a row another worker is sending right now, then a second job waits and retries."""
+    with running_smtp() as server:
+        store = make_store()
+        configure_mail(store, backend="smtp", smtp_url=server.url)
+        message = queue_mail(store, make_customer(store))
+        db.session.execute(
+            update(Message).values(status="sending", sending_at=utcnow(), attempts=1)
+        )
+        run_jobs()
+        smtp.close_all()
+        assert server.received == []
+    job = db.session.scalar(select(JobRecord).where(JobRecord.job.like("%deliver_message")))
+    assert job.status == "retrying" and "another worker" in job.error
+    assert db.session.get(Message, message.id).status == "sending"
+
+
+def test_same_idempotency_key_twice_is_one_row_and_one_mail(run_jobs: Callable[[], None]) -> None:
+    """Given the same automation step sent twice (a retried run), then one row, one mail."""
+    with running_smtp() as server:
+        store = make_store()
+        configure_mail(store, backend="smtp", smtp_url=server.url)
+        customer = make_customer(store)
+        first = queue_mail(store, customer, key="auto:3:v2:event:55:step:1")
+        run_jobs()
+        second = queue_mail(store, customer, key="auto:3:v2:event:55:step:1")
+        run_jobs()
+        smtp.close_all()
+        assert len(server.received) == 1
+    assert first.id == second.id
+    rows = db.session.scalars(select(Message).where(Message.store_id == store.id)).all()
+    assert len(rows) == 1 and rows[0].status == "sent"
+
+
+def test_sweeper_delivers_a_message_whose_job_was_lost(run_jobs: Callable[[], None]) -> None:
+    """Given a pending message whose delivery job vanished, then the sweeper delivers it once."""
+    with running_smtp() as server:
+        store = make_store()
+        configure_mail(store, backend="smtp", smtp_url=server.url)
+        message = queue_mail(store, make_customer(store))
+        redis = current_app.extensions["ecomapp_redis"]
+        redis.flushdb()  # the queued job is lost (e.g. Redis was flushed)
+        db.session.execute(update(Message).values(created_at=utcnow() - timedelta(minutes=11)))
+        run_jobs()
+        run_jobs()
+        smtp.close_all()
+        assert len(server.received) == 1
+    assert db.session.get(Message, message.id).status == "sent"
