@@ -1,5 +1,6 @@
 """All models, imported here so that migrations see every table."""
 
+from ecomapp.models.compliance import DataExport
 from ecomapp.models.mail import Message, MessageStatus
 from ecomapp.models.mirror import (
     Address,
@@ -28,6 +29,7 @@ __all__ = [
     "Cart",
     "Customer",
     "CustomerKind",
+    "DataExport",
     "DueStatus",
     "DueWork",
     "Event",

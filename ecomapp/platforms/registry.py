@@ -9,6 +9,7 @@ from ecomapp.platforms.base import PlatformAdapter
 # platform name -> "module:Class"; imported on first use.
 ADAPTERS: dict[str, str] = {
     "demo": "ecomapp.platforms.demo:DemoAdapter",
+    "shopify": "ecomapp.platforms.shopify.adapter:ShopifyAdapter",
 }
 
 _instances: dict[str, PlatformAdapter] = {}
