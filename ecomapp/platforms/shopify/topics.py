@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -78,6 +79,8 @@ def _data_request(store: Store, data: dict[str, Any], _: InboxDelivery) -> None:
 
 def _redact_customer(store: Store, data: dict[str, Any], delivery: InboxDelivery) -> None:
     compliance.redact_customer(store, data, delivery.id)
+    customer_id = (data.get("customer") or {}).get("id")
+    delivery.body = json.dumps({"redacted_customer_id": customer_id}).encode()
 
 
 def _redact_shop(store: Store, data: dict[str, Any], delivery: InboxDelivery) -> None:
