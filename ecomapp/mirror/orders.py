@@ -100,6 +100,9 @@ def _copy(store: Store, order: Order, rec: OrderRecord, customer: Customer | Non
         LineItem(store_id=store.id, **{k: getattr(li, k) for k in li.__dataclass_fields__})
         for li in rec.lines
     ]
+    if order.addresses:  # delete the old rows first: (order_id, kind) is unique
+        order.addresses = []
+        db.session.flush()
     order.addresses = [
         Address(store_id=store.id, **{k: getattr(a, k) for k in a.__dataclass_fields__})
         for a in rec.addresses

@@ -85,14 +85,20 @@ class FakeShopify:
         body = request.get_json(silent=True) or {}
         shop = self.shop_of(request)
         self.calls.append({"path": request.path, "shop": shop, "grant": body.get("grant_type")})
-        if body.get("client_id") != self.client_id or body.get("client_secret") != self.client_secret:
+        if (
+            body.get("client_id") != self.client_id
+            or body.get("client_secret") != self.client_secret
+        ):
             return Response(json.dumps({"error": "invalid_client"}), 400)
         grant_type = body.get("grant_type")
         if grant_type == "urn:ietf:params:oauth:grant-type:token-exchange":
             try:
                 claims = jwt.decode(
-                    body.get("subject_token", ""), self.client_secret,
-                    algorithms=["HS256"], audience=self.client_id, leeway=10,
+                    body.get("subject_token", ""),
+                    self.client_secret,
+                    algorithms=["HS256"],
+                    audience=self.client_id,
+                    leeway=10,
                 )
             except jwt.PyJWTError:
                 return Response(json.dumps({"error": "invalid_subject_token"}), 400)
@@ -172,7 +178,9 @@ class FakeShopify:
         return {"node": node | {"objectCount": str(len(lines)), "url": url}}
 
     def op_reconcile(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
-        resource = next(r for r in ("products", "customers", "orders") if r in self.calls[-1]["query"])
+        resource = next(
+            r for r in ("products", "customers", "orders") if r in self.calls[-1]["query"]
+        )
         edges = [{"node": n} for n in self.changed.get(resource, [])]
         info = {"hasNextPage": False, "endCursor": None}
         return {resource: {"pageInfo": info, "edges": edges}}

@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from ecomapp.extensions import db
+from ecomapp.jobs.queue import enqueue_at
 from ecomapp.models import (
     Address,
     Customer,
@@ -20,7 +21,6 @@ from ecomapp.models import (
     Store,
 )
 from ecomapp.models.types import utcnow
-from ecomapp.jobs.queue import enqueue_at
 from tests.fakes.shopify_server import FakeShopify, fixture, fixture_bytes
 from tests.shopify.support import deliver, installed, session_token
 
@@ -43,10 +43,15 @@ def _gdpr(name: str, shop: str) -> bytes:
 def test_uninstall_drops_tokens_and_stops_processing(
     client: FlaskClient, fake: FakeShopify, run_jobs: Callable[[], None]
 ) -> None:
-    """Given an installed shop, when app/uninstalled arrives, tokens go and later orders are ignored."""
+    """Given app/uninstalled, tokens go, pending work is cancelled, later orders are ignored."""
     store = installed(fake, SHOP)
     run_jobs()
-    enqueue_at(utcnow().replace(year=2099), "ecomapp.platforms.shopify.jobs:setup_store", store.id, store_id=store.id)
+    enqueue_at(
+        utcnow().replace(year=2099),
+        "ecomapp.platforms.shopify.jobs:setup_store",
+        store.id,
+        store_id=store.id,
+    )
     db.session.commit()
     deliver(client, "app/uninstalled", fixture_bytes("app_uninstalled.json"), SHOP)
     run_jobs()
@@ -63,7 +68,7 @@ def test_uninstall_drops_tokens_and_stops_processing(
 def test_data_request_exports_and_panel_downloads_it(
     client: FlaskClient, fake: FakeShopify, run_jobs: Callable[[], None]
 ) -> None:
-    """Given a customer with an order, when customers/data_request arrives, an export is downloadable."""
+    """Given customers/data_request, an export of the customer is downloadable in the panel."""
     installed(fake, SHOP)
     _with_order(client, SHOP, run_jobs)
     deliver(client, "customers/data_request", _gdpr("customers_data_request.json", SHOP), SHOP)
@@ -85,7 +90,7 @@ def test_data_request_exports_and_panel_downloads_it(
 def test_customer_redact_erases_pii_from_mirror_and_inbox(
     client: FlaskClient, fake: FakeShopify, run_jobs: Callable[[], None]
 ) -> None:
-    """Given a customer with an order, when customers/redact arrives, their PII is gone everywhere."""
+    """Given customers/redact, the customer's PII is gone from mirror, orders and inbox."""
     installed(fake, SHOP)
     _with_order(client, SHOP, run_jobs)
     deliver(client, "customers/redact", _gdpr("customers_redact.json", SHOP), SHOP)
@@ -103,7 +108,7 @@ def test_customer_redact_erases_pii_from_mirror_and_inbox(
 def test_shop_redact_deletes_all_shop_data_and_nothing_else(
     client: FlaskClient, fake: FakeShopify, run_jobs: Callable[[], None]
 ) -> None:
-    """Given two shops with data, when shop/redact arrives for one, only that shop's data is gone."""
+    """Given two shops, when shop/redact arrives for one, only that shop's data is gone."""
     store = installed(fake, SHOP)
     other = installed(fake, OTHER)
     _with_order(client, SHOP, run_jobs)
@@ -114,6 +119,8 @@ def test_shop_redact_deletes_all_shop_data_and_nothing_else(
     for model in (Order, Customer, Event):
         assert db.session.scalar(select(func.count()).where(model.store_id == store.id)) == 0
         assert db.session.scalar(select(func.count()).where(model.store_id == other.id)) > 0
-    remaining = db.session.scalars(select(InboxDelivery.topic).where(InboxDelivery.store_id == store.id))
+    remaining = db.session.scalars(
+        select(InboxDelivery.topic).where(InboxDelivery.store_id == store.id)
+    )
     assert list(remaining) == ["shop/redact"]
     assert db.session.get(Store, store.id).access_token is None

@@ -73,7 +73,9 @@ def test_old_secret_is_accepted_during_rotation(
     """Given a rotated secret, a token signed with the old one still opens the panel."""
     installed(fake, SHOP)
     rotated = dataclasses.replace(
-        app.config["SETTINGS"], shopify_api_secret="shpss_new" + "1" * 32, shopify_old_api_secret=SECRET
+        app.config["SETTINGS"],
+        shopify_api_secret="shpss_new" + "1" * 32,
+        shopify_old_api_secret=SECRET,
     )
     monkeypatch.setitem(app.config, "SETTINGS", rotated)
     assert client.get("/customers", headers=_bearer(session_token(SHOP))).status_code == 200

@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _open_app(client: FlaskClient, shop: str = SHOP) -> object:
-    query = urlencode({"embedded": "1", "host": "YWRtaW4", "shop": shop, "id_token": session_token(shop)})
+    query = urlencode(
+        {"embedded": "1", "host": "YWRtaW4", "shop": shop, "id_token": session_token(shop)}
+    )
     return client.get(f"/shopify/app?{query}")
 
 

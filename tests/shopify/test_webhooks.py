@@ -26,7 +26,8 @@ def _count(model: type) -> int:
 
 
 @pytest.mark.parametrize(
-    "topic", ["orders/create", "orders/paid", "orders/updated", "orders/cancelled", "orders/fulfilled"]
+    "topic",
+    ["orders/create", "orders/paid", "orders/updated", "orders/cancelled", "orders/fulfilled"],
 )
 def test_order_topics_land_in_mirror_with_events(
     topic: str, client: FlaskClient, fake: FakeShopify, run_jobs: Callable[[], None]
@@ -38,7 +39,7 @@ def test_order_topics_land_in_mirror_with_events(
     order = db.session.scalar(select(Order).where(Order.platform_id == "820982911946154508"))
     assert order is not None and order.name == "#9999" and str(order.total_price) == "404.95"
     assert order.tags == ["tag1", "tag2"] and order.address("shipping").city == "Shippington"
-    assert [li.sku for li in order.line_items][0] == "SKU2006-001"
+    assert order.line_items[0].sku == "SKU2006-001"
     assert order.customer.email == "john@example.com"
     assert _events("order.created") == 1 and _events("order.cancelled") == 1
 
@@ -48,7 +49,9 @@ def test_customer_update_without_tags_keeps_known_tags_and_consent(
 ) -> None:
     """Given tags and consent from their topics, when customers/update (no tags) follows, kept."""
     installed(fake, SHOP)
-    tags = fixture("customer.tags_added.json") | {"customerId": "gid://shopify/Customer/706405506930370084"}
+    tags = fixture("customer.tags_added.json") | {
+        "customerId": "gid://shopify/Customer/706405506930370084"
+    }
     consent = fixture("customers_email_marketing_consent_update.json")
     consent["email_marketing_consent"]["state"] = "subscribed"
     deliver(client, "customers/create", fixture_bytes("customers_create.json"), SHOP)
@@ -104,18 +107,24 @@ def test_products_and_inventory_and_delete(
     run_jobs()
     deliver(client, "inventory_levels/update", fixture_bytes("inventory_levels_update.json"), SHOP)
     run_jobs()
-    variant = db.session.scalar(select(Variant).where(Variant.inventory_item_id == "271878346596884015"))
+    variant = db.session.scalar(
+        select(Variant).where(Variant.inventory_item_id == "271878346596884015")
+    )
     assert variant.inventory_quantity == 10
     assert _events("product.created") == 1 and _events("inventory.changed") == 1
     deliver(client, "products/delete", fixture_bytes("products_delete.json"), SHOP)
     run_jobs()
-    assert db.session.scalar(select(Product)).status == "deleted" and _events("product.deleted") == 1
+    assert (
+        db.session.scalar(select(Product)).status == "deleted" and _events("product.deleted") == 1
+    )
 
 
 def test_forged_webhook_gets_401_and_leaves_nothing(client: FlaskClient, fake: FakeShopify) -> None:
     """Given a body signed with another secret, then 401 and no inbox row."""
     installed(fake, SHOP)
-    response = deliver(client, "orders/create", fixture_bytes("orders_create.json"), SHOP, secret="nope")
+    response = deliver(
+        client, "orders/create", fixture_bytes("orders_create.json"), SHOP, secret="nope"
+    )
     assert response.status_code == 401 and _count(InboxDelivery) == 0
 
 
@@ -152,8 +161,14 @@ def test_older_update_arriving_late_never_overwrites_newer(
 ) -> None:
     """Given orders/updated at 12:00 and then a delayed one from 11:00, the 12:00 data stays."""
     installed(fake, SHOP)
-    newer = fixture("orders_updated.json") | {"updated_at": "2022-01-02T12:00:00-05:00", "note": "new"}
-    older = fixture("orders_updated.json") | {"updated_at": "2022-01-02T11:00:00-05:00", "note": "old"}
+    newer = fixture("orders_updated.json") | {
+        "updated_at": "2022-01-02T12:00:00-05:00",
+        "note": "new",
+    }
+    older = fixture("orders_updated.json") | {
+        "updated_at": "2022-01-02T11:00:00-05:00",
+        "note": "old",
+    }
     deliver(client, "orders/updated", json.dumps(newer).encode(), SHOP)
     run_jobs()
     deliver(client, "orders/updated", json.dumps(older).encode(), SHOP)
@@ -179,9 +194,27 @@ def test_old_secret_and_unprefixed_headers_are_accepted(
     import dataclasses
 
     rotated = dataclasses.replace(
-        app.config["SETTINGS"], shopify_api_secret="shpss_new" + "0" * 32, shopify_old_api_secret=SECRET
+        app.config["SETTINGS"],
+        shopify_api_secret="shpss_new" + "0" * 32,
+        shopify_old_api_secret=SECRET,
     )
     monkeypatch.setitem(app.config, "SETTINGS", rotated)
     body = fixture_bytes("products_update.json")
     assert deliver(client, "products/update", body, SHOP, prefix="Shopify-").status_code == 200
     assert _count(InboxDelivery) == 1
+
+
+def test_order_update_after_create_replaces_lines_and_addresses(
+    client: FlaskClient, fake: FakeShopify, run_jobs: Callable[[], None]
+) -> None:
+    """Given orders/create then a newer orders/updated, then one order with the newer data."""
+    installed(fake, SHOP)
+    deliver(client, "orders/create", fixture_bytes("orders_create.json"), SHOP)
+    run_jobs()
+    updated = fixture("orders_updated.json") | {"updated_at": "2022-01-02T12:00:00-05:00"}
+    updated["shipping_address"] = updated["shipping_address"] | {"city": "Lexington"}
+    deliver(client, "orders/updated", json.dumps(updated).encode(), SHOP)
+    run_jobs()
+    order = db.session.scalar(select(Order))
+    assert _count(Order) == 1 and order.address("shipping").city == "Lexington"
+    assert len(order.addresses) == 2 and _events("order.updated") == 1

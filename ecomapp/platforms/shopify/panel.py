@@ -51,9 +51,12 @@ def start_sync() -> str:
     """Queue a full sync of the current Shopify store."""
     if g.store.platform != Platform.SHOPIFY.value:
         abort(400, "Only Shopify stores sync from Shopify.")
+    current = latest_sync()
+    if current is not None and current.status in ("running", "queued", "retrying"):
+        return render_template("shopify/_sync_progress.html", sync=current)
     get_adapter(g.store.platform).start_sync(g.store)
     db.session.commit()
-    return render_template("shopify/_sync_progress.html", sync=latest_sync(), queued=True)
+    return render_template("shopify/_sync_progress.html", sync=current, queued=True)
 
 
 @panel.get("/shopify/panel/exports/<int:export_id>.json")
