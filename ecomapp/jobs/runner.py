@@ -55,7 +55,9 @@ def resolve(path: str) -> Callable[..., Any]:
 def _dispose_inherited_connections() -> None:
     """Drop pooled DB connections inherited from a parent process after fork."""
     global _pid_seen
-    if _pid_seen != os.getpid():
+    if _pid_seen is None:  # jobs run in the process that opened the pool: nothing inherited
+        _pid_seen = os.getpid()
+    elif _pid_seen != os.getpid():
         db.engine.dispose(close=False)
         _pid_seen = os.getpid()
 

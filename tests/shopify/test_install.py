@@ -173,13 +173,14 @@ def test_two_workers_refreshing_at_once_refresh_once(app: Flask, fake: FakeShopi
     store = installed(fake, SHOP)
     _expiring_soon(store)
     fake.refresh_delay = 0.2  # widen the window a race would need
+    store_id = store.id
     results: list[str] = []
     errors: list[BaseException] = []
 
     def worker() -> None:
         with app.app_context():
             try:
-                results.append(access_token_for(db.session.get(Store, store.id)))
+                results.append(access_token_for(db.session.get(Store, store_id)))
             except BaseException as exc:  # reported below
                 errors.append(exc)
             finally:
