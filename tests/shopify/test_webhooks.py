@@ -218,3 +218,23 @@ def test_order_update_after_create_replaces_lines_and_addresses(
     order = db.session.scalar(select(Order))
     assert _count(Order) == 1 and order.address("shipping").city == "Lexington"
     assert len(order.addresses) == 2 and _events("order.updated") == 1
+
+
+def test_product_update_changes_product_and_emits_updated(
+    client: FlaskClient, fake: FakeShopify, run_jobs: Callable[[], None]
+) -> None:
+    """Given products/create then a newer products/update, then the title and stock follow."""
+    installed(fake, SHOP)
+    deliver(client, "products/create", fixture_bytes("products_create.json"), SHOP)
+    run_jobs()
+    update = fixture("products_update.json") | {
+        "title": "Example T-Shirt v2",
+        "updated_at": "2022-01-05T10:00:00-05:00",
+    }
+    update["variants"][0]["inventory_quantity"] = 3
+    deliver(client, "products/update", json.dumps(update).encode(), SHOP)
+    run_jobs()
+    product = db.session.scalar(select(Product))
+    assert product.title == "Example T-Shirt v2" and product.tags == ["example", "mens", "t-shirt"]
+    assert sorted(v.inventory_quantity for v in product.variants) == [3, 50]
+    assert _events("product.updated") == 1 and _events("inventory.changed") == 1

@@ -136,7 +136,9 @@ def _blank_customer(customer: Customer) -> None:
 def _scrub_inbox(store: Store, needles: list[bytes], keep: int | None) -> None:
     """Blank stored webhook bodies that mention the customer (they hold raw PII)."""
     rows = db.session.scalars(
-        select(InboxDelivery).where(InboxDelivery.store_id == store.id, InboxDelivery.id != keep)
+        select(InboxDelivery)
+        .where(InboxDelivery.store_id == store.id, InboxDelivery.id != keep)
+        .execution_options(yield_per=200)
     )
     for row in rows:
         if any(n in row.body for n in needles):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -11,7 +12,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import current_app
-from sqlalchemy import select
+from redis.exceptions import LockError
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ecomapp.extensions import db
@@ -144,12 +147,18 @@ def refresh_tokens(store_id: int) -> None:
         raise TransientError("another worker is refreshing this shop's token", retry_after=5)
     try:
         with Session(db.engine) as session, session.begin():
+            if session.get_bind().dialect.name == "postgresql":
+                # if the caller's own transaction holds the row, fail (and retry) instead of waiting
+                session.execute(text("SET LOCAL lock_timeout = '10s'"))
             store = session.scalar(select(Store).where(Store.id == store_id).with_for_update())
             if store is None or not needs_refresh(store):
                 return  # another worker refreshed it while we waited
             save_tokens(store, _refresh_grant(store))
+    except OperationalError as exc:
+        raise TransientError(f"could not lock {store_id} for a token refresh: {exc}") from exc
     finally:
-        lock.release()
+        with contextlib.suppress(LockError):  # expired after LOCK_SECONDS: nothing to release
+            lock.release()
 
 
 def _refresh_grant(store: Store) -> dict[str, Any]:

@@ -88,8 +88,8 @@ def resolve_embedded_store(request: Request) -> Store | None:
         except InvalidSessionToken as exc:
             abort(unauthorized(str(exc)))
         store = _active_store(domain)
-        if store is None:
-            abort(unauthorized("the app is not installed on this shop"))
+        if store is None:  # no retry header: a new token would not help
+            abort(make_response("ecomapp is not installed on this shop.", 401))
         g.token_auth = True
         g.shopify_shop = domain
         return store
