@@ -23,15 +23,17 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "HX-Request": "true"}
 
 
+@pytest.mark.parametrize("shop", [SHOP, OTHER])
 def test_valid_token_opens_panel_with_app_bridge_and_shop_csp(
-    client: FlaskClient, fake: FakeShopify
+    client: FlaskClient, fake: FakeShopify, shop: str
 ) -> None:
-    """Given a document load with an id_token, then the page has App Bridge and the shop's CSP."""
+    """Given a document load with an id_token, then the page has App Bridge and that shop's CSP."""
     installed(fake, SHOP)
-    response = client.get(f"/?shop={SHOP}&host=abc&embedded=1&id_token={session_token(SHOP)}")
+    installed(fake, OTHER)
+    response = client.get(f"/?shop={shop}&host=abc&embedded=1&id_token={session_token(shop)}")
     assert response.status_code == 200
     csp = response.headers["Content-Security-Policy"]
-    assert csp == f"frame-ancestors https://{SHOP} https://admin.shopify.com;"
+    assert csp == f"frame-ancestors https://{shop} https://admin.shopify.com;"
     assert '<meta name="shopify-api-key" content="test-client-id">' in response.text
     assert "https://cdn.shopify.com/shopifycloud/app-bridge.js" in response.text
     assert "shopify-embedded.js" in response.text
