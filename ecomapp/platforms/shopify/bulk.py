@@ -101,30 +101,44 @@ def stream_nodes(url: str) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]
         yield parent, children
 
 
+def _checkpoint(progress: Progress | None, done: int, total: int) -> None:
+    """Commit what was applied so far and report it."""
+    db.session.commit()
+    if progress:
+        progress(done, total)
+
+
+def _import(
+    store: Store, resource: str, op: dict[str, Any], counts: list[int], progress: Progress | None
+) -> None:
+    """Apply one finished bulk operation's JSONL result, committing every COMMIT_EVERY nodes."""
+    apply = RESOURCES[resource][1]
+    counts[1] += int(op.get("objectCount") or 0)
+    _checkpoint(progress, *counts)
+    if not op.get("url"):
+        return  # Shopify gives no file when nothing matched
+    pending = 0
+    for node, kids in stream_nodes(op["url"]):
+        apply(store, node, kids)
+        counts[0] += 1 + len(kids)
+        pending += 1
+        if pending >= COMMIT_EVERY:
+            _checkpoint(progress, *counts)
+            pending = 0
+    _checkpoint(progress, *counts)
+
+
 def sync_store(store: Store, progress: Progress | None = None) -> int:
     """Import products, customers and orders without emitting events; return rows applied."""
     client = AdminClient(store)
-    done, total = 0, 0
+    counts = [0, 0]  # rows done, rows in the finished operations
     db.session.info[QUIET_KEY] = True
     try:
-        for resource, (_, apply) in RESOURCES.items():
-            op = run_bulk(client, resource)
-            total += int(op.get("objectCount") or 0)
-            if progress:
-                progress(done, total)
-            if not op.get("url"):
-                continue  # nothing to import
-            for node, kids in stream_nodes(op["url"]):
-                apply(store, node, kids)
-                done += 1 + len(kids)
-                if done % COMMIT_EVERY < 1 + len(kids) and progress:
-                    progress(done, total)
-            db.session.commit()
+        for resource in RESOURCES:
+            _import(store, resource, run_bulk(client, resource), counts, progress)
     finally:
         db.session.info.pop(QUIET_KEY, None)
-    if progress:
-        progress(done, total)
-    return done
+    return counts[0]
 
 
 def _record_progress(record_id: int | None) -> Progress:

@@ -17,7 +17,8 @@ from ecomapp.mirror.records import (
 )
 from ecomapp.models.types import normalize_tags, to_money
 
-CONSENT = {"subscribed": True, "not_subscribed": False, "unsubscribed": False, "redacted": False}
+CONSENT = {"subscribed": True, "not_subscribed": False, "unsubscribed": False}
+CONSENT |= {"redacted": False, "invalid": False}  # pending: unknown (None)
 
 
 def when(value: Any) -> datetime | None:
