@@ -152,6 +152,8 @@ def test_duplicate_event_is_acknowledged_and_processed_once(
     body = fixture_bytes("orders_create.json")
     assert deliver(client, "orders/create", body, SHOP, event_id="e-1").status_code == 200
     assert deliver(client, "orders/create", body, SHOP, event_id="e-1").status_code == 200
+    assert _count(Order) == 0  # the door only records; the mirror is the job's work
+    assert db.session.scalar(select(InboxDelivery.status)) == "received"
     run_jobs()
     assert _count(InboxDelivery) == 1 and _events("order.created") == 1
 
