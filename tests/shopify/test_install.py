@@ -17,7 +17,9 @@ from sqlalchemy import select
 
 from ecomapp.extensions import db
 from ecomapp.models import JobRecord, Store, utcnow
-from ecomapp.platforms.shopify.install import SCOPES, access_token_for, query_hmac
+from ecomapp.platforms.shopify.install import SCOPES
+from ecomapp.platforms.shopify.oauth import query_hmac
+from ecomapp.platforms.shopify.tokens import access_token_for
 from ecomapp.platforms.shopify.topics import COMPLIANCE_TOPICS, HANDLERS
 from tests.fakes.shopify_server import FakeShopify, fixture_bytes
 from tests.shopify.support import SECRET, deliver, installed, session_token

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from datetime import timedelta
 from typing import Any
 
@@ -14,8 +13,6 @@ from ecomapp.platforms.base import DiscountSpec, PlatformAdapter, RiskAssessment
 from ecomapp.platforms.shopify import operations as ops
 from ecomapp.platforms.shopify.graphql import AdminClient, user_errors
 from ecomapp.platforms.shopify.topics import AFTER_UNINSTALL, HANDLERS
-
-log = logging.getLogger(__name__)
 
 RISK_SENTIMENT = {"high": "NEGATIVE", "medium": "NEUTRAL", "low": "POSITIVE"}
 

@@ -126,6 +126,7 @@ def _import(
             _checkpoint(progress, *counts)
             pending = 0
     _checkpoint(progress, *counts)
+    log.info("shopify %s: %s imported, %d rows so far", store.domain, resource, counts[0])
 
 
 def sync_store(store: Store, progress: Progress | None = None) -> int:

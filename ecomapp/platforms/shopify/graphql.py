@@ -61,7 +61,7 @@ class AdminClient:
 
     def request(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """Return the `data` of a GraphQL request, retrying network errors, 5xx and throttling."""
-        from ecomapp.platforms.shopify.install import access_token_for
+        from ecomapp.platforms.shopify.tokens import access_token_for
 
         token = access_token_for(self.store)
         wait = 0.0

@@ -10,13 +10,15 @@ from werkzeug.wrappers import Response
 from ecomapp.platforms.shopify.domains import is_shop_domain
 from ecomapp.platforms.shopify.graphql import shopify_app
 from ecomapp.platforms.shopify.install import (
-    CallbackRejected,
     InstallError,
-    authorize_url,
-    exchange_code,
     exchange_id_token,
     find_store,
     install_store,
+)
+from ecomapp.platforms.shopify.oauth import (
+    CallbackRejected,
+    authorize_url,
+    exchange_code,
     verify_callback,
 )
 from ecomapp.platforms.shopify.session_tokens import (
