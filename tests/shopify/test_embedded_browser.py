@@ -105,6 +105,21 @@ def test_panel_loads_in_admin_iframe_and_htmx_carries_the_token(
     assert boosted[-1]["headers"].get("hx-request") == "true"
 
 
+def test_htmx_post_inside_the_iframe_needs_no_cookie(
+    browser_page: tuple[Any, LocalWeb], fake: FakeShopify
+) -> None:
+    """Given the Shopify page in the iframe, "Sync now" (an htmx POST) is accepted by token."""
+    page, web = browser_page
+    installed(fake, SHOP)
+    page.goto(ADMIN)
+    frame = page.frame_locator("#app")
+    frame.get_by_role("link", name="Shopify").click()
+    frame.get_by_role("button", name="Sync now").click()
+    frame.get_by_text("Sync queued").wait_for()
+    posts = [r for r in web.app_requests if r["path"] == "/shopify/panel/sync"]
+    assert posts and "cookie" not in posts[-1]["headers"]
+
+
 def test_other_sites_cannot_frame_the_panel(
     browser_page: tuple[Any, LocalWeb], fake: FakeShopify
 ) -> None:

@@ -93,6 +93,8 @@ def stream_nodes(url: str) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]
             if "__parentId" in row:
                 if parent is not None and row["__parentId"] == parent.get("id"):
                     children.append(row)
+                else:
+                    log.warning("bulk line %s is not under its parent; skipped", row.get("id"))
                 continue
             if parent is not None:
                 yield parent, children
