@@ -99,6 +99,15 @@ def test_document_load_without_token_bounces_to_patch_page(
     assert page.headers["Content-Security-Policy"].startswith(f"frame-ancestors https://{SHOP} ")
 
 
+def test_htmx_request_without_token_gets_401_not_the_bounce(
+    client: FlaskClient, fake: FakeShopify
+) -> None:
+    """Given an htmx request with Shopify parameters but no token, then 401 and the retry header."""
+    installed(fake, SHOP)
+    response = client.get(f"/orders?shop={SHOP}&host=abc", headers={"HX-Request": "true"})
+    assert response.status_code == 401 and response.headers[RETRY] == "1"
+
+
 def test_stale_id_token_in_url_bounces(client: FlaskClient, fake: FakeShopify) -> None:
     """Given a document load whose id_token expired, then it bounces instead of failing."""
     installed(fake, SHOP)

@@ -97,7 +97,9 @@ def resolve_embedded_store(request: Request) -> Store | None:
         return None
     try:
         domain, _ = verify_session_token(request.args.get("id_token", ""))
-    except InvalidSessionToken:
+    except InvalidSessionToken as exc:
+        if request.headers.get("HX-Request"):  # an XHR cannot follow the bounce page
+            abort(unauthorized(str(exc)))
         abort(bounce_response(request))
     store = _active_store(domain)
     if store is None:
