@@ -47,6 +47,7 @@ class FakeShopify:
     data: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # bulk JSONL lines
     changed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # reconcile nodes
     subscriptions: list[dict[str, str]] = field(default_factory=list)
+    bulk_status: str = "COMPLETED"
     expires_in: int = 3600
     refresh_delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -174,7 +175,8 @@ class FakeShopify:
         resource = v["id"].rsplit("/", 1)[-1]
         lines = self.data.get(resource, [])
         url = f"https://{shop}/_bulk/{resource}.jsonl" if lines else None
-        node = {"id": v["id"], "status": "COMPLETED", "errorCode": None}
+        error = None if self.bulk_status == "COMPLETED" else "ACCESS_DENIED"
+        node = {"id": v["id"], "status": self.bulk_status, "errorCode": error}
         return {"node": node | {"objectCount": str(len(lines)), "url": url}}
 
     def op_reconcile(self, v: dict[str, Any], shop: str) -> dict[str, Any]:

@@ -184,7 +184,7 @@ def test_reconciliation_applies_missed_changes_and_emits_events(
     lines = bulk_data(products=0, customers=0, orders=1)["orders"]
     node = lines[0] | {"lineItems": {"edges": [{"node": lines[1]}]}}
     fake.changed = {"orders": [node]}
-    from ecomapp.platforms.shopify.reconcile import reconcile_all
+    from ecomapp.platforms.shopify.reconcile import reconcile_all, reconcile_store
 
     reconcile_all()
     run_jobs()
@@ -193,4 +193,20 @@ def test_reconciliation_applies_missed_changes_and_emits_events(
     assert db.session.scalar(select(func.count()).where(Event.type == "order.created")) == 1
     queries = [c["variables"]["q"] for c in fake.calls if c.get("op") == "reconcile"]
     assert queries and all(q.startswith("updated_at:>'") for q in queries)
-    assert "shopify_reconciled_at" in db.session.scalar(select(Store)).settings
+    store = db.session.scalar(select(Store))
+    mark = store.settings["shopify_reconciled_at"]
+    reconcile_store(store.id)
+    assert fake.calls[-1]["variables"]["q"] == f"updated_at:>'{mark}'"
+
+
+def test_failed_bulk_operation_fails_the_job_with_its_reason(
+    client: FlaskClient, fake: FakeShopify, run_jobs: Callable[[], None]
+) -> None:
+    """Given Shopify ends the bulk operation FAILED, the sync job fails and the panel says why."""
+    installed(fake, SHOP)
+    fake.bulk_status = "FAILED"
+    run_jobs()
+    record = db.session.scalar(select(JobRecord).where(JobRecord.job == SYNC_JOB))
+    assert record.status == "failed" and "bulk products ended FAILED: ACCESS_DENIED" in record.error
+    page = client.get("/shopify/panel", headers={"Authorization": f"Bearer {session_token(SHOP)}"})
+    assert "ACCESS_DENIED" in page.text
