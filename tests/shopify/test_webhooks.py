@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from ecomapp.extensions import db
 from ecomapp.models import Cart, Customer, Event, InboxDelivery, Order, Product, Variant
-from tests.fakes.shopify_server import FakeShopify, fixture, fixture_bytes
-from tests.shopify.support import SECRET, deliver, installed
+from tests.fakes.shopify_server import FIXTURES, FakeShopify, fixture, fixture_bytes
+from tests.shopify.support import SECRET, deliver, installed, sign
 
 SHOP = "super-toys.myshopify.com"
 
@@ -128,10 +128,17 @@ def test_forged_webhook_gets_401_and_leaves_nothing(client: FlaskClient, fake: F
     assert response.status_code == 401 and _count(InboxDelivery) == 0
 
 
-def test_tampered_body_gets_401(client: FlaskClient, fake: FakeShopify) -> None:
-    """Given a valid signature over different bytes (pretty vs compact JSON), then 401."""
+def test_signature_over_other_bytes_gets_401(client: FlaskClient, fake: FakeShopify) -> None:
+    """Given a signature of the pretty JSON but compact bytes sent (same JSON), then 401."""
+    installed(fake, SHOP)
+    pretty = (FIXTURES / "orders_create.json").read_bytes()
+    headers = {
+        "X-Shopify-Hmac-Sha256": sign(pretty),
+        "X-Shopify-Topic": "orders/create",
+        "X-Shopify-Shop-Domain": SHOP,
+        "X-Shopify-Event-Id": "e-9",
+    }
     body = fixture_bytes("orders_create.json")
-    headers = {"X-Shopify-Hmac-Sha256": "x", "X-Shopify-Topic": "orders/create"}
     response = client.post("/webhooks/shopify", data=body, headers=headers)
     assert response.status_code == 401 and _count(InboxDelivery) == 0
 
