@@ -43,6 +43,7 @@ FEATURES: tuple[str, ...] = (
     "ecomapp.admin",
     "ecomapp.mail",
     "ecomapp.platforms.woocommerce",
+    "ecomapp.platforms.shopify",
 )
 
 

@@ -36,6 +36,8 @@ EVENT_TYPES = (
 
 # Import paths of functions taking an event id; each runs as its own job.
 SUBSCRIBERS: list[str] = []
+# Set in db.session.info while importing history (initial sync): mirror rows, no events.
+QUIET_KEY = "ecomapp_quiet_events"
 
 
 def emit(
@@ -48,6 +50,8 @@ def emit(
     occurred_at: datetime | None = None,
 ) -> Event | None:
     """Record an event unless its dedupe key was seen; return it, or None if a duplicate."""
+    if db.session.info.get(QUIET_KEY):
+        return None
     exists = db.session.scalar(
         select(Event.id).where(Event.store_id == store_id, Event.dedupe_key == dedupe_key)
     )

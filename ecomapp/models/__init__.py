@@ -1,5 +1,6 @@
 """All models, imported here so that migrations see every table."""
 
+from ecomapp.models.compliance import DataExport
 from ecomapp.models.mail import (
     Attribution,
     MailSettings,
@@ -41,6 +42,7 @@ __all__ = [
     "Cart",
     "Customer",
     "CustomerKind",
+    "DataExport",
     "DueStatus",
     "DueWork",
     "Event",

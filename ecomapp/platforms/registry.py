@@ -10,6 +10,7 @@ from ecomapp.platforms.base import PlatformAdapter
 ADAPTERS: dict[str, str] = {
     "demo": "ecomapp.platforms.demo:DemoAdapter",
     "woocommerce": "ecomapp.platforms.woocommerce.adapter:WooCommerceAdapter",
+    "shopify": "ecomapp.platforms.shopify.adapter:ShopifyAdapter",
 }
 
 _instances: dict[str, PlatformAdapter] = {}

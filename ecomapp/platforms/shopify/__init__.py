@@ -1,0 +1,50 @@
+"""The Shopify adapter: install, embedded panel, webhooks, Admin GraphQL and store sync."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from werkzeug.wrappers import Response
+
+from ecomapp.platforms.shopify.domains import frame_ancestors
+
+
+def add_frame_ancestors(response: Response) -> Response:
+    """Give every HTML response of an embedded request its shop's frame-ancestors CSP."""
+    shop = g.get("shopify_shop")
+    if shop and response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = frame_ancestors(shop)
+    return response
+
+
+def embedded_context() -> dict[str, object]:
+    """Expose App Bridge settings to templates on embedded requests."""
+    shop = g.get("shopify_shop")
+    if not shop:
+        return {"shopify_embedded": None}
+    api_key = current_app.config["SETTINGS"].shopify_api_key
+    return {"shopify_embedded": {"api_key": api_key, "shop": shop}}
+
+
+def init_app(app: Flask) -> None:
+    """Register Shopify routes, the session-token resolver, CSP, periodic work, nav and CLI."""
+    from ecomapp.admin.auth import PANEL_BLUEPRINTS, STORE_RESOLVERS
+    from ecomapp.admin.nav import NAV, NavItem
+    from ecomapp.jobs.periodic import PERIODIC
+    from ecomapp.platforms.shopify.cli import shopify_sync_command
+    from ecomapp.platforms.shopify.panel import panel
+    from ecomapp.platforms.shopify.reconcile import PERIOD_SECONDS
+    from ecomapp.platforms.shopify.routes import bp
+    from ecomapp.platforms.shopify.session_tokens import resolve_embedded_store
+    from ecomapp.platforms.shopify.webhook_door import hooks
+
+    for blueprint in (bp, hooks, panel):
+        app.register_blueprint(blueprint)
+    PANEL_BLUEPRINTS.add(panel.name)
+    if resolve_embedded_store not in STORE_RESOLVERS:
+        STORE_RESOLVERS.insert(0, resolve_embedded_store)
+    if not any(item.endpoint == "shopify_panel.home" for item in NAV):
+        NAV.append(NavItem("Shopify", "shopify_panel.home", 80))
+    PERIODIC["ecomapp.platforms.shopify.reconcile:reconcile_all"] = PERIOD_SECONDS
+    app.after_request(add_frame_ancestors)
+    app.context_processor(embedded_context)
+    app.cli.add_command(shopify_sync_command)

@@ -1,0 +1,173 @@
+"""The Shopify adapter: deliveries in, Admin GraphQL effects out."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from ecomapp.extensions import db
+from ecomapp.jobs.retry import PermanentError
+from ecomapp.models import InboxDelivery, Store, utcnow
+from ecomapp.platforms.base import DiscountSpec, PlatformAdapter, RiskAssessment
+from ecomapp.platforms.shopify import operations as ops
+from ecomapp.platforms.shopify.graphql import AdminClient, user_errors
+from ecomapp.platforms.shopify.topics import AFTER_UNINSTALL, HANDLERS
+
+RISK_SENTIMENT = {"high": "NEGATIVE", "medium": "NEUTRAL", "low": "POSITIVE"}
+
+
+class ShopifyAdapter(PlatformAdapter):
+    """Shopify through webhooks, the Admin GraphQL API and Bulk Operations."""
+
+    name = "shopify"
+
+    def ingest(self, delivery: InboxDelivery) -> bool:
+        """Apply one recorded webhook; False for unknown topics and unknown or gone shops."""
+        handler = HANDLERS.get(delivery.topic)
+        store = db.session.get(Store, delivery.store_id) if delivery.store_id else None
+        if handler is None or store is None:
+            return False
+        if not store.is_active and delivery.topic not in AFTER_UNINSTALL:
+            return False
+        payload = json.loads(delivery.body)
+        if not isinstance(payload, dict):
+            raise PermanentError("webhook body is not a JSON object")
+        handler(store, payload, delivery)
+        return True
+
+    def _mutate(self, store: Store, query: str, variables: dict[str, Any], field: str) -> Any:
+        data = AdminClient(store).request(query, variables)
+        user_errors(data.get(field), field)
+        return data.get(field)
+
+    def add_tags(self, store: Store, resource: str, platform_id: str, tags: list[str]) -> None:
+        """Add tags to a customer, order or product."""
+        gid = ops.gid(ops.GID_TYPES[resource], platform_id)
+        self._mutate(store, ops.TAGS_ADD, {"id": gid, "tags": tags}, "tagsAdd")
+
+    def remove_tags(self, store: Store, resource: str, platform_id: str, tags: list[str]) -> None:
+        """Remove tags from a customer, order or product."""
+        gid = ops.gid(ops.GID_TYPES[resource], platform_id)
+        self._mutate(store, ops.TAGS_REMOVE, {"id": gid, "tags": tags}, "tagsRemove")
+
+    def add_order_note(self, store: Store, order_platform_id: str, note: str) -> None:
+        """Append a line to the order's note."""
+        gid = ops.gid("Order", order_platform_id)
+        order = AdminClient(store).request(ops.ORDER_NOTE, {"id": gid}).get("order")
+        if order is None:
+            raise PermanentError(f"order {order_platform_id} not found on Shopify")
+        current = order.get("note") or ""
+        text = f"{current}\n{note}" if current else note
+        self._mutate(store, ops.ORDER_UPDATE, {"input": {"id": gid, "note": text}}, "orderUpdate")
+
+    def flag_order_risk(self, store: Store, order_platform_id: str, risk: RiskAssessment) -> None:
+        """Record a risk assessment (level and facts) on the order."""
+        sentiment = RISK_SENTIMENT.get(risk.level, "NEUTRAL")
+        payload = {
+            "orderId": ops.gid("Order", order_platform_id),
+            "riskLevel": risk.level.upper(),
+            "facts": [{"description": f, "sentiment": sentiment} for f in risk.facts],
+        }
+        self._mutate(store, ops.RISK_CREATE, {"input": payload}, "orderRiskAssessmentCreate")
+
+    def _fulfillment_orders(self, store: Store, order_platform_id: str) -> list[dict[str, Any]]:
+        gid = ops.gid("Order", order_platform_id)
+        order = AdminClient(store).request(ops.FULFILLMENT_ORDERS, {"id": gid}).get("order")
+        if order is None:
+            raise PermanentError(f"order {order_platform_id} not found on Shopify")
+        return list((order.get("fulfillmentOrders") or {}).get("nodes") or [])
+
+    def hold_fulfillment(self, store: Store, order_platform_id: str, reason: str) -> None:
+        """Put every open fulfillment order of the order on hold."""
+        hold = {"reason": "OTHER", "reasonNotes": reason[:255]}
+        for fo in self._fulfillment_orders(store, order_platform_id):
+            if fo.get("status") in {"OPEN", "SCHEDULED"}:
+                variables = {"id": fo["id"], "hold": hold}
+                self._mutate(store, ops.HOLD, variables, "fulfillmentOrderHold")
+
+    def release_fulfillment(self, store: Store, order_platform_id: str) -> None:
+        """Release every held fulfillment order of the order."""
+        for fo in self._fulfillment_orders(store, order_platform_id):
+            if fo.get("status") == "ON_HOLD":
+                self._mutate(store, ops.RELEASE, {"id": fo["id"]}, "fulfillmentOrderReleaseHold")
+
+    def set_product_published(
+        self, store: Store, product_platform_id: str, published: bool
+    ) -> None:
+        """Publish or unpublish a product on the Online Store publication."""
+        nodes = AdminClient(store).request(ops.PUBLICATIONS).get("publications", {}).get("nodes")
+        online = [p for p in nodes or [] if p.get("name") == "Online Store"] or (nodes or [])[:1]
+        if not online:
+            raise PermanentError("the shop has no sales channel publication")
+        variables = {
+            "id": ops.gid("Product", product_platform_id),
+            "input": [{"publicationId": online[0]["id"]}],
+        }
+        query, field = (
+            (ops.PUBLISH, "publishablePublish")
+            if published
+            else (ops.UNPUBLISH, "publishableUnpublish")
+        )
+        self._mutate(store, query, variables, field)
+
+    def create_discount_code(self, store: Store, spec: DiscountSpec) -> str:
+        """Create a basic discount code for all customers and items; return its id."""
+        value: dict[str, Any] = (
+            {"percentage": float(spec.percent_off) / 100}
+            if spec.percent_off is not None
+            else {"discountAmount": {"amount": str(spec.amount_off), "appliesOnEachItem": False}}
+        )
+        now = utcnow()
+        discount: dict[str, Any] = {
+            "title": spec.code,
+            "code": spec.code,
+            "startsAt": now.isoformat(),
+            "context": {"all": "ALL"},
+            "customerGets": {"value": value, "items": {"all": True}},
+            "appliesOncePerCustomer": True,
+        }
+        if spec.usage_limit is not None:
+            discount["usageLimit"] = spec.usage_limit
+        if spec.expires_in_days is not None:
+            discount["endsAt"] = (now + timedelta(days=spec.expires_in_days)).isoformat()
+        result = self._mutate(
+            store, ops.DISCOUNT_CREATE, {"discount": discount}, "discountCodeBasicCreate"
+        )
+        return str(result["codeDiscountNode"]["id"])
+
+    def read_inventory(self, store: Store, variant_platform_ids: list[str]) -> dict[str, int]:
+        """Return available stock per variant platform id."""
+        ids = [ops.gid("ProductVariant", v) for v in variant_platform_ids]
+        nodes = AdminClient(store).request(ops.INVENTORY, {"ids": ids}).get("nodes") or []
+        return {
+            n["id"].rsplit("/", 1)[-1]: int(n.get("inventoryQuantity") or 0) for n in nodes if n
+        }
+
+    def set_marketing_consent(
+        self, store: Store, customer_platform_id: str, subscribed: bool
+    ) -> None:
+        """Push e-mail marketing consent to the customer on Shopify."""
+        consent = {
+            "marketingState": "SUBSCRIBED" if subscribed else "UNSUBSCRIBED",
+            "marketingOptInLevel": "SINGLE_OPT_IN",
+        }
+        payload = {
+            "customerId": ops.gid("Customer", customer_platform_id),
+            "emailMarketingConsent": consent,
+        }
+        self._mutate(
+            store, ops.CONSENT_UPDATE, {"input": payload}, "customerEmailMarketingConsentUpdate"
+        )
+
+    def start_sync(self, store: Store) -> None:
+        """Queue the initial Bulk Operations import."""
+        from ecomapp.jobs.queue import enqueue
+
+        enqueue("ecomapp.platforms.shopify.bulk:sync_job", store.id, store_id=store.id)
+
+    def reconcile(self, store: Store) -> None:
+        """Catch up on changes since the last reconciliation."""
+        from ecomapp.platforms.shopify.reconcile import reconcile_store
+
+        reconcile_store(store.id)

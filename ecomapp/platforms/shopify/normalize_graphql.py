@@ -1,0 +1,169 @@
+"""Admin GraphQL nodes (bulk JSONL lines, reconciliation pages) → canonical records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ecomapp.mirror.records import (
+    AddressRecord,
+    CustomerRecord,
+    LineRecord,
+    OrderRecord,
+    ProductRecord,
+    VariantRecord,
+)
+from ecomapp.models.types import to_money
+from ecomapp.platforms.shopify.normalize import CONSENT, pid, tags, when
+
+PRODUCT_FIELDS = """id title handle vendor productType tags status createdAt updatedAt
+featuredImage { url }
+variants { edges { node { id title sku price inventoryQuantity inventoryItem { id } } } }"""
+
+CUSTOMER_FIELDS = """id firstName lastName tags createdAt updatedAt
+defaultEmailAddress { emailAddress marketingState }
+defaultPhoneNumber { phoneNumber }
+defaultAddress { company city province countryCodeV2 zip }"""
+
+_MONEY = "{ shopMoney { amount } }"
+ORDER_FIELDS = f"""id name email createdAt processedAt updatedAt cancelledAt closedAt
+displayFinancialStatus displayFulfillmentStatus currencyCode tags note clientIp
+customer {{ id }}
+totalPriceSet {_MONEY} subtotalPriceSet {_MONEY} totalDiscountsSet {_MONEY}
+totalTaxSet {_MONEY} totalRefundedSet {_MONEY}
+shippingLine {{ title }} paymentGatewayNames
+billingAddress {{ name company address1 address2 city province zip countryCodeV2 phone }}
+shippingAddress {{ name company address1 address2 city province zip countryCodeV2 phone }}
+lineItems {{ edges {{ node {{ id title quantity sku vendor
+  originalUnitPriceSet {_MONEY} product {{ id }} variant {{ id }} }} }} }}"""
+
+
+def _money(value: dict[str, Any] | None) -> Any:
+    return to_money(((value or {}).get("shopMoney") or {}).get("amount"))
+
+
+def _lower(value: Any) -> str | None:
+    return str(value).lower() if value else None
+
+
+def gql_customer(node: dict[str, Any]) -> CustomerRecord:
+    """Return a customer record from a Customer node."""
+    email = node.get("defaultEmailAddress") or {}
+    phone = node.get("defaultPhoneNumber") or {}
+    address = node.get("defaultAddress") or {}
+    state = _lower(email.get("marketingState"))
+    return CustomerRecord(
+        platform_id=str(pid(node.get("id"))),
+        email=email.get("emailAddress") or node.get("email"),
+        phone=phone.get("phoneNumber") or node.get("phone"),
+        first_name=node.get("firstName"),
+        last_name=node.get("lastName"),
+        tags=tags(node.get("tags")),
+        accepts_marketing=CONSENT.get(state) if state else None,
+        company=address.get("company"),
+        city=address.get("city"),
+        province=address.get("province"),
+        country_code=address.get("countryCodeV2"),
+        zip=address.get("zip"),
+        created_at=when(node.get("createdAt")),
+        updated_at=when(node.get("updatedAt")),
+    )
+
+
+def gql_variant(node: dict[str, Any]) -> VariantRecord:
+    """Return a variant record from a ProductVariant node."""
+    qty = node.get("inventoryQuantity")
+    return VariantRecord(
+        platform_id=str(pid(node.get("id"))),
+        title=node.get("title") or "",
+        sku=node.get("sku"),
+        price=to_money(node.get("price")),
+        inventory_item_id=pid((node.get("inventoryItem") or {}).get("id")),
+        inventory_quantity=None if qty is None else int(qty),
+    )
+
+
+def gql_product(node: dict[str, Any], variants: list[dict[str, Any]]) -> ProductRecord:
+    """Return a product record from a Product node and its variant nodes."""
+    return ProductRecord(
+        platform_id=str(pid(node.get("id"))),
+        title=node.get("title") or "",
+        handle=node.get("handle"),
+        vendor=node.get("vendor"),
+        product_type=node.get("productType"),
+        tags=tags(node.get("tags")),
+        status=_lower(node.get("status")) or "active",
+        image_url=(node.get("featuredImage") or {}).get("url"),
+        created_at=when(node.get("createdAt")),
+        updated_at=when(node.get("updatedAt")),
+        variants=[gql_variant(v) for v in variants],
+    )
+
+
+def _address(kind: str, node: dict[str, Any] | None) -> AddressRecord | None:
+    if not node:
+        return None
+    return AddressRecord(
+        kind=kind,
+        name=node.get("name"),
+        company=node.get("company"),
+        address1=node.get("address1"),
+        address2=node.get("address2"),
+        city=node.get("city"),
+        province=node.get("province"),
+        zip=node.get("zip"),
+        country_code=node.get("countryCodeV2"),
+        phone=node.get("phone"),
+    )
+
+
+def gql_line(node: dict[str, Any]) -> LineRecord:
+    """Return an order line from a LineItem node."""
+    return LineRecord(
+        platform_id=pid(node.get("id")),
+        title=node.get("title") or "",
+        quantity=int(node.get("quantity") or 0),
+        price=_money(node.get("originalUnitPriceSet")),
+        product_platform_id=pid((node.get("product") or {}).get("id")),
+        variant_platform_id=pid((node.get("variant") or {}).get("id")),
+        vendor=node.get("vendor"),
+        sku=node.get("sku"),
+    )
+
+
+def gql_order(node: dict[str, Any], lines: list[dict[str, Any]]) -> OrderRecord:
+    """Return an order record from an Order node and its line item nodes."""
+    customer = node.get("customer") or {}
+    financial = _lower(node.get("displayFinancialStatus"))
+    addresses = [
+        _address("billing", node.get("billingAddress")),
+        _address("shipping", node.get("shippingAddress")),
+    ]
+    status = (
+        "cancelled" if node.get("cancelledAt") else "closed" if node.get("closedAt") else "open"
+    )
+    return OrderRecord(
+        platform_id=str(pid(node.get("id"))),
+        name=node.get("name") or "",
+        customer=CustomerRecord(platform_id=str(pid(customer["id"]))) if customer else None,
+        email=node.get("email"),
+        currency=node.get("currencyCode") or "USD",
+        subtotal_price=_money(node.get("subtotalPriceSet")),
+        total_price=_money(node.get("totalPriceSet")),
+        total_discounts=_money(node.get("totalDiscountsSet")),
+        total_tax=_money(node.get("totalTaxSet")),
+        total_refunded=_money(node.get("totalRefundedSet")),
+        financial_status=financial,
+        fulfillment_status=_lower(node.get("displayFulfillmentStatus")),
+        status=status,
+        gateway=", ".join(node.get("paymentGatewayNames") or []) or None,
+        shipping_method=(node.get("shippingLine") or {}).get("title"),
+        client_ip=node.get("clientIp"),
+        tags=tags(node.get("tags")),
+        note=node.get("note"),
+        placed_at=when(node.get("processedAt") or node.get("createdAt")),
+        paid_at=when(node.get("processedAt")) if financial == "paid" else None,
+        cancelled_at=when(node.get("cancelledAt")),
+        updated_at=when(node.get("updatedAt")),
+        lines=[gql_line(li) for li in lines],
+        addresses=[a for a in addresses if a is not None],
+    )

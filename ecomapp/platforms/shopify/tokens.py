@@ -1,0 +1,100 @@
+"""Expiring offline tokens: refreshed before expiry, once per shop, under a shared lock."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from redis.exceptions import LockError
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from ecomapp.extensions import db
+from ecomapp.jobs.queue import redis_connection
+from ecomapp.jobs.retry import PermanentError, TransientError
+from ecomapp.models import Store, utcnow
+from ecomapp.models.types import as_utc
+from ecomapp.platforms.shopify.domains import shop_name
+from ecomapp.platforms.shopify.graphql import shopify_app
+from ecomapp.platforms.shopify.http import http_client
+from ecomapp.platforms.shopify.install import InstallError, grant_from, save_tokens
+
+log = logging.getLogger(__name__)
+
+REFRESH_MARGIN = timedelta(minutes=5)
+LOCK_SECONDS = 30
+
+
+def needs_refresh(store: Store) -> bool:
+    """Return True when the access token expires within the refresh margin."""
+    expires = as_utc(store.access_token_expires_at)
+    return expires is not None and expires - utcnow() <= REFRESH_MARGIN
+
+
+def access_token_for(store: Store) -> str:
+    """Return a usable access token, refreshing it first when it is about to expire."""
+    if not store.is_active or not store.access_token:
+        raise PermanentError(f"{store.domain} has no access token (uninstalled?)")
+    if needs_refresh(store):
+        refresh_tokens(store.id)
+        db.session.refresh(store)
+    token = store.access_token
+    assert token is not None
+    return token
+
+
+def refresh_tokens(store_id: int) -> None:
+    """Refresh the store's token once, under a per-shop lock shared by every worker."""
+    lock = redis_connection().lock(
+        f"{current_app.config['SETTINGS'].queue_prefix}:shopify-refresh:{store_id}",
+        timeout=LOCK_SECONDS,
+        blocking_timeout=LOCK_SECONDS,
+    )
+    if not lock.acquire():
+        raise TransientError("another worker is refreshing this shop's token", retry_after=5)
+    try:
+        with Session(db.engine) as session, session.begin():
+            if session.get_bind().dialect.name == "postgresql":
+                # if the caller's own transaction holds the row, fail (and retry) instead of waiting
+                session.execute(text("SET LOCAL lock_timeout = '10s'"))
+            store = session.scalar(select(Store).where(Store.id == store_id).with_for_update())
+            if store is None or not needs_refresh(store):
+                return  # another worker refreshed it while we waited
+            save_tokens(store, _refresh_grant(store))
+            log.info("shopify %s: access token refreshed", store.domain)
+    except OperationalError as exc:
+        raise TransientError(f"could not lock {store_id} for a token refresh: {exc}") from exc
+    finally:
+        with contextlib.suppress(LockError):  # expired after LOCK_SECONDS: nothing to release
+            lock.release()
+
+
+def _refresh_grant(store: Store) -> dict[str, Any]:
+    """Call Shopify's refresh grant for the store; return the new grant."""
+    if not store.refresh_token:
+        raise InstallError(f"{store.domain} has an expiring token but no refresh token")
+    with http_client() as client:
+        result = shopify_app().refresh_token_exchanged_access_token(
+            {
+                "shop": shop_name(store.domain),
+                "refresh_token": store.refresh_token,
+                "expires": "",  # we decide when to refresh (REFRESH_MARGIN)
+                "refresh_token_expires": _stamp(store.refresh_token_expires_at),
+                "access_mode": "offline",
+            },
+            http_client=client,
+        )
+    if not result.ok or result.access_token is None:
+        if result.log.code in {"network_error", "server_error"}:
+            raise TransientError(f"token refresh failed: {result.log.code}")
+        raise InstallError(f"token refresh refused: {result.log.code}")
+    return grant_from(result.access_token)
+
+
+def _stamp(value: datetime | None) -> str:
+    aware = as_utc(value)
+    return aware.strftime("%Y-%m-%dT%H:%M:%SZ") if aware else ""

@@ -1,0 +1,238 @@
+"""A local Shopify stand-in: OAuth token endpoint, Admin GraphQL and bulk results, as a WSGI app.
+
+Tests inject it as an httpx transport (`httpx.WSGITransport(app=fake)`) or serve it on loopback.
+Token responses keep the shape of Shopify's documented examples (tests/fakes/shopify/*.json).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jwt
+from werkzeug.wrappers import Request, Response
+
+FIXTURES = Path(__file__).parent / "shopify"
+OPERATION = re.compile(r"^\s*(?:query|mutation)\s+(\w+)")
+
+
+def fixture(name: str) -> dict[str, Any]:
+    """Return one of Shopify's published example payloads."""
+    return json.loads((FIXTURES / name).read_text())
+
+
+def fixture_bytes(name: str) -> bytes:
+    """Return a published example as compact JSON bytes, as Shopify delivers it."""
+    return json.dumps(fixture(name), separators=(",", ":")).encode()
+
+
+@dataclass
+class FakeShopify:
+    """State of the stand-in: issued tokens, recorded calls, scripted failures, shop data."""
+
+    client_id: str = "test-client-id"
+    client_secret: str = "test-client-secret"
+    api_version: str = "2026-10"
+    access_tokens: dict[str, str] = field(default_factory=dict)  # token -> shop
+    refresh_tokens: dict[str, str] = field(default_factory=dict)  # token -> shop
+    codes: dict[str, str] = field(default_factory=dict)  # authorization code -> shop
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    script: list[Any] = field(default_factory=list)  # failures to answer before real ones
+    data: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # bulk JSONL lines
+    changed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # reconcile nodes
+    subscriptions: list[dict[str, str]] = field(default_factory=list)
+    bulk_status: str = "COMPLETED"
+    expires_in: int = 3600
+    refresh_delay: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        return self.dispatch(request)(environ, start_response)
+
+    def shop_of(self, request: Request) -> str:
+        """Return the shop a request is for (Host, or the header our origin reroute adds)."""
+        return request.headers.get("X-Shopify-Shop-Domain") or request.host.split(":")[0]
+
+    def dispatch(self, request: Request) -> Response:
+        """Route a request to the token endpoint, GraphQL or a bulk result file."""
+        if request.path == "/admin/oauth/access_token":
+            return self.token_endpoint(request)
+        if request.path.startswith("/_bulk/"):
+            lines = self.data.get(request.path.rsplit("/", 1)[-1].split(".")[0], [])
+            return Response("".join(json.dumps(x) + "\n" for x in lines), 200)
+        if request.path == f"/admin/api/{self.api_version}/graphql.json":
+            return self.graphql(request)
+        return Response("not found", 404)
+
+    def issue(self, shop: str) -> dict[str, Any]:
+        """Return a grant shaped like Shopify's expiring offline token response."""
+        grant = fixture("token-exchange-response-offline-expiring.json")
+        grant["access_token"] = "shpat_" + secrets.token_hex(16)
+        grant["refresh_token"] = "shprt_" + secrets.token_hex(16)
+        grant["expires_in"] = self.expires_in
+        self.access_tokens[grant["access_token"]] = shop
+        self.refresh_tokens[grant["refresh_token"]] = shop
+        return grant
+
+    def token_endpoint(self, request: Request) -> Response:
+        """Answer token exchange, refresh and authorization-code grants like Shopify."""
+        body = request.get_json(silent=True) or {}
+        shop = self.shop_of(request)
+        self.calls.append({"path": request.path, "shop": shop, "grant": body.get("grant_type")})
+        if (
+            body.get("client_id") != self.client_id
+            or body.get("client_secret") != self.client_secret
+        ):
+            return Response(json.dumps({"error": "invalid_client"}), 400)
+        grant_type = body.get("grant_type")
+        if grant_type == "urn:ietf:params:oauth:grant-type:token-exchange":
+            try:
+                claims = jwt.decode(
+                    body.get("subject_token", ""),
+                    self.client_secret,
+                    algorithms=["HS256"],
+                    audience=self.client_id,
+                    leeway=10,
+                )
+            except jwt.PyJWTError:
+                return Response(json.dumps({"error": "invalid_subject_token"}), 400)
+            if claims["dest"] != f"https://{shop}":
+                return Response(json.dumps({"error": "invalid_subject_token"}), 400)
+            return Response(json.dumps(self.issue(shop)), 200)
+        if grant_type == "refresh_token":
+            time.sleep(self.refresh_delay)
+            with self.lock:  # a refresh token works once, like Shopify's rotating tokens
+                owner = self.refresh_tokens.pop(body.get("refresh_token", ""), None)
+            if owner != shop:
+                return Response(json.dumps({"error": "invalid_grant"}), 400)
+            return Response(json.dumps(self.issue(shop)), 200)
+        if self.codes.pop(body.get("code", ""), None) == shop:
+            return Response(json.dumps(self.issue(shop)), 200)
+        return Response(json.dumps({"error": "invalid_request"}), 400)
+
+    def graphql(self, request: Request) -> Response:
+        """Answer an Admin GraphQL request, after any scripted failure."""
+        token = request.headers.get("X-Shopify-Access-Token", "")
+        shop = self.shop_of(request)
+        if self.access_tokens.get(token) != shop:
+            return Response('{"errors":"[API] Invalid API key or access token"}', 401)
+        body = request.get_json()
+        match = OPERATION.match(body["query"])
+        name = match.group(1) if match else "anonymous"
+        self.calls.append({"path": request.path, "shop": shop, "op": name, **body})
+        if self.script:
+            return self.scripted(self.script.pop(0))
+        handler = getattr(self, f"op_{name}", None)
+        if handler is None:
+            return Response(json.dumps({"errors": [{"message": f"no field {name}"}]}), 200)
+        data = handler(body.get("variables") or {}, shop)
+        return Response(json.dumps({"data": data, "extensions": self.cost()}), 200)
+
+    def cost(self, available: float = 1990.0) -> dict[str, Any]:
+        """Return the cost extension Shopify attaches to every response."""
+        status = {"maximumAvailable": 2000.0, "currentlyAvailable": available, "restoreRate": 100.0}
+        return {"cost": {"requestedQueryCost": 10, "actualQueryCost": 10, "throttleStatus": status}}
+
+    def scripted(self, kind: Any) -> Response:
+        """Answer one scripted failure: THROTTLED, an HTTP status, or a GraphQL error."""
+        if kind == "throttled":
+            errors = [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]
+            return Response(json.dumps({"errors": errors, "extensions": self.cost(5.0)}), 200)
+        if kind == "graphql_error":
+            return Response(json.dumps({"errors": [{"message": "Field 'x' doesn't exist"}]}), 200)
+        return Response(json.dumps({"errors": "scripted"}), int(kind), {"Retry-After": "0"})
+
+    # --- operations -------------------------------------------------------------------------
+
+    def op_shop(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        info = {"name": "Super Toys", "email": "super@supertoys.com", "currencyCode": "CAD"}
+        return {"shop": info | {"ianaTimezone": "America/Toronto", "myshopifyDomain": shop}}
+
+    def op_webhookSubscriptions(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        nodes = [s for s in self.subscriptions if s["shop"] == shop]
+        info = {"hasNextPage": False, "endCursor": None}
+        return {"webhookSubscriptions": {"pageInfo": info, "nodes": nodes}}
+
+    def op_webhookSubscriptionCreate(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        sub = {"id": f"gid://shopify/WebhookSubscription/{len(self.subscriptions) + 1}"}
+        sub |= {"topic": v["topic"], "uri": v["uri"], "shop": shop}
+        self.subscriptions.append(sub)
+        return {"webhookSubscriptionCreate": {"webhookSubscription": sub, "userErrors": []}}
+
+    def op_bulkOperationRunQuery(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        resource = v["query"].split("{")[1].strip()
+        op = {"id": f"gid://shopify/BulkOperation/{resource}", "status": "CREATED"}
+        return {"bulkOperationRunQuery": {"bulkOperation": op, "userErrors": []}}
+
+    def op_bulkOperation(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        resource = v["id"].rsplit("/", 1)[-1]
+        lines = self.data.get(resource, [])
+        url = f"https://{shop}/_bulk/{resource}.jsonl" if lines else None
+        error = None if self.bulk_status == "COMPLETED" else "ACCESS_DENIED"
+        node = {"id": v["id"], "status": self.bulk_status, "errorCode": error}
+        return {"node": node | {"objectCount": str(len(lines)), "url": url}}
+
+    def op_reconcile(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        resource = next(
+            r for r in ("products", "customers", "orders") if r in self.calls[-1]["query"]
+        )
+        edges = [{"node": n} for n in self.changed.get(resource, [])]
+        info = {"hasNextPage": False, "endCursor": None}
+        return {resource: {"pageInfo": info, "edges": edges}}
+
+    def _ok(self, field_name: str, **extra: Any) -> dict[str, Any]:
+        return {field_name: {"userErrors": [], **extra}}
+
+    def op_tagsAdd(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        return self._ok("tagsAdd", node={"id": v["id"]})
+
+    def op_tagsRemove(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        return self._ok("tagsRemove", node={"id": v["id"]})
+
+    def op_orderNote(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        return {"order": {"id": v["id"], "note": "Gift wrap please"}}
+
+    def op_orderUpdate(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        return self._ok("orderUpdate", order={"id": v["input"]["id"], "note": v["input"]["note"]})
+
+    def op_orderRiskAssessmentCreate(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        level = v["input"]["riskLevel"]
+        return self._ok("orderRiskAssessmentCreate", orderRiskAssessment={"riskLevel": level})
+
+    def op_fulfillmentOrders(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        nodes = [
+            {"id": "gid://shopify/FulfillmentOrder/1", "status": "OPEN"},
+            {"id": "gid://shopify/FulfillmentOrder/2", "status": "CLOSED"},
+        ]
+        return {"order": {"fulfillmentOrders": {"nodes": nodes}}}
+
+    def op_fulfillmentOrderHold(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        fo = {"id": v["id"], "status": "ON_HOLD"}
+        return self._ok("fulfillmentOrderHold", fulfillmentOrder=fo)
+
+    def op_publications(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        nodes = [
+            {"id": "gid://shopify/Publication/1", "name": "Point of Sale"},
+            {"id": "gid://shopify/Publication/2", "name": "Online Store"},
+        ]
+        return {"publications": {"nodes": nodes}}
+
+    def op_publishableUnpublish(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        return self._ok("publishableUnpublish")
+
+    def op_discountCodeBasicCreate(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        if not v["discount"]["code"]:
+            errors = [{"field": ["basicCodeDiscount", "code"], "message": "Code can't be blank"}]
+            return {"discountCodeBasicCreate": {"codeDiscountNode": None, "userErrors": errors}}
+        node = {"id": "gid://shopify/DiscountCodeNode/77"}
+        return self._ok("discountCodeBasicCreate", codeDiscountNode=node)
+
+    def op_inventory(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        return {"nodes": [{"id": i, "inventoryQuantity": 7} for i in v["ids"]]}

@@ -1,0 +1,72 @@
+"""Helpers for Shopify tests: session tokens, signed deliveries, installed stores."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+import uuid
+from typing import Any
+
+import jwt
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from ecomapp.models import Store
+from ecomapp.platforms.shopify.install import install_store
+from tests.fakes.shopify_server import FakeShopify, fixture
+
+CLIENT_ID = "test-client-id"
+SECRET = "shpss_0123456789abcdef0123456789abcdef"  # Shopify secrets are this long
+
+
+def session_token(shop: str, secret: str = SECRET, **claims: Any) -> str:
+    """Return a session token shaped like Shopify's documented example, for shop."""
+    now = int(time.time())
+    payload = fixture("session-token-payload.json")
+    payload |= {
+        "iss": f"https://{shop}/admin",
+        "dest": f"https://{shop}",
+        "aud": CLIENT_ID,
+        "exp": now + 60,
+        "nbf": now,
+        "iat": now,
+        "jti": str(uuid.uuid4()),
+    }
+    payload |= claims
+    return jwt.encode(payload, secret, algorithm="HS256")
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    """Return the X-Shopify-Hmac-Sha256 value for raw bytes."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def deliver(
+    client: FlaskClient,
+    topic: str,
+    body: bytes,
+    shop: str,
+    event_id: str | None = None,
+    secret: str = SECRET,
+    prefix: str = "X-Shopify-",
+) -> TestResponse:
+    """POST a webhook delivery with the documented headers, signed over the exact bytes."""
+    headers = {
+        f"{prefix}Topic": topic,
+        f"{prefix}Hmac-Sha256": sign(body, secret),
+        f"{prefix}Shop-Domain": shop,
+        f"{prefix}API-Version": "2026-07",
+        f"{prefix}Webhook-Id": str(uuid.uuid4()),
+        f"{prefix}Triggered-At": "2025-07-10T16:15:47.000000Z",
+        f"{prefix}Event-Id": event_id or str(uuid.uuid4()),
+    }
+    return client.post(
+        "/webhooks/shopify", data=body, headers=headers, content_type="application/json"
+    )
+
+
+def installed(fake: FakeShopify, shop: str) -> Store:
+    """Install a shop through our install path with a grant the stand-in issued."""
+    return install_store(shop, fake.issue(shop))
