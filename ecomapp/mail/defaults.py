@@ -26,4 +26,10 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "<p>Hi {{ customer.first_name or 'there' }},"
         " thank you for being one of our best customers.</p>",
     ),
+    "abandoned_cart_second": (
+        "Still thinking it over?",
+        "<p>Your cart at {{ store.name }} is still waiting for you.</p>"
+        '{% if cart.recovery_url %}<p><a href="{{ cart.recovery_url }}">Finish your order</a></p>'
+        "{% endif %}",
+    ),
 }

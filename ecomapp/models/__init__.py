@@ -1,5 +1,14 @@
 """All models, imported here so that migrations see every table."""
 
+from ecomapp.models.automation import (
+    Automation,
+    AutomationVersion,
+    Backtest,
+    EffectLedger,
+    Run,
+    RunStatus,
+    RunStep,
+)
 from ecomapp.models.mail import Message, MessageStatus
 from ecomapp.models.mirror import (
     Address,
@@ -25,11 +34,15 @@ from ecomapp.models.work import (
 
 __all__ = [
     "Address",
+    "Automation",
+    "AutomationVersion",
+    "Backtest",
     "Cart",
     "Customer",
     "CustomerKind",
     "DueStatus",
     "DueWork",
+    "EffectLedger",
     "Event",
     "InboxDelivery",
     "InboxStatus",
@@ -41,6 +54,9 @@ __all__ = [
     "Order",
     "Platform",
     "Product",
+    "Run",
+    "RunStatus",
+    "RunStep",
     "Store",
     "Variant",
     "utcnow",
