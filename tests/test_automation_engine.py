@@ -19,12 +19,18 @@ VIP = {
     "conditions": {"all": [{"field": "order.total_price", "op": ">", "value": 100}]},
     "steps": [
         {"type": "action", "action": "tag_customer", "params": {"tags": ["vip"]}},
-        {"type": "action", "action": "order_note", "params": {"note": "VIP order {{ order.name }}"}},
+        {
+            "type": "action",
+            "action": "order_note",
+            "params": {"note": "VIP order {{ order.name }}"},
+        },
     ],
 }
 REVIEW = {
     "trigger": {"event": "order.paid"},
-    "exit_conditions": {"any": [{"field": "order.financial_status", "op": "=", "value": "refunded"}]},
+    "exit_conditions": {
+        "any": [{"field": "order.financial_status", "op": "=", "value": "refunded"}]
+    },
     "steps": [
         {"type": "wait", "days": 30},
         {"type": "action", "action": "send_email", "params": {"template": "review_request"}},
