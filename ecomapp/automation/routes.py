@@ -177,10 +177,10 @@ def _safe_definition() -> dict[str, Any]:
 
 
 def _go(url: str) -> Response:
-    response = redirect(url, 303)
+    """Redirect: htmx gets HX-Redirect (an XHR would follow a 303 silently)."""
     if htmx:
-        response.headers["HX-Redirect"] = url
-    return response
+        return Response("", 200, {"HX-Redirect": url})
+    return redirect(url, 303)
 
 
 @bp.route("/validate", methods=["POST"])

@@ -7,6 +7,7 @@ import threading
 
 from flask import Flask
 from rq import SimpleWorker
+from rq.timeouts import TimerDeathPenalty
 
 from ecomapp.jobs.queue import get_queue, redis_connection
 from ecomapp.jobs.runner import set_worker_app
@@ -14,11 +15,22 @@ from ecomapp.jobs.runner import set_worker_app
 log = logging.getLogger(__name__)
 
 
+class _ThreadWorker(SimpleWorker):
+    """A burst worker for a background thread: no signal handlers, timer-based timeouts."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self) -> None:
+        """Leave signals alone: only the main thread may set them."""
+
+
 def drain(app: Flask, queues: tuple[str, ...] = ("default",)) -> None:
     """Run every queued job now, in this process (burst)."""
     with app.app_context():
         qs = [get_queue(name, app) for name in queues]
-        worker = SimpleWorker(qs, connection=redis_connection(app))
+        in_main = threading.current_thread() is threading.main_thread()
+        worker_class = SimpleWorker if in_main else _ThreadWorker
+        worker = worker_class(qs, connection=redis_connection(app))
         worker.work(burst=True, logging_level="WARNING")
 
 
