@@ -65,25 +65,26 @@ class LiveEffects:
 
     def apply(self, ctx: StepContext, action: str, params: dict[str, Any]) -> dict[str, Any]:
         """Apply an action unless its key is already in the ledger."""
-        done = db.session.scalar(
-            select(EffectLedger).where(
-                EffectLedger.store_id == ctx.store.id, EffectLedger.key == ctx.key
-            )
-        )
-        if done is not None:
-            return done.result | {"already_applied": True}
         try:
             with db.session.begin_nested():
                 entry = EffectLedger(store_id=ctx.store.id, key=ctx.key, run_id=ctx.run_id)
                 entry.action = action
                 db.session.add(entry)
-                db.session.flush()
+                db.session.flush()  # the unique key claims the effect before it happens
                 entry.result = HANDLERS[action](ctx, params)
         except IntegrityError:
-            return {"already_applied": True}
+            return self._applied(ctx)
         except UnsupportedOperation as exc:
             raise PermanentError(str(exc)) from exc
         return entry.result
+
+    def _applied(self, ctx: StepContext) -> dict[str, Any]:
+        done = db.session.scalar(
+            select(EffectLedger).where(
+                EffectLedger.store_id == ctx.store.id, EffectLedger.key == ctx.key
+            )
+        )
+        return (done.result if done else {}) | {"already_applied": True}
 
 
 class RecordingEffects:

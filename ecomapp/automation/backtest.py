@@ -17,7 +17,7 @@ from ecomapp.automation.conditions import PREVIOUS, Snapshot
 from ecomapp.automation.context import OBJECTS, add_cart, add_customer, add_order, load_snapshot
 from ecomapp.automation.engine import RunState, advance, match
 from ecomapp.automation.schedules import slots_between
-from ecomapp.automation.schema import SCHEDULE_EVENT
+from ecomapp.automation.schema import SCHEDULE_EVENT, validate
 from ecomapp.extensions import db
 from ecomapp.models import Automation, Backtest, Cart, Customer, Event, Order, Store
 from ecomapp.models.types import utcnow
@@ -53,6 +53,7 @@ def run_backtest(backtest_id: int) -> None:
 def simulate(store: Store, definition: dict[str, Any], days: int, now: datetime) -> dict[str, Any]:
     """Return what the definition would have done over the past days, touching nothing."""
     started = time.perf_counter()
+    definition = validate(definition)
     start = now - timedelta(days=days)
     summary: dict[str, Any] = {
         "events": 0,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +27,17 @@ STUCK_AFTER = timedelta(minutes=15)
 RESUMABLE = (RunStatus.WAITING.value, RunStatus.RETRYING.value)
 
 
+@contextmanager
+def _keep_loaded() -> Iterator[None]:
+    """Keep loaded rows across this job's commits (each step commits; nothing else writes them)."""
+    session = db.session()
+    before, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = before
+
+
 def handle_event(event_id: int) -> int:
     """Start a run for every enabled automation the event triggers; return how many."""
     event = db.session.get(Event, event_id)
@@ -34,15 +47,28 @@ def handle_event(event_id: int) -> int:
     automations = _triggered(store, event)
     if not automations:
         return 0
-    snap = load_snapshot(store, event)
-    started = 0
-    for automation in automations:
-        run = _start(store, automation, event, snap)
-        if run is not None and run.status == RunStatus.RUNNING.value:
-            drive(run, store, utcnow())
-            started += 1
-    db.session.commit()
-    return started
+    with _keep_loaded():
+        return _start_all(store, event, automations)
+
+
+def _start_all(store: Store, event: Event, automations: list[Automation]) -> int:
+    seen = set(
+        db.session.scalars(
+            select(Run.automation_id).where(Run.store_id == store.id, Run.event_id == event.id)
+        )
+    )
+    snap, now = load_snapshot(store, event), utcnow()
+    started = [(_new_run(store, a, event, snap, now), a) for a in automations if a.id not in seen]
+    db.session.add_all(run for run, _ in started)
+    try:
+        db.session.commit()
+    except IntegrityError:  # another worker started these runs for this event
+        db.session.rollback()
+        return 0
+    running = [(run, a) for run, a in started if run.status == RunStatus.RUNNING.value]
+    for run, automation in running:
+        drive(run, store, now, automation.definition, snap)
+    return len(running)
 
 
 def _triggered(store: Store, event: Event) -> list[Automation]:
@@ -56,10 +82,12 @@ def _triggered(store: Store, event: Event) -> list[Automation]:
     return list(db.session.scalars(stmt.order_by(Automation.id)))
 
 
-def _start(store: Store, automation: Automation, event: Event, snap: dict[str, Any]) -> Run | None:
+def _new_run(
+    store: Store, automation: Automation, event: Event, snap: dict[str, Any], now: datetime
+) -> Run:
     matched, trace = match(automation.definition, snap)
     objects = snap.get(OBJECTS, {})
-    run = Run(
+    return Run(
         store_id=store.id,
         automation_id=automation.id,
         version=automation.version,
@@ -70,16 +98,10 @@ def _start(store: Store, automation: Automation, event: Event, snap: dict[str, A
         order_id=objects.get("order", {}).get("id"),
         subject=_subject(objects),
         trace={"matched": matched, "conditions": trace},
-        claimed_at=utcnow(),
-        finished_at=None if matched else utcnow(),
+        claimed_at=now,
+        started_at=now,
+        finished_at=None if matched else now,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(run)
-    except IntegrityError:  # this event already started this automation version
-        return None
-    db.session.commit()
-    return run
 
 
 def _subject(objects: dict[str, Any]) -> str:
@@ -104,10 +126,16 @@ def definition_of(run: Run) -> dict[str, Any]:
     return row.definition
 
 
-def drive(run: Run, store: Store, now: datetime) -> None:
+def drive(
+    run: Run,
+    store: Store,
+    now: datetime,
+    definition: dict[str, Any] | None = None,
+    snap: dict[str, Any] | None = None,
+) -> None:
     """Advance a claimed run, persisting each step; handle waits, retries and failures."""
     event = db.session.get(Event, run.event_id)
-    definition = definition_of(run)
+    definition = definition or definition_of(run)
     steps = definition["steps"]
     waiting = run.next_step < len(steps) and steps[run.next_step]["type"] == "wait"
     state = RunState(run.status, run.next_step, run.wake_at if waiting else None)
@@ -115,39 +143,40 @@ def drive(run: Run, store: Store, now: datetime) -> None:
     key = current_app.config["SECRET_KEY"].encode()
 
     def context(index: int, snap: dict[str, Any]) -> StepContext:
-        return StepContext(
-            store,
-            run.automation_id,
-            run.version,
-            run.event_id,
-            index,
-            snap,
-            run_id=run.id,
-            signing_key=key,
-        )
+        ids = (run.automation_id, run.version, run.event_id, index)
+        return StepContext(store, *ids, snap, run_id=run.id, signing_key=key)
 
     def record(index: int, kind: str, status: str, detail: dict[str, Any]) -> None:
         _record_step(run, index, kind, status, detail, None)
-        run.next_step, run.outputs = state.next_step, dict(state.outputs)
-        run.next_step += 1 if status == "done" else 0
-        db.session.commit()
+        run.next_step = state.next_step + (1 if status == "done" else 0)
+        run.outputs = dict(state.outputs)
+        db.session.commit()  # each applied step is durable before the next one starts
 
+    load = _loader(store, event, definition, snap)
     try:
-        advance(
-            definition,
-            state,
-            lambda: load_snapshot(store, event),
-            LiveEffects(),
-            context,
-            now,
-            store.timezone,
-            record,
-        )
+        advance(definition, state, load, LiveEffects(), context, now, store.timezone, record)
     except Exception as exc:
         db.session.rollback()
         _step_failed(run, store, state.next_step, exc, now)
         return
     _settle(run, state, now)
+
+
+def _loader(
+    store: Store, event: Event | None, definition: dict[str, Any], snap: dict[str, Any] | None
+) -> Callable[[], dict[str, Any]]:
+    """Reload the snapshot before each step only when exit conditions need fresh facts."""
+    has_exit = bool(next(iter(definition["exit_conditions"].values()), []))
+    cached = [snap]
+
+    def load() -> dict[str, Any]:
+        if event is None:
+            raise LookupError("the run's event is gone")
+        if has_exit or cached[0] is None:
+            cached[0] = load_snapshot(store, event)
+        return cached[0]
+
+    return load
 
 
 def _settle(run: Run, state: RunState, now: datetime) -> None:
@@ -236,7 +265,8 @@ def resume_run(run_id: int, due_iso: str | None = None) -> None:
         run.status = RunStatus.WAITING.value
         db.session.commit()
         return
-    drive(run, store, now)
+    with _keep_loaded():
+        drive(run, store, now)
 
 
 def retry_run(run_id: int, store_id: int) -> bool:
