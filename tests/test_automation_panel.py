@@ -81,10 +81,13 @@ def test_another_stores_automations_and_runs_are_invisible(
     """Given store A's automation and run, when store B's merchant asks for them, then 404,
     and B's lists do not show them."""
     store_a, store_b = make_store(name="Shop A"), make_store(name="Shop B")
-    automation = make_automation(store_a, {
-        "trigger": {"event": "order.created"},
-        "steps": [{"type": "action", "action": "tag_order", "params": {"tags": ["a"]}}],
-    })  # fmt: skip
+    automation = make_automation(
+        store_a,
+        {
+            "trigger": {"event": "order.created"},
+            "steps": [{"type": "action", "action": "tag_order", "params": {"tags": ["a"]}}],
+        },
+    )
     deliver(store_a, "order", order_record())
     run_jobs()
     run_id = db.session.scalar(select(Run.id))
@@ -105,6 +108,23 @@ def test_recipe_with_bad_parameters_is_refused(client: FlaskClient) -> None:
     """Given spend ranges written wrongly, when the recipe is used, then 422 says how."""
     store = make_store()
     csrf = login(client, store)
-    reply = client.post("/automations/recipes/spend_groups", data={"ranges": "lots of money"},
-                        headers={"X-CSRF-Token": csrf})  # fmt: skip
+    reply = client.post(
+        "/automations/recipes/spend_groups",
+        data={"ranges": "lots of money"},
+        headers={"X-CSRF-Token": csrf},
+    )
     assert reply.status_code == 422 and "min-max = group" in reply.get_data(as_text=True)
+
+
+def test_htmx_save_shows_errors_in_place(client: FlaskClient) -> None:
+    """Given the builder's htmx Save, when invalid, then the errors partial comes back to swap."""
+    store = make_store()
+    csrf = login(client, store)
+    bad = FORM | {"trigger_event": "order.exploded"}
+    reply = client.post(
+        "/automations/new", data=bad, headers={"X-CSRF-Token": csrf, "HX-Request": "true"}
+    )
+    assert reply.status_code == 200 and "trigger.event</code>: unknown event" in reply.get_data(
+        as_text=True
+    )
+    assert count(Automation) == 0

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
@@ -110,15 +111,11 @@ def _builder(
 
 
 def _dump(value: Any) -> str:
-    import json
-
     return json.dumps(value, indent=1)
 
 
 def _key() -> bytes:
-    from flask import current_app
-
-    return current_app.config["SECRET_KEY"].encode()
+    return str(current_app.config["SECRET_KEY"]).encode()
 
 
 def _backtests(automation: Automation | None) -> list[Backtest]:
@@ -163,8 +160,9 @@ def save(automation_id: int | None = None) -> Response | tuple[str, int]:
         automation = save_automation(g.store, name, definition, automation)
     except InvalidAutomation as exc:
         db.session.rollback()
-        raw = _safe_definition()
-        return _builder(automation, raw, name, exc.errors, 422)
+        if htmx:  # the builder's Save button: show the errors in place
+            return _refused(exc)
+        return _builder(automation, _safe_definition(), name, exc.errors, 422)
     db.session.commit()
     return _go(url_for("automations.edit", automation_id=automation.id, saved=1))
 
@@ -174,6 +172,12 @@ def _safe_definition() -> dict[str, Any]:
         return _parse()
     except InvalidAutomation:
         return {"trigger": {"event": request.form.get("trigger_event", "")}, "steps": []}
+
+
+def _refused(exc: InvalidAutomation) -> tuple[str, int]:
+    """Return the errors partial: 200 for htmx (so it swaps in place), else 422."""
+    page = render_template("automations/_errors.html", errors=exc.errors, checked=True)
+    return page, 200 if htmx else 422
 
 
 def _go(url: str) -> Response:
@@ -225,8 +229,7 @@ def from_recipe(key: str) -> Response | tuple[str, int]:
         automation = save_automation(g.store, name, definition, recipe_key=key)
     except InvalidAutomation as exc:
         db.session.rollback()
-        page = render_template("automations/_errors.html", errors=exc.errors, checked=True)
-        return page, 422
+        return _refused(exc)
     db.session.commit()
     return _go(url_for("automations.edit", automation_id=automation.id))
 
