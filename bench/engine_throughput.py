@@ -7,6 +7,7 @@ Uses DATABASE_URL / REDIS_URL when set, else a temporary SQLite file and in-proc
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -136,6 +137,7 @@ def _customers(store: Store) -> int:
 
 def main() -> None:
     """Seed, measure and print."""
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--automations", type=int, default=50)
