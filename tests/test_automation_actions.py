@@ -16,7 +16,7 @@ from ecomapp.automation.actions import webhook_secret
 from ecomapp.automation.schedules import fire_schedules
 from ecomapp.extensions import db
 from ecomapp.mirror.records import InventoryRecord
-from ecomapp.models import Event, Run, RunStep
+from ecomapp.models import Event, Order, Run, RunStep
 from tests.automation_support import (
     count,
     deliver,
@@ -152,3 +152,78 @@ def test_schedule_fires_once_per_slot_in_the_store_time_zone(
     run_jobs()
     assert count(Event, Event.type == "schedule.fired") == 1
     assert count(Run) == 1 and len(messages(store, "merchant_alert")) == 1
+
+
+def test_order_actions_land_through_the_demo_adapter(run_jobs: Callable[[], None]) -> None:
+    """Given risk, hold, discount and e-mail steps, when an order arrives, then the order is
+    flagged and held, and the customer's e-mail carries the code created for this run."""
+    store = make_store()
+    make_automation(
+        store,
+        {
+            "trigger": {"event": "order.created"},
+            "conditions": {"all": [{"field": "order.address_mismatch", "op": "=", "value": True}]},
+            "steps": [
+                {
+                    "type": "action",
+                    "action": "flag_order_risk",
+                    "params": {"level": "high", "reasons": ["shipping differs from billing"]},
+                },
+                {
+                    "type": "action",
+                    "action": "hold_fulfillment",
+                    "params": {"reason": "risk review"},
+                },
+                {
+                    "type": "action",
+                    "action": "create_discount",
+                    "params": {"percent_off": 10, "prefix": "SORRY"},
+                },
+                {
+                    "type": "action",
+                    "action": "send_email",
+                    "params": {"template": "discount_offer"},
+                },
+            ],
+        },
+    )
+    rec = order_record(platform_id="risky")
+    rec.addresses[1].country_code = "CA"
+    deliver(store, "order", rec)
+    deliver(store, "order", order_record(platform_id="fine"))
+    run_jobs()
+    risky = db.session.scalar(select(Order).where(Order.platform_id == "risky"))
+    fine = db.session.scalar(select(Order).where(Order.platform_id == "fine"))
+    assert risky.tags == ["risk-high"] and risky.status == "on-hold"
+    assert "shipping differs from billing" in risky.note and fine.tags == []
+    (mail,) = messages(store, "discount_offer")
+    run = db.session.scalar(select(Run).where(Run.status == "done"))
+    assert run.outputs["discount_code"].startswith("SORRY-")
+    assert run.outputs["discount_code"] in mail.html
+
+
+def test_product_unpublished_when_stock_runs_out(run_jobs: Callable[[], None]) -> None:
+    """Given 'stock reaches 0 → unpublish', when a variant sells out, then the product is a
+    draft."""
+    store = make_store()
+    make_automation(
+        store,
+        {
+            "trigger": {"event": "inventory.changed"},
+            "conditions": {
+                "all": [{"field": "variant.inventory_quantity", "op": "<=", "value": 0}]
+            },
+            "steps": [{"type": "action", "action": "unpublish_product"}],
+        },
+    )
+    product = make_product(store, stock=3)
+    variant_pid = product.variants[0].platform_id
+    at = datetime(2026, 2, 1, tzinfo=UTC)
+    deliver(
+        store,
+        "inventory",
+        InventoryRecord(available=0, variant_platform_id=variant_pid, updated_at=at),
+    )
+    run_jobs()
+    db.session.refresh(product)
+    assert product.status == "draft"

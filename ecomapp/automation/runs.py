@@ -117,6 +117,7 @@ def definition_of(run: Run) -> dict[str, Any]:
     """Return the definition of the version a run started with."""
     row = db.session.scalar(
         select(AutomationVersion).where(
+            AutomationVersion.store_id == run.store_id,
             AutomationVersion.automation_id == run.automation_id,
             AutomationVersion.version == run.version,
         )
@@ -208,7 +209,11 @@ def _schedule(run: Run, due: datetime, dedupe_key: str) -> None:
 def _record_step(
     run: Run, index: int, kind: str, status: str, detail: dict[str, Any], error: str | None
 ) -> RunStep:
-    step = db.session.scalar(select(RunStep).where(RunStep.run_id == run.id, RunStep.step == index))
+    step = db.session.scalar(
+        select(RunStep).where(
+            RunStep.store_id == run.store_id, RunStep.run_id == run.id, RunStep.step == index
+        )
+    )
     if step is None:
         step = RunStep(store_id=run.store_id, run_id=run.id, step=index, attempts=0)
         db.session.add(step)

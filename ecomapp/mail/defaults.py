@@ -32,4 +32,9 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         '{% if cart.recovery_url %}<p><a href="{{ cart.recovery_url }}">Finish your order</a></p>'
         "{% endif %}",
     ),
+    "discount_offer": (
+        "A thank-you from {{ store.name }}",
+        "<p>Hi {{ customer.first_name or 'there' }}, use code <strong>{{ discount_code }}</strong>"
+        " on your next order.</p>",
+    ),
 }
