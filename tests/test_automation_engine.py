@@ -168,3 +168,29 @@ def test_switched_off_automation_does_nothing(run_jobs: Callable[[], None]) -> N
     deliver(store, "order", _order("o-7", total_price="500.00", customer=customer_record()))
     run_jobs()
     assert count(Run) == 0
+
+
+def test_run_held_by_a_dead_worker_is_taken_over_after_the_lease(
+    app: Flask, run_jobs: Callable[[], None]
+) -> None:
+    """Given a run claimed by a worker that died, when its wake-up repeats at once, then it
+    is left alone; when the sweeper passes after the lease, then it completes exactly once."""
+    from ecomapp.automation.runs import resume_run, sweep_runs
+    from ecomapp.jobs.inprocess import drain
+
+    store = make_store()
+    make_automation(store, REVIEW)
+    deliver(store, "order", _order("o-8"))
+    run_jobs()
+    later = datetime.now(UTC) + timedelta(days=31)
+    run = db.session.scalar(select(Run))
+    run.status, run.claimed_at = "running", later  # a worker took it, then died
+    db.session.commit()
+    resume_run(run.id, later.isoformat())
+    assert messages(store) == []
+    assert sweep_runs(later + timedelta(minutes=5)) == 0
+    assert sweep_runs(later + timedelta(minutes=16)) == 1
+    drain(app)
+    db.session.expire_all()
+    assert len(messages(store, "review_request")) == 1 and effects(store) == 1
+    assert db.session.scalar(select(Run.status)) == "done"
