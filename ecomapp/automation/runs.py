@@ -67,7 +67,7 @@ def _start_all(store: Store, event: Event, automations: list[Automation]) -> int
         return 0
     running = [(run, a) for run, a in started if run.status == RunStatus.RUNNING.value]
     for run, automation in running:
-        drive(run, store, now, automation.definition, snap)
+        drive(run, store, now, automation.definition, snap, fresh=True)
     return len(running)
 
 
@@ -133,8 +133,12 @@ def drive(
     now: datetime,
     definition: dict[str, Any] | None = None,
     snap: dict[str, Any] | None = None,
+    fresh: bool = False,
 ) -> None:
-    """Advance a claimed run, persisting each step; handle waits, retries and failures."""
+    """Advance a claimed run, persisting each step; handle waits, retries and failures.
+
+    A `fresh` run was created in this job, so it has no step rows to look up yet.
+    """
     event = db.session.get(Event, run.event_id)
     definition = definition or definition_of(run)
     steps = definition["steps"]
@@ -148,10 +152,11 @@ def drive(
         return StepContext(store, *ids, snap, run_id=run.id, signing_key=key)
 
     def record(index: int, kind: str, status: str, detail: dict[str, Any]) -> None:
-        _record_step(run, index, kind, status, detail, None)
+        _record_step(run, index, kind, status, detail, None, fresh)
         run.next_step = state.next_step + (1 if status == "done" else 0)
         run.outputs = dict(state.outputs)
-        db.session.commit()  # each applied step is durable before the next one starts
+        if index < len(steps) - 1:  # durable before the next step starts; the last one settles
+            db.session.commit()
 
     load = _loader(store, event, definition, snap)
     try:
@@ -207,11 +212,21 @@ def _schedule(run: Run, due: datetime, dedupe_key: str) -> None:
 
 
 def _record_step(
-    run: Run, index: int, kind: str, status: str, detail: dict[str, Any], error: str | None
+    run: Run,
+    index: int,
+    kind: str,
+    status: str,
+    detail: dict[str, Any],
+    error: str | None,
+    fresh: bool = False,
 ) -> RunStep:
-    step = db.session.scalar(
-        select(RunStep).where(
-            RunStep.store_id == run.store_id, RunStep.run_id == run.id, RunStep.step == index
+    step = (
+        None
+        if fresh
+        else db.session.scalar(
+            select(RunStep).where(
+                RunStep.store_id == run.store_id, RunStep.run_id == run.id, RunStep.step == index
+            )
         )
     )
     if step is None:
