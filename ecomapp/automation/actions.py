@@ -6,15 +6,15 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 import requests
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ecomapp.automation.context import OBJECTS
+from ecomapp.automation.conditions import OBJECTS
+from ecomapp.automation.effects import StepContext, discount_code
 from ecomapp.extensions import db
 from ecomapp.jobs.retry import PermanentError, TransientError
 from ecomapp.mail.api import MailRequest, render, send_email
@@ -24,40 +24,6 @@ from ecomapp.platforms.registry import get_adapter
 
 HTTP_TIMEOUT = (3.05, 10.0)
 SIGNATURE_HEADER = "X-Ecomapp-Signature"
-
-
-@dataclass
-class StepContext:
-    """Everything an action needs: the store, the snapshot and its once-only key."""
-
-    store: Store
-    automation_id: int
-    version: int
-    event_id: int
-    step: int
-    snap: dict[str, Any]
-    outputs: dict[str, Any] = field(default_factory=dict)
-    run_id: int | None = None
-    signing_key: bytes = b""
-
-    @property
-    def key(self) -> str:
-        """Return the idempotency key of this effect: automation version, event, step."""
-        return f"auto:{self.automation_id}:v{self.version}:e{self.event_id}:s{self.step}"
-
-    def obj(self, name: str) -> dict[str, Any]:
-        """Return one object of the snapshot, or refuse the step when it is missing."""
-        found = self.snap.get(OBJECTS, {}).get(name)
-        if not found:
-            raise PermanentError(f"this event has no {name}")
-        return found
-
-
-class Effects(Protocol):
-    """An effect layer: live, or recording for dry runs and backtests."""
-
-    def apply(self, ctx: StepContext, action: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Apply (or record) one action; return what it did."""
 
 
 class LiveEffects:
@@ -74,7 +40,7 @@ class LiveEffects:
                 entry.result = HANDLERS[action](ctx, params)
         except IntegrityError:
             return self._applied(ctx)
-        except UnsupportedOperation as exc:
+        except (UnsupportedOperation, LookupError) as exc:
             raise PermanentError(str(exc)) from exc
         return entry.result
 
@@ -85,25 +51,6 @@ class LiveEffects:
             )
         )
         return (done.result if done else {}) | {"already_applied": True}
-
-
-class RecordingEffects:
-    """Record what would happen and touch nothing (dry runs and backtests)."""
-
-    def __init__(self) -> None:
-        self.applied: list[dict[str, Any]] = []
-
-    def apply(self, ctx: StepContext, action: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Record the action with the objects it would act on."""
-        objects = ctx.snap.get(OBJECTS, {})
-        target = {
-            k: objects[k].get("name") or objects[k].get("email") for k in objects if k != "event"
-        }
-        record = {"action": action, "params": params, "target": target, "dry_run": True}
-        if action == "create_discount":
-            record["code"] = discount_code(ctx, params)
-        self.applied.append(record)
-        return record
 
 
 def _adapter(ctx: StepContext) -> Any:
@@ -192,12 +139,6 @@ def _publish(published: bool) -> Callable[[StepContext, dict[str, Any]], dict[st
         return {"product": product["platform_id"], "published": published}
 
     return run
-
-
-def discount_code(ctx: StepContext, params: dict[str, Any]) -> str:
-    """Return the deterministic code of a create_discount step (same key, same code)."""
-    digest = hashlib.sha256(ctx.key.encode()).hexdigest()[:8].upper()
-    return f"{params.get('prefix') or 'THANKS'}-{digest}"
 
 
 def _discount(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import selectinload
 
-from ecomapp.automation.actions import RecordingEffects, StepContext
 from ecomapp.automation.conditions import PREVIOUS, Snapshot
 from ecomapp.automation.context import OBJECTS, add_cart, add_customer, add_order, load_snapshot
+from ecomapp.automation.effects import RecordingEffects, StepContext
 from ecomapp.automation.engine import RunState, advance, match
 from ecomapp.automation.schedules import slots_between
 from ecomapp.automation.schema import SCHEDULE_EVENT, validate
@@ -198,7 +198,7 @@ def _order_events(
         add_order(snap, order, earlier_orders=before[0])
         add_customer(snap, order.customer, orders_count=seen[0], total_spent=seen[1])
         if kind == "customer.spend_changed":
-            snap[PREVIOUS] = {"customer.total_spent": before[1], "customer.orders_count": before[0]}
+            snap[PREVIOUS] = {"customer.total_spent": before[1]}
         yield order.placed_at, snap
 
 

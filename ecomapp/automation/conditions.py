@@ -9,6 +9,7 @@ from ecomapp.automation.fields import FIELDS
 
 Snapshot = dict[str, Any]
 PREVIOUS = "_previous"
+OBJECTS = "_objects"  # the event's objects (ids, names) for actions and templates
 
 
 def evaluate(group: dict[str, Any], snap: Snapshot) -> tuple[bool, list[dict[str, Any]]]:

@@ -6,11 +6,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ecomapp.automation.conditions import PREVIOUS, Snapshot
+from ecomapp.automation.conditions import OBJECTS, PREVIOUS, Snapshot
 from ecomapp.extensions import db
 from ecomapp.models import Cart, Customer, Event, Order, Product, Store, Variant
-
-OBJECTS = "_objects"
 
 
 def load_snapshot(store: Store, event: Event) -> Snapshot:

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ecomapp.automation.actions import Effects, StepContext
 from ecomapp.automation.conditions import Snapshot, evaluate, holds_any
+from ecomapp.automation.effects import Effects, StepContext
 
 Recorder = Callable[[int, str, str, dict[str, Any]], None]
 

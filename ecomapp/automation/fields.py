@@ -61,7 +61,6 @@ NUMERIC = {"money", "number"}
 CHANGEABLE = {
     "variant.inventory_quantity",
     "customer.total_spent",
-    "customer.orders_count",
     "customer.accepts_marketing",
 }
 

@@ -12,8 +12,9 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ecomapp.automation.actions import LiveEffects, StepContext
+from ecomapp.automation.actions import LiveEffects
 from ecomapp.automation.context import OBJECTS, load_snapshot
+from ecomapp.automation.effects import StepContext
 from ecomapp.automation.engine import RunState, advance, match
 from ecomapp.automation.schema import SCHEDULE_EVENT
 from ecomapp.extensions import db
