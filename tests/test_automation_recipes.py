@@ -110,14 +110,33 @@ def test_review_request_after_n_days(
     assert len(messages(demo, "review_request")) == 1
 
 
-def test_order_rule_by_shipping_method(
-    client: FlaskClient, demo: Store, run_jobs: Callable[[], None]
+@pytest.mark.parametrize(
+    ("field", "value", "matching"),
+    [
+        ("order.shipping_method", "Express", {"shipping_method": "Express"}),
+        ("order.gateway", "paypal", {"gateway": "paypal"}),
+        ("order.line_items.vendor", "Northpeak", {"vendor": "Northpeak"}),
+        ("order.line_items.product_id", "p-77", {"product_platform_id": "p-77"}),
+    ],
+)
+def test_order_rule_by_field(
+    client: FlaskClient,
+    demo: Store,
+    run_jobs: Callable[[], None],
+    field: str,
+    value: str,
+    matching: dict[str, str],
 ) -> None:
-    """Given a rule 'shipping Express → tag express, status on-hold', when an Express order
-    arrives, then it is tagged and held; a Standard one is not."""
-    _use_recipe(client, demo, "order_rule", field="order.shipping_method", value="Express",
-                tag="express", status="on-hold")  # fmt: skip
-    deliver(demo, "order", order_record(platform_id="x-1", shipping_method="Express"))
+    """Given a rule 'field = value → tag express, status on-hold', when a matching order
+    arrives, then it is tagged and held; another order is not."""
+    _use_recipe(
+        client, demo, "order_rule", field=field, value=value, tag="express", status="on-hold"
+    )
+    hit = order_record(platform_id="x-1")
+    for key, val in matching.items():
+        target = hit.lines[0] if key in ("vendor", "product_platform_id") else hit
+        setattr(target, key, val)
+    deliver(demo, "order", hit)
     deliver(demo, "order", order_record(platform_id="x-2", shipping_method="Standard"))
     run_jobs()
     express = db.session.scalar(select(Order).where(Order.platform_id == "x-1"))
