@@ -147,10 +147,15 @@ def test_order_rule_by_field(
 
 def _cart(platform_id: str, at: datetime) -> CartRecord:
     buyer = customer_record(platform_id=f"cart-buyer-{platform_id}", accepts_marketing=True)
-    return CartRecord(platform_id=platform_id, email=buyer.email, customer=buyer,
-                      items=[{"title": "Rain Shell", "quantity": 1, "price": "120.00"}],
-                      total_price=Decimal("120.00"), updated_at=at,
-                      recovery_url=f"https://demo.example/cart/{platform_id}")  # fmt: skip
+    return CartRecord(
+        platform_id=platform_id,
+        email=buyer.email,
+        customer=buyer,
+        items=[{"title": "Rain Shell", "quantity": 1, "price": "120.00"}],
+        total_price=Decimal("120.00"),
+        updated_at=at,
+        recovery_url=f"https://demo.example/cart/{platform_id}",
+    )
 
 
 def test_abandoned_cart_sends_two_reminders(
@@ -198,11 +203,17 @@ def test_backtest_from_the_panel_shows_would_be_effects_and_touches_nothing(
     """Given the VIP recipe (not switched on), when a 90-day backtest runs, then its result
     lists runs and would-be actions and no customer was tagged."""
     csrf = login(client, demo)
-    client.post("/automations/recipes/first_order_vip", data={"min_total": "50"},
-                headers={"X-CSRF-Token": csrf})  # fmt: skip
+    client.post(
+        "/automations/recipes/first_order_vip",
+        data={"min_total": "50"},
+        headers={"X-CSRF-Token": csrf},
+    )
     automation = db.session.scalar(select(Automation))
-    reply = client.post(f"/automations/{automation.id}/backtest", data={"days": "90"},
-                        headers={"X-CSRF-Token": csrf})  # fmt: skip
+    reply = client.post(
+        f"/automations/{automation.id}/backtest",
+        data={"days": "90"},
+        headers={"X-CSRF-Token": csrf},
+    )
     assert "queued" in reply.get_data(as_text=True)
     run_jobs()
     bt = db.session.scalar(select(Backtest))
@@ -212,3 +223,47 @@ def test_backtest_from_the_panel_shows_would_be_effects_and_touches_nothing(
     assert f"{bt.summary['matched']} runs" in page and "add_to_group" in page
     tagged = select(Customer).where(Customer.store_id == demo.id, Customer.tags.like("%VIP%"))
     assert db.session.scalars(tagged).all() == [] and db.session.scalar(select(Run.id)) is None
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "welcome",
+        "first_order_vip",
+        "spend_groups",
+        "b2b_routing",
+        "review_request",
+        "order_rule",
+        "abandoned_cart",
+        "low_stock",
+    ],
+)
+def test_every_recipe_backtests_with_would_be_effects(
+    client: FlaskClient, app: Flask, run_jobs: Callable[[], None], key: str
+) -> None:
+    """Given the demo store's history, when a recipe is backtested over 90 days from the
+    panel, then it reports the actions it would have taken, and nothing changed."""
+    from ecomapp.mirror.records import InventoryRecord
+    from tests.factories import make_product
+
+    store = db.session.get(Store, seed_demo(SeedSize(customers=60, products=8, days=90)).store_id)
+    variant = make_product(store, stock=9, threshold=5).variants[0]
+    at = datetime.now(UTC) - timedelta(days=2)
+    deliver(
+        store,
+        "inventory",
+        InventoryRecord(available=2, variant_platform_id=variant.platform_id, updated_at=at),
+    )
+    run_jobs()
+    csrf = login(client, store)
+    client.post(f"/automations/recipes/{key}", headers={"X-CSRF-Token": csrf})
+    automation = db.session.scalar(select(Automation))
+    client.post(
+        f"/automations/{automation.id}/backtest",
+        data={"days": "90"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    run_jobs()
+    summary = db.session.scalar(select(Backtest.summary))
+    assert summary["matched"] > 0 and sum(summary["actions"].values()) > 0, summary
+    assert db.session.scalar(select(Run.id)) is None

@@ -55,12 +55,8 @@ def simulate(store: Store, definition: dict[str, Any], days: int, now: datetime)
     started = time.perf_counter()
     definition = validate(definition)
     start = now - timedelta(days=days)
-    summary: dict[str, Any] = {
-        "events": 0,
-        "matched": 0,
-        "statuses": Counter(),
-        "actions": Counter(),
-    }
+    summary: dict[str, Any] = {"events": 0, "matched": 0}
+    summary |= {"statuses": Counter(), "actions": Counter()}
     customers: dict[int, str] = {}
     orders: dict[int, str] = {}
     samples: list[dict[str, Any]] = []
@@ -79,18 +75,19 @@ def simulate(store: Store, definition: dict[str, Any], days: int, now: datetime)
             samples.append(
                 {"at": at.isoformat(), "subject": _label(snap), "trace": trace, "steps": steps}
             )
-    summary |= {
-        "statuses": dict(summary["statuses"]),
-        "actions": dict(summary["actions"]),
+    summary |= _lists(customers, orders) | {"samples": samples, "days": days}
+    summary |= {"statuses": dict(summary["statuses"]), "actions": dict(summary["actions"])}
+    summary["elapsed_ms"] = round((time.perf_counter() - started) * 1000)
+    return summary
+
+
+def _lists(customers: dict[int, str], orders: dict[int, str]) -> dict[str, Any]:
+    return {
         "customer_count": len(customers),
         "order_count": len(orders),
         "customers": list(customers.values())[:LISTED],
         "orders": list(orders.values())[:LISTED],
-        "samples": samples,
-        "days": days,
-        "elapsed_ms": round((time.perf_counter() - started) * 1000),
     }
-    return summary
 
 
 def _simulate_run(
