@@ -128,3 +128,32 @@ def test_htmx_save_shows_errors_in_place(client: FlaskClient) -> None:
         as_text=True
     )
     assert count(Automation) == 0
+
+
+def test_pages_follow_the_embedded_store_resolver(client: FlaskClient) -> None:
+    """Given an embedded-style resolver (bearer token → store, no cookie, no CSRF), when the
+    builder saves with the token, then the automation belongs to the token's store."""
+    from flask import Request, g
+
+    from ecomapp.admin.auth import STORE_RESOLVERS, login_token, store_from_login_token
+    from ecomapp.models import Store
+
+    def bearer(request: Request) -> Store | None:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        store = store_from_login_token(token) if token else None
+        if store is not None:
+            g.token_auth = True
+        return store
+
+    make_store(platform="woocommerce", name="Other")
+    store = make_store(platform="shopify", name="Embedded")
+    STORE_RESOLVERS.append(bearer)
+    try:
+        headers = {"Authorization": f"Bearer {login_token(store)}", "HX-Request": "true"}
+        reply = client.post("/automations/new", data=FORM, headers=headers)
+        assert reply.status_code == 200 and reply.headers["HX-Redirect"].startswith("/automations/")
+        g.pop("token_auth", None)  # tests share one app context (and so g) across requests
+        assert client.post("/automations/new", data=FORM).status_code == 401
+    finally:
+        STORE_RESOLVERS.remove(bearer)
+    assert db.session.scalar(select(Automation.store_id)) == store.id
