@@ -194,3 +194,40 @@ def test_run_held_by_a_dead_worker_is_taken_over_after_the_lease(
     db.session.expire_all()
     assert len(messages(store, "review_request")) == 1 and effects(store) == 1
     assert db.session.scalar(select(Run.status)) == "done"
+
+
+def test_waiting_runs_keep_the_version_they_started_with(
+    app: Flask, run_jobs: Callable[[], None]
+) -> None:
+    """Given a run waiting on version 1, when the merchant edits the e-mail step, then the
+    waiting run still sends version 1's e-mail and the version number moved to 2."""
+    from ecomapp.automation.library import save_automation
+
+    store = make_store()
+    automation = make_automation(store, REVIEW)
+    deliver(store, "order", _order("o-9"))
+    run_jobs()
+    edited = REVIEW | {
+        "steps": [
+            REVIEW["steps"][0],
+            {"type": "action", "action": "send_email", "params": {"template": "welcome"}},
+        ]
+    }
+    save_automation(store, automation.name, edited, automation)
+    db.session.commit()
+    run_at(app, datetime.now(UTC) + timedelta(days=31))
+    assert automation.version == 2
+    assert [m.template_key for m in messages(store)] == ["review_request"]
+
+
+def test_wait_until_a_time_of_day_is_in_the_store_time_zone() -> None:
+    """Given 'until 09:00' in New York at 10:00 local, then the wait ends 09:00 next day."""
+    from ecomapp.automation.engine import wake_time
+
+    now = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 10:00 EST
+    assert wake_time({"until": "09:00"}, now, "America/New_York") == datetime(
+        2026, 3, 3, 14, 0, tzinfo=UTC
+    )
+    assert wake_time({"until": "11:30"}, now, "America/New_York") == datetime(
+        2026, 3, 2, 16, 30, tzinfo=UTC
+    )
