@@ -44,6 +44,7 @@ FEATURES: tuple[str, ...] = (
     "ecomapp.mail",
     "ecomapp.platforms.woocommerce",
     "ecomapp.platforms.shopify",
+    "ecomapp.automation",
 )
 
 

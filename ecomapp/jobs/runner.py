@@ -20,7 +20,7 @@ from ecomapp.models.work import JobRecord, JobStatus
 log = logging.getLogger(__name__)
 
 _worker_app: Flask | None = None
-_pid_seen: int | None = None
+_pid_seen: int | None = os.getpid()  # dispose only after a real fork
 
 
 def set_worker_app(app: Flask) -> None:

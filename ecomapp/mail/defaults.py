@@ -59,6 +59,17 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "{{ subject or store.name }}",
         "{{ message }}",
     ),
+    "abandoned_cart_second": (
+        "Still thinking it over?",
+        "<p>Your cart at {{ store.name }} is still waiting for you.</p>"
+        '{% if cart.recovery_url %}<p><a href="{{ cart.recovery_url }}">Finish your order</a></p>'
+        "{% endif %}",
+    ),
+    "discount_offer": (
+        "A thank-you from {{ store.name }}",
+        "<p>Hi {{ customer.first_name or 'there' }}, use code <strong>{{ discount_code }}</strong>"
+        " on your next order.</p>",
+    ),
 }
 
 LABELS: dict[str, str] = {
@@ -72,4 +83,6 @@ LABELS: dict[str, str] = {
     "back_in_stock": "Back in stock",
     "low_stock_alert": "Low stock alert (to the merchant)",
     "generic": "Generic message",
+    "abandoned_cart_second": "Second abandoned-cart reminder",
+    "discount_offer": "Send a discount code",
 }

@@ -96,6 +96,10 @@ def _copy(store: Store, order: Order, rec: OrderRecord, customer: Customer | Non
     order.email = rec.email or (customer.email if customer else None)
     order.platform_created_at = order.platform_created_at or rec.placed_at
     order.platform_updated_at = rec.updated_at or order.platform_updated_at
+    if order.id is not None:  # delete old lines/addresses first: (order_id, kind) is unique
+        order.line_items.clear()
+        order.addresses.clear()
+        db.session.flush()
     order.line_items = [
         LineItem(store_id=store.id, **{k: getattr(li, k) for k in li.__dataclass_fields__})
         for li in rec.lines

@@ -1,5 +1,14 @@
 """All models, imported here so that migrations see every table."""
 
+from ecomapp.models.automation import (
+    Automation,
+    AutomationVersion,
+    Backtest,
+    EffectLedger,
+    Run,
+    RunStatus,
+    RunStep,
+)
 from ecomapp.models.compliance import DataExport
 from ecomapp.models.mail import (
     Attribution,
@@ -39,12 +48,16 @@ from ecomapp.models.work import (
 __all__ = [
     "Address",
     "Attribution",
+    "Automation",
+    "AutomationVersion",
+    "Backtest",
     "Cart",
     "Customer",
     "CustomerKind",
     "DataExport",
     "DueStatus",
     "DueWork",
+    "EffectLedger",
     "Event",
     "InboxDelivery",
     "InboxStatus",
@@ -59,6 +72,9 @@ __all__ = [
     "Order",
     "Platform",
     "Product",
+    "Run",
+    "RunStatus",
+    "RunStep",
     "Store",
     "Suppression",
     "SuppressionReason",

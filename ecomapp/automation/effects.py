@@ -1,0 +1,71 @@
+"""What an action step sees, and the effect layers' common shape (pure: no database)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ecomapp.automation.conditions import OBJECTS
+
+if TYPE_CHECKING:
+    from ecomapp.models import Store
+
+
+@dataclass
+class StepContext:
+    """Everything an action needs: the store, the snapshot and its once-only key."""
+
+    store: Store
+    automation_id: int
+    version: int
+    event_id: int
+    step: int
+    snap: dict[str, Any]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    run_id: int | None = None
+    signing_key: bytes = b""
+
+    @property
+    def key(self) -> str:
+        """Return the idempotency key of this effect: automation version, event, step."""
+        return f"auto:{self.automation_id}:v{self.version}:e{self.event_id}:s{self.step}"
+
+    def obj(self, name: str) -> dict[str, Any]:
+        """Return one object of the snapshot, or refuse the step when it is missing."""
+        found = self.snap.get(OBJECTS, {}).get(name)
+        if not found:
+            raise LookupError(f"this event has no {name}")
+        return found
+
+
+class Effects(Protocol):
+    """An effect layer: live, or recording for dry runs and backtests."""
+
+    def apply(self, ctx: StepContext, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Apply (or record) one action; return what it did."""
+
+
+class RecordingEffects:
+    """Record what would happen and touch nothing (dry runs and backtests)."""
+
+    def __init__(self) -> None:
+        self.applied: list[dict[str, Any]] = []
+
+    def apply(self, ctx: StepContext, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Record the action with the objects it would act on."""
+        objects = ctx.snap.get(OBJECTS, {})
+        target = {
+            k: objects[k].get("name") or objects[k].get("email") for k in objects if k != "event"
+        }
+        record = {"action": action, "params": params, "target": target, "dry_run": True}
+        if action == "create_discount":
+            record["code"] = discount_code(ctx, params)
+        self.applied.append(record)
+        return record
+
+
+def discount_code(ctx: StepContext, params: dict[str, Any]) -> str:
+    """Return the deterministic code of a create_discount step (same key, same code)."""
+    digest = hashlib.sha256(ctx.key.encode()).hexdigest()[:8].upper()
+    return f"{params.get('prefix') or 'THANKS'}-{digest}"

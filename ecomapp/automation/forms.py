@@ -1,0 +1,171 @@
+"""Turn the builder form into a definition and back (rows of conditions and steps)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from ecomapp.automation.fields import FIELDS
+from ecomapp.automation.schema import SCHEDULE_EVENT, FieldError, InvalidAutomation
+
+_WAIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhm])\s*$")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+GROUP = "(group)"
+
+
+def form_to_definition(form: MultiDict[str, str]) -> dict[str, Any]:
+    """Return the definition the builder form describes (validation comes after)."""
+    return {
+        "trigger": _trigger(form),
+        "conditions": {form.get("match", "all"): _conditions(form)},
+        "exit_conditions": _json(form.get("exit_json", ""), "exit_conditions") or {"all": []},
+        "steps": _steps(form),
+    }
+
+
+def _trigger(form: MultiDict[str, str]) -> dict[str, Any]:
+    event = form.get("trigger_event", "")
+    if event != SCHEDULE_EVENT:
+        return {"event": event}
+    schedule = {"every": form.get("schedule_every", "day"), "at": form.get("schedule_at", "09:00")}
+    if schedule["every"] == "week":
+        schedule["weekday"] = form.get("schedule_weekday", "mon")
+    return {"schedule": schedule}
+
+
+def _json(text: str, path: str) -> Any:
+    if not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidAutomation([FieldError(path, f"is not valid JSON ({exc.msg})")]) from exc
+
+
+def _conditions(form: MultiDict[str, str]) -> list[dict[str, Any]]:
+    rows = zip(
+        form.getlist("cond_field"),
+        form.getlist("cond_op"),
+        form.getlist("cond_value"),
+        form.getlist("cond_quantifier"),
+        form.getlist("cond_extra"),
+        strict=False,
+    )
+    out = []
+    for i, (field, op, value, quantifier, extra) in enumerate(rows):
+        more = _json(extra, f"conditions.all[{i}]") or {}
+        if field == GROUP:
+            out.append(more)
+            continue
+        cond: dict[str, Any] = {"field": field, "op": op} | more
+        if FIELDS.get(field) == "list":
+            cond["quantifier"] = quantifier or "any"
+        if "ref" not in more and op not in ("is_empty", "is_not_empty", "changed"):
+            cond["value"] = _value(op, value)
+        out.append(cond)
+    return out
+
+
+def _value(op: str, text: str) -> Any:
+    text = text.strip()
+    if op in ("between", "in"):
+        return [part.strip() for part in text.split(",") if part.strip()]
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return text
+
+
+def _steps(form: MultiDict[str, str]) -> list[dict[str, Any]]:
+    rows = zip(
+        form.getlist("step_type"),
+        form.getlist("step_action"),
+        form.getlist("step_params"),
+        form.getlist("step_wait"),
+        strict=False,
+    )
+    out: list[dict[str, Any]] = []
+    for i, (kind, action, params, wait) in enumerate(rows):
+        if kind == "wait":
+            out.append(_wait(wait, i))
+        else:
+            out.append(
+                {
+                    "type": "action",
+                    "action": action,
+                    "params": _json(params, f"steps[{i}].params") or {},
+                }
+            )
+    return out
+
+
+def _wait(text: str, index: int) -> dict[str, Any]:
+    text = text.strip()
+    if re.match(r"^\d{1,2}:\d{2}$", text):
+        return {"type": "wait", "until": text.zfill(5)}
+    found = _WAIT.match(text)
+    if not found:
+        raise InvalidAutomation(
+            [
+                FieldError(
+                    f"steps[{index}].wait", "write a duration like 30d, 2h, 45m or a time 09:00"
+                )
+            ]
+        )
+    return {"type": "wait", _UNITS[found.group(2)]: float(found.group(1))}
+
+
+def condition_rows(definition: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """Return the match mode and the rows the builder shows for a definition's conditions."""
+    group = definition.get("conditions") or {"all": []}
+    mode, items = next(iter(group.items()))
+    rows = []
+    for item in items:
+        if "all" in item or "any" in item:
+            rows.append({"field": GROUP, "op": "", "value": "", "extra": json.dumps(item)})
+            continue
+        extra = {k: item[k] for k in ("ref", "from", "to") if k in item}
+        value = item.get("value", "")
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        rows.append(
+            {
+                "field": item["field"],
+                "op": item["op"],
+                "value": value,
+                "quantifier": item.get("quantifier", "any"),
+                "extra": json.dumps(extra) if extra else "",
+            }
+        )
+    return mode, rows
+
+
+def step_rows(definition: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the rows the builder shows for a definition's steps."""
+    rows = []
+    for step in definition.get("steps", []):
+        if step["type"] == "wait":
+            rows.append({"type": "wait", "wait": wait_text(step), "action": "", "params": ""})
+        else:
+            rows.append(
+                {
+                    "type": "action",
+                    "action": step["action"],
+                    "wait": "",
+                    "params": json.dumps(step.get("params") or {}),
+                }
+            )
+    return rows
+
+
+def wait_text(step: dict[str, Any]) -> str:
+    """Return a wait step as the builder writes it (30d, 2h, 45m, 09:00)."""
+    if "until" in step:
+        return step["until"]
+    for unit, name in (("d", "days"), ("h", "hours"), ("m", "minutes")):
+        if step.get(name):
+            value = step[name]
+            return f"{int(value) if float(value).is_integer() else value}{unit}"
+    return ""

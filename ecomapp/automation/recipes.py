@@ -1,0 +1,283 @@
+"""One-click templates: each recipe turns a few editable parameters into a definition."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ecomapp.automation.schema import FieldError, InvalidAutomation
+
+
+@dataclass(frozen=True)
+class Param:
+    """An editable recipe parameter."""
+
+    name: str
+    label: str
+    default: str
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A named template with parameters and a builder."""
+
+    key: str
+    title: str
+    description: str
+    params: tuple[Param, ...]
+    build: Callable[[dict[str, str]], dict[str, Any]]
+
+
+def _action(name: str, **params: Any) -> dict[str, Any]:
+    return {"type": "action", "action": name, "params": params}
+
+
+def _welcome(p: dict[str, str]) -> dict[str, Any]:
+    return {
+        "trigger": {"event": "customer.created"},
+        "conditions": {"all": [{"field": "customer.email", "op": "is_not_empty"}]},
+        "steps": [_action("send_email", template=p["template"])],
+    }
+
+
+def _vip(p: dict[str, str]) -> dict[str, Any]:
+    return {
+        "trigger": {"event": "order.paid"},
+        "conditions": {
+            "all": [
+                {"field": "order.first_order", "op": "=", "value": True},
+                {"field": "order.total_price", "op": ">", "value": p["min_total"]},
+            ]
+        },
+        "steps": [
+            _action("add_to_group", group=p["group"]),
+            _action("send_email", template="vip_welcome"),
+        ],
+    }
+
+
+def parse_ranges(text: str) -> list[dict[str, Any]]:
+    """Parse lines 'min-max = group' (max may be empty) into spend ranges."""
+    ranges = []
+    for i, line in enumerate(x.strip() for x in text.replace(";", "\n").splitlines()):
+        if not line:
+            continue
+        bounds, sep, group = line.partition("=")
+        low, dash, high = bounds.replace(",", "").partition("-")
+        if not sep or not dash or not group.strip():
+            raise InvalidAutomation(
+                [FieldError(f"params.ranges[{i}]", f"write 'min-max = group', got {line!r}")]
+            )
+        ranges.append(
+            {"min": low.strip() or "0", "max": high.strip() or None, "group": group.strip()}
+        )
+    return ranges
+
+
+def _spend_groups(p: dict[str, str]) -> dict[str, Any]:
+    return {
+        "trigger": {"event": "customer.spend_changed"},
+        "steps": [_action("group_by_spend", ranges=parse_ranges(p["ranges"]))],
+    }
+
+
+def _b2b(p: dict[str, str]) -> dict[str, Any]:
+    steps = [_action("tag_order", tags=[p["order_tag"]]), _action("add_to_group", group=p["group"])]
+    if p.get("note"):
+        steps.append(_action("order_note", note=p["note"]))
+    return {
+        "trigger": {"event": "order.created"},
+        "conditions": {"all": [{"field": "customer.kind", "op": "=", "value": p["kind"]}]},
+        "steps": steps,
+    }
+
+
+def _review(p: dict[str, str]) -> dict[str, Any]:
+    return {
+        "trigger": {"event": "order.paid"},
+        "exit_conditions": {
+            "any": [
+                {"field": "order.cancelled", "op": "=", "value": True},
+                {
+                    "field": "order.financial_status",
+                    "op": "in",
+                    "value": ["refunded", "partially_refunded", "voided"],
+                },
+            ]
+        },
+        "steps": [
+            {"type": "wait", "days": p["days"]},
+            _action("send_email", template="review_request"),
+        ],
+    }
+
+
+def _low_stock(p: dict[str, str]) -> dict[str, Any]:
+    threshold = "variant.low_stock_threshold"
+    steps = [
+        _action(
+            "notify_merchant",
+            channel="email",
+            title="Low stock: {{ product.title }} ({{ variant.sku }})",
+            message="{{ variant.sku }} is down to {{ variant.inventory_quantity }}"
+            " (threshold {{ variant.low_stock_threshold }}).",
+        )
+    ]
+    if p.get("webhook_url"):
+        steps.append(
+            _action("notify_merchant", channel="webhook", url=p["webhook_url"], title="Low stock")
+        )
+    return {
+        "trigger": {"event": "inventory.changed"},
+        "conditions": {
+            "all": [
+                {"field": threshold, "op": "is_not_empty"},
+                {
+                    "field": "variant.inventory_quantity",
+                    "op": "changed",
+                    "from": {"op": ">", "ref": threshold},
+                    "to": {"op": "<=", "ref": threshold},
+                },
+            ]
+        },
+        "steps": steps,
+    }
+
+
+ORDER_RULE_FIELDS = (
+    "order.line_items.vendor",
+    "order.line_items.product_type",
+    "order.line_items.product_id",
+    "order.shipping_method",
+    "order.gateway",
+)
+
+
+def _order_rule(p: dict[str, str]) -> dict[str, Any]:
+    steps = []
+    if p.get("tag"):
+        steps.append(_action("tag_order", tags=[p["tag"]]))
+    if p.get("status"):
+        steps.append(_action("set_order_status", status=p["status"]))
+    return {
+        "trigger": {"event": "order.created"},
+        "conditions": {"all": [{"field": p["field"], "op": "=", "value": p["value"]}]},
+        "steps": steps,
+    }
+
+
+def _abandoned(p: dict[str, str]) -> dict[str, Any]:
+    first, second = float(p["first_after_hours"]), float(p["second_after_hours"])
+    quiet = float(p.get("abandoned_after_hours") or 1)
+    steps: list[dict[str, Any]] = []
+    if first > quiet:
+        steps.append({"type": "wait", "hours": first - quiet})
+    steps.append(_action("send_email", template="abandoned_cart", kind="marketing"))
+    steps.append({"type": "wait", "hours": max(second - max(first, quiet), 0.01)})
+    steps.append(_action("send_email", template="abandoned_cart_second", kind="marketing"))
+    return {
+        "trigger": {"event": "cart.abandoned"},
+        "exit_conditions": {"any": [{"field": "cart.converted", "op": "=", "value": True}]},
+        "steps": steps,
+    }
+
+
+RECIPES: dict[str, Recipe] = {
+    r.key: r
+    for r in (
+        Recipe(
+            "welcome",
+            "Welcome e-mail",
+            "Greet every new customer account by e-mail.",
+            (Param("template", "E-mail template", "welcome"),),
+            _welcome,
+        ),
+        Recipe(
+            "first_order_vip",
+            "First order above a value → VIP",
+            "A first order above the amount puts the customer in the VIP group.",
+            (Param("min_total", "Minimum order total", "200"), Param("group", "Group", "VIP")),
+            _vip,
+        ),
+        Recipe(
+            "spend_groups",
+            "Groups by lifetime spend",
+            "Keep each customer in the group of their lifetime spend range, as orders arrive.",
+            (
+                Param(
+                    "ranges",
+                    "Ranges (min-max = group, one per line)",
+                    "1000-3000 = group 1\n3000-5000 = group 2\n5000- = group 3",
+                ),
+            ),
+            _spend_groups,
+        ),
+        Recipe(
+            "b2b_routing",
+            "B2B / B2C routing",
+            "Tag and group orders by customer kind (add it once per kind).",
+            (
+                Param("kind", "Customer kind", "b2b", ("b2b", "b2c")),
+                Param("order_tag", "Order tag", "wholesale"),
+                Param("group", "Customer group", "B2B"),
+                Param("note", "Order note", "Route to the wholesale team"),
+            ),
+            _b2b,
+        ),
+        Recipe(
+            "review_request",
+            "Review request",
+            "Ask for a review N days after purchase, unless refunded or cancelled.",
+            (Param("days", "Days after purchase", "30"),),
+            _review,
+        ),
+        Recipe(
+            "low_stock",
+            "Low-stock alert",
+            "Tell the merchant when a variant crosses below its threshold (once per crossing).",
+            (Param("webhook_url", "Also POST to (optional URL)", ""),),
+            _low_stock,
+        ),
+        Recipe(
+            "order_rule",
+            "Order tag / status rule",
+            "Tag an order or change its status by product, vendor, shipping or payment method.",
+            (
+                Param("field", "When", "order.shipping_method", ORDER_RULE_FIELDS),
+                Param("value", "Equals", "Express"),
+                Param("tag", "Tag the order", "express"),
+                Param("status", "Set status (optional)", ""),
+            ),
+            _order_rule,
+        ),
+        Recipe(
+            "abandoned_cart",
+            "Abandoned-cart reminders",
+            "E-mail after 1 h and 24 h; stops the moment the cart converts.",
+            (
+                Param("first_after_hours", "First e-mail after (hours)", "1"),
+                Param("second_after_hours", "Second e-mail after (hours)", "24"),
+            ),
+            _abandoned,
+        ),
+    )
+}
+
+
+def build_recipe(key: str, values: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    """Return (name, definition) of a recipe with the given parameter values."""
+    recipe = RECIPES[key]
+    params = {p.name: str(values.get(p.name, p.default)).strip() for p in recipe.params}
+    for p in recipe.params:
+        if p.choices and params[p.name] not in p.choices:
+            raise InvalidAutomation(
+                [FieldError(f"params.{p.name}", f"must be one of {', '.join(p.choices)}")]
+            )
+    try:
+        return recipe.title, recipe.build(params)
+    except (ValueError, TypeError) as exc:
+        if isinstance(exc, InvalidAutomation):
+            raise
+        raise InvalidAutomation([FieldError("params", str(exc))]) from exc

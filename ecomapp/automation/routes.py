@@ -1,0 +1,320 @@
+"""Panel pages: automations list, builder, recipes, run log, run detail and backtests."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from flask import abort, current_app, g, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from ecomapp.automation import bp
+from ecomapp.automation.actions import webhook_secret
+from ecomapp.automation.backtest import run_backtest
+from ecomapp.automation.fields import FIELDS, OPERATORS, QUANTIFIERS
+from ecomapp.automation.forms import condition_rows, form_to_definition, step_rows
+from ecomapp.automation.library import get_automation, save_automation, set_enabled
+from ecomapp.automation.recipes import RECIPES, build_recipe
+from ecomapp.automation.runs import retry_run
+from ecomapp.automation.schema import (
+    ACTIONS,
+    SCHEDULE_EVENT,
+    TRIGGER_EVENTS,
+    InvalidAutomation,
+    validate,
+)
+from ecomapp.extensions import db, htmx
+from ecomapp.jobs.queue import enqueue
+from ecomapp.models import Automation, Backtest, Run, RunStatus, RunStep
+from ecomapp.models.types import utcnow
+
+PAGE = 100
+
+
+def _options() -> dict[str, Any]:
+    return {
+        "fields": list(FIELDS),
+        "field_types": FIELDS,
+        "operators": list(OPERATORS),
+        "quantifiers": QUANTIFIERS,
+        "actions": list(ACTIONS),
+        "trigger_events": [*TRIGGER_EVENTS, SCHEDULE_EVENT],
+    }
+
+
+def _counts(store_id: int) -> dict[int, dict[str, int]]:
+    since = utcnow() - timedelta(days=7)
+    rows = db.session.execute(
+        select(Run.automation_id, Run.status, func.count())
+        .where(Run.store_id == store_id, Run.started_at >= since)
+        .group_by(Run.automation_id, Run.status)
+    )
+    out: dict[int, dict[str, int]] = {}
+    for automation_id, status, count in rows:
+        out.setdefault(automation_id, {})[status] = count
+    return out
+
+
+@bp.route("/")
+def index() -> str:
+    """List the store's automations with on/off toggles and 7-day run counts."""
+    rows = db.session.scalars(
+        select(Automation).where(Automation.store_id == g.store.id).order_by(Automation.id)
+    ).all()
+    return render_template("automations/index.html", automations=rows, counts=_counts(g.store.id))
+
+
+def _owned(automation_id: int) -> Automation:
+    automation = get_automation(g.store, automation_id)
+    if automation is None:
+        abort(404)
+    return automation
+
+
+@bp.route("/<int:automation_id>/toggle", methods=["POST"])
+def toggle(automation_id: int) -> str:
+    """Switch an automation on or off; return its row."""
+    automation = _owned(automation_id)
+    set_enabled(automation, not automation.enabled)
+    db.session.commit()
+    return render_template(
+        "automations/_row.html", a=automation, counts=_counts(g.store.id).get(automation.id, {})
+    )
+
+
+def _builder(
+    automation: Automation | None,
+    definition: dict[str, Any],
+    name: str,
+    errors: list[Any] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    mode, conditions = condition_rows(definition)
+    exit_group = definition.get("exit_conditions") or {"all": []}
+    page = render_template(
+        "automations/builder.html",
+        automation=automation,
+        name=name,
+        definition=definition,
+        match=mode,
+        conditions=conditions,
+        steps=step_rows(definition),
+        exit_json="" if not next(iter(exit_group.values()), []) else _dump(exit_group),
+        errors=errors or [],
+        backtests=_backtests(automation),
+        webhook_secret=webhook_secret(g.store, _key()),
+        **_options(),
+    )
+    return page, status
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, indent=1)
+
+
+def _key() -> bytes:
+    return str(current_app.config["SECRET_KEY"]).encode()
+
+
+def _backtests(automation: Automation | None) -> list[Backtest]:
+    if automation is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Backtest)
+            .where(Backtest.store_id == g.store.id, Backtest.automation_id == automation.id)
+            .order_by(Backtest.id.desc())
+            .limit(3)
+        )
+    )
+
+
+@bp.route("/new")
+def new() -> tuple[str, int]:
+    """Show an empty builder."""
+    blank = {"trigger": {"event": "order.paid"}, "conditions": {"all": []}, "steps": []}
+    return _builder(None, blank, "")
+
+
+@bp.route("/<int:automation_id>")
+def edit(automation_id: int) -> tuple[str, int]:
+    """Show the builder for an automation."""
+    automation = _owned(automation_id)
+    return _builder(automation, automation.definition, automation.name)
+
+
+def _parse() -> dict[str, Any]:
+    return form_to_definition(request.form)
+
+
+@bp.route("/new", methods=["POST"])
+@bp.route("/<int:automation_id>", methods=["POST"])
+def save(automation_id: int | None = None) -> Response | tuple[str, int]:
+    """Validate and save the builder form; refuse with field errors when invalid."""
+    automation = _owned(automation_id) if automation_id else None
+    name = request.form.get("name", "")
+    try:
+        definition = _parse()
+        automation = save_automation(g.store, name, definition, automation)
+    except InvalidAutomation as exc:
+        db.session.rollback()
+        if htmx:  # the builder's Save button: show the errors in place
+            return _refused(exc)
+        return _builder(automation, _safe_definition(), name, exc.errors, 422)
+    db.session.commit()
+    return _go(url_for("automations.edit", automation_id=automation.id, saved=1))
+
+
+def _safe_definition() -> dict[str, Any]:
+    try:
+        return _parse()
+    except InvalidAutomation:
+        return {"trigger": {"event": request.form.get("trigger_event", "")}, "steps": []}
+
+
+def _refused(exc: InvalidAutomation) -> tuple[str, int]:
+    """Return the errors partial: 200 for htmx (so it swaps in place), else 422."""
+    page = render_template("automations/_errors.html", errors=exc.errors, checked=True)
+    return page, 200 if htmx else 422
+
+
+def _go(url: str) -> Response:
+    """Redirect: htmx gets HX-Redirect (an XHR would follow a 303 silently)."""
+    if htmx:
+        return Response("", 200, {"HX-Redirect": url})
+    return redirect(url, 303)
+
+
+@bp.route("/validate", methods=["POST"])
+def validate_form() -> str:
+    """Return the builder's inline validation messages."""
+    try:
+        validate(_parse())
+        errors: list[Any] = []
+    except InvalidAutomation as exc:
+        errors = exc.errors
+    return render_template("automations/_errors.html", errors=errors, checked=True)
+
+
+@bp.route("/condition-row")
+def condition_row() -> str:
+    """Return one empty condition row for the builder."""
+    row = {"field": "order.total_price", "op": ">", "value": "", "quantifier": "any", "extra": ""}
+    return render_template("automations/_condition_row.html", c=row, **_options())
+
+
+@bp.route("/step-row")
+def step_row() -> str:
+    """Return one empty step row for the builder."""
+    kind = request.args.get("type", "action")
+    row = {"type": kind, "action": "tag_customer", "params": '{"tags": ["vip"]}', "wait": "1d"}
+    return render_template("automations/_step_row.html", s=row, **_options())
+
+
+@bp.route("/recipes")
+def recipes() -> str:
+    """Show the recipe gallery."""
+    return render_template("automations/recipes.html", recipes=list(RECIPES.values()))
+
+
+@bp.route("/recipes/<key>", methods=["POST"])
+def from_recipe(key: str) -> Response | tuple[str, int]:
+    """Create a (switched off) automation from a recipe and open it in the builder."""
+    if key not in RECIPES:
+        abort(404)
+    try:
+        name, definition = build_recipe(key, request.form.to_dict())
+        automation = save_automation(g.store, name, definition, recipe_key=key)
+    except InvalidAutomation as exc:
+        db.session.rollback()
+        return _refused(exc)
+    db.session.commit()
+    return _go(url_for("automations.edit", automation_id=automation.id))
+
+
+@bp.route("/<int:automation_id>/backtest", methods=["POST"])
+def backtest(automation_id: int) -> str:
+    """Queue a backtest of the automation over the past N days; return its panel."""
+    automation = _owned(automation_id)
+    days = max(1, min(int(request.form.get("days") or 30), 730))
+    bt = Backtest(
+        store_id=g.store.id, automation_id=automation.id, version=automation.version, days=days
+    )
+    db.session.add(bt)
+    db.session.flush()
+    enqueue(run_backtest, bt.id, store_id=g.store.id)
+    db.session.commit()
+    return render_template("automations/_backtest.html", bt=bt)
+
+
+@bp.route("/backtests/<int:backtest_id>")
+def backtest_result(backtest_id: int) -> str:
+    """Return a backtest's panel (polled while it runs)."""
+    bt = db.session.scalar(
+        select(Backtest).where(Backtest.store_id == g.store.id, Backtest.id == backtest_id)
+    )
+    if bt is None:
+        abort(404)
+    return render_template("automations/_backtest.html", bt=bt)
+
+
+@bp.route("/runs")
+def runs() -> str:
+    """List runs, filtered by automation and status."""
+    stmt = select(Run).where(Run.store_id == g.store.id)
+    automation_id = request.args.get("automation", type=int)
+    status = request.args.get("status") or None
+    if automation_id:
+        stmt = stmt.where(Run.automation_id == automation_id)
+    if status:
+        stmt = stmt.where(Run.status == status)
+    rows = db.session.scalars(stmt.order_by(Run.id.desc()).limit(PAGE)).all()
+    names = dict(
+        db.session.execute(
+            select(Automation.id, Automation.name).where(Automation.store_id == g.store.id)
+        ).all()
+    )
+    template = (
+        "automations/_run_rows.html"
+        if htmx and htmx.target == "run-rows"
+        else "automations/runs.html"
+    )
+    return render_template(
+        template,
+        runs=rows,
+        names=names,
+        automation_id=automation_id,
+        status=status,
+        statuses=list(RunStatus),
+    )
+
+
+def _run(run_id: int) -> Run:
+    run = db.session.scalar(select(Run).where(Run.store_id == g.store.id, Run.id == run_id))
+    if run is None:
+        abort(404)
+    return run
+
+
+@bp.route("/runs/<int:run_id>")
+def run_detail(run_id: int) -> str:
+    """Show a run with its condition trace and each step's outcome."""
+    run = _run(run_id)
+    steps = db.session.scalars(
+        select(RunStep)
+        .where(RunStep.store_id == g.store.id, RunStep.run_id == run.id)
+        .order_by(RunStep.step)
+    ).all()
+    automation = db.session.get(Automation, run.automation_id)
+    return render_template("automations/run.html", run=run, steps=steps, automation=automation)
+
+
+@bp.route("/runs/<int:run_id>/retry", methods=["POST"])
+def retry(run_id: int) -> Response:
+    """Retry a failed run from its failed step."""
+    run = _run(run_id)
+    if not retry_run(run.id, g.store.id):
+        abort(409, "Only a failed run can be retried.")
+    return _go(url_for("automations.run_detail", run_id=run.id))

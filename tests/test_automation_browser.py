@@ -1,0 +1,88 @@
+"""The automations panel in headless Chromium: recipe → edit → backtest → switch on → run."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from ecomapp.demo.seed import SeedSize, seed_demo
+from ecomapp.extensions import db
+from ecomapp.jobs.inprocess import start_background
+from ecomapp.models import Store
+from tests.automation_support import deliver
+from tests.factories import customer_record, order_record
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """Serve the app on a loopback port with an in-process worker; yield its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    stop = start_background(app, interval=0.2)
+    yield f"http://127.0.0.1:{server.server_port}"
+    stop.set()
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.mark.browser
+def test_merchant_builds_backtests_and_switches_on_an_automation(
+    app: Flask, live_server: str
+) -> None:
+    """Given the demo store, when the merchant builds the VIP recipe, edits its condition,
+    backtests it and switches it on, then an order event shows up as a done run."""
+    from playwright.sync_api import expect, sync_playwright
+
+    seed_demo(SeedSize(customers=40, products=8, days=90, open_carts=0))
+    store = db.session.scalar(db.select(Store))
+    db.session.commit()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{live_server}/automations/recipes")
+        card = page.get_by_test_id("recipe-first_order_vip")
+        card.locator("input[name=min_total]").fill("100")
+        card.get_by_role("button", name="Use this recipe").click()
+        page.wait_for_url("**/automations/*")
+        value = page.locator(".cond-row").nth(1).locator("input[name=cond_value]")
+        value.fill("not a number")
+        value.dispatch_event("change")
+        expect(page.get_by_test_id("errors")).to_contain_text("conditions.all[1].value")
+        value.fill("150")
+        value.dispatch_event("change")
+        expect(page.get_by_test_id("errors")).to_contain_text("Valid.")
+        page.get_by_test_id("save").click()
+        expect(page.get_by_test_id("saved")).to_be_visible()
+        page.get_by_test_id("backtest-days").fill("90")
+        page.get_by_test_id("run-backtest").click()
+        expect(page.get_by_test_id("backtest-summary")).to_contain_text("runs")
+        page.goto(f"{live_server}/automations/")
+        page.locator("[data-testid^=toggle-]").first.click()
+        expect(page.locator("[data-testid^=toggle-]").first).to_have_text("On")
+        buyer = customer_record(platform_id="browser-buyer", first_name="Grace")
+        placed = datetime.now(UTC)
+        deliver(
+            store, "order", order_record(customer=buyer, total_price="300.00", placed_at=placed)
+        )
+        db.session.commit()
+        page.goto(f"{live_server}/automations/runs")
+        expect(page.locator(".run-row").first).to_contain_text("done", timeout=20_000)
+        page.locator(".run-row a").first.click()
+        expect(page.get_by_test_id("run-status")).to_have_text("done")
+        expect(page.locator("body")).to_contain_text("add_to_group")
+        browser.close()

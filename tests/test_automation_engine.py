@@ -1,0 +1,233 @@
+"""An event in, the right effects out, exactly once: duplicates, retries, waits, exits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from ecomapp.automation.runs import handle_event
+from ecomapp.extensions import db
+from ecomapp.models import Customer, Event, Order, Run, RunStep
+from tests.automation_support import count, deliver, effects, make_automation, messages, run_at
+from tests.factories import customer_record, make_store, order_record
+
+VIP = {
+    "trigger": {"event": "order.paid"},
+    "conditions": {"all": [{"field": "order.total_price", "op": ">", "value": 100}]},
+    "steps": [
+        {"type": "action", "action": "tag_customer", "params": {"tags": ["vip"]}},
+        {
+            "type": "action",
+            "action": "order_note",
+            "params": {"note": "VIP order {{ order.name }}"},
+        },
+    ],
+}
+REVIEW = {
+    "trigger": {"event": "order.paid"},
+    "exit_conditions": {
+        "any": [{"field": "order.financial_status", "op": "=", "value": "refunded"}]
+    },
+    "steps": [
+        {"type": "wait", "days": 30},
+        {"type": "action", "action": "send_email", "params": {"template": "review_request"}},
+    ],
+}
+
+
+def _order(store_pid: str, **fields: object) -> object:
+    return order_record(platform_id=store_pid, **fields)
+
+
+def test_order_event_applies_effects_once_despite_duplicates(
+    app: Flask, run_jobs: Callable[[], None]
+) -> None:
+    """Given a VIP automation, when an order arrives twice and its event job reruns,
+    then the customer is tagged and the order noted exactly once."""
+    store = make_store()
+    make_automation(store, VIP)
+    rec = _order("o-1", total_price="150.00")
+    assert deliver(store, "order", rec, "same-delivery")
+    assert not deliver(store, "order", rec, "same-delivery")
+    deliver(store, "order", rec, "redelivered-with-new-id")
+    run_jobs()
+    event_id = db.session.scalar(select(Event.id).where(Event.type == "order.paid"))
+    handle_event(event_id)  # a retried subscriber job
+    db.session.commit()
+    order = db.session.scalar(select(Order).where(Order.platform_id == "o-1"))
+    assert order.note == f"VIP order {order.name}"
+    assert db.session.get(Customer, order.customer_id).tags == ["vip"]
+    assert count(Run) == 1 and effects(store) == 2
+
+
+def test_unmatched_conditions_leave_a_skipped_run_with_the_actual_values(
+    run_jobs: Callable[[], None],
+) -> None:
+    """Given a total > 100 condition, when a 40.00 order is paid, then the run is skipped
+    and its trace shows the actual total it saw."""
+    store = make_store()
+    make_automation(store, VIP)
+    deliver(store, "order", _order("o-2", total_price="40.00"))
+    run_jobs()
+    run = db.session.scalar(select(Run))
+    assert run.status == "skipped"
+    assert run.trace["conditions"][0] | {} == {
+        "path": "conditions.all[0]",
+        "field": "order.total_price",
+        "op": ">",
+        "expected": 100,
+        "actual": "40.00",
+        "result": False,
+    }
+    assert effects(store) == 0
+
+
+def test_wait_sends_review_request_once_when_the_clock_reaches_it(
+    app: Flask, run_jobs: Callable[[], None]
+) -> None:
+    """Given a 30-day review request, when the clock moves past 30 days (twice),
+    then one e-mail goes out, and none before."""
+    store = make_store()
+    make_automation(store, REVIEW)
+    deliver(store, "order", _order("o-3"))
+    run_jobs()
+    now = datetime.now(UTC)
+    run_at(app, now + timedelta(days=29))
+    assert messages(store) == [] and db.session.scalar(select(Run.status)) == "waiting"
+    run_at(app, now + timedelta(days=31))
+    run_at(app, now + timedelta(days=32))
+    sent = messages(store, "review_request")
+    assert len(sent) == 1 and sent[0].to_email.startswith("c")
+    assert db.session.scalar(select(Run.status)) == "done"
+
+
+def test_exit_condition_stops_the_sequence_before_the_next_step(
+    app: Flask, run_jobs: Callable[[], None]
+) -> None:
+    """Given a waiting review request, when the order is refunded, then the run exits
+    at its next step and no e-mail is sent."""
+    store = make_store()
+    make_automation(store, REVIEW)
+    rec = _order("o-4")
+    deliver(store, "order", rec)
+    run_jobs()
+    rec.financial_status, rec.total_refunded = "refunded", rec.total_price
+    rec.updated_at = rec.updated_at + timedelta(days=2)
+    deliver(store, "order", rec)
+    run_jobs()
+    run_at(app, datetime.now(UTC) + timedelta(days=31))
+    run = db.session.scalar(select(Run))
+    assert run.status == "exited" and messages(store) == []
+    step = db.session.scalar(select(RunStep).where(RunStep.kind == "exit"))
+    assert step.detail["trace"][0]["actual"] == "refunded"
+
+
+def test_lost_wake_up_is_recovered_by_the_sweeper_and_still_sends_once(
+    app: Flask, run_jobs: Callable[[], None]
+) -> None:
+    """Given a waiting run whose wake-up job was lost with the worker's queue, when the
+    run sweeper passes, then the e-mail is sent once, even if the job is then repeated."""
+    from ecomapp.automation.runs import resume_run, sweep_runs
+    from ecomapp.jobs.queue import get_queue
+    from ecomapp.jobs.ticker import enqueue_due
+
+    store = make_store()
+    make_automation(store, REVIEW)
+    deliver(store, "order", _order("o-5"))
+    run_jobs()
+    later = datetime.now(UTC) + timedelta(days=31)
+    enqueue_due(later)  # the ticker hands the wake-up to Redis …
+    get_queue().empty()  # … and the worker dies with it
+    assert messages(store) == []
+    sweep_runs(later + timedelta(minutes=20))
+    run_at(app, later)
+    run_id = db.session.scalar(select(Run.id))
+    resume_run(run_id, later.isoformat())  # a duplicate of the same job
+    db.session.commit()
+    assert len(messages(store, "review_request")) == 1 and effects(store) == 1
+
+
+def test_events_of_one_store_never_run_another_stores_automations(
+    run_jobs: Callable[[], None],
+) -> None:
+    """Given an automation in store A, when store B gets a matching order, then no run exists."""
+    store_a, store_b = make_store(), make_store()
+    make_automation(store_a, VIP)
+    deliver(store_b, "order", _order("o-6", total_price="500.00"))
+    run_jobs()
+    assert count(Run) == 0 and effects(store_b) == 0
+
+
+def test_switched_off_automation_does_nothing(run_jobs: Callable[[], None]) -> None:
+    """Given a disabled automation, when a matching order arrives, then no run is created."""
+    store = make_store()
+    make_automation(store, VIP, enabled=False)
+    deliver(store, "order", _order("o-7", total_price="500.00", customer=customer_record()))
+    run_jobs()
+    assert count(Run) == 0
+
+
+def test_run_held_by_a_dead_worker_is_taken_over_after_the_lease(
+    app: Flask, run_jobs: Callable[[], None]
+) -> None:
+    """Given a run claimed by a worker that died, when its wake-up repeats at once, then it
+    is left alone; when the sweeper passes after the lease, then it completes exactly once."""
+    from ecomapp.automation.runs import resume_run, sweep_runs
+    from ecomapp.jobs.inprocess import drain
+
+    store = make_store()
+    make_automation(store, REVIEW)
+    deliver(store, "order", _order("o-8"))
+    run_jobs()
+    later = datetime.now(UTC) + timedelta(days=31)
+    run = db.session.scalar(select(Run))
+    run.status, run.claimed_at = "running", later  # a worker took it, then died
+    db.session.commit()
+    resume_run(run.id, later.isoformat())
+    assert messages(store) == []
+    assert sweep_runs(later + timedelta(minutes=5)) == 0
+    assert sweep_runs(later + timedelta(minutes=16)) == 1
+    drain(app)
+    db.session.expire_all()
+    assert len(messages(store, "review_request")) == 1 and effects(store) == 1
+    assert db.session.scalar(select(Run.status)) == "done"
+
+
+def test_waiting_runs_keep_the_version_they_started_with(
+    app: Flask, run_jobs: Callable[[], None]
+) -> None:
+    """Given a run waiting on version 1, when the merchant edits the e-mail step, then the
+    waiting run still sends version 1's e-mail and the version number moved to 2."""
+    from ecomapp.automation.library import save_automation
+
+    store = make_store()
+    automation = make_automation(store, REVIEW)
+    deliver(store, "order", _order("o-9"))
+    run_jobs()
+    edited = REVIEW | {
+        "steps": [
+            REVIEW["steps"][0],
+            {"type": "action", "action": "send_email", "params": {"template": "welcome"}},
+        ]
+    }
+    save_automation(store, automation.name, edited, automation)
+    db.session.commit()
+    run_at(app, datetime.now(UTC) + timedelta(days=31))
+    assert automation.version == 2
+    assert [m.template_key for m in messages(store)] == ["review_request"]
+
+
+def test_wait_until_a_time_of_day_is_in_the_store_time_zone() -> None:
+    """Given 'until 09:00' in New York at 10:00 local, then the wait ends 09:00 next day."""
+    from ecomapp.automation.engine import wake_time
+
+    now = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # 10:00 EST
+    assert wake_time({"until": "09:00"}, now, "America/New_York") == datetime(
+        2026, 3, 3, 14, 0, tzinfo=UTC
+    )
+    assert wake_time({"until": "11:30"}, now, "America/New_York") == datetime(
+        2026, 3, 2, 16, 30, tzinfo=UTC
+    )
