@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -10,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, case, func, select, type_coerce
 
 from ecomapp.extensions import db
-from ecomapp.models import Attribution, Message, MessageStatus, Store, utcnow
+from ecomapp.models import Attribution, Automation, Message, MessageStatus, Store, utcnow
 
 SENT = (MessageStatus.SENT.value, MessageStatus.UNCERTAIN.value)
 
@@ -38,14 +37,11 @@ class AutomationStats:
 
 
 def _automation_names(store: Store, ids: list[int]) -> dict[int, str]:
-    """Return automation names when the automation model exists (it belongs to the engine)."""
-    try:
-        model = importlib.import_module("ecomapp.models").Automation
-        columns = (model.id, model.name, model.store_id)
-    except (ImportError, AttributeError):
-        return {}
+    """Return the names of this store's automations among ids."""
     rows = db.session.execute(
-        select(columns[0], columns[1]).where(columns[2] == store.id, columns[0].in_(ids))
+        select(Automation.id, Automation.name).where(
+            Automation.store_id == store.id, Automation.id.in_(ids)
+        )
     )
     return {int(i): str(n) for i, n in rows}
 
