@@ -110,3 +110,11 @@ def test_login_link_cli_prints_a_working_link(runner: FlaskCliRunner, client: Fl
     path = result.output.strip().split("127.0.0.1:5000")[1]
     assert client.get(path).status_code == 302
     assert "Dee&#39;s" in client.get("/").get_data(as_text=True)
+
+
+def test_navigation_shows_platform_pages_only_to_their_stores(client: FlaskClient) -> None:
+    """Given a WooCommerce store's session, then the nav has WooCommerce and not Shopify."""
+    store = make_store(platform="woocommerce", domain="shop.example.com")
+    client.get(f"/login/{login_token(store)}")
+    nav = client.get("/").get_data(as_text=True).split("<nav>")[1].split("</nav>")[0]
+    assert ">WooCommerce<" in nav and ">Shopify<" not in nav and ">Automations<" in nav

@@ -29,7 +29,9 @@ def test_dashboard_in_chromium_shows_counts_and_search_filters_customers(app: Fl
         assert page.locator('[data-testid="orders-chart"] rect').count() >= 6
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
-        page.click("text=Customers")
+        page.click("nav >> text=Customers")
+        page.wait_for_url("**/customers")
+        page.wait_for_selector("#rows tr")
         assert page.locator("#rows tr").count() == 50
         page.fill('input[name="q"]', wanted)
         page.wait_for_function("() => document.querySelectorAll('#rows tr').length === 1")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import g
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -12,6 +14,7 @@ class NavItem:
     label: str
     endpoint: str
     order: int = 50
+    platforms: frozenset[str] | None = None  # None: every store
 
 
 NAV: list[NavItem] = [
@@ -23,5 +26,8 @@ NAV: list[NavItem] = [
 
 
 def nav_items() -> list[NavItem]:
-    """Return navigation items in display order."""
-    return sorted(NAV, key=lambda item: item.order)
+    """Return the current store's navigation items in display order."""
+    store = g.get("store")
+    platform = store.platform if store is not None else None
+    shown = [i for i in NAV if i.platforms is None or platform in i.platforms]
+    return sorted(shown, key=lambda item: item.order)

@@ -43,7 +43,7 @@ def init_app(app: Flask) -> None:
     if resolve_embedded_store not in STORE_RESOLVERS:
         STORE_RESOLVERS.insert(0, resolve_embedded_store)
     if not any(item.endpoint == "shopify_panel.home" for item in NAV):
-        NAV.append(NavItem("Shopify", "shopify_panel.home", 80))
+        NAV.append(NavItem("Shopify", "shopify_panel.home", 80, frozenset({"shopify"})))
     PERIODIC["ecomapp.platforms.shopify.reconcile:reconcile_all"] = PERIOD_SECONDS
     app.after_request(add_frame_ancestors)
     app.context_processor(embedded_context)

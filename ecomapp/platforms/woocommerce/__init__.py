@@ -27,7 +27,9 @@ def init_app(app: Flask) -> None:
     PERIODIC.update(PERIODIC_JOBS)
     PANEL_BLUEPRINTS.add(panel_bp.name)
     if not any(item.endpoint == "woocommerce_panel.settings" for item in NAV):
-        NAV.append(NavItem("WooCommerce", "woocommerce_panel.settings", 95))
+        NAV.append(
+            NavItem("WooCommerce", "woocommerce_panel.settings", 95, frozenset({"woocommerce"}))
+        )
     app.register_blueprint(bp)
     app.register_blueprint(panel_bp)
     app.after_request(frame_ancestors)
