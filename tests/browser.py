@@ -44,6 +44,7 @@ def serve(app: Flask) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(5)
+        server.server_close()
 
 
 @contextmanager

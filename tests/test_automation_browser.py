@@ -2,41 +2,28 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from ecomapp.demo.seed import SeedSize, seed_demo
 from ecomapp.extensions import db
 from ecomapp.jobs.inprocess import start_background
 from ecomapp.models import Store
 from tests.automation_support import deliver
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, serve
 from tests.factories import customer_record, order_record
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """Serve the app on a loopback port with an in-process worker; yield its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     stop = start_background(app, interval=0.2)
-    yield f"http://127.0.0.1:{server.server_port}"
+    with serve(app) as base:
+        yield base
     stop.set()
-    server.shutdown()
-    thread.join(5)
 
 
 @pytest.mark.browser
@@ -51,7 +38,7 @@ def test_merchant_builds_backtests_and_switches_on_an_automation(
     store = db.session.scalar(db.select(Store))
     db.session.commit()
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.set_default_timeout(15_000)
         page.goto(f"{live_server}/automations/recipes")

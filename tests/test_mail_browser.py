@@ -2,39 +2,24 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from ecomapp.extensions import db
 from ecomapp.models import Message
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, serve
 from tests.factories import make_store
-from tests.fakes.smtp_server import free_port
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture
 def live_url(app: Flask) -> Iterator[str]:
     """Serve the app on a free loopback port for the browser."""
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(5)
+    with serve(app) as base:
+        yield base
 
 
 @pytest.mark.browser
@@ -44,7 +29,7 @@ def test_preview_follows_typing_and_send_test_queues_a_mail(
     """Given the editor, when the merchant types a subject, then the preview updates; test sends."""
     make_store(name="Trail Co")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.goto(f"{live_url}/email/templates/welcome")
         expect(page.get_by_test_id("preview-subject")).to_have_text("Welcome to Trail Co, Alex!")

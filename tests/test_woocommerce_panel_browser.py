@@ -6,41 +6,25 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.serving import make_server
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, serve
 from tests.fakes.woocommerce.flow import connect, woo_settings
 from tests.fakes.woocommerce.server import FakeWooStore, running
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 @pytest.fixture
 def live_app(app: Flask) -> Iterator[str]:
     """Serve the app on a free loopback port; return its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()
+    with serve(app) as base:
+        yield base
 
 
 def _plugin_link(client: FlaskClient, app_url: str) -> str:
@@ -63,7 +47,7 @@ def test_wp_admin_menu_page_shows_the_panel(
         run_jobs()
         store.admin_panel_src = _plugin_link(client, live_app)
         with sync_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 page = browser.new_page()
                 page.goto(f"{store.base_url}/wp-admin/admin.php?page=ecomapp")

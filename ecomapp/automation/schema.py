@@ -15,26 +15,10 @@ from ecomapp.automation.fields import (
     OPERATORS,
     QUANTIFIERS,
 )
+from ecomapp.event_types import EVENT_TYPES
 
 SCHEMA_VERSION = 1
-TRIGGER_EVENTS = (
-    "customer.created",
-    "customer.updated",
-    "customer.consent_changed",
-    "customer.spend_changed",
-    "order.created",
-    "order.paid",
-    "order.updated",
-    "order.cancelled",
-    "order.fulfilled",
-    "order.refunded",
-    "cart.updated",
-    "cart.abandoned",
-    "cart.converted",
-    "inventory.changed",
-    "product.created",
-    "product.updated",
-)
+TRIGGER_EVENTS = EVENT_TYPES
 SCHEDULE_EVENT = "schedule.fired"
 EVERY = ("hour", "day", "week")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

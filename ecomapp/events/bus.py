@@ -13,27 +13,6 @@ from ecomapp.jobs.queue import enqueue
 from ecomapp.models.types import utcnow
 from ecomapp.models.work import Event
 
-EVENT_TYPES = (
-    "customer.created",
-    "customer.updated",
-    "customer.consent_changed",
-    "customer.spend_changed",
-    "customer.entered_segment",
-    "order.created",
-    "order.paid",
-    "order.updated",
-    "order.cancelled",
-    "order.fulfilled",
-    "order.refunded",
-    "cart.updated",
-    "cart.abandoned",
-    "cart.converted",
-    "inventory.changed",
-    "product.created",
-    "product.updated",
-    "product.deleted",
-)
-
 # Import paths of functions taking an event id; each runs as its own job.
 SUBSCRIBERS: list[str] = []
 # Set in db.session.info while importing history (initial sync): mirror rows, no events.
