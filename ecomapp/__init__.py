@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 FEATURES: tuple[str, ...] = (
     "ecomapp.admin",
     "ecomapp.mail",
+    "ecomapp.demo",
     "ecomapp.platforms.woocommerce",
     "ecomapp.platforms.shopify",
     "ecomapp.automation",

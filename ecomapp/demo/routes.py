@@ -1,0 +1,56 @@
+"""The 'Try it' page: cause store events on the demo store and watch what follows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, g, render_template
+from sqlalchemy import select
+
+from ecomapp.demo import bp
+from ecomapp.demo import events as demo_events
+from ecomapp.extensions import db
+from ecomapp.models import Event, Platform, Store
+
+ACTIONS: dict[str, tuple[str, Callable[[Store], str | None]]] = {
+    "order": ("A customer places an order", demo_events.place_order),
+    "customer": ("A new customer signs up", demo_events.sign_up_customer),
+    "cart": ("A shopper leaves a cart", demo_events.leave_cart),
+    "stock": ("A variant drops below its low-stock threshold", demo_events.drop_stock),
+}
+
+
+@bp.before_request
+def demo_store_only() -> None:
+    """Refuse every store but the demo store: these events are made up."""
+    if g.store.platform != Platform.DEMO.value:
+        abort(404)
+
+
+def _latest_events() -> list[Event]:
+    stmt = select(Event).where(Event.store_id == g.store.id).order_by(Event.id.desc()).limit(15)
+    return list(db.session.scalars(stmt))
+
+
+@bp.route("/")
+def index() -> str:
+    """Show the buttons and the store's latest canonical events."""
+    return render_template("demo/try.html", actions=ACTIONS, events=_latest_events())
+
+
+@bp.route("/events")
+def events() -> str:
+    """Return the latest events (polled by the page)."""
+    return render_template("demo/_events.html", events=_latest_events())
+
+
+@bp.route("/<action>", methods=["POST"])
+def cause(action: str) -> str:
+    """Deliver one made-up event through the webhook door."""
+    if action not in ACTIONS:
+        abort(404)
+    label, make = ACTIONS[action]
+    delivery = make(g.store)
+    db.session.commit()
+    message = f"Delivered: {label.lower()}." if delivery else "Nothing to do for that right now."
+    return render_template("demo/_caused.html", message=message, delivery=delivery)
