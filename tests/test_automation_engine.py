@@ -231,3 +231,19 @@ def test_wait_until_a_time_of_day_is_in_the_store_time_zone() -> None:
     assert wake_time({"until": "11:30"}, now, "America/New_York") == datetime(
         2026, 3, 2, 16, 30, tzinfo=UTC
     )
+
+
+def test_old_skipped_runs_are_pruned_and_other_runs_kept(run_jobs: Callable[[], None]) -> None:
+    """Given a skipped and a done run 40 days old, when pruning runs, then only the skip goes."""
+    from ecomapp.automation.retention import prune_skipped_runs
+
+    store = make_store()
+    make_automation(store, VIP)
+    deliver(store, "order", _order("o-small", total_price="40.00"))
+    deliver(store, "order", _order("o-big", total_price="400.00"))
+    run_jobs()
+    assert sorted(db.session.scalars(select(Run.status))) == ["done", "skipped"]
+    later = datetime.now(UTC) + timedelta(days=40)
+    assert prune_skipped_runs(later) == 1
+    assert list(db.session.scalars(select(Run.status))) == ["done"]
+    assert prune_skipped_runs(datetime.now(UTC)) == 0

@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
         SUBSCRIBERS.append(SUBSCRIBER)
     PERIODIC["ecomapp.automation.schedules:fire_schedules"] = 60
     PERIODIC["ecomapp.automation.runs:sweep_runs"] = 300
+    PERIODIC["ecomapp.automation.retention:prune_skipped_runs"] = 6 * 3600
     PANEL_BLUEPRINTS.add("automations")
     item = NavItem("Automations", "automations.index", 20)
     if item not in NAV:
