@@ -72,14 +72,21 @@ def customer_record(payload: dict[str, Any]) -> CustomerRecord:
         first_name=text(payload.get("first_name") or billing.get("first_name")),
         last_name=text(payload.get("last_name") or billing.get("last_name")),
         tags=meta_tags(payload),
-        company=_blank(text(billing.get("company"))),
-        city=_blank(billing.get("city")),
-        province=_blank(billing.get("state")),
-        country_code=_blank(billing.get("country")),
-        zip=_blank(billing.get("postcode")),
+        **_billing_place(billing),
         created_at=gmt(payload.get("date_created_gmt")),
         updated_at=gmt(payload.get("date_modified_gmt")),
     )
+
+
+def _billing_place(billing: dict[str, Any]) -> dict[str, str | None]:
+    """Return the customer fields WooCommerce keeps in the billing address."""
+    return {
+        "company": _blank(text(billing.get("company"))),
+        "city": _blank(billing.get("city")),
+        "province": _blank(billing.get("state")),
+        "country_code": _blank(billing.get("country")),
+        "zip": _blank(billing.get("postcode")),
+    }
 
 
 def _order_customer(payload: dict[str, Any]) -> CustomerRecord | None:
@@ -94,11 +101,7 @@ def _order_customer(payload: dict[str, Any]) -> CustomerRecord | None:
         phone=_blank(billing.get("phone")),
         first_name=text(billing.get("first_name")),
         last_name=text(billing.get("last_name")),
-        company=_blank(text(billing.get("company"))),
-        city=_blank(billing.get("city")),
-        province=_blank(billing.get("state")),
-        country_code=_blank(billing.get("country")),
-        zip=_blank(billing.get("postcode")),
+        **_billing_place(billing),
         created_at=gmt(payload.get("date_created_gmt")),
     )
 
