@@ -7,7 +7,7 @@ from sqlalchemy import Select, or_, select
 
 from ecomapp.admin import bp
 from ecomapp.admin.nav import nav_items
-from ecomapp.admin.stats import orders_by_month, store_counts
+from ecomapp.admin.stats import orders_by_month, store_counts, work_done
 from ecomapp.extensions import db, htmx
 from ecomapp.jobs.runner import retry_record
 from ecomapp.models import Customer, JobRecord, JobStatus, Order
@@ -33,6 +33,7 @@ def dashboard() -> str:
     return render_template(
         "admin/dashboard.html",
         counts=store_counts(g.store),
+        done=work_done(g.store),
         months=orders_by_month(g.store),
         failed_jobs=db.session.scalars(_jobs_stmt(JobStatus.FAILED.value).limit(5)).all(),
     )

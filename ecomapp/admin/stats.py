@@ -9,7 +9,20 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, func, select, type_coerce
 
 from ecomapp.extensions import db
-from ecomapp.models import Cart, Customer, Order, Product, Store, Variant, utcnow
+from ecomapp.models import (
+    Attribution,
+    Cart,
+    Customer,
+    Message,
+    MessageStatus,
+    Order,
+    Product,
+    Run,
+    RunStatus,
+    Store,
+    Variant,
+    utcnow,
+)
 
 
 @dataclass
@@ -65,3 +78,32 @@ def orders_by_month(store: Store, months: int = 12) -> list[tuple[str, int, Deci
         bucket[0] += 1
         bucket[1] += int(cents or 0)
     return [(k, v[0], Decimal(v[1]) / 100) for k, v in sorted(buckets.items())][-months:]
+
+
+@dataclass
+class WorkDone:
+    """What the automations did for a store in the last 30 days."""
+
+    runs_done: int
+    emails_sent: int
+    orders_attributed: int
+    revenue_attributed: Decimal
+
+
+def work_done(store: Store) -> WorkDone:
+    """Return the last 30 days of automation runs, e-mails and attributed revenue."""
+    since = utcnow() - timedelta(days=30)
+    cents = type_coerce(Attribution.revenue, BigInteger)
+    orders, revenue = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(cents), 0)).where(
+            Attribution.store_id == store.id, Attribution.placed_at >= since
+        )
+    ).one()
+    return WorkDone(
+        runs_done=_count(Run, store, Run.status == RunStatus.DONE.value, Run.started_at >= since),
+        emails_sent=_count(
+            Message, store, Message.status == MessageStatus.SENT.value, Message.sent_at >= since
+        ),
+        orders_attributed=int(orders),
+        revenue_attributed=Decimal(int(revenue or 0)) / 100,
+    )
