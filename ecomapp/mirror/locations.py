@@ -35,6 +35,16 @@ def record_level(store: Store, variant: Variant, location_id: str, rec: Inventor
     return True
 
 
+def drop_level(store: Store, variant: Variant, location_id: str) -> bool:
+    """Delete the variant's level at a location; return False when there was none."""
+    level = find_level(store, variant, location_id)
+    if level is None:
+        return False
+    db.session.delete(level)
+    db.session.flush()
+    return True
+
+
 def has_levels(store: Store, variant: Variant) -> bool:
     """Return True when any location has reported stock for this variant."""
     if variant.id is None:

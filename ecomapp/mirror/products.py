@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ecomapp.events import emit
 from ecomapp.extensions import db
 from ecomapp.mirror.freshness import is_stale, stamp
-from ecomapp.mirror.locations import has_levels, record_level, total_stock
+from ecomapp.mirror.locations import drop_level, has_levels, record_level, total_stock
 from ecomapp.mirror.records import InventoryRecord, ProductRecord, VariantRecord
 from ecomapp.models import Product, Store, Variant
 from ecomapp.models.types import normalize_tags, utcnow
@@ -108,13 +108,19 @@ def set_stock(
     emit(store.id, "inventory.changed", "variant", variant.id, data, key)
 
 
-def apply_inventory(store: Store, rec: InventoryRecord) -> Variant | None:
-    """Apply a stock level (a location's, or the whole) to its variant; None when unknown."""
+def _stock_variant(store: Store, rec: InventoryRecord) -> Variant | None:
     column = Variant.inventory_item_id if rec.inventory_item_id else Variant.platform_id
     value = rec.inventory_item_id or rec.variant_platform_id
-    variant = db.session.scalar(
-        select(Variant).where(Variant.store_id == store.id, column == value)
-    )
+    stmt = select(Variant).where(Variant.store_id == store.id, column == value)
+    if rec.location_id is not None:
+        # Levels of one variant arriving together must sum one after the other (PostgreSQL).
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(stmt)
+
+
+def apply_inventory(store: Store, rec: InventoryRecord) -> Variant | None:
+    """Apply a stock level (a location's, or the whole) to its variant; None when unknown."""
+    variant = _stock_variant(store, rec)
     if variant is None:
         return None
     previous = variant.inventory_quantity
@@ -123,6 +129,17 @@ def apply_inventory(store: Store, rec: InventoryRecord) -> Variant | None:
     elif record_level(store, variant, rec.location_id, rec):
         total = total_stock(store, variant)
         set_stock(store, variant, total, rec.updated_at, previous, rec.location_id)
+    return variant
+
+
+def disconnect_location(store: Store, rec: InventoryRecord) -> Variant | None:
+    """Forget a location that no longer stocks a variant; its stock is the remaining sum."""
+    variant = _stock_variant(store, rec) if rec.location_id is not None else None
+    if variant is None or not drop_level(store, variant, str(rec.location_id)):
+        return variant
+    previous = variant.inventory_quantity
+    total = total_stock(store, variant)
+    set_stock(store, variant, total, rec.updated_at, previous, rec.location_id)
     return variant
 
 

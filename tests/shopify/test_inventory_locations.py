@@ -201,3 +201,22 @@ def test_same_location_id_in_two_shops_stays_apart(
     assert _variant(store).inventory_quantity == 10 and _variant(other).inventory_quantity == 3
     rows = db.session.execute(select(InventoryLevel.store_id, InventoryLevel.available)).all()
     assert sorted(tuple(r) for r in rows) == sorted([(store.id, 10), (other.id, 3)])
+
+
+def test_a_disconnected_location_leaves_the_sum(
+    client: FlaskClient, fake: FakeShopify, run_jobs: Callable[[], None]
+) -> None:
+    """Given locations at 10 and 5, when the storefront is disconnected from the item, then its
+    level is gone, the stock is 10 and one inventory.changed says 15 → 10."""
+    store = installed(fake, SHOP)
+    _stock(client, SHOP, run_jobs)
+    _level(client, SHOP, WAREHOUSE, 10)
+    _level(client, SHOP, STOREFRONT, 5)
+    run_jobs()
+    before = len(_changes(store))
+    body = {"inventory_item_id": ITEM, "location_id": STOREFRONT}
+    deliver(client, "inventory_levels/disconnect", json.dumps(body).encode(), SHOP)
+    run_jobs()
+    locations = db.session.scalars(select(InventoryLevel.location_id))
+    assert list(locations) == [str(WAREHOUSE)] and _variant(store).inventory_quantity == 10
+    assert [(e["previous"], e["available"]) for e in _changes(store)[before:]] == [(15, 10)]
