@@ -7,6 +7,7 @@ from sqlalchemy import select
 from ecomapp.events import emit
 from ecomapp.extensions import db
 from ecomapp.mirror.freshness import is_stale, stamp
+from ecomapp.mirror.locations import drop_level, has_levels, record_level, total_stock
 from ecomapp.mirror.records import InventoryRecord, ProductRecord, VariantRecord
 from ecomapp.models import Product, Store, Variant
 from ecomapp.models.types import normalize_tags, utcnow
@@ -75,12 +76,19 @@ def _apply_variant(
         if value is not None:
             setattr(variant, name, value)
     variant.platform_updated_at = prec.updated_at
-    if vrec.inventory_quantity is not None:
+    # Once locations report their own levels, their sum is the stock: a product's total
+    # cannot be split by location and would fight the sum (see docs/shopify.md).
+    if vrec.inventory_quantity is not None and not has_levels(store, variant):
         set_stock(store, variant, vrec.inventory_quantity, prec.updated_at, previous)
 
 
 def set_stock(
-    store: Store, variant: Variant, available: int, at: object, previous: int | None
+    store: Store,
+    variant: Variant,
+    available: int,
+    at: object,
+    previous: int | None,
+    location_id: str | None = None,
 ) -> None:
     """Set a variant's stock and emit inventory.changed when it moved."""
     variant.inventory_quantity = available
@@ -95,20 +103,43 @@ def set_stock(
         "available": available,
         "threshold": variant.low_stock_threshold,
     }
-    key = f"inventory:{variant.platform_id}:{previous}->{available}:{stamp(at or utcnow())}"  # type: ignore[arg-type]
+    where = variant.platform_id if location_id is None else f"{variant.platform_id}@{location_id}"
+    key = f"inventory:{where}:{previous}->{available}:{stamp(at or utcnow())}"  # type: ignore[arg-type]
     emit(store.id, "inventory.changed", "variant", variant.id, data, key)
 
 
-def apply_inventory(store: Store, rec: InventoryRecord) -> Variant | None:
-    """Apply a stock level to the variant it belongs to; None when unknown."""
+def _stock_variant(store: Store, rec: InventoryRecord) -> Variant | None:
     column = Variant.inventory_item_id if rec.inventory_item_id else Variant.platform_id
     value = rec.inventory_item_id or rec.variant_platform_id
-    variant = db.session.scalar(
-        select(Variant).where(Variant.store_id == store.id, column == value)
-    )
+    stmt = select(Variant).where(Variant.store_id == store.id, column == value)
+    if rec.location_id is not None:
+        # Levels of one variant arriving together must sum one after the other (PostgreSQL).
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(stmt)
+
+
+def apply_inventory(store: Store, rec: InventoryRecord) -> Variant | None:
+    """Apply a stock level (a location's, or the whole) to its variant; None when unknown."""
+    variant = _stock_variant(store, rec)
     if variant is None:
         return None
-    set_stock(store, variant, rec.available, rec.updated_at, variant.inventory_quantity)
+    previous = variant.inventory_quantity
+    if rec.location_id is None:
+        set_stock(store, variant, rec.available, rec.updated_at, previous)
+    elif record_level(store, variant, rec.location_id, rec):
+        total = total_stock(store, variant)
+        set_stock(store, variant, total, rec.updated_at, previous, rec.location_id)
+    return variant
+
+
+def disconnect_location(store: Store, rec: InventoryRecord) -> Variant | None:
+    """Forget a location that no longer stocks a variant; its stock is the remaining sum."""
+    variant = _stock_variant(store, rec) if rec.location_id is not None else None
+    if variant is None or not drop_level(store, variant, str(rec.location_id)):
+        return variant
+    previous = variant.inventory_quantity
+    total = total_stock(store, variant)
+    set_stock(store, variant, total, rec.updated_at, previous, rec.location_id)
     return variant
 
 

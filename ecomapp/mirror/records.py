@@ -123,12 +123,17 @@ class ProductRecord:
 
 @dataclass
 class InventoryRecord:
-    """A stock level reported for one inventory item or variant."""
+    """A stock level reported for one inventory item or variant, at one location or in total.
+
+    Without `location_id`, `available` is the variant's whole stock; with one, it is that
+    location's stock and the variant's stock becomes the sum over its locations.
+    """
 
     available: int
     inventory_item_id: str | None = None
     variant_platform_id: str | None = None
     updated_at: datetime | None = None
+    location_id: str | None = None
 
 
 @dataclass

@@ -10,6 +10,7 @@ from ecomapp.models.automation import (
     RunStep,
 )
 from ecomapp.models.compliance import DataExport
+from ecomapp.models.inventory import InventoryLevel
 from ecomapp.models.mail import (
     Attribution,
     MailSettings,
@@ -61,6 +62,7 @@ __all__ = [
     "Event",
     "InboxDelivery",
     "InboxStatus",
+    "InventoryLevel",
     "JobRecord",
     "JobStatus",
     "LineItem",

@@ -48,7 +48,7 @@ def test_fresh_install_by_token_exchange_creates_store_and_subscriptions(
     assert [c["grant"] for c in fake.calls] == ["urn:ietf:params:oauth:grant-type:token-exchange"]
     run_jobs()
     topics = {s["topic"] for s in fake.subscriptions}
-    assert "ORDERS_CREATE" in topics and "APP_UNINSTALLED" in topics and len(topics) == 17
+    assert "ORDERS_CREATE" in topics and "APP_UNINSTALLED" in topics and len(topics) == 18
     assert {s["uri"] for s in fake.subscriptions} == {"http://127.0.0.1:5000/webhooks/shopify"}
     store = db.session.get(Store, store.id)
     assert store.name == "Super Toys" and store.currency == "CAD"
@@ -67,7 +67,7 @@ def test_second_open_reuses_token_and_subscriptions_are_not_duplicated(
     _open_app(client)
     run_jobs()
     grants = [c for c in fake.calls if c.get("grant")]
-    assert len(grants) == 1 and len(fake.subscriptions) == 17
+    assert len(grants) == 1 and len(fake.subscriptions) == 18
 
 
 def test_reinstall_after_uninstall_works(

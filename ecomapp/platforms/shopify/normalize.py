@@ -192,6 +192,7 @@ def inventory_record(data: dict[str, Any]) -> InventoryRecord:
         available=int(data.get("available") or 0),
         inventory_item_id=pid(data.get("inventory_item_id")),
         updated_at=when(data.get("updated_at")),
+        location_id=pid(data.get("location_id")),
     )
 
 

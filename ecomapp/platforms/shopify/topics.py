@@ -9,7 +9,12 @@ from typing import Any
 from ecomapp.mirror.carts import apply_cart
 from ecomapp.mirror.customers import apply_customer, find_customer
 from ecomapp.mirror.orders import apply_order
-from ecomapp.mirror.products import apply_inventory, apply_product, delete_product
+from ecomapp.mirror.products import (
+    apply_inventory,
+    apply_product,
+    delete_product,
+    disconnect_location,
+)
 from ecomapp.mirror.records import CustomerRecord
 from ecomapp.models import InboxDelivery, Store
 from ecomapp.models.types import normalize_tags
@@ -61,6 +66,10 @@ def _inventory(store: Store, data: dict[str, Any], _: InboxDelivery) -> None:
     apply_inventory(store, n.inventory_record(data))
 
 
+def _inventory_disconnected(store: Store, data: dict[str, Any], _: InboxDelivery) -> None:
+    disconnect_location(store, n.inventory_record(data))
+
+
 def _product(store: Store, data: dict[str, Any], _: InboxDelivery) -> None:
     apply_product(store, n.product_record(data))
 
@@ -101,6 +110,7 @@ HANDLERS: dict[str, Handler] = {
     "checkouts/create": _checkout,
     "checkouts/update": _checkout,
     "inventory_levels/update": _inventory,
+    "inventory_levels/disconnect": _inventory_disconnected,
     "products/create": _product,
     "products/update": _product,
     "products/delete": _product_deleted,
