@@ -127,6 +127,23 @@ def test_low_stock_alert_fires_only_on_the_crossing(
     assert "is down to 4" in alerts[0].html and "is down to 2" in alerts[1].html
 
 
+def test_low_stock_uses_the_store_default_for_variants_without_a_threshold(
+    app: Flask, run_jobs: Callable[[], None]
+) -> None:
+    """Given a store default of 10 and a variant without its own threshold, when stock goes
+    12→9, then the merchant is alerted with threshold 10."""
+    from ecomapp.automation.recipes import build_recipe
+
+    store = make_store(email="owner@shop.example", settings={"low_stock_threshold": 10})
+    make_automation(store, build_recipe("low_stock", {})[1])
+    variant = make_product(store, stock=12, threshold=None).variants[0]
+    rec = InventoryRecord(available=9, variant_platform_id=variant.platform_id)
+    deliver(store, "inventory", rec)
+    run_jobs()
+    alerts = messages(store, "merchant_alert")
+    assert len(alerts) == 1 and "(threshold 10)" in alerts[0].html
+
+
 def test_schedule_fires_once_per_slot_in_the_store_time_zone(
     app: Flask, run_jobs: Callable[[], None]
 ) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from ecomapp.automation.conditions import OBJECTS, PREVIOUS, Snapshot
 from ecomapp.extensions import db
+from ecomapp.mirror.products import low_stock_threshold
 from ecomapp.models import Cart, Customer, Event, Order, Product, Store, Variant
 
 
@@ -31,7 +32,7 @@ def load_snapshot(store: Store, event: Event) -> Snapshot:
     elif subject_type == "variant" and subject_id:
         variant = _owned(store, Variant, subject_id)
         if variant is not None:
-            add_variant(snap, variant)
+            add_variant(snap, variant, low_stock_threshold(store, variant))
     elif subject_type == "product" and subject_id:
         add_product(snap, _owned(store, Product, subject_id))
     return snap
@@ -150,10 +151,10 @@ def add_cart(snap: Snapshot, cart: Cart) -> None:
     }
 
 
-def add_variant(snap: Snapshot, variant: Variant) -> None:
-    """Put a variant and its product into the snapshot."""
+def add_variant(snap: Snapshot, variant: Variant, threshold: int | None) -> None:
+    """Put a variant (with its effective low-stock threshold) and its product into the snapshot."""
     snap["variant.inventory_quantity"] = variant.inventory_quantity
-    snap["variant.low_stock_threshold"] = variant.low_stock_threshold
+    snap["variant.low_stock_threshold"] = threshold
     snap["variant.sku"] = variant.sku
     snap[OBJECTS]["variant"] = {
         "id": variant.id,
@@ -161,7 +162,7 @@ def add_variant(snap: Snapshot, variant: Variant) -> None:
         "sku": variant.sku,
         "title": variant.title,
         "inventory_quantity": variant.inventory_quantity,
-        "low_stock_threshold": variant.low_stock_threshold,
+        "low_stock_threshold": threshold,
     }
     add_product(snap, variant.product)
 

@@ -82,6 +82,16 @@ def _apply_variant(
         set_stock(store, variant, vrec.inventory_quantity, prec.updated_at, previous)
 
 
+DEFAULT_LOW_STOCK_THRESHOLD = 5
+
+
+def low_stock_threshold(store: Store, variant: Variant) -> int:
+    """Return the variant's own low-stock threshold, else the store's default (Shopify has none)."""
+    if variant.low_stock_threshold is not None:
+        return variant.low_stock_threshold
+    return int(store.settings.get("low_stock_threshold", DEFAULT_LOW_STOCK_THRESHOLD))
+
+
 def set_stock(
     store: Store,
     variant: Variant,
@@ -101,7 +111,7 @@ def set_stock(
         "sku": variant.sku,
         "previous": previous,
         "available": available,
-        "threshold": variant.low_stock_threshold,
+        "threshold": low_stock_threshold(store, variant),
     }
     where = variant.platform_id if location_id is None else f"{variant.platform_id}@{location_id}"
     key = f"inventory:{where}:{previous}->{available}:{stamp(at or utcnow())}"  # type: ignore[arg-type]

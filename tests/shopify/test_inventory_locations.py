@@ -162,14 +162,14 @@ def _switch_on_low_stock(client: FlaskClient) -> None:
 def test_low_stock_recipe_alerts_once_when_the_sum_crosses(
     client: FlaskClient, fake: FakeShopify, run_jobs: Callable[[], None]
 ) -> None:
-    """Given the low-stock recipe switched on in the embedded panel and a threshold of 5, when
+    """Given the low-stock recipe switched on in the embedded panel and the store's default
+    threshold of 5 (Shopify variants have none of their own), when
     the warehouse reports 20 and the storefront 3 (sum 23: no alert), then the warehouse 1
     (sum 4) and the storefront 2 (sum 3), then the merchant gets one alert, 'down to 4'."""
     store = installed(fake, SHOP)
     _stock(client, SHOP, run_jobs)
     _switch_on_low_stock(client)
-    _variant(store).low_stock_threshold = 5
-    db.session.commit()
+    assert _variant(store).low_stock_threshold is None
     _level(client, SHOP, WAREHOUSE, 20)
     _level(client, SHOP, STOREFRONT, 3)
     run_jobs()
@@ -185,6 +185,7 @@ def test_low_stock_recipe_alerts_once_when_the_sum_crosses(
         )
     )
     assert len(alerts) == 1 and "is down to 4" in alerts[0].html
+    assert "(threshold 5)" in alerts[0].html
 
 
 def test_same_location_id_in_two_shops_stays_apart(
