@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Mapping
 from typing import Any
+
+from werkzeug.datastructures import MultiDict
 
 from ecomapp.automation.schema import FieldError, InvalidAutomation
 from ecomapp.automation.step_inputs import (
@@ -42,7 +43,9 @@ def row_key(text: str | None) -> str | None:
     return text if text and _KEY.match(text) else None
 
 
-def parse_steps(form: Mapping[str, Any], templates: set[str] | None = None) -> list[dict[str, Any]]:
+def parse_steps(
+    form: MultiDict[str, str], templates: set[str] | None = None
+) -> list[dict[str, Any]]:
     """Return the steps the posted rows describe; raise InvalidAutomation naming bad inputs."""
     errors: list[FieldError] = []
     steps = []
@@ -58,8 +61,8 @@ def parse_steps(form: Mapping[str, Any], templates: set[str] | None = None) -> l
     return steps
 
 
-def _rows(form: Mapping[str, Any]) -> list[tuple[str, str]]:
-    getlist = form.getlist  # type: ignore[attr-defined]
+def _rows(form: MultiDict[str, str]) -> list[tuple[str, str]]:
+    getlist = form.getlist
     return list(zip(getlist("step_key"), getlist("step_type"), strict=False))
 
 
@@ -77,7 +80,7 @@ def _wait(text: str, path: str, errors: list[FieldError]) -> dict[str, Any]:
 
 
 def _action(
-    form: Mapping[str, Any],
+    form: MultiDict[str, str],
     key: str,
     path: str,
     templates: set[str] | None,
@@ -135,12 +138,14 @@ def rows_from_definition(definition: dict[str, Any], templates: Choices) -> list
     return rows
 
 
-def rows_from_form(form: Mapping[str, Any], templates: Choices) -> list[dict[str, Any]]:
+def rows_from_form(form: MultiDict[str, str], templates: Choices) -> list[dict[str, Any]]:
     """Return the posted rows as they were typed (to show a refused form again)."""
     return [posted_row(form, key, kind, templates) for key, kind in _rows(form)]
 
 
-def posted_row(form: Mapping[str, Any], key: str, kind: str, templates: Choices) -> dict[str, Any]:
+def posted_row(
+    form: MultiDict[str, str], key: str, kind: str, templates: Choices
+) -> dict[str, Any]:
     """Return one row from posted inputs; inputs the action does not have are dropped."""
     action = form.get(f"step_action_{key}") or DEFAULT_ACTION
     values = {}
