@@ -133,9 +133,11 @@ def test_refused_form_is_shown_again_as_typed(client: FlaskClient) -> None:
     form = _steps(
         {"action": "order_note", "note": "Call {{ customer.first_name }}"},
         {"action": "create_discount", "percent_off": "lots", "prefix": "BACK"},
-    )
+    ) | {"cond_field": "order.total_price", "cond_op": ">", "cond_value": "250"}
+    form |= {"cond_quantifier": "any", "cond_extra": ""}
     page = _post(client, csrf, form).get_data(as_text=True)
     shown = form_fields(page)
+    assert shown["cond_value"] == "250"
     assert shown["step_param_k0_note"] == "Call {{ customer.first_name }}"
     assert shown["step_param_k1_percent_off"] == "lots" and shown["step_param_k1_prefix"] == "BACK"
 
@@ -148,6 +150,22 @@ def test_inline_validation_marks_the_typed_input(client: FlaskClient) -> None:
     form = _steps({"action": "notify_merchant", "channel": "webhook", "title": "t"})
     reply = client.post("/automations/validate", data=form, headers={"X-CSRF-Token": csrf})
     assert 'data-input="step_param_k0_url"' in reply.get_data(as_text=True)
+
+
+def test_condition_errors_point_at_their_row(client: FlaskClient) -> None:
+    """Given a second condition with a non-numeric value, when validated, then the partial
+    points at the second value input."""
+    store = make_store()
+    csrf = login(client, store)
+    form = _steps({"action": "tag_order", "tags": "x"}) | {
+        "cond_field": ["order.currency", "order.total_price"],
+        "cond_op": ["=", ">"],
+        "cond_value": ["EUR", "lots"],
+        "cond_quantifier": ["any", "any"],
+        "cond_extra": ["", ""],
+    }
+    html = client.post("/automations/validate", data=form, headers={"X-CSRF-Token": csrf})
+    assert 'data-input="cond_value" data-nth="1"' in html.get_data(as_text=True)
 
 
 RECIPE_VALUES = {"low_stock": {"webhook_url": "https://hooks.example.test/stock"}}
