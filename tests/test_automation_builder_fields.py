@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -126,18 +127,19 @@ def test_invalid_typed_value_is_refused_naming_its_input(
 
 
 def test_refused_form_is_shown_again_as_typed(client: FlaskClient) -> None:
-    """Given a refused save without htmx, when the builder comes back, then every typed value
-    is still in its input."""
+    """Given a refused save without htmx, when the builder comes back, then every typed value,
+    condition and exit group is still there."""
     store = make_store()
     csrf = login(client, store)
     form = _steps(
         {"action": "order_note", "note": "Call {{ customer.first_name }}"},
         {"action": "create_discount", "percent_off": "lots", "prefix": "BACK"},
     ) | {"cond_field": "order.total_price", "cond_op": ">", "cond_value": "250"}
-    form |= {"cond_quantifier": "any", "cond_extra": ""}
+    exit_group = {"any": [{"field": "order.cancelled", "op": "=", "value": True}]}
+    form |= {"cond_quantifier": "any", "cond_extra": "", "exit_json": json.dumps(exit_group)}
     page = _post(client, csrf, form).get_data(as_text=True)
     shown = form_fields(page)
-    assert shown["cond_value"] == "250"
+    assert shown["cond_value"] == "250" and json.loads(shown["exit_json"]) == exit_group
     assert shown["step_param_k0_note"] == "Call {{ customer.first_name }}"
     assert shown["step_param_k1_percent_off"] == "lots" and shown["step_param_k1_prefix"] == "BACK"
 

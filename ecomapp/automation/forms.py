@@ -113,4 +113,8 @@ def draft_definition(form: MultiDict[str, str]) -> dict[str, Any]:
         draft["conditions"] = {form.get("match", "all"): _conditions(form)}
     except InvalidAutomation:
         draft["conditions"] = {"all": []}
+    try:
+        draft["exit_conditions"] = _json(form.get("exit_json", ""), "exit_conditions")
+    except InvalidAutomation:
+        draft["exit_conditions"] = None
     return draft
