@@ -1,4 +1,5 @@
-"""The automations panel in headless Chromium: recipe → edit → backtest → switch on → run."""
+"""The automations panel in headless Chromium: recipe → edit → backtest → switch on → run, and
+the builder's typed step fields."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from datetime import UTC, datetime
 import pytest
 from flask import Flask
 
+from ecomapp.admin.auth import login_token
 from ecomapp.demo.seed import SeedSize, seed_demo
 from ecomapp.extensions import db
 from ecomapp.jobs.inprocess import start_background
-from ecomapp.models import Store
+from ecomapp.models import Automation, Store
 from tests.automation_support import deliver
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, serve
-from tests.factories import customer_record, order_record
+from tests.factories import customer_record, make_store, order_record
 
 
 @pytest.fixture
@@ -73,3 +75,62 @@ def test_merchant_builds_backtests_and_switches_on_an_automation(
         expect(page.get_by_test_id("run-status")).to_have_text("done")
         expect(page.locator("body")).to_contain_text("add_to_group")
         browser.close()
+
+
+def _settled(page: object) -> None:
+    """Wait until htmx has swapped and wired up new content (it does so after a settle delay)."""
+    busy = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+    page.wait_for_function(f"() => !document.querySelector('{busy}')")  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+def test_merchant_fills_typed_step_fields_and_saves(app: Flask, live_server: str) -> None:
+    """Given an empty builder, when the merchant picks actions and fills their typed fields
+    (fixing the missing webhook URL it points at), then the saved automation shows them."""
+    from playwright.sync_api import expect, sync_playwright
+
+    store = make_store(name="Typed shop")
+    db.session.commit()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{live_server}/login/{login_token(store)}")
+        page.goto(f"{live_server}/automations/new")
+        page.locator("input[name=name]").fill("Typed VIP")
+        add = page.get_by_role("button", name="Add action")
+        add.click()
+        first = page.get_by_test_id("step-row").nth(0)
+        _settled(page)
+        first.get_by_test_id("step-action").select_option("send_email")
+        first.locator("select[name$=_template]").select_option("vip_welcome")
+        first.locator("select[name$=_kind]").select_option("marketing")
+        add.click()
+        second = page.get_by_test_id("step-row").nth(1)
+        _settled(page)
+        second.get_by_test_id("step-action").select_option("notify_merchant")
+        _settled(page)
+        second.locator("select[name$=_channel]").select_option("webhook")
+        second.locator("input[name$=_title]").fill("New VIP")
+        second.locator("input[name$=_title]").dispatch_event("change")
+        url = second.locator("input[name$=_url]")
+        expect(page.get_by_test_id("errors")).to_contain_text("Step 2 · Webhook URL")
+        expect(url).to_have_attribute("aria-invalid", "true")
+        url.fill("https://hooks.example.test/vip")
+        url.dispatch_event("change")
+        expect(page.get_by_test_id("errors")).to_contain_text("Valid.")
+        page.get_by_test_id("save").click()
+        expect(page.get_by_test_id("saved")).to_be_visible()
+        expect(page.locator("h1")).to_contain_text("Typed VIP")
+        rows = page.get_by_test_id("step-row")
+        expect(rows.nth(0).locator("select[name$=_template]")).to_have_value("vip_welcome")
+        expect(rows.nth(1).locator("input[name$=_url]")).to_have_value(
+            "https://hooks.example.test/vip"
+        )
+        browser.close()
+    db.session.expire_all()
+    automation = db.session.scalar(db.select(Automation))
+    assert [s["params"] for s in automation.definition["steps"]] == [
+        {"template": "vip_welcome", "kind": "marketing"},
+        {"channel": "webhook", "title": "New VIP", "url": "https://hooks.example.test/vip"},
+    ]

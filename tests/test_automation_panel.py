@@ -21,10 +21,13 @@ FORM = {
     "cond_value": ["100", "Trailhead"],
     "cond_quantifier": ["any", "any"],
     "cond_extra": ["", ""],
+    "step_key": ["a", "b", "c"],
     "step_type": ["action", "wait", "action"],
-    "step_action": ["tag_order", "tag_order", "order_note"],
-    "step_params": ['{"tags": ["big"]}', "", '{"note": "checked"}'],
-    "step_wait": ["", "2h", ""],
+    "step_action_a": "tag_order",
+    "step_param_a_tags": "big",
+    "step_wait_b": "2h",
+    "step_action_c": "order_note",
+    "step_param_c_note": "checked",
     "exit_json": "",
 }
 
@@ -61,7 +64,7 @@ def test_inline_validation_partial(client: FlaskClient) -> None:
     """Given a wait written badly, when the form changes, then the partial names the step."""
     store = make_store()
     csrf = login(client, store)
-    bad = FORM | {"step_wait": ["", "soon", ""]}
+    bad = FORM | {"step_wait_b": "soon"}
     reply = client.post("/automations/validate", data=bad, headers={"X-CSRF-Token": csrf})
     assert "steps[1].wait" in reply.get_data(as_text=True)
     good = client.post("/automations/validate", data=FORM, headers={"X-CSRF-Token": csrf})

@@ -1,28 +1,31 @@
-"""Turn the builder form into a definition and back (rows of conditions and steps)."""
+"""Turn the builder form into a definition and back (trigger and conditions; steps: step_forms)."""
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
 from ecomapp.automation.fields import FIELDS
 from ecomapp.automation.schema import SCHEDULE_EVENT, FieldError, InvalidAutomation
+from ecomapp.automation.step_forms import parse_steps
 
-_WAIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhm])\s*$")
-_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 GROUP = "(group)"
 
 
-def form_to_definition(form: MultiDict[str, str]) -> dict[str, Any]:
-    """Return the definition the builder form describes (validation comes after)."""
+def form_to_definition(
+    form: MultiDict[str, str], templates: set[str] | None = None
+) -> dict[str, Any]:
+    """Return the definition the builder form describes (validation comes after).
+
+    `templates` are the e-mail template keys a changed send_email step may name.
+    """
     return {
         "trigger": _trigger(form),
         "conditions": {form.get("match", "all"): _conditions(form)},
         "exit_conditions": _json(form.get("exit_json", ""), "exit_conditions") or {"all": []},
-        "steps": _steps(form),
+        "steps": parse_steps(form, templates),
     }
 
 
@@ -78,45 +81,6 @@ def _value(op: str, text: str) -> Any:
     return text
 
 
-def _steps(form: MultiDict[str, str]) -> list[dict[str, Any]]:
-    rows = zip(
-        form.getlist("step_type"),
-        form.getlist("step_action"),
-        form.getlist("step_params"),
-        form.getlist("step_wait"),
-        strict=False,
-    )
-    out: list[dict[str, Any]] = []
-    for i, (kind, action, params, wait) in enumerate(rows):
-        if kind == "wait":
-            out.append(_wait(wait, i))
-        else:
-            out.append(
-                {
-                    "type": "action",
-                    "action": action,
-                    "params": _json(params, f"steps[{i}].params") or {},
-                }
-            )
-    return out
-
-
-def _wait(text: str, index: int) -> dict[str, Any]:
-    text = text.strip()
-    if re.match(r"^\d{1,2}:\d{2}$", text):
-        return {"type": "wait", "until": text.zfill(5)}
-    found = _WAIT.match(text)
-    if not found:
-        raise InvalidAutomation(
-            [
-                FieldError(
-                    f"steps[{index}].wait", "write a duration like 30d, 2h, 45m or a time 09:00"
-                )
-            ]
-        )
-    return {"type": "wait", _UNITS[found.group(2)]: float(found.group(1))}
-
-
 def condition_rows(definition: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     """Return the match mode and the rows the builder shows for a definition's conditions."""
     group = definition.get("conditions") or {"all": []}
@@ -142,30 +106,15 @@ def condition_rows(definition: dict[str, Any]) -> tuple[str, list[dict[str, Any]
     return mode, rows
 
 
-def step_rows(definition: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return the rows the builder shows for a definition's steps."""
-    rows = []
-    for step in definition.get("steps", []):
-        if step["type"] == "wait":
-            rows.append({"type": "wait", "wait": wait_text(step), "action": "", "params": ""})
-        else:
-            rows.append(
-                {
-                    "type": "action",
-                    "action": step["action"],
-                    "wait": "",
-                    "params": json.dumps(step.get("params") or {}),
-                }
-            )
-    return rows
-
-
-def wait_text(step: dict[str, Any]) -> str:
-    """Return a wait step as the builder writes it (30d, 2h, 45m, 09:00)."""
-    if "until" in step:
-        return step["until"]
-    for unit, name in (("d", "days"), ("h", "hours"), ("m", "minutes")):
-        if step.get(name):
-            value = step[name]
-            return f"{int(value) if float(value).is_integer() else value}{unit}"
-    return ""
+def draft_definition(form: MultiDict[str, str]) -> dict[str, Any]:
+    """Return the trigger and whatever conditions parse, to show a refused form again."""
+    draft: dict[str, Any] = {"trigger": _trigger(form), "steps": []}
+    try:
+        draft["conditions"] = {form.get("match", "all"): _conditions(form)}
+    except InvalidAutomation:
+        draft["conditions"] = {"all": []}
+    try:
+        draft["exit_conditions"] = _json(form.get("exit_json", ""), "exit_conditions")
+    except InvalidAutomation:
+        draft["exit_conditions"] = None
+    return draft

@@ -14,7 +14,8 @@ from ecomapp.automation import bp
 from ecomapp.automation.actions import webhook_secret
 from ecomapp.automation.backtest import run_backtest
 from ecomapp.automation.fields import FIELDS, OPERATORS, QUANTIFIERS
-from ecomapp.automation.forms import condition_rows, form_to_definition, step_rows
+from ecomapp.automation.form_errors import ShownError, describe
+from ecomapp.automation.forms import condition_rows, draft_definition, form_to_definition
 from ecomapp.automation.library import get_automation, save_automation, set_enabled
 from ecomapp.automation.recipes import RECIPES, build_recipe
 from ecomapp.automation.runs import retry_run
@@ -25,9 +26,18 @@ from ecomapp.automation.schema import (
     InvalidAutomation,
     validate,
 )
+from ecomapp.automation.step_forms import (
+    new_key,
+    posted_row,
+    row_key,
+    rows_from_definition,
+    rows_from_form,
+)
+from ecomapp.automation.step_inputs import ACTION_LABELS
 from ecomapp.extensions import db, htmx
 from ecomapp.jobs.queue import enqueue
-from ecomapp.models import Automation, Backtest, Run, RunStatus, RunStep
+from ecomapp.mail.defaults import DEFAULT_TEMPLATES, LABELS
+from ecomapp.models import Automation, Backtest, MailTemplate, Run, RunStatus, RunStep
 from ecomapp.models.types import utcnow
 
 PAGE = 100
@@ -39,9 +49,18 @@ def _options() -> dict[str, Any]:
         "field_types": FIELDS,
         "operators": list(OPERATORS),
         "quantifiers": QUANTIFIERS,
-        "actions": list(ACTIONS),
+        "actions": [(a, ACTION_LABELS.get(a, a)) for a in ACTIONS],
         "trigger_events": [*TRIGGER_EVENTS, SCHEDULE_EVENT],
     }
+
+
+def _templates() -> list[tuple[str, str]]:
+    """Return the e-mail templates a step may send: the defaults and the store's own."""
+    custom = set(
+        db.session.scalars(select(MailTemplate.key).where(MailTemplate.store_id == g.store.id))
+    )
+    keys = sorted(set(DEFAULT_TEMPLATES) | custom, key=lambda k: LABELS.get(k, k))
+    return [(k, LABELS.get(k, k) + (" (customised)" if k in custom else "")) for k in keys]
 
 
 def _counts(store_id: int) -> dict[int, dict[str, int]]:
@@ -88,8 +107,9 @@ def _builder(
     automation: Automation | None,
     definition: dict[str, Any],
     name: str,
-    errors: list[Any] | None = None,
+    errors: list[ShownError] | None = None,
     status: int = 200,
+    rows: list[dict[str, Any]] | None = None,
 ) -> tuple[str, int]:
     mode, conditions = condition_rows(definition)
     exit_group = definition.get("exit_conditions") or {"all": []}
@@ -100,7 +120,7 @@ def _builder(
         definition=definition,
         match=mode,
         conditions=conditions,
-        steps=step_rows(definition),
+        steps=rows if rows is not None else rows_from_definition(definition, _templates()),
         exit_json="" if not next(iter(exit_group.values()), []) else _dump(exit_group),
         errors=errors or [],
         backtests=_backtests(automation),
@@ -145,8 +165,12 @@ def edit(automation_id: int) -> tuple[str, int]:
     return _builder(automation, automation.definition, automation.name)
 
 
-def _parse() -> dict[str, Any]:
-    return form_to_definition(request.form)
+def _parse(templates: list[tuple[str, str]]) -> dict[str, Any]:
+    return form_to_definition(request.form, {key for key, _ in templates})
+
+
+def _shown(exc: InvalidAutomation, templates: list[tuple[str, str]]) -> list[ShownError]:
+    return describe(exc.errors, rows_from_form(request.form, templates))
 
 
 @bp.route("/new", methods=["POST"])
@@ -155,28 +179,24 @@ def save(automation_id: int | None = None) -> Response | tuple[str, int]:
     """Validate and save the builder form; refuse with field errors when invalid."""
     automation = _owned(automation_id) if automation_id else None
     name = request.form.get("name", "")
+    templates = _templates()
     try:
-        definition = _parse()
+        definition = _parse(templates)
         automation = save_automation(g.store, name, definition, automation)
     except InvalidAutomation as exc:
         db.session.rollback()
         if htmx:  # the builder's Save button: show the errors in place
-            return _refused(exc)
-        return _builder(automation, _safe_definition(), name, exc.errors, 422)
+            return _refused(_shown(exc, templates))
+        rows = rows_from_form(request.form, templates)
+        draft = draft_definition(request.form)
+        return _builder(automation, draft, name, _shown(exc, templates), 422, rows)
     db.session.commit()
     return _go(url_for("automations.edit", automation_id=automation.id, saved=1))
 
 
-def _safe_definition() -> dict[str, Any]:
-    try:
-        return _parse()
-    except InvalidAutomation:
-        return {"trigger": {"event": request.form.get("trigger_event", "")}, "steps": []}
-
-
-def _refused(exc: InvalidAutomation) -> tuple[str, int]:
+def _refused(errors: list[ShownError]) -> tuple[str, int]:
     """Return the errors partial: 200 for htmx (so it swaps in place), else 422."""
-    page = render_template("automations/_errors.html", errors=exc.errors, checked=True)
+    page = render_template("automations/_errors.html", errors=errors, checked=True)
     return page, 200 if htmx else 422
 
 
@@ -190,11 +210,12 @@ def _go(url: str) -> Response:
 @bp.route("/validate", methods=["POST"])
 def validate_form() -> str:
     """Return the builder's inline validation messages."""
+    templates = _templates()
     try:
-        validate(_parse())
-        errors: list[Any] = []
+        validate(_parse(templates))
+        errors: list[ShownError] = []
     except InvalidAutomation as exc:
-        errors = exc.errors
+        errors = _shown(exc, templates)
     return render_template("automations/_errors.html", errors=errors, checked=True)
 
 
@@ -207,10 +228,21 @@ def condition_row() -> str:
 
 @bp.route("/step-row")
 def step_row() -> str:
-    """Return one empty step row for the builder."""
-    kind = request.args.get("type", "action")
-    row = {"type": kind, "action": "tag_customer", "params": '{"tags": ["vip"]}', "wait": "1d"}
+    """Return a step row: a new one (Add action / Add wait), or a row whose kind changed."""
+    key = row_key(request.args.get("step_key")) or new_key()
+    kind = request.args.get("step_type") or request.args.get("type", "action")
+    row = posted_row(request.args, key, kind, _templates())
     return render_template("automations/_step_row.html", s=row, **_options())
+
+
+@bp.route("/step-params")
+def step_params() -> str:
+    """Return the typed inputs of the action a step row now shows (values of shared names kept)."""
+    key = row_key(request.args.get("step_key"))
+    if key is None:
+        abort(400, "step_key is missing or malformed")
+    row = posted_row(request.args, key, "action", _templates())
+    return render_template("automations/_step_params.html", s=row)
 
 
 @bp.route("/recipes")
@@ -229,7 +261,7 @@ def from_recipe(key: str) -> Response | tuple[str, int]:
         automation = save_automation(g.store, name, definition, recipe_key=key)
     except InvalidAutomation as exc:
         db.session.rollback()
-        return _refused(exc)
+        return _refused(describe(exc.errors, []))
     db.session.commit()
     return _go(url_for("automations.edit", automation_id=automation.id))
 
