@@ -73,6 +73,23 @@ def _base(**changes: Any) -> dict[str, Any]:
             "trigger.schedule.every",
             "must be one of",
         ),
+        (
+            _base(conditions={"all": [{"field": "order.total_price", "op": ">", "value": "NaN"}]}),
+            "conditions.all[0].value",
+            "must be a number",
+        ),
+        (
+            _base(steps=[{"type": "action", "action": "create_discount",
+                          "params": {"percent_off": 150}}]),
+            "steps[0].params.percent_off",
+            "between 0 and 100",
+        ),
+        (
+            _base(steps=[{"type": "action", "action": "create_discount",
+                          "params": {"percent_off": "Infinity"}}]),
+            "steps[0].params.percent_off",
+            "must be a number",
+        ),
     ],
 )  # fmt: skip
 def test_invalid_definition_is_refused_naming_field_and_reason(

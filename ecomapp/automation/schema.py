@@ -242,10 +242,10 @@ def _num(value: Any) -> bool:
     if isinstance(value, bool):
         return False
     try:
-        Decimal(str(value))
+        number = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return False
-    return True
+    return number.is_finite()  # NaN and Infinity parse, but are not amounts
 
 
 def _scalar(value: Any, ftype: str, path: str, errors: list[FieldError]) -> Any:
@@ -381,3 +381,6 @@ def _action_rules(name: str, params: dict[str, Any], path: str, errors: list[Fie
         errors.append(FieldError(f"{path}.params.url", "is required for a webhook"))
     if name == "create_discount" and not (params.get("percent_off") or params.get("amount_off")):
         errors.append(FieldError(f"{path}.params.percent_off", "percent_off or amount_off needed"))
+    percent = params.get("percent_off")
+    if name == "create_discount" and _num(percent) and not 0 < Decimal(str(percent)) <= 100:
+        errors.append(FieldError(f"{path}.params.percent_off", "must be between 0 and 100"))
