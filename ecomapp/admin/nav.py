@@ -22,6 +22,7 @@ NAV: list[NavItem] = [
     NavItem("Customers", "admin.customers", 60),
     NavItem("Orders", "admin.orders", 70),
     NavItem("Jobs", "admin.jobs", 90),
+    NavItem("Settings", "admin.store_settings", 99),
 ]
 
 

@@ -94,3 +94,26 @@ def retry_job(record_id: int) -> str:
         abort(404)
     record = db.session.get(JobRecord, record_id)
     return render_template("admin/_job_row.html", job=record)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def store_settings() -> tuple[str, int] | str:
+    """Show and save the store's automation settings; refuse invalid values by field."""
+    from ecomapp.admin import store_settings as model
+
+    values, errors = model.current_values(g.store), {}
+    if request.method == "POST":
+        submitted, errors = model.parse(request.form.to_dict())
+        values |= {k: request.form.get(k, "") for k in errors}
+        if not errors:
+            g.store.settings = g.store.settings | submitted
+            db.session.commit()
+            values = model.current_values(g.store)
+    page = render_template(
+        "admin/settings.html",
+        settings=model.SETTINGS,
+        values=values,
+        errors=errors,
+        saved=request.method == "POST" and not errors,
+    )
+    return (page, 422) if errors else page
