@@ -72,8 +72,10 @@ def customer_record(data: dict[str, Any]) -> CustomerRecord:
     )
 
 
-def address_record(kind: str, data: dict[str, Any] | None) -> AddressRecord | None:
-    """Return an address record, or None when the order has no such address."""
+def address_record(
+    kind: str, data: dict[str, Any] | None, country_key: str = "country_code"
+) -> AddressRecord | None:
+    """Return an address record (REST or GraphQL keys), or None when there is no address."""
     if not data:
         return None
     return AddressRecord(
@@ -85,7 +87,7 @@ def address_record(kind: str, data: dict[str, Any] | None) -> AddressRecord | No
         city=data.get("city"),
         province=data.get("province"),
         zip=data.get("zip"),
-        country_code=data.get("country_code"),
+        country_code=data.get(country_key),
         phone=data.get("phone"),
     )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from ecomapp.mirror.records import (
-    AddressRecord,
     CustomerRecord,
     LineRecord,
     OrderRecord,
@@ -13,7 +12,7 @@ from ecomapp.mirror.records import (
     VariantRecord,
 )
 from ecomapp.models.types import to_money
-from ecomapp.platforms.shopify.normalize import CONSENT, pid, tags, when
+from ecomapp.platforms.shopify.normalize import CONSENT, address_record, pid, tags, when
 
 PRODUCT_FIELDS = """id title handle vendor productType tags status createdAt updatedAt
 featuredImage { url }
@@ -99,23 +98,6 @@ def gql_product(node: dict[str, Any], variants: list[dict[str, Any]]) -> Product
     )
 
 
-def _address(kind: str, node: dict[str, Any] | None) -> AddressRecord | None:
-    if not node:
-        return None
-    return AddressRecord(
-        kind=kind,
-        name=node.get("name"),
-        company=node.get("company"),
-        address1=node.get("address1"),
-        address2=node.get("address2"),
-        city=node.get("city"),
-        province=node.get("province"),
-        zip=node.get("zip"),
-        country_code=node.get("countryCodeV2"),
-        phone=node.get("phone"),
-    )
-
-
 def gql_line(node: dict[str, Any]) -> LineRecord:
     """Return an order line from a LineItem node."""
     return LineRecord(
@@ -135,8 +117,8 @@ def gql_order(node: dict[str, Any], lines: list[dict[str, Any]]) -> OrderRecord:
     customer = node.get("customer") or {}
     financial = _lower(node.get("displayFinancialStatus"))
     addresses = [
-        _address("billing", node.get("billingAddress")),
-        _address("shipping", node.get("shippingAddress")),
+        address_record("billing", node.get("billingAddress"), "countryCodeV2"),
+        address_record("shipping", node.get("shippingAddress"), "countryCodeV2"),
     ]
     status = (
         "cancelled" if node.get("cancelledAt") else "closed" if node.get("closedAt") else "open"
