@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from flask import Flask
 from sqlalchemy import func, select
 
 from ecomapp.extensions import db
@@ -60,3 +61,23 @@ def test_older_version_never_overwrites_newer(run_jobs: Callable[[], None]) -> N
     run_jobs()
     order = db.session.scalar(select(Order).where(Order.platform_id == "77"))
     assert str(order.total_price) == "80.00"
+
+
+def test_subscribers_get_only_the_event_types_they_asked_for(app: Flask) -> None:
+    """Given the mailer (order.created, consent) and the engine (all), when a cart event is
+    emitted, then only the engine's job is queued; an order.created queues both."""
+    from ecomapp.events import emit
+    from ecomapp.jobs import get_queue
+
+    store = make_store()
+    emit(store.id, "cart.updated", "cart", None, {}, "cart-1")
+    db.session.commit()
+    paths = [job.args[0] for job in get_queue().get_jobs()]
+    assert paths == ["ecomapp.automation.runs:handle_event"]
+    emit(store.id, "order.created", "order", None, {}, "order-1")
+    db.session.commit()
+    paths = [job.args[0] for job in get_queue().get_jobs()][1:]
+    assert sorted(paths) == [
+        "ecomapp.automation.runs:handle_event",
+        "ecomapp.mail.subscribers:on_event",
+    ]

@@ -15,6 +15,8 @@ from ecomapp.models.work import Event
 
 # Import paths of functions taking an event id; each runs as its own job.
 SUBSCRIBERS: list[str] = []
+# The event types a subscriber wants, by path; a subscriber not named here gets every event.
+SUBSCRIBER_TYPES: dict[str, frozenset[str]] = {}
 # Set in db.session.info while importing history (initial sync): mirror rows, no events.
 QUIET_KEY = "ecomapp_quiet_events"
 
@@ -51,5 +53,6 @@ def emit(
     except IntegrityError:
         return None
     for path in SUBSCRIBERS:
-        enqueue(path, event.id, store_id=store_id)
+        if type in SUBSCRIBER_TYPES.get(path, (type,)):
+            enqueue(path, event.id, store_id=store_id)
     return event

@@ -13,7 +13,7 @@ def init_app(app: Flask) -> None:
     """Register the Email panel, the public mail endpoints, the subscriber and the sweeper."""
     from ecomapp.admin.auth import PANEL_BLUEPRINTS
     from ecomapp.admin.nav import NAV, NavItem
-    from ecomapp.events.bus import SUBSCRIBERS
+    from ecomapp.events.bus import SUBSCRIBER_TYPES, SUBSCRIBERS
     from ecomapp.jobs.periodic import PERIODIC
     from ecomapp.mail import provider_hooks  # noqa: F401  (adds its route to public_bp)
     from ecomapp.mail.panel import bp
@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
         NAV.append(NavItem("Email", "mail.dashboard", 40))
     if SUBSCRIBER not in SUBSCRIBERS:
         SUBSCRIBERS.append(SUBSCRIBER)
+    SUBSCRIBER_TYPES[SUBSCRIBER] = frozenset({"order.created", "customer.consent_changed"})
     PERIODIC[SWEEPER] = SWEEP_SECONDS
 
 
