@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
@@ -23,11 +25,20 @@ def register(app: Flask) -> None:
 @click.option("--products", default=60, show_default=True, help="How many products.")
 @click.option("--days", default=365, show_default=True, help="Days of order history.")
 @click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same store).")
-def seed_demo_command(customers: int, products: int, days: int, seed: int) -> None:
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The day the history ends (default: today); the same seed and day give the same store.",
+)
+def seed_demo_command(
+    customers: int, products: int, days: int, seed: int, as_of: datetime | None
+) -> None:
     """Create (or recreate) the demo store with realistic, deterministic data."""
     from ecomapp.demo.seed import SeedSize, seed_demo
 
-    size = SeedSize(customers=customers, products=products, days=days, seed=seed)
+    day = as_of.date() if as_of else None
+    size = SeedSize(customers=customers, products=products, days=days, seed=seed, as_of=day)
     with tqdm(total=customers * 2, unit="customers", desc="seeding") as bar:
         result = seed_demo(size, progress=bar.update)
         bar.n = bar.total

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import fakeredis
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
@@ -24,6 +25,34 @@ from ecomapp.jobs.ticker import tick
 from tests import services
 
 os.environ.setdefault("SQLALCHEMY_WARN_20", "1")
+
+# One controllable clock for the whole run: ECOMAPP_TEST_NOW (an ISO instant) travels every test
+# there, with time ticking on from it. `.ci/run` sets it for one of its passes to 23:30 UTC on a
+# daylight-saving change day, so a test that depends on the time of day fails at any hour.
+_SESSION_TRAVEL: time_machine.travel | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Travel the whole run to ECOMAPP_TEST_NOW when it is set."""
+    global _SESSION_TRAVEL
+    instant = os.environ.get("ECOMAPP_TEST_NOW")
+    if instant and _SESSION_TRAVEL is None:
+        _SESSION_TRAVEL = time_machine.travel(instant, tick=True)
+        _SESSION_TRAVEL.start()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Say which clock the run is on."""
+    instant = os.environ.get("ECOMAPP_TEST_NOW")
+    return f"clock travelled to {instant} (ECOMAPP_TEST_NOW)" if instant else None
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Return to the real clock."""
+    global _SESSION_TRAVEL
+    if _SESSION_TRAVEL is not None:
+        _SESSION_TRAVEL.stop()
+        _SESSION_TRAVEL = None
 
 
 def _create_postgres_database(url: str) -> str:

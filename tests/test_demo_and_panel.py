@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime
 
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
+from time_machine import TimeMachineFixture
 
 from ecomapp.admin.auth import login_token
 from ecomapp.demo.seed import SeedSize, seed_demo
@@ -44,6 +46,23 @@ def test_seed_is_deterministic(app: Flask) -> None:
     seed_demo(SeedSize(customers=120, products=10, seed=3))
     assert _snapshot() == first
     assert _count(Store) == 1
+
+
+def test_seed_with_a_pinned_day_is_the_same_on_any_day(
+    app: Flask, time_machine: TimeMachineFixture
+) -> None:
+    """Given a pinned reference day, when seeded on two different days, then the store is equal."""
+    pinned = SeedSize(customers=60, products=8, seed=4, as_of=date(2026, 6, 30))
+    time_machine.move_to(datetime(2026, 7, 1, 23, 30, tzinfo=UTC))
+    seed_demo(pinned)
+    first = _snapshot(), _order_dates()
+    time_machine.move_to(datetime(2027, 3, 14, 2, 0, tzinfo=UTC))
+    seed_demo(pinned)
+    assert (_snapshot(), _order_dates()) == first
+
+
+def _order_dates() -> list[datetime]:
+    return list(db.session.scalars(select(Order.placed_at).order_by(Order.platform_id)))
 
 
 def test_seeded_aggregates_match_the_orders(app: Flask) -> None:

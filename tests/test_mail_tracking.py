@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
+from time_machine import TimeMachineFixture
 
 from ecomapp.extensions import db
 from ecomapp.mail import MailRequest, send_email
@@ -164,9 +165,10 @@ def test_latest_touch_wins(client: FlaskClient, run_jobs: Callable[[], None]) ->
 
 
 def test_dashboard_shows_attributed_revenue_per_automation(
-    client: FlaskClient, run_jobs: Callable[[], None]
+    client: FlaskClient, run_jobs: Callable[[], None], time_machine: TimeMachineFixture
 ) -> None:
     """Given a click and an order, then the Email page shows sent, clicks, orders and revenue."""
+    time_machine.move_to(datetime(2026, 11, 26, 15, 0, tzinfo=UTC))  # outside quiet hours
     message = _sent(run_jobs)
     other = queue_mail(
         db.session.get(Store, message.store_id),

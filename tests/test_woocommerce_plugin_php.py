@@ -7,14 +7,16 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from time_machine import TimeMachineFixture
 
 from ecomapp.extensions import db
 from ecomapp.models import Cart, Event
@@ -99,9 +101,14 @@ def test_plugin_signed_event_is_accepted_and_becomes_a_cart(
     assert db.session.scalar(select(Event.type).where(Event.type == "cart.updated"))
 
 
-def test_plugin_panel_url_signs_the_user_in(app: Flask, key: str) -> None:
+def test_plugin_panel_url_signs_the_user_in(
+    app: Flask, key: str, time_machine: TimeMachineFixture
+) -> None:
     """Given the iframe URL the plugin's PHP builds, when loaded, then the panel opens."""
     url = urlsplit(_run_plugin(key, _event())["panel_url"])
+    # PHP signs with the machine's clock; the app checks at that moment on the test clock.
+    signed_at = int(parse_qs(url.query)["ts"][0])
+    time_machine.move_to(datetime.fromtimestamp(signed_at, UTC), tick=True)
     browser = app.test_client()
     assert browser.get(f"{url.path}?{url.query}").status_code == 302
     assert browser.get("/").status_code == 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +40,13 @@ class SeedSize:
     days: int = 365
     open_carts: int | None = None
     seed: int = 7
+    as_of: date | None = None  # the store's "today"; None takes the clock's date
+
+    def reference(self) -> datetime:
+        """Return the instant the seeded history ends at (noon UTC of `as_of`, or now)."""
+        if self.as_of is None:
+            return datetime.now(UTC)
+        return datetime.combine(self.as_of, time(12), tzinfo=UTC)
 
 
 @dataclass
@@ -81,7 +88,7 @@ def seed_demo(size: SeedSize, progress: Progress | None = None) -> SeedResult:
     rng = random.Random(size.seed)
     tick = progress or (lambda n: None)
     store = reset_demo_store()
-    anchor = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    anchor = size.reference().replace(hour=0, minute=0, second=0, microsecond=0)
     variants = _seed_products(store, rng, size.products)
     customers = _seed_customers(store, rng, size, anchor, tick)
     orders, lines = _seed_orders(store, rng, size, anchor, customers, variants, tick)
@@ -363,7 +370,7 @@ def _seed_carts(
     variants: list[dict[str, Any]],
 ) -> int:
     count = size.open_carts if size.open_carts is not None else max(5, size.customers // 50)
-    now = datetime.now(UTC)
+    now = size.reference()
     rows = []
     for i in range(count):
         customer = rng.choice(customers)
