@@ -43,12 +43,12 @@ def test_valid_token_opens_panel_with_app_bridge_and_shop_csp(
 @pytest.mark.parametrize(
     ("claims", "secret"),
     [
-        ({"exp": int(time.time()) - 30, "nbf": int(time.time()) - 90}, SECRET),
+        ({"exp": -30, "nbf": -90}, SECRET),
         ({"aud": "someone-else"}, SECRET),
         ({}, "shpss_forged" + "0" * 32),
         ({"iss": "https://other-shop.myshopify.com/admin"}, SECRET),
         ({"dest": "https://evil.com", "iss": "https://evil.com/admin"}, SECRET),
-        ({"nbf": int(time.time()) + 60}, SECRET),
+        ({"nbf": 60}, SECRET),
     ],
     ids=["expired", "wrong-aud", "forged", "iss-dest-mismatch", "not-a-shop", "not-yet-valid"],
 )
@@ -57,6 +57,8 @@ def test_bad_token_on_xhr_gets_401_with_retry_header(
 ) -> None:
     """Given an htmx request with a bad session token, then 401 and the retry header."""
     installed(fake, SHOP)
+    now = int(time.time())  # exp/nbf are offsets from the moment the test runs
+    claims = {k: now + v if k in ("exp", "nbf") else v for k, v in claims.items()}  # type: ignore[operator]
     response = client.get("/customers", headers=_bearer(session_token(SHOP, secret, **claims)))
     assert response.status_code == 401 and response.headers[RETRY] == "1"
 
