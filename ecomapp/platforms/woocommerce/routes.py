@@ -60,7 +60,7 @@ def connect() -> Response | str:
     page = render_template(
         "woocommerce/connect.html", error=error, url=request.form.get("store_url", "")
     )
-    return Response(page, status=status)
+    return Response(page, status=status, mimetype="text/html")
 
 
 @bp.route("/woocommerce/callback", methods=["POST"])
