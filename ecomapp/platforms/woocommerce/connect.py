@@ -174,6 +174,9 @@ def _upsert_site(store: Store, store_url: str, key_id: Any) -> WooSite:
         site.webhook_secret = _secret()
     if not site.plugin_secret_enc:
         site.plugin_secret = _secret()
+    # A reconnected store is imported afresh: reconciliation waits for that import's cut-off
+    # instead of replaying everything since the old connection as live changes.
+    site.reconciled_at, site.sync_state = None, {}
     return site
 
 
