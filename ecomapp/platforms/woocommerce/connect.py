@@ -143,6 +143,7 @@ def complete_connection(body: Any) -> Store:
     store = _upsert_store(pending.store_url, key, secret, str(body.get("key_permissions", "")))
     _upsert_site(store, pending.store_url, body.get("key_id"))
     pending.store_id = store.id
+    enqueue(f"{__package__}.facts:learn_store_facts", store.id, store_id=store.id)
     enqueue(f"{__package__}.webhooks:ensure_webhooks", store.id, store_id=store.id)
     enqueue(f"{__package__}.sync:initial_sync", store.id, store_id=store.id)
     db.session.commit()
