@@ -24,7 +24,8 @@ def fake(app: Flask, client: FlaskClient) -> Iterator[FakeWooStore]:
     """Return a loopback store with one stocked product, delivering webhooks to the app."""
     with woo_settings(app), running(FakeWooStore()) as store:
         store.transport = client_transport(client)
-        store.add("products", wc.product(41, stock=20, low_stock=5))
+        yesterday = utcnow() - timedelta(days=1)
+        store.add("products", wc.product(41, stock=20, low_stock=5, modified=yesterday))
         yield store
 
 
