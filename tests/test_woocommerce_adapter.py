@@ -11,10 +11,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from ecomapp.extensions import db
-from ecomapp.models import Order, Store
+from ecomapp.models import Customer, Order, Store
 from ecomapp.platforms.base import DiscountSpec, RiskAssessment, UnsupportedOperation
 from ecomapp.platforms.registry import get_adapter
 from ecomapp.platforms.woocommerce.client import WooCommerceError
+from ecomapp.platforms.woocommerce.tags import TagsNotStored
 from tests.fakes.woocommerce import payloads as wc
 from tests.fakes.woocommerce.flow import connect, deliver, hook_for, woo_settings
 from tests.fakes.woocommerce.server import FakeWooStore, running
@@ -50,7 +51,7 @@ def test_order_tags_live_in_a_meta_key_with_a_note(
 ) -> None:
     """Given an order, when tags are added, then meta holds them, a note says so, mirror follows."""
     get_adapter("woocommerce").add_tags(store, "order", "727", ["vip", "gift"])
-    assert _meta(fake.orders[727], "_ecomapp_tags") == "vip,gift"
+    assert _meta(fake.orders[727], "ecomapp_tags") == "vip,gift"
     order_id, note = fake.notes[-1]
     assert order_id == 727 and note["note"] == "ecomapp tags added: vip, gift"
     assert note["customer_note"] is False
@@ -64,7 +65,51 @@ def test_customer_tags_are_removed_from_the_meta_key(fake: FakeWooStore, store: 
     adapter = get_adapter("woocommerce")
     adapter.add_tags(store, "customer", "5", ["vip", "wholesale"])
     adapter.remove_tags(store, "customer", "5", ["vip"])
-    assert _meta(fake.customers[5], "_ecomapp_tags") == "wholesale"
+    assert _meta(fake.customers[5], "ecomapp_tags") == "wholesale"
+
+
+def test_customer_group_lands_on_the_store_and_comes_back_in_the_mirror(
+    client: FlaskClient, fake: FakeWooStore, store: Store, run_jobs: Callable[[], None]
+) -> None:
+    """Given a customer, when grouped VIP, then the store keeps the meta a webhook brings back."""
+    get_adapter("woocommerce").add_tags(store, "customer", "5", ["vip"])
+    assert _meta(fake.customers[5], "ecomapp_tags") == "vip"
+    assert _meta(fake.customers[5], "_ecomapp_tags") is None
+    deliver(client, hook_for(fake, "customer.updated"), fake.customers[5])
+    run_jobs()
+    assert db.session.scalar(select(Customer.tags).where(Customer.platform_id == "5")) == ["vip"]
+
+
+def test_meta_the_store_does_not_keep_is_a_failure_not_a_success(
+    fake: FakeWooStore, store: Store
+) -> None:
+    """Given a key whose user is no administrator (customer meta hidden), then tagging fails."""
+    fake.admin_key = False
+    with pytest.raises(TagsNotStored, match="customer 5: the store answered 200 but"):
+        get_adapter("woocommerce").add_tags(store, "customer", "5", ["vip"])
+
+
+def test_many_customers_are_retagged_through_batches_of_100(
+    fake: FakeWooStore, store: Store
+) -> None:
+    """Given 150 customers changing group, then two customers/batch calls and every tag lands."""
+    fake.add("customers", *(wc.customer(i, f"c{i}@example.com") for i in range(100, 250)))
+    fake.requests.clear()
+    changes = {str(i): (["spend-500"], ["spend-100"]) for i in range(100, 250)}
+    get_adapter("woocommerce").retag(store, "customer", changes)
+    batches = [p for m, p, q in fake.requests if p.endswith("/customers/batch")]
+    assert len(batches) == 2 and not [p for m, p, q in fake.requests if m == "PUT"]
+    assert {_meta(fake.customers[i], "ecomapp_tags") for i in range(100, 250)} == {"spend-500"}
+
+
+def test_batch_item_refused_by_the_store_is_named_in_the_failure(
+    fake: FakeWooStore, store: Store
+) -> None:
+    """Given a batch with a customer the store does not know, then the failure names it."""
+    changes = {"5": (["vip"], []), "999": (["vip"], [])}
+    with pytest.raises(TagsNotStored, match="customer 999: Invalid ID"):
+        get_adapter("woocommerce").retag(store, "customer", changes)
+    assert _meta(fake.customers[5], "ecomapp_tags") == "vip"
 
 
 def test_product_tags_are_not_supported(fake: FakeWooStore, store: Store) -> None:
@@ -87,7 +132,7 @@ def test_risk_becomes_a_tag_and_a_note(fake: FakeWooStore, store: Store) -> None
     """Given a high-risk verdict, then the order gets risk-high and a note with the facts."""
     risk = RiskAssessment("high", ["billing and shipping countries differ"])
     get_adapter("woocommerce").flag_order_risk(store, "727", risk)
-    assert _meta(fake.orders[727], "_ecomapp_tags") == "risk-high"
+    assert _meta(fake.orders[727], "ecomapp_tags") == "risk-high"
     assert "billing and shipping countries differ" in fake.notes[-1][1]["note"]
 
 

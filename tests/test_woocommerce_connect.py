@@ -199,6 +199,11 @@ def test_disconnect_revokes_webhooks_and_deletes_credentials(
     response = client.post("/woocommerce/disconnect", data={"csrf_token": token})
     assert response.status_code == 200
     assert fake.webhooks == {}
+    assert list(fake.api_keys) == [7]  # no plugin to revoke it: the merchant is told how
+    page = response.get_data(as_text=True)
+    assert "WooCommerce → Settings → Advanced → REST API" in page
+    assert f"…{CONSUMER_KEY[-7:]}" in page and "ecomapp - API (" in page
+    assert "plugin is not installed" in page
     store = db.session.scalar(select(Store))
     assert store.access_token_enc is None and store.api_secret_enc is None
     assert not store.is_active

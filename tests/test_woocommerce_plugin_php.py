@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import hmac
 import json
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,15 +16,16 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from time_machine import TimeMachineFixture
+from time_machine import TimeMachineFixture, escape_hatch
 
 from ecomapp.extensions import db
 from ecomapp.models import Cart, Event
 from tests.fakes.woocommerce.flow import connect, woo_settings
-from tests.fakes.woocommerce.server import FakeWooStore, running
+from tests.fakes.woocommerce.server import CONSUMER_KEY, FakeWooStore, running
 from tests.services import IN_CI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,3 +116,101 @@ def test_plugin_panel_url_signs_the_user_in(
     browser = app.test_client()
     assert browser.get(f"{url.path}?{url.query}").status_code == 302
     assert browser.get("/").status_code == 200
+
+
+def _php_now() -> int:
+    """Return the machine's real clock, which PHP reads (the test clock may have travelled)."""
+    travelling = escape_hatch.is_travelling()
+    return int(escape_hatch.time.time() if travelling else time.time())
+
+
+def _plugin_connection(key: str) -> dict[str, Any]:
+    """Return what the plugin saves when the merchant pastes the key."""
+    return json.loads(base64.urlsafe_b64decode(key))
+
+
+def test_disconnect_revokes_the_rest_key_through_the_plugin(
+    app: Flask,
+    client: FlaskClient,
+    run_jobs: Callable[[], None],
+    time_machine: TimeMachineFixture,
+) -> None:
+    """Given the plugin installed with the key, when the merchant disconnects, then key gone."""
+    _php_or_skip()
+    # The plugin checks the request's age on the machine's clock: sign on that clock too.
+    time_machine.move_to(datetime.fromtimestamp(_php_now(), UTC), tick=True)
+    with woo_settings(app), running(FakeWooStore()) as store:
+        connect(client, store)
+        run_jobs()
+        page = client.get("/woocommerce").get_data(as_text=True)
+        store.plugin_installed = True
+        store.plugin_connection = _plugin_connection(
+            page.split('data-testid="plugin-key">')[1].split("<")[0]
+        )
+        token = page.split('name="csrf_token" value="')[1].split('"')[0]
+        response = client.post("/woocommerce/disconnect", data={"csrf_token": token})
+        assert 'data-testid="key-revoked"' in response.get_data(as_text=True)
+        assert store.api_keys == {} and store.plugin_connection is None
+        asked = [(m, p) for m, p, q in store.requests if p.startswith("/wp-json/ecomapp/")]
+        assert asked == [("POST", "/wp-json/ecomapp/v1/revoke-key")]
+        stale = requests.get(
+            f"{store.base_url}/wp-json/wc/v3/orders",
+            params={"oauth_consumer_key": CONSUMER_KEY, "oauth_signature": "x"},
+            timeout=5,
+        )
+        assert stale.status_code == 401
+
+
+def _revoke_via_php(
+    body: dict[str, Any], secret: str, rows: list[dict[str, Any]]
+) -> dict[str, Any]:
+    raw = json.dumps(body, separators=(",", ":"))
+    signature = base64.b64encode(hmac.new(secret.encode(), raw.encode(), "sha256").digest())
+    harness_input = {
+        "mode": "rest",
+        "connection": {"url": "https://app.example.com", "store": 3, "secret": "s3cret"},
+        "body": raw,
+        "headers": {"Content-Type": "application/json", "X-Ecomapp-Signature": signature.decode()},
+        "api_keys": rows,
+    }
+    result = subprocess.run(
+        [_php_or_skip(), str(HARNESS), json.dumps(harness_input)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _rows() -> list[dict[str, Any]]:
+    ours = {"key_id": 7, "description": "ecomapp - API (2026-11-26 09:00:00)"}
+    other = {"key_id": 8, "description": "Zapier - API (2026-10-01 12:00:00)"}
+    return [ours, other]
+
+
+@pytest.mark.parametrize(
+    ("change", "secret", "status", "code"),
+    [
+        ({}, "forged", 401, "ecomapp_bad_signature"),
+        ({"store": 4}, "s3cret", 400, "ecomapp_bad_request"),
+        ({"sent_at": 1_000_000_000}, "s3cret", 401, "ecomapp_expired"),
+        ({"key_id": 8}, "s3cret", 404, "ecomapp_key_not_found"),
+    ],
+)
+def test_plugin_refuses_a_revoke_it_should_not_do(
+    change: dict[str, Any], secret: str, status: int, code: str
+) -> None:
+    """Given a forged, foreign, stale or other-app request, then refused and every key kept."""
+    body = {"action": "revoke_key", "store": 3, "key_id": 7, "sent_at": _php_now()}
+    answer = _revoke_via_php(body | change, secret, _rows())
+    assert (answer["status"], json.loads(answer["body"])["code"]) == (status, code)
+    assert [r["key_id"] for r in answer["api_keys"]] == [7, 8] and answer["connection"]
+
+
+def test_plugin_deletes_only_ecomapps_key_when_asked_properly() -> None:
+    """Given a signed, fresh request for our key, then only that key is deleted."""
+    body = {"action": "revoke_key", "store": 3, "key_id": 7, "sent_at": _php_now()}
+    answer = _revoke_via_php(body, "s3cret", _rows())
+    assert answer["status"] == 200 and json.loads(answer["body"]) == {"revoked": True, "key_id": 7}
+    assert [r["key_id"] for r in answer["api_keys"]] == [8] and answer["connection"] is None

@@ -44,14 +44,13 @@ def _history(fake: FakeWooStore) -> None:
 def test_initial_import_pages_through_everything_once(
     client: FlaskClient, fake: FakeWooStore, run_jobs: Callable[[], None]
 ) -> None:
-    """Given a store with more than a page of each resource, then all of it is imported once."""
+    """Given more than a page of each resource, then all of it is imported once, silently."""
     _history(fake)
     connect(client, fake)
     run_jobs()
     assert _count(Product) == 105 and _count(Variant) == 106
     assert _count(Customer) == 230 and _count(Order) == 120
-    assert _count(Event, Event.type == "order.created") == 120
-    assert _count(Event, Event.type == "customer.created") == 230
+    assert _count(Event, Event.type.in_(["order.created", "customer.created"])) == 0
     state = db.session.scalar(select(WooSite.sync_state))
     assert state["status"] == "done"
     assert state["customer"] == {"done": 230, "total": 230}

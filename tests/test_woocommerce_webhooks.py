@@ -208,3 +208,23 @@ def test_customer_delivery_carries_ecomapp_tags(
     customer = db.session.scalar(select(Customer))
     assert customer.tags == ["vip", "wholesale"] and customer.platform_id == "5"
     assert db.session.scalar(select(WooSite.store_id)) == customer.store_id
+
+
+def test_new_order_sent_as_the_store_sends_it_is_mirrored_once(
+    client: FlaskClient, fake: FakeWooStore, run_jobs: Callable[[], None]
+) -> None:
+    """Given a new order, when the store sends created and updated twins, then one order."""
+    from tests.fakes.woocommerce.flow import client_transport
+
+    seen: list[bytes] = []
+    send = client_transport(client)
+
+    def spy(url: str, body: bytes, headers: dict[str, str]) -> int:
+        seen.append(body)
+        return send(url, body, headers)
+
+    fake.transport = spy
+    assert fake.place_order(wc.order(730, created=datetime.now(UTC))) == [200, 200]
+    run_jobs()
+    assert len(seen) == 2 and seen[0] == seen[1] and b"\\/" in seen[0] and seen[0].isascii()
+    assert _count(Order) == 1 and len(_events("order.created")) == 1

@@ -1,10 +1,11 @@
-"""Store settings that automations read: abandonment delay, default low-stock threshold."""
+"""Store settings automations read: abandonment delay, low-stock threshold, alert recipients."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from ecomapp.alert_recipients import ALERT_RECIPIENTS_KEY, alert_recipients, parse_recipients
 from ecomapp.mirror.carts import DEFAULT_ABANDON_MINUTES
 from ecomapp.mirror.products import DEFAULT_LOW_STOCK_THRESHOLD
 from ecomapp.models import Store
@@ -42,15 +43,31 @@ SETTINGS: tuple[NumberSetting, ...] = (
 )
 
 
-def current_values(store: Store) -> dict[str, int]:
+RECIPIENTS_LABEL = "Alert recipients"  # as templates/admin/settings.html labels the field
+
+
+def current_values(store: Store) -> dict[str, Any]:
     """Return every setting's value for a store (its own, else the default)."""
-    return {s.key: int(store.settings.get(s.key, s.default)) for s in SETTINGS}
+    values: dict[str, Any] = {s.key: int(store.settings.get(s.key, s.default)) for s in SETTINGS}
+    values[ALERT_RECIPIENTS_KEY] = ", ".join(alert_recipients(store))
+    return values
 
 
-def parse(form: dict[str, Any]) -> tuple[dict[str, int], dict[str, str]]:
+def _parse_recipients(form: dict[str, Any], values: dict[str, Any], errors: dict[str, str]) -> None:
+    if ALERT_RECIPIENTS_KEY not in form:
+        return
+    found, problem = parse_recipients(str(form[ALERT_RECIPIENTS_KEY]))
+    if problem:
+        errors[ALERT_RECIPIENTS_KEY] = f"{RECIPIENTS_LABEL}: {problem}"
+    else:
+        values[ALERT_RECIPIENTS_KEY] = found
+
+
+def parse(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """Return (values, errors by field) from a submitted form."""
-    values: dict[str, int] = {}
+    values: dict[str, Any] = {}
     errors: dict[str, str] = {}
+    _parse_recipients(form, values, errors)
     for setting in SETTINGS:
         raw = str(form.get(setting.key, "")).strip()
         try:

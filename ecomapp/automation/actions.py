@@ -13,6 +13,7 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ecomapp.alert_recipients import alert_recipients
 from ecomapp.automation.conditions import OBJECTS
 from ecomapp.automation.effects import StepContext, discount_code
 from ecomapp.extensions import db
@@ -192,20 +193,25 @@ def _notify(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
     message = render(params.get("message") or "", context)
     if params["channel"] == "webhook":
         return _post(ctx, params["url"], title, message)
-    if not ctx.store.email:
-        raise PermanentError("the store has no e-mail address to notify")
-    sent = send_email(
-        ctx.store,
-        MailRequest(
-            to=ctx.store.email,
-            template_key="merchant_alert",
-            idempotency_key=ctx.key,
-            context={"title": title, "message": message} | context,
-            automation_id=ctx.automation_id,
-            run_id=ctx.run_id,
-        ),
-    )
-    return {"message_id": sent.id, "to": sent.to_email, "title": title}
+    recipients = alert_recipients(ctx.store)
+    if not recipients:
+        raise PermanentError("the store has no alert recipients (Settings) nor e-mail address")
+    sent = [
+        send_email(
+            ctx.store,
+            MailRequest(
+                to=address,
+                template_key="merchant_alert",
+                idempotency_key=ctx.key if n == 0 else f"{ctx.key}:to:{address}",
+                context={"title": title, "message": message} | context,
+                automation_id=ctx.automation_id,
+                run_id=ctx.run_id,
+            ),
+        )
+        for n, address in enumerate(recipients)
+    ]
+    to = ", ".join(m.to_email for m in sent)
+    return {"message_id": sent[0].id, "to": to, "title": title}
 
 
 def _post(ctx: StepContext, url: str, title: str, message: str) -> dict[str, Any]:

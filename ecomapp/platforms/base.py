@@ -51,6 +51,16 @@ class PlatformAdapter(ABC):
     def remove_tags(self, store: Store, resource: str, platform_id: str, tags: list[str]) -> None:
         """Remove tags from a customer, order or product."""
 
+    def retag(
+        self, store: Store, resource: str, changes: dict[str, tuple[list[str], list[str]]]
+    ) -> None:
+        """Apply (tags to add, tags to remove) per platform id; adapters may batch this."""
+        for platform_id, (add, remove) in changes.items():
+            if remove:
+                self.remove_tags(store, resource, platform_id, remove)
+            if add:
+                self.add_tags(store, resource, platform_id, add)
+
     @abstractmethod
     def add_order_note(self, store: Store, order_platform_id: str, note: str) -> None:
         """Append a note to an order."""

@@ -2,7 +2,7 @@
 /**
  * Plugin Name:       ecomapp Connector
  * Description:       Shows the ecomapp panel in WordPress admin and reports carts and checkout e-mails to ecomapp, so abandoned-cart automations work on WooCommerce.
- * Version:           0.1.0
+ * Version:           0.2.0
  * Requires at least: 6.4
  * Requires PHP:      7.4
  * Author:            ecomapp
@@ -15,13 +15,14 @@
 
 defined( 'ABSPATH' ) || exit;
 
-define( 'ECOMAPP_CONNECTOR_VERSION', '0.1.0' );
+define( 'ECOMAPP_CONNECTOR_VERSION', '0.2.0' );
 define( 'ECOMAPP_CONNECTOR_OPTION', 'ecomapp_connector' );
 
 require_once __DIR__ . '/includes/class-ecomapp-client.php';
 require_once __DIR__ . '/includes/class-ecomapp-settings.php';
 require_once __DIR__ . '/includes/class-ecomapp-panel.php';
 require_once __DIR__ . '/includes/class-ecomapp-carts.php';
+require_once __DIR__ . '/includes/class-ecomapp-revoke.php';
 
 add_action(
 	'before_woocommerce_init',
@@ -38,6 +39,7 @@ add_action(
 	function () {
 		Ecomapp_Settings::register();
 		Ecomapp_Panel::register();
+		Ecomapp_Revoke::register();
 		if ( class_exists( 'WooCommerce' ) && Ecomapp_Client::is_connected() ) {
 			Ecomapp_Carts::register();
 		}

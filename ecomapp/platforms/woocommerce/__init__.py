@@ -10,9 +10,12 @@ from werkzeug.wrappers import Response
 bp = Blueprint("woocommerce", __name__)
 panel_bp = Blueprint("woocommerce_panel", __name__)
 
+# WooCommerce never retries a delivery and disables a webhook after repeated failures, so a
+# missed order is caught within minutes: a one-request webhook check every 3 minutes (which
+# also reconciles right after recreating a webhook) and a reconciliation every 5 minutes.
 PERIODIC_JOBS = {
-    f"{__name__}.webhooks:check_webhook_health": 3600,
-    f"{__name__}.sync:reconcile_all": 900,
+    f"{__name__}.webhooks:check_webhook_health": 180,
+    f"{__name__}.sync:reconcile_all": 300,
     f"{__name__}.connect:purge_pending_connections": 86400,
 }
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ecomapp.extensions import db
 from ecomapp.jobs.queue import enqueue
 from ecomapp.models import InboxDelivery, Product, Store, Variant
-from ecomapp.models.types import normalize_tags, utcnow
+from ecomapp.models.types import utcnow
 from ecomapp.platforms.base import (
     DiscountSpec,
     PlatformAdapter,
@@ -19,12 +19,16 @@ from ecomapp.platforms.base import (
     UnsupportedOperation,
 )
 from ecomapp.platforms.woocommerce.apply import apply_resource
-from ecomapp.platforms.woocommerce.normalize import TAGS_META_KEY, meta_tags
 from ecomapp.platforms.woocommerce.plugin import apply_cart_event
 from ecomapp.platforms.woocommerce.sites import client_for
+from ecomapp.platforms.woocommerce.tags import ENDPOINTS, TagChange, write_customers, write_one
 
 PLUGIN_CART_TOPIC = "plugin.cart"
-_TAGGABLE = {"order": "orders", "customer": "customers"}
+
+
+def _change(add: list[str], remove: list[str]) -> TagChange:
+    drop = set(remove)
+    return lambda current: [t for t in [*current, *add] if t not in drop]
 
 
 class WooCommerceAdapter(PlatformAdapter):
@@ -43,26 +47,33 @@ class WooCommerceAdapter(PlatformAdapter):
         resource = delivery.topic.partition(".")[0]
         return apply_resource(store, resource, payload)
 
-    def _set_tags(self, store: Store, resource: str, platform_id: str, change: Any) -> None:
-        if resource not in _TAGGABLE:
+    def _set_tags(self, store: Store, resource: str, platform_id: str, change: TagChange) -> None:
+        if resource not in ENDPOINTS:
             raise UnsupportedOperation(
                 "woocommerce keeps ecomapp tags on orders and customers only"
             )
-        client = client_for(store)
-        endpoint = f"{_TAGGABLE[resource]}/{platform_id}"
-        current = meta_tags(client.request("GET", endpoint))
-        tags = normalize_tags(change(current))
-        body = {"meta_data": [{"key": TAGS_META_KEY, "value": ",".join(tags)}]}
-        client.request("PUT", endpoint, body)
+        write_one(client_for(store), resource, platform_id, change)
 
     def add_tags(self, store: Store, resource: str, platform_id: str, tags: list[str]) -> None:
-        """Add tags, kept in the `_ecomapp_tags` meta key (WooCommerce has no order tags)."""
+        """Add tags, kept in the `ecomapp_tags` meta key (WooCommerce has no order tags)."""
         self._set_tags(store, resource, platform_id, lambda current: [*current, *tags])
         if resource == "order":
             self.add_order_note(store, platform_id, "ecomapp tags added: " + ", ".join(tags))
 
+    def retag(
+        self, store: Store, resource: str, changes: dict[str, tuple[list[str], list[str]]]
+    ) -> None:
+        """Add and remove tags on many customers at once through customers/batch."""
+        if resource != "customer" or len(changes) < 2:
+            super().retag(store, resource, changes)
+            return
+        write_customers(
+            client_for(store),
+            {pid: _change(add, remove) for pid, (add, remove) in changes.items()},
+        )
+
     def remove_tags(self, store: Store, resource: str, platform_id: str, tags: list[str]) -> None:
-        """Remove tags from the `_ecomapp_tags` meta key."""
+        """Remove tags from the `ecomapp_tags` meta key."""
         drop = set(tags)
         self._set_tags(store, resource, platform_id, lambda cur: [t for t in cur if t not in drop])
         if resource == "order":

@@ -129,6 +129,19 @@ class WooClient:
         delay = self.backoff * 2 ** (attempt - 1)
         self.sleep(max(delay, retry_after or 0.0))
 
+    def site_index(self) -> dict[str, Any]:
+        """Return WordPress's public site index (GET /wp-json/: name, time zone, gmt_offset)."""
+        url = f"{self.api.url.rstrip('/')}/wp-json/"
+        try:
+            response = requests.get(url, timeout=self.api.timeout, allow_redirects=False)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise TransientError(f"GET /wp-json/: {exc}") from exc
+        status = response.status_code
+        if status >= 400:
+            raise WooCommerceError(f"GET /wp-json/: HTTP {status}", status)
+        body = response.json()
+        return body if isinstance(body, dict) else {}
+
     def pages(self, endpoint: str, **params: Any) -> Iterator[tuple[list[Any], int]]:
         """Yield (items, total) for each page, following X-WP-TotalPages."""
         page, last = 1, 1

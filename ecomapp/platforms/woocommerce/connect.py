@@ -19,6 +19,7 @@ from ecomapp.jobs.queue import enqueue
 from ecomapp.jobs.retry import PermanentError, TransientError
 from ecomapp.models import Platform, Store, WooConnection, WooSite
 from ecomapp.models.types import utcnow
+from ecomapp.platforms.woocommerce.revoke import Revocation, revoke_key
 from ecomapp.platforms.woocommerce.sites import app_url, site_for
 from ecomapp.platforms.woocommerce.webhooks import delete_webhooks
 
@@ -142,6 +143,7 @@ def complete_connection(body: Any) -> Store:
     store = _upsert_store(pending.store_url, key, secret, str(body.get("key_permissions", "")))
     _upsert_site(store, pending.store_url, body.get("key_id"))
     pending.store_id = store.id
+    enqueue(f"{__package__}.facts:learn_store_facts", store.id, store_id=store.id)
     enqueue(f"{__package__}.webhooks:ensure_webhooks", store.id, store_id=store.id)
     enqueue(f"{__package__}.sync:initial_sync", store.id, store_id=store.id)
     db.session.commit()
@@ -174,6 +176,9 @@ def _upsert_site(store: Store, store_url: str, key_id: Any) -> WooSite:
         site.webhook_secret = _secret()
     if not site.plugin_secret_enc:
         site.plugin_secret = _secret()
+    # A reconnected store is imported afresh: reconciliation waits for that import's cut-off
+    # instead of replaying everything since the old connection as live changes.
+    site.reconciled_at, site.sync_state = None, {}
     return site
 
 
@@ -199,13 +204,14 @@ def finish_return(return_token: str, pending_id: int | None) -> Store | None:
     return db.session.get(Store, pending.store_id) if result.rowcount == 1 else None
 
 
-def disconnect(store: Store) -> None:
-    """Delete our webhooks on the store (best effort), then its credentials and secrets."""
+def disconnect(store: Store) -> Revocation:
+    """Delete our webhooks, revoke our REST key through the plugin, then drop our secrets."""
     site = site_for(store)
     try:
         delete_webhooks(store)
     except (PermanentError, TransientError) as exc:
         log.warning("store %s: webhooks not deleted on disconnect: %s", store.id, exc)
+    revocation = revoke_key(site, store)
     store.access_token = None
     store.api_secret = None
     store.uninstalled_at = utcnow()
@@ -213,6 +219,7 @@ def disconnect(store: Store) -> None:
     site.plugin_secret_enc = None
     site.webhook_ids = {}
     db.session.commit()
+    return revocation
 
 
 def purge_pending_connections() -> int:

@@ -17,8 +17,12 @@ from ecomapp.mirror.records import (
 )
 from ecomapp.models.types import normalize_tags, to_money
 
-# WooCommerce has no tags on orders and customers: ecomapp keeps them in this meta key.
-TAGS_META_KEY = "_ecomapp_tags"
+# WooCommerce has no tags on orders and customers: ecomapp keeps them in this meta key. It has
+# no leading underscore: WordPress treats `_` keys as protected (is_protected_meta) and since
+# WooCommerce 9.5.2 the customers endpoint drops them silently, still answering 200.
+TAGS_META_KEY = "ecomapp_tags"
+# Where tags were written before; still read on orders that carry it.
+LEGACY_TAGS_META_KEY = "_ecomapp_tags"
 # The companion plugin stores the cart key on the order it became, under this meta key.
 CART_META_KEY = "_ecomapp_cart_key"
 
@@ -54,8 +58,16 @@ def meta(payload: dict[str, Any], key: str) -> Any:
 
 
 def meta_tags(payload: dict[str, Any]) -> list[str]:
-    """Return the ecomapp tags kept in the payload's meta data."""
-    return normalize_tags(meta(payload, TAGS_META_KEY) or "")
+    """Return the ecomapp tags kept in the payload's meta data (the legacy key as fallback)."""
+    value = meta(payload, TAGS_META_KEY)
+    if value is None:
+        value = meta(payload, LEGACY_TAGS_META_KEY)
+    return normalize_tags(value or "")
+
+
+def has_meta(payload: dict[str, Any], key: str) -> bool:
+    """Return True when the payload's meta data holds the key."""
+    return any(entry.get("key") == key for entry in payload.get("meta_data") or [])
 
 
 def _blank(value: Any) -> str | None:

@@ -29,6 +29,7 @@ from ecomapp.platforms.woocommerce.plugin import (
     connection_key,
     event_key,
 )
+from ecomapp.platforms.woocommerce.revoke import MANUAL_PLACE
 from ecomapp.platforms.woocommerce.webhooks import delivery_key, is_ping, verify
 from ecomapp.webhooks.inbox import record_delivery
 
@@ -60,7 +61,7 @@ def connect() -> Response | str:
     page = render_template(
         "woocommerce/connect.html", error=error, url=request.form.get("store_url", "")
     )
-    return Response(page, status=status)
+    return Response(page, status=status, mimetype="text/html")
 
 
 @bp.route("/woocommerce/callback", methods=["POST"])
@@ -193,11 +194,14 @@ def settings() -> str:
 
 
 @panel_bp.route("/woocommerce/disconnect", methods=["POST"])
-def disconnect_store() -> Response:
-    """Delete our webhooks and the store's credentials, then sign out."""
+def disconnect_store() -> str:
+    """Delete our webhooks, revoke the REST key (plugin) or say where to, then sign out."""
     site = db.session.scalar(select(WooSite).where(WooSite.store_id == g.store.id))
     if site is None:
         abort(404)
-    disconnect(g.store)
+    revocation = disconnect(g.store)
+    page = render_template(
+        "woocommerce/disconnected.html", site=site, revocation=revocation, manual=MANUAL_PLACE
+    )
     session.clear()
-    return _text("Disconnected: webhooks removed and credentials deleted.", 200)
+    return page

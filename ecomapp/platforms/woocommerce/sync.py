@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
+from ecomapp.events.bus import QUIET_KEY
 from ecomapp.extensions import db
 from ecomapp.jobs.queue import enqueue
 from ecomapp.models import JobRecord, JobStatus, Store, WooSite
@@ -29,13 +32,35 @@ LISTING_PARAMS: dict[str, dict[str, str]] = {
 OVERLAP = timedelta(minutes=10)
 
 
-def _import(store: Store, site: WooSite, client: WooClient) -> int:
+@contextmanager
+def _events_unless(history: bool) -> Iterator[None]:
+    """Apply history to the mirror without events (as Shopify's import), a later change with."""
+    before = db.session.info.get(QUIET_KEY)
+    db.session.info[QUIET_KEY] = history
+    try:
+        yield
+    finally:
+        if before is None:
+            db.session.info.pop(QUIET_KEY, None)
+        else:
+            db.session.info[QUIET_KEY] = before
+
+
+def _is_history(payload: dict[str, Any], cutoff: datetime | None) -> bool:
+    """Return True for a record last modified at or before the import's cut-off."""
+    if cutoff is None:
+        return False
+    modified = gmt(payload.get("date_modified_gmt")) or gmt(payload.get("date_created_gmt"))
+    return modified is None or modified <= cutoff
+
+
+def _import(store: Store, site: WooSite, client: WooClient, cutoff: datetime) -> int:
     applied = 0
     for resource, endpoint in RESOURCES:
         done = 0
         for items, total in client.pages(endpoint, **LISTING_PARAMS[endpoint]):
             for payload in items:
-                applied += _apply(store, client, resource, payload)
+                applied += _apply(store, client, resource, payload, cutoff)
             done += len(items)
             site.sync_state = {**site.sync_state, resource: {"done": done, "total": total}}
             _report_progress(store.id, site.sync_state)
@@ -61,18 +86,27 @@ def _report_progress(store_id: int, state: dict[str, Any]) -> None:
     record.progress_total = sum(int(v["total"]) for v in counts)
 
 
-def _apply(store: Store, client: WooClient, resource: str, payload: dict[str, Any]) -> int:
-    count = int(apply_resource(store, resource, payload))
+def _apply(
+    store: Store,
+    client: WooClient,
+    resource: str,
+    payload: dict[str, Any],
+    cutoff: datetime | None = None,
+) -> int:
+    """Apply one listed resource; quietly when it is history older than the cut-off."""
+    with _events_unless(_is_history(payload, cutoff)):
+        count = int(apply_resource(store, resource, payload))
     if resource == "product" and payload.get("type") == "variable":
         for variation in client.all(f"products/{payload['id']}/variations"):
             variation.setdefault("parent_id", payload["id"])
             variation.setdefault("type", "variation")
-            count += int(apply_product_payload(store, variation))
+            with _events_unless(_is_history(variation, cutoff)):
+                count += int(apply_product_payload(store, variation))
     return count
 
 
 def initial_sync(store_id: int) -> None:
-    """Import a newly connected store's products, customers and orders, with progress."""
+    """Import a connected store's history silently; what changed after the start emits."""
     store = db.session.get(Store, store_id)
     if store is None or not store.is_active:
         return
@@ -80,7 +114,7 @@ def initial_sync(store_id: int) -> None:
     started = utcnow()
     site.sync_state = {"status": "running", "started_at": started.isoformat()}
     db.session.commit()
-    applied = _import(store, site, client)
+    applied = _import(store, site, client, cutoff=started)
     site.sync_state = {**site.sync_state, "status": "done", "finished_at": utcnow().isoformat()}
     site.reconciled_at = started
     db.session.commit()

@@ -107,9 +107,38 @@ def delete_webhooks(store: Store) -> int:
 
 
 def check_webhook_health() -> int:
-    """Enqueue a webhook check for every connected store (periodic); return how many."""
+    """Enqueue a cheap webhook check for every connected store (periodic); return how many."""
     stores = active_woo_stores()
     for store in stores:
-        enqueue(ensure_webhooks, store.id, store_id=store.id)
+        enqueue(check_store_webhooks, store.id, store_id=store.id)
     db.session.commit()
     return len(stores)
+
+
+def _broken(client: WooClient, site: WooSite) -> list[str]:
+    """Return the topics whose webhook is missing, paused or disabled: one listing request."""
+    ours = {topic: int(hook_id) for topic, hook_id in (site.webhook_ids or {}).items()}
+    if set(ours) != set(TOPICS):
+        return sorted(set(TOPICS) - set(ours)) or sorted(ours)
+    ids = ",".join(str(hook_id) for hook_id in sorted(ours.values()))
+    listed = client.request("GET", "webhooks", include=ids, status="all", per_page=100)
+    healthy = {int(h["id"]) for h in listed if h.get("status") == HEALTHY}
+    return sorted(topic for topic, hook_id in ours.items() if hook_id not in healthy)
+
+
+def check_store_webhooks(store_id: int) -> None:
+    """Recreate a disabled, paused or missing webhook, then catch up at once by reconciling.
+
+    WooCommerce disables a webhook after repeated failed deliveries and never retries them;
+    setting it active again keeps its failure count, so it is deleted and created afresh.
+    """
+    store = db.session.get(Store, store_id)
+    if store is None or not store.is_active:
+        return
+    broken = _broken(client_for(store), site_for(store))
+    if not broken:
+        return
+    log.warning("store %s: webhooks %s not active; recreating and reconciling", store_id, broken)
+    ensure_webhooks(store_id)
+    enqueue(f"{__package__}.sync:reconcile_store", store_id, store_id=store_id)
+    db.session.commit()

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -78,6 +78,17 @@ def connect(client: FlaskClient, fake: FakeWooStore) -> TestResponse:
     assert post_callback(client, query, body).status_code == 200
     landing = urlsplit(query["return_url"])
     return client.get(f"{landing.path}?success=1&user_id={query['user_id']}")
+
+
+def client_transport(client: FlaskClient, down: Callable[[], bool] = lambda: False) -> Any:
+    """Return a Hookshot transport posting through the test client; 503 while `down()`."""
+
+    def send(url: str, body: bytes, headers: dict[str, str]) -> int:
+        if down():
+            return 503
+        return client.post(urlsplit(url).path, data=body, headers=headers).status_code
+
+    return send
 
 
 def sign(secret: str, body: bytes) -> str:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -27,6 +27,67 @@ from tests.fakes.woocommerce.payloads import wire
 CONSUMER_KEY = "ck_4f1e0c0ffee0123456789abcdef0123456789abc"
 CONSUMER_SECRET = "cs_9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b"
 API = "/wp-json/wc/v3/"
+ADMIN_EMAIL = "owner@shop.example.com"
+STOCK_EMAIL = "stock@shop.example.com, buyer@shop.example.com"
+SITE_INFO = {
+    "name": "Tea &amp; Biscuits Shop",
+    "description": "Fine things",
+    "url": "https://shop.example.com",
+    "home": "https://shop.example.com",
+    "gmt_offset": "1",
+    "timezone_string": "Europe/Paris",
+    "namespaces": ["oembed/1.0", "wc/v3", "wc/store/v1", "wp/v2"],
+}
+
+
+def _key_row(key_id: int, key: str = CONSUMER_KEY, secret: str = CONSUMER_SECRET) -> dict[str, Any]:
+    """Return a woocommerce_api_keys row as /wc-auth creates it."""
+    return {
+        "key_id": key_id,
+        "user_id": 1,
+        "description": "ecomapp - API (2026-11-26 09:00:00)",
+        "permissions": "read_write",
+        "consumer_key": key,
+        "consumer_secret": secret,
+        "truncated_key": key[-7:],
+    }
+
+
+def _setting(setting_id: str, label: str, value: str, kind: str = "text") -> dict[str, Any]:
+    return {
+        "id": setting_id,
+        "label": label,
+        "description": "",
+        "type": kind,
+        "default": "",
+        "tip": "",
+        "value": value,
+    }
+
+
+def _default_settings() -> dict[str, dict[str, Any]]:
+    """Return the settings groups wc/v3 serves (only the options the app reads, real ids)."""
+    return {
+        "general": {
+            "woocommerce_currency": _setting("woocommerce_currency", "Currency", "EUR", "select"),
+            "woocommerce_default_country": _setting(
+                "woocommerce_default_country", "Country / State", "FR", "select"
+            ),
+        },
+        "products": {
+            "woocommerce_stock_email_recipient": _setting(
+                "woocommerce_stock_email_recipient",
+                "Notification recipient(s)",
+                STOCK_EMAIL,
+                "email",
+            ),
+        },
+        "email": {
+            "woocommerce_email_from_address": _setting(
+                "woocommerce_email_from_address", '"From" address', ADMIN_EMAIL, "email"
+            ),
+        },
+    }
 
 
 @dataclass
@@ -44,6 +105,21 @@ class FakeWooStore:
     failures: list[int] = field(default_factory=list)
     base_url: str = ""
     admin_panel_src: str = ""  # what the plugin's menu page puts in its iframe
+    # woocommerce_api_keys rows by key_id (consumer keys kept plain here; WooCommerce hashes).
+    api_keys: dict[int, dict[str, Any]] = field(default_factory=lambda: {7: _key_row(7)})
+    # False: the key's user is a shop manager, and wc/v3 hides customer meta from non-admins.
+    admin_key: bool = True
+    site: dict[str, Any] = field(default_factory=lambda: dict(SITE_INFO))
+    settings: dict[str, dict[str, Any]] = field(default_factory=lambda: _default_settings())
+    # The companion plugin's saved connection (the pasted key), or None when not installed.
+    plugin_connection: dict[str, Any] | None = None
+    plugin_installed: bool = False
+    # Consecutive failed deliveries per webhook id (not exposed by wc/v3, like the real store).
+    webhook_failures: dict[int, int] = field(default_factory=dict)
+    # How deliveries reach the app: (url, body, headers) -> HTTP status; set by the tests.
+    transport: Callable[[str, bytes, dict[str, str]], int] | None = None
+    callback_verify: bool | str = True  # CA bundle the store trusts when posting keys
+    auth_nonce: str = ""
     _next_id: int = 900
 
     def new_id(self) -> int:
@@ -61,19 +137,39 @@ class FakeWooStore:
         for payload in payloads:
             table[payload["id"]] = payload
 
+    def deliver(self, topic: str, payload: dict[str, Any]) -> list[int]:
+        """Deliver a payload to every active webhook of the topic; return the statuses."""
+        from tests.fakes.woocommerce.hookshot import deliver
+
+        return deliver(self, topic, payload)
+
+    def place_order(self, payload: dict[str, Any]) -> list[int]:
+        """Store a new order and send what WooCommerce sends: order.created and order.updated."""
+        self.add("orders", payload)
+        return self.deliver("order.created", payload) + self.deliver("order.updated", payload)
+
+    def register_customer(self, payload: dict[str, Any]) -> list[int]:
+        """Store a new customer and send customer.created."""
+        self.add("customers", payload)
+        return self.deliver("customer.created", payload)
+
 
 def _listing(items: list[dict[str, Any]], query: dict[str, list[str]], kind: str = "") -> Response:
     if "modified_after" in query and kind != "customers":  # wc/v3 customers lack this filter
         since = datetime.fromisoformat(query["modified_after"][0])
         items = [i for i in items if datetime.fromisoformat(i["date_modified_gmt"]) > since]
     if "include" in query:
-        wanted = {int(x) for x in query["include"][0].split(",")}
+        wanted = {int(x) for x in query["include"][0].split(",") if x}
         items = [i for i in items if i["id"] in wanted]
+    if kind == "webhooks" and query.get("status", ["all"])[0] != "all":
+        items = [i for i in items if i["status"] == query["status"][0]]
     if query.get("orderby") == ["registered_date"]:
         items = sorted(items, key=lambda i: i["date_created_gmt"])
     if query.get("order") == ["desc"]:
         items = list(reversed(items))
     per_page = int(query.get("per_page", ["10"])[0])
+    if per_page > 100:
+        return _error("rest_invalid_param", "Invalid parameter(s): per_page", 400)
     page = int(query.get("page", ["1"])[0])
     pages = max(1, math.ceil(len(items) / per_page))
     chunk = items[(page - 1) * per_page : page * per_page]
@@ -98,32 +194,42 @@ def _error(code: str, message: str, status: int) -> Response:
     return _json({"code": code, "message": message, "data": {"status": status}}, status)
 
 
-def oauth_valid(method: str, base_url: str, query: dict[str, list[str]]) -> bool:
+def _php_encoded(value: str) -> str:
+    """Encode a parameter as WC_REST_Authentication::normalize_parameters does (then %25)."""
+    return quote(unquote(value), safe="-_.~").replace("%", "%25")
+
+
+def oauth_valid(
+    method: str, base_url: str, query: dict[str, list[str]], secret: str = CONSUMER_SECRET
+) -> bool:
     """Check a one-legged OAuth 1.0a signature the way WC_REST_Authentication does."""
     if any(len(v) != 1 for v in query.values()):
         return False  # PHP would keep one of the repeated values and the signature would differ
     params = {k: v[0] for k, v in query.items()}
     sent = params.pop("oauth_signature", "")
-    if params.get("oauth_consumer_key") != CONSUMER_KEY or not sent:
+    if not sent or params.get("oauth_signature_method") not in ("HMAC-SHA1", "HMAC-SHA256"):
         return False
-    if params.get("oauth_signature_method") not in ("HMAC-SHA1", "HMAC-SHA256"):
-        return False
-    pairs = [f"{quote(k, safe='')}%3D{quote(v, safe='')}" for k, v in sorted(params.items())]
+    pairs = [f"{_php_encoded(k)}%3D{_php_encoded(v)}" for k, v in sorted(params.items())]
     to_sign = f"{method}&{quote(base_url, safe='')}&{'%26'.join(pairs)}"
     algorithm = params["oauth_signature_method"].removeprefix("HMAC-").lower()
-    digest = hmac.new(f"{CONSUMER_SECRET}&".encode(), to_sign.encode(), algorithm).digest()
+    digest = hmac.new(f"{secret}&".encode(), to_sign.encode(), algorithm).digest()
     return hmac.compare_digest(base64.b64encode(digest).decode(), sent)
 
 
+NO_ROUTE = "No route was found matching the URL and request method."
 _ITEM = re.compile(r"^(products|customers|orders|webhooks|coupons)/(\d+)$")
+_BATCH = re.compile(r"^(products|customers|orders)/batch$")
 _KINDS = {"products", "customers", "orders", "webhooks"}
+BATCH_LIMIT = 100
 
 
-def _merge(item: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+def _merge(item: dict[str, Any], changes: dict[str, Any], kind: str = "") -> dict[str, Any]:
     for key, value in changes.items():
         if key == "meta_data":
             kept = {m["key"]: m for m in item.get("meta_data", [])}
             for entry in value:
+                if kind == "customers" and str(entry["key"]).startswith("_"):
+                    continue  # WooCommerce >= 9.5.2: protected user meta is dropped, still 200
                 kept[entry["key"]] = {"id": len(kept) + 1, **entry}
             item["meta_data"] = list(kept.values())
         else:
@@ -142,23 +248,30 @@ class Router:
 
     def handle(self, request: Request) -> Response:
         """Authenticate, inject queued failures, then route."""
+        from tests.fakes.woocommerce import wp_site
+
         query = parse_qs(urlsplit(request.url).query)
         self.store.requests.append((request.method, request.path, query))
         if request.path == "/wp-admin/admin.php":
             return self.admin_page()
         if not request.path.startswith(API):
-            return _error("rest_no_route", "No route was found.", 404)
-        if (
-            query.get("oauth_consumer_key", [""])[0] != CONSUMER_KEY
-            or "oauth_signature" not in query
-        ):
-            return _error("woocommerce_rest_cannot_view", "Sorry, you cannot list resources.", 401)
+            return wp_site.handle(self.store, request, query)
+        if not self.authenticated(request, query):
+            return _error("woocommerce_rest_authentication_error", "Consumer key is invalid.", 401)
         if self.store.failures:
             status = self.store.failures.pop(0)
             return Response(b"", status, {"Retry-After": "0"} if status == 429 else {})
         path = request.path[len(API) :]
         body = request.get_json(silent=True) if request.data else None
         return self.route(request.method, path, query, body)
+
+    def authenticated(self, request: Request, query: dict[str, list[str]]) -> bool:
+        """Accept an OAuth 1.0a signature made with a key the store still has."""
+        key = query.get("oauth_consumer_key", [""])[0]
+        row = next((r for r in self.store.api_keys.values() if r["consumer_key"] == key), None)
+        if row is None:
+            return False
+        return oauth_valid(request.method, request.base_url, query, row["consumer_secret"])
 
     def admin_page(self) -> Response:
         """Render WP admin's ecomapp menu page: the panel in an iframe, as the plugin does."""
@@ -174,19 +287,18 @@ class Router:
     def route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Response:
         """Dispatch one authenticated request."""
         if method == "GET" and path in _KINDS:
-            return _listing(
-                sorted(getattr(self.store, path).values(), key=lambda i: i["id"]), query
-            )
+            items = sorted(getattr(self.store, path).values(), key=lambda i: i["id"])
+            return _listing([self.shown(path, i) for i in items], query, path)
+        if method == "GET" and path.startswith("settings/"):
+            return self.settings_group(path.removeprefix("settings/"))
         variations = re.match(r"^products/(\d+)/variations$", path)
         if method == "GET" and variations:
             return _listing(self.store.variations.get(int(variations.group(1)), []), query)
         one = re.match(r"^products/(\d+)/variations/(\d+)$", path)
         if one and method in ("GET", "PUT"):
             return self.item(method, "products", int(one.group(2)), body)
-        batch = re.match(r"^products/(\d+)/variations/batch$", path)
-        if method == "POST" and batch:
-            updated = [_merge(self.find("products", i["id"]) or {}, i) for i in body["update"]]
-            return _json({"update": updated})
+        if method == "POST" and re.match(r"^products/(\d+)/variations/batch$", path):
+            return self.batch("products", body or {})
         notes = re.match(r"^orders/(\d+)/notes$", path)
         if method == "POST" and notes:
             note = {"id": self.store.new_id(), **body}
@@ -198,15 +310,45 @@ class Router:
             coupon = {"id": self.store.new_id(), **body}
             self.store.coupons.append(coupon)
             return _json(coupon, 201)
-        if method == "POST" and path == "products/batch":
-            updated = [
-                _merge(self.find("products", i["id"]) or {}, i) for i in body.get("update", [])
-            ]
-            return _json({"update": updated})
+        batch = _BATCH.match(path)
+        if method == "POST" and batch:
+            return self.batch(batch.group(1), body or {})
         item = _ITEM.match(path)
         if item:
             return self.item(method, item.group(1), int(item.group(2)), body)
-        return _error("rest_no_route", "No route was found.", 404)
+        return _error("rest_no_route", NO_ROUTE, 404)
+
+    def shown(self, kind: str, item: dict[str, Any]) -> dict[str, Any]:
+        """Return an item as the key's user may see it: customer meta only for admins."""
+        if kind == "customers" and not self.store.admin_key:
+            return {**item, "meta_data": []}
+        return item
+
+    def settings_group(self, group: str) -> Response:
+        """Answer GET settings/<group> with the group's options, as wc/v3 lists them."""
+        if group not in self.store.settings:
+            return _error("rest_setting_setting_group_invalid", "Invalid setting group.", 404)
+        return _json([{**s, "group_id": group} for s in self.store.settings[group].values()])
+
+    def batch(self, kind: str, body: dict[str, Any]) -> Response:
+        """Apply a batch update: at most 100 items, one result (or error) per item."""
+        items = [*body.get("create", []), *body.get("update", []), *body.get("delete", [])]
+        if len(items) > BATCH_LIMIT:
+            return _error(
+                "woocommerce_rest_request_entity_too_large",
+                f"Unable to accept more than {BATCH_LIMIT} items for this request.",
+                413,
+            )
+        results = []
+        for change in body.get("update", []):
+            found = self.find(kind, int(change.get("id", 0)))
+            if found is None:
+                code = f"woocommerce_rest_{kind[:-1]}_invalid_id"
+                error = {"code": code, "message": "Invalid ID.", "data": {"status": 400}}
+                results.append({"id": change.get("id"), "error": error})
+                continue
+            results.append(self.shown(kind, _merge(found, change, kind)))
+        return _json({"update": results})
 
     def find(self, kind: str, item_id: int) -> dict[str, Any] | None:
         """Return a stored item; variations are found by their own id too."""
@@ -222,12 +364,16 @@ class Router:
         if found is None:
             return _error(f"woocommerce_rest_{kind[:-1]}_invalid_id", "Invalid ID.", 404)
         if method == "GET":
-            return _json(found)
+            return _json(self.shown(kind, found))
         if method == "PUT":
-            return _json(_merge(found, body or {}))
+            # A webhook set back to active keeps its failure count (WC_Webhook), so it is
+            # disabled again at the next failure: only delete and recreate starts afresh.
+            return _json(self.shown(kind, _merge(found, body or {}, kind)))
         if method == "DELETE":
+            if kind == "webhooks":
+                self.store.webhook_failures.pop(item_id, None)
             return _json(getattr(self.store, kind).pop(item_id))
-        return _error("rest_no_route", "No route was found.", 404)
+        return _error("rest_no_route", NO_ROUTE, 404)
 
     def create_webhook(self, body: dict[str, Any]) -> Response:
         """Create a webhook the way wc/v3 does (the secret is kept and returned)."""
@@ -255,6 +401,7 @@ class Router:
             "date_modified_gmt": "2026-11-26T09:00:00",
         }
         self.store.webhooks[hook_id] = hook
+        self.store.webhook_failures[hook_id] = 0
         return _json(hook, 201)
 
 

@@ -1,22 +1,36 @@
 <?php
 /**
- * A fake of the few WordPress functions the plugin's client uses, to run its real PHP in tests.
+ * A fake of the few WordPress functions the plugin uses, to run its real PHP in tests.
  *
  * Usage: php wp_harness.php '{"key": "...", "event": {...}, "user": 1}'
- * Prints JSON: the event's URL, its exact body and signature, and the panel URL.
+ *   prints JSON: the event's URL, its exact body and signature, and the panel URL.
+ * Usage: php wp_harness.php '{"mode": "rest", "connection": {...}|null, "body": "...",
+ *   "headers": {...}, "api_keys": [rows of woocommerce_api_keys]}'
+ *   runs the plugin's REST route and prints {status, body, api_keys, connection}.
  */
 
 define( 'ABSPATH', __DIR__ );
 $GLOBALS['options'] = array();
 $GLOBALS['posts']   = array();
+$GLOBALS['actions'] = array();
+$GLOBALS['routes']  = array();
 
-function add_action( ...$args ) {
+function add_action( $hook, $callback ) {
+	$GLOBALS['actions'][ $hook ][] = $callback;
+}
+function do_action( $hook ) {
+	foreach ( $GLOBALS['actions'][ $hook ] ?? array() as $callback ) {
+		call_user_func( $callback );
+	}
 }
 function get_option( $name, $default = false ) {
 	return array_key_exists( $name, $GLOBALS['options'] ) ? $GLOBALS['options'][ $name ] : $default;
 }
 function update_option( $name, $value ) {
 	$GLOBALS['options'][ $name ] = $value;
+}
+function delete_option( $name ) {
+	unset( $GLOBALS['options'][ $name ] );
 }
 function esc_url_raw( $url ) {
 	return filter_var( $url, FILTER_VALIDATE_URL ) ? $url : '';
@@ -33,11 +47,121 @@ function add_query_arg( array $args, $url ) {
 function wp_remote_post( $url, $args ) {
 	$GLOBALS['posts'][] = array( 'url' => $url, 'args' => $args );
 }
+function register_rest_route( $namespace, $route, $args ) {
+	$GLOBALS['routes'][ '/' . $namespace . $route ] = $args;
+}
+function is_wp_error( $thing ) {
+	return $thing instanceof WP_Error;
+}
+
+/** WordPress's error object: code, message, data with the HTTP status. */
+class WP_Error {
+	public $code;
+	public $message;
+	public $data;
+	public function __construct( $code, $message, $data = array() ) {
+		$this->code    = $code;
+		$this->message = $message;
+		$this->data    = $data;
+	}
+}
+
+/** A REST response: data and status. */
+class WP_REST_Response {
+	public $data;
+	public $status;
+	public function __construct( $data, $status = 200 ) {
+		$this->data   = $data;
+		$this->status = $status;
+	}
+}
+
+/** A REST request with WordPress's header canonicalisation (lower case, - to _). */
+class Fake_REST_Request {
+	private $body;
+	private $headers = array();
+	public function __construct( $body, $headers ) {
+		$this->body = $body;
+		foreach ( $headers as $name => $value ) {
+			$this->headers[ str_replace( '-', '_', strtolower( $name ) ) ] = $value;
+		}
+	}
+	public function get_body() {
+		return $this->body;
+	}
+	public function get_header( $name ) {
+		return $this->headers[ str_replace( '-', '_', strtolower( $name ) ) ] ?? null;
+	}
+}
+
+/** The wpdb calls the plugin makes, over an in-memory woocommerce_api_keys table. */
+class Fake_WPDB {
+	public $prefix = 'wp_';
+	public $rows   = array();
+	public function prepare( $query, ...$args ) {
+		return vsprintf( $query, array_map( 'intval', $args ) );
+	}
+	public function get_row( $query ) {
+		if ( ! preg_match( '/FROM wp_woocommerce_api_keys WHERE key_id = (\d+)$/', $query, $m ) ) {
+			throw new Exception( 'unexpected query: ' . $query );
+		}
+		foreach ( $this->rows as $row ) {
+			if ( (int) $row['key_id'] === (int) $m[1] ) {
+				return (object) $row;
+			}
+		}
+		return null;
+	}
+	public function delete( $table, $where, $formats ) {
+		if ( 'wp_woocommerce_api_keys' !== $table ) {
+			throw new Exception( 'unexpected table: ' . $table );
+		}
+		$before     = count( $this->rows );
+		$this->rows = array_values(
+			array_filter(
+				$this->rows,
+				function ( $row ) use ( $where ) {
+					return (int) $row['key_id'] !== (int) $where['key_id'];
+				}
+			)
+		);
+		return $before - count( $this->rows );
+	}
+}
 
 $plugin = dirname( __DIR__, 3 ) . '/wordpress-plugin/ecomapp-connector';
 require $plugin . '/ecomapp-connector.php';
+do_action( 'plugins_loaded' );
 
-$input      = json_decode( $argv[1], true );
+$input = json_decode( $argv[1], true );
+
+if ( 'rest' === ( $input['mode'] ?? '' ) ) {
+	if ( $input['connection'] ) {
+		update_option( ECOMAPP_CONNECTOR_OPTION, $input['connection'] );
+	}
+	$GLOBALS['wpdb']       = new Fake_WPDB();
+	$GLOBALS['wpdb']->rows = $input['api_keys'];
+	do_action( 'rest_api_init' );
+	$route  = $GLOBALS['routes']['/ecomapp/v1/revoke-key'];
+	$result = call_user_func( $route['callback'], new Fake_REST_Request( $input['body'], $input['headers'] ) );
+	if ( is_wp_error( $result ) ) {
+		$status = $result->data['status'];
+		$body   = array( 'code' => $result->code, 'message' => $result->message, 'data' => $result->data );
+	} else {
+		$status = $result->status;
+		$body   = $result->data;
+	}
+	echo json_encode(
+		array(
+			'status'     => $status,
+			'body'       => json_encode( $body ),
+			'api_keys'   => $GLOBALS['wpdb']->rows,
+			'connection' => get_option( ECOMAPP_CONNECTOR_OPTION, null ),
+		)
+	);
+	exit( 0 );
+}
+
 $connection = Ecomapp_Client::parse_key( $input['key'] );
 if ( null === $connection ) {
 	fwrite( STDERR, "invalid key\n" );
