@@ -118,27 +118,9 @@ class ShopifyAdapter(PlatformAdapter):
         self._mutate(store, query, variables, field)
 
     def create_discount_code(self, store: Store, spec: DiscountSpec) -> str:
-        """Create a basic discount code for all customers and items; return its id."""
-        value: dict[str, Any] = (
-            {"percentage": float(spec.percent_off) / 100}
-            if spec.percent_off is not None
-            else {"discountAmount": {"amount": str(spec.amount_off), "appliesOnEachItem": False}}
-        )
-        now = utcnow()
-        discount: dict[str, Any] = {
-            "title": spec.code,
-            "code": spec.code,
-            "startsAt": now.isoformat(),
-            "context": {"all": "ALL"},
-            "customerGets": {"value": value, "items": {"all": True}},
-            "appliesOncePerCustomer": True,
-        }
-        if spec.usage_limit is not None:
-            discount["usageLimit"] = spec.usage_limit
-        if spec.expires_in_days is not None:
-            discount["endsAt"] = (now + timedelta(days=spec.expires_in_days)).isoformat()
+        """Create a basic discount code, or find the one an earlier try made; return its id."""
         client = AdminClient(store)
-        result = client.request(ops.DISCOUNT_CREATE, {"discount": discount})
+        result = client.request(ops.DISCOUNT_CREATE, {"discount": _discount_input(spec)})
         payload = result.get("discountCodeBasicCreate") or {}
         if payload.get("userErrors"):
             # Shopify refuses a code that exists; codes are derived from the effect key, so an
@@ -184,3 +166,26 @@ class ShopifyAdapter(PlatformAdapter):
         from ecomapp.platforms.shopify.reconcile import reconcile_store
 
         reconcile_store(store.id)
+
+
+def _discount_input(spec: DiscountSpec) -> dict[str, Any]:
+    """Return the DiscountCodeBasicInput for a spec: all customers and items, once each."""
+    value: dict[str, Any] = (
+        {"percentage": float(spec.percent_off) / 100}
+        if spec.percent_off is not None
+        else {"discountAmount": {"amount": str(spec.amount_off), "appliesOnEachItem": False}}
+    )
+    now = utcnow()
+    discount: dict[str, Any] = {
+        "title": spec.code,
+        "code": spec.code,
+        "startsAt": now.isoformat(),
+        "context": {"all": "ALL"},
+        "customerGets": {"value": value, "items": {"all": True}},
+        "appliesOncePerCustomer": True,
+    }
+    if spec.usage_limit is not None:
+        discount["usageLimit"] = spec.usage_limit
+    if spec.expires_in_days is not None:
+        discount["endsAt"] = (now + timedelta(days=spec.expires_in_days)).isoformat()
+    return discount
