@@ -21,6 +21,16 @@ from ecomapp.mail.render_limits import (
 )
 
 _WIDTH_METHODS = {"center", "ljust", "rjust", "zfill"}
+_AMPLIFYING_FILTERS = {
+    "center",
+    "indent",
+    "format",
+    "replace",
+    "wordwrap",
+    "batch",
+    "slice",
+    "join",
+}
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -98,6 +108,8 @@ def guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(func)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         tick()
+        if name not in _AMPLIFYING_FILTERS:
+            return check_size(func(*args, **kwargs), f"the result of '{name}'")
         try:
             bound = signature.bind(*args, **kwargs)
         except TypeError:
