@@ -19,9 +19,13 @@ from ecomapp.extensions import db
 from ecomapp.models import InboxDelivery, Run, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
-# One worker: ingest the delivery, then run every job it leads to, until it is killed.
+# One worker on the test's clock: ingest the delivery, then run every job it leads to, until
+# it is killed.
 WORKER = """
 import sys
+import time_machine
+time_machine.travel(sys.argv[2], tick=True).start()  # the test's clock, in this process too
+
 from ecomapp import create_app
 from ecomapp.jobs.inprocess import drain
 from ecomapp.jobs.ingest import ingest_delivery
@@ -68,7 +72,7 @@ def run_worker_until_killed(database_url: str, arm: Arm, **env: str) -> None:
     pid: list[int] = []
     arm(lambda: os.kill(pid[0], signal.SIGKILL))
     worker = subprocess.Popen(
-        [sys.executable, "-c", WORKER, str(delivery_id)],
+        [sys.executable, "-c", WORKER, str(delivery_id), utcnow().isoformat()],
         cwd=ROOT,
         env=worker_env(database_url, **env),
     )
