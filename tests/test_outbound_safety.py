@@ -15,11 +15,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from ecomapp.extensions import db
-from ecomapp.models import Run, WooConnection
+from ecomapp.models import Run, Store, WooConnection
 from tests.automation_support import deliver, make_automation
 from tests.factories import make_store, order_record
 from tests.fakes.merchant_receiver import receiving
-from tests.fakes.woocommerce.flow import start, woo_settings
+from tests.fakes.woocommerce import payloads as wc
+from tests.fakes.woocommerce.flow import connect, hook_for, start, woo_settings
+from tests.fakes.woocommerce.flow import deliver as deliver_woo
+from tests.fakes.woocommerce.server import FakeWooStore, running
 
 PUBLIC_HOOK = "https://hooks.merchant.example/ecomapp"
 
@@ -150,3 +153,26 @@ def test_woocommerce_store_on_a_public_address_connects(
     with woo_settings(app, woocommerce_allow_http=False, app_url="https://app.example.com"):
         response = start(client, "https://shop.internal-dns.example")
     assert response.status_code == 302
+
+
+def test_connected_store_now_on_an_internal_address_is_not_called(
+    app: Flask, client: FlaskClient, run_jobs: Callable[[], None]
+) -> None:
+    """Given a WooCommerce store whose host resolves to loopback, connected in development,
+    when the app runs with production settings and an automation notes an order, then the
+    store gets no request and the run fails naming the private address."""
+    with woo_settings(app), running(FakeWooStore()) as fake:
+        fake.add("customers", wc.customer(5))
+        connect(client, fake)
+        run_jobs()
+        store = db.session.scalar(select(Store))
+        note = {"type": "action", "action": "order_note", "params": {"note": "Checked"}}
+        make_automation(store, {"trigger": {"event": "order.created"}, "steps": [note]})
+        fake.add("orders", wc.order(728, customer_id=5))
+        deliver_woo(client, hook_for(fake, "order.created"), fake.orders[728])
+        seen = len(fake.requests)
+        with woo_settings(app, woocommerce_allow_http=False):
+            run_jobs()
+        assert len(fake.requests) == seen and fake.notes == []
+    run = db.session.scalar(select(Run))
+    assert run.status == "failed" and "resolves to the private address 127.0.0.1" in run.error

@@ -19,8 +19,8 @@ from ecomapp.jobs.queue import enqueue
 from ecomapp.jobs.retry import PermanentError, TransientError
 from ecomapp.models import Platform, Store, WooConnection, WooSite
 from ecomapp.models.types import utcnow
-from ecomapp.outbound import OutboundRefused, check_public_host
-from ecomapp.platforms.woocommerce.sites import app_url, site_for
+from ecomapp.outbound import OutboundRefused
+from ecomapp.platforms.woocommerce.sites import app_url, refuse_internal_host, site_for
 from ecomapp.platforms.woocommerce.webhooks import delete_webhooks
 
 log = logging.getLogger(__name__)
@@ -58,14 +58,6 @@ def _check_host(host: str, allow_local: bool) -> None:
         raise ConnectRefused(f"{host} is a private or loopback address")
 
 
-def _check_resolved(host: str, port: int) -> None:
-    """Refuse a name that resolves to a private, loopback or link-local address."""
-    try:
-        check_public_host(host, port)
-    except OutboundRefused as exc:
-        raise ConnectRefused(f"{exc}: the store must be on a public address") from None
-
-
 def validate_store_url(raw: str) -> str:
     """Return the store's base URL normalised, or raise ConnectRefused naming the problem."""
     raw = (raw or "").strip()
@@ -85,12 +77,15 @@ def validate_store_url(raw: str) -> str:
     if not host:
         raise ConnectRefused("the store URL has no host")
     _check_host(host, allow_local=allow_http)
-    if not allow_http:
-        _check_resolved(host, port or (443 if parts.scheme == "https" else 80))
     if not _PATH.match(parts.path):
         raise ConnectRefused("the store URL path is not valid")
     netloc = f"{host}:{port}" if port else host
-    return f"{parts.scheme}://{netloc}{parts.path.rstrip('/')}"
+    url = f"{parts.scheme}://{netloc}{parts.path.rstrip('/')}"
+    try:
+        refuse_internal_host(url)
+    except OutboundRefused as exc:
+        raise ConnectRefused(f"{exc}: the store must be on a public address") from None
+    return url
 
 
 def start_connection(raw_url: str) -> tuple[str, WooConnection]:
