@@ -62,6 +62,8 @@ class Settings:
     shopify_api_version: str = "2026-10"
     shopify_api_origin: str | None = None
     woocommerce_allow_http: bool = False
+    allow_private_outbound: bool = False
+    template_render_seconds: float = 2.0
     ticker_seconds: float = 5.0
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -89,6 +91,8 @@ class Settings:
             shopify_api_version=env.get("SHOPIFY_API_VERSION") or "2026-10",
             shopify_api_origin=env.get("SHOPIFY_API_ORIGIN") or None,
             woocommerce_allow_http=_flag(env, "WOOCOMMERCE_ALLOW_HTTP"),
+            allow_private_outbound=_flag(env, "ALLOW_PRIVATE_OUTBOUND"),
+            template_render_seconds=float(env.get("TEMPLATE_RENDER_SECONDS") or 2.0),
             ticker_seconds=float(env.get("TICKER_SECONDS") or 5.0),
         )
 

@@ -61,3 +61,12 @@ def test_no_database_url_means_a_sqlite_file(tmp_path) -> None:  # type: ignore[
     url = database_url(None, str(tmp_path / "instance"))
     assert url == f"sqlite:///{tmp_path / 'instance' / 'ecomapp.sqlite3'}"
     assert (tmp_path / "instance").is_dir()
+
+
+def test_private_outbound_is_off_and_renders_have_a_deadline_by_default() -> None:
+    """Given no settings, then merchant URLs may not reach private addresses and a template
+    render has 2 s; given the variables, then both follow them."""
+    assert Settings.from_env(PRODUCTION).allow_private_outbound is False
+    assert Settings.from_env(PRODUCTION).template_render_seconds == 2.0
+    dev = Settings.from_env({"ALLOW_PRIVATE_OUTBOUND": "true", "TEMPLATE_RENDER_SECONDS": "0.5"})
+    assert dev.allow_private_outbound is True and dev.template_render_seconds == 0.5

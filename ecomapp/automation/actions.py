@@ -13,6 +13,7 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ecomapp import outbound
 from ecomapp.alert_recipients import alert_recipients
 from ecomapp.automation.conditions import OBJECTS
 from ecomapp.automation.effects import StepContext, discount_code
@@ -23,7 +24,6 @@ from ecomapp.models import EffectLedger, Store
 from ecomapp.platforms.base import DiscountSpec, RiskAssessment, UnsupportedOperation
 from ecomapp.platforms.registry import get_adapter
 
-HTTP_TIMEOUT = (3.05, 10.0)
 SIGNATURE_HEADER = "X-Ecomapp-Signature"
 
 
@@ -77,7 +77,7 @@ def template_context(ctx: StepContext) -> dict[str, Any]:
 def _note(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
     order = ctx.obj("order")
     note = render(params["note"], template_context(ctx))
-    _adapter(ctx).add_order_note(ctx.store, order["platform_id"], note)
+    _adapter(ctx).add_order_note(ctx.store, order["platform_id"], note, key=ctx.key)
     return {"order": order["platform_id"], "note": note}
 
 
@@ -228,10 +228,11 @@ def _post(ctx: StepContext, url: str, title: str, message: str) -> dict[str, Any
     headers = {
         "Content-Type": "application/json",
         SIGNATURE_HEADER: sign(webhook_secret(ctx.store, ctx.signing_key), body),
+        "Idempotency-Key": ctx.key,  # the same on every try: the receiver drops repeats
         "X-Ecomapp-Idempotency-Key": ctx.key,
     }
     try:
-        response = requests.post(url, data=body, headers=headers, timeout=HTTP_TIMEOUT)
+        response = outbound.post(url, body, headers)
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise TransientError(f"POST {url} failed: {exc}") from exc
     if response.status_code == 429 or response.status_code >= 500:

@@ -15,7 +15,7 @@ from ecomapp.mail.compose import TemplateSource, render_parts, template_source
 from ecomapp.mail.defaults import DEFAULT_TEMPLATES, LABELS
 from ecomapp.mail.provider_hooks import hook_url
 from ecomapp.mail.sample import sample_variables
-from ecomapp.mail.sandbox import MailTemplateError, check_syntax
+from ecomapp.mail.sandbox import MailTemplateError, check_syntax, refusal
 from ecomapp.mail.settings_form import save_settings
 from ecomapp.mail.stats import automation_stats, daily_series
 from ecomapp.mail.store_settings import BACKEND_CHOICES, effective_settings, settings_row
@@ -95,7 +95,7 @@ def template(key: str) -> str | Response:
     errors: dict[str, str] = {}
     if request.method == "POST":
         source = _form_source()
-        errors = {f: e for f in ("subject", "html", "text") if (e := check_syntax(_part(f)))}
+        errors = _problems(source)
         if not errors:
             row = _custom(key) or MailTemplate(store_id=g.store.id, key=key)
             row.subject, row.html, row.text = source.subject, source.html, source.text
@@ -111,6 +111,18 @@ def template(key: str) -> str | Response:
         preview=_preview(source),
         customised=_custom(key) is not None,
     )
+
+
+def _problems(source: TemplateSource) -> dict[str, str]:
+    """Return, per part, why it cannot be saved: a syntax error, or what the sandbox refuses."""
+    variables = sample_variables(g.store)
+    problems: dict[str, str] = {}
+    for name, autoescape in (("subject", False), ("html", True), ("text", False)):
+        text = getattr(source, name)
+        reason = check_syntax(text) or refusal(text, variables, autoescape=autoescape)
+        if reason:
+            problems[name] = reason
+    return problems
 
 
 def _part(name: str) -> str:

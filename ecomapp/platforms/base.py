@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar
 
 from ecomapp.models import InboxDelivery, Store
+
+
+def note_marker(key: str) -> str:
+    """Return the short marker a keyed note carries, so a retry can find it on the order."""
+    return f"[ecomapp:{hashlib.sha256(key.encode()).hexdigest()[:12]}]"
 
 
 class UnsupportedOperation(Exception):
@@ -62,8 +68,10 @@ class PlatformAdapter(ABC):
                 self.add_tags(store, resource, platform_id, add)
 
     @abstractmethod
-    def add_order_note(self, store: Store, order_platform_id: str, note: str) -> None:
-        """Append a note to an order."""
+    def add_order_note(
+        self, store: Store, order_platform_id: str, note: str, key: str | None = None
+    ) -> None:
+        """Append a note to an order; with a key, once (the note carries `note_marker(key)`)."""
 
     def set_order_status(self, store: Store, order_platform_id: str, status: str) -> None:
         """Change an order's status (WooCommerce) where the platform has one."""
@@ -88,7 +96,7 @@ class PlatformAdapter(ABC):
         raise UnsupportedOperation(f"{self.name} cannot publish products")
 
     def create_discount_code(self, store: Store, spec: DiscountSpec) -> str:
-        """Create a discount code; return its platform id."""
+        """Create a discount code, or find the one already created with it; return its id."""
         raise UnsupportedOperation(f"{self.name} cannot create discount codes")
 
     def read_inventory(self, store: Store, variant_platform_ids: list[str]) -> dict[str, int]:

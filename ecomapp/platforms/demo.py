@@ -47,8 +47,10 @@ class DemoAdapter(PlatformAdapter):
         row = self._row(store, resource, platform_id)
         row.tags = [t for t in row.tags if t not in set(tags)]
 
-    def add_order_note(self, store: Store, order_platform_id: str, note: str) -> None:
-        """Append a note to the mirrored order."""
+    def add_order_note(
+        self, store: Store, order_platform_id: str, note: str, key: str | None = None
+    ) -> None:
+        """Append a note to the mirrored order (in the effect's own transaction: no marker)."""
         order = self._row(store, "order", order_platform_id)
         assert isinstance(order, Order)
         order.note = f"{order.note}\n{note}".strip() if order.note else note

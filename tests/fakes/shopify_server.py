@@ -47,6 +47,9 @@ class FakeShopify:
     data: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # bulk JSONL lines
     changed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # reconcile nodes
     subscriptions: list[dict[str, str]] = field(default_factory=list)
+    order_notes: dict[str, str] = field(default_factory=dict)  # order gid -> its note
+    discounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # CODE -> discount node
+    on_write: Any = None  # called with the operation name once a write has landed
     bulk_status: str = "COMPLETED"
     expires_in: int = 3600
     refresh_delay: float = 0.0
@@ -196,10 +199,17 @@ class FakeShopify:
     def op_tagsRemove(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
         return self._ok("tagsRemove", node={"id": v["id"]})
 
+    def wrote(self, name: str) -> None:
+        """Tell the test a write landed (it may kill the worker that asked for it)."""
+        if self.on_write is not None:
+            self.on_write(name)
+
     def op_orderNote(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
-        return {"order": {"id": v["id"], "note": "Gift wrap please"}}
+        return {"order": {"id": v["id"], "note": self.order_notes.get(v["id"], "Gift wrap please")}}
 
     def op_orderUpdate(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        self.order_notes[v["input"]["id"]] = v["input"]["note"]
+        self.wrote("orderUpdate")
         return self._ok("orderUpdate", order={"id": v["input"]["id"], "note": v["input"]["note"]})
 
     def op_orderRiskAssessmentCreate(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
@@ -228,11 +238,25 @@ class FakeShopify:
         return self._ok("publishableUnpublish")
 
     def op_discountCodeBasicCreate(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
-        if not v["discount"]["code"]:
-            errors = [{"field": ["basicCodeDiscount", "code"], "message": "Code can't be blank"}]
-            return {"discountCodeBasicCreate": {"codeDiscountNode": None, "userErrors": errors}}
-        node = {"id": "gid://shopify/DiscountCodeNode/77"}
+        code = v["discount"]["code"]
+        if not code:
+            return self._discount_refused("Code can't be blank", "BLANK")
+        if code.upper() in self.discounts:  # codes are unique per shop, case-insensitively
+            return self._discount_refused(
+                "Code must be unique. Please try a different code.", "TAKEN"
+            )
+        node = {"id": f"gid://shopify/DiscountCodeNode/{77 + len(self.discounts)}"}
+        self.discounts[code.upper()] = node | {"code": code}
+        self.wrote("discountCodeBasicCreate")
         return self._ok("discountCodeBasicCreate", codeDiscountNode=node)
+
+    def _discount_refused(self, message: str, code: str) -> dict[str, Any]:
+        errors = [{"field": ["basicCodeDiscount", "code"], "message": message, "code": code}]
+        return {"discountCodeBasicCreate": {"codeDiscountNode": None, "userErrors": errors}}
+
+    def op_discountByCode(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        found = self.discounts.get(v["code"].upper())
+        return {"codeDiscountNodeByCode": {"id": found["id"]} if found else None}
 
     def op_inventory(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
         return {"nodes": [{"id": i, "inventoryQuantity": 7} for i in v["ids"]]}

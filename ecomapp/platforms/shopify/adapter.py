@@ -9,7 +9,7 @@ from typing import Any
 from ecomapp.extensions import db
 from ecomapp.jobs.retry import PermanentError
 from ecomapp.models import InboxDelivery, Store, utcnow
-from ecomapp.platforms.base import DiscountSpec, PlatformAdapter, RiskAssessment
+from ecomapp.platforms.base import DiscountSpec, PlatformAdapter, RiskAssessment, note_marker
 from ecomapp.platforms.shopify import operations as ops
 from ecomapp.platforms.shopify.graphql import AdminClient, user_errors
 from ecomapp.platforms.shopify.topics import AFTER_UNINSTALL, HANDLERS
@@ -51,13 +51,19 @@ class ShopifyAdapter(PlatformAdapter):
         gid = ops.gid(ops.GID_TYPES[resource], platform_id)
         self._mutate(store, ops.TAGS_REMOVE, {"id": gid, "tags": tags}, "tagsRemove")
 
-    def add_order_note(self, store: Store, order_platform_id: str, note: str) -> None:
-        """Append a line to the order's note."""
+    def add_order_note(
+        self, store: Store, order_platform_id: str, note: str, key: str | None = None
+    ) -> None:
+        """Append a line to the order's note; a keyed line already there is not added again."""
         gid = ops.gid("Order", order_platform_id)
         order = AdminClient(store).request(ops.ORDER_NOTE, {"id": gid}).get("order")
         if order is None:
             raise PermanentError(f"order {order_platform_id} not found on Shopify")
         current = order.get("note") or ""
+        if key is not None:
+            if note_marker(key) in current:
+                return  # an earlier try appended it, then died before recording it
+            note = f"{note} {note_marker(key)}"
         text = f"{current}\n{note}" if current else note
         self._mutate(store, ops.ORDER_UPDATE, {"input": {"id": gid, "note": text}}, "orderUpdate")
 
@@ -112,29 +118,18 @@ class ShopifyAdapter(PlatformAdapter):
         self._mutate(store, query, variables, field)
 
     def create_discount_code(self, store: Store, spec: DiscountSpec) -> str:
-        """Create a basic discount code for all customers and items; return its id."""
-        value: dict[str, Any] = (
-            {"percentage": float(spec.percent_off) / 100}
-            if spec.percent_off is not None
-            else {"discountAmount": {"amount": str(spec.amount_off), "appliesOnEachItem": False}}
-        )
-        now = utcnow()
-        discount: dict[str, Any] = {
-            "title": spec.code,
-            "code": spec.code,
-            "startsAt": now.isoformat(),
-            "context": {"all": "ALL"},
-            "customerGets": {"value": value, "items": {"all": True}},
-            "appliesOncePerCustomer": True,
-        }
-        if spec.usage_limit is not None:
-            discount["usageLimit"] = spec.usage_limit
-        if spec.expires_in_days is not None:
-            discount["endsAt"] = (now + timedelta(days=spec.expires_in_days)).isoformat()
-        result = self._mutate(
-            store, ops.DISCOUNT_CREATE, {"discount": discount}, "discountCodeBasicCreate"
-        )
-        return str(result["codeDiscountNode"]["id"])
+        """Create a basic discount code, or find the one an earlier try made; return its id."""
+        client = AdminClient(store)
+        result = client.request(ops.DISCOUNT_CREATE, {"discount": _discount_input(spec)})
+        payload = result.get("discountCodeBasicCreate") or {}
+        if payload.get("userErrors"):
+            # Shopify refuses a code that exists; codes are derived from the effect key, so an
+            # existing one is ours from an earlier try that died before recording it.
+            found = client.request(ops.DISCOUNT_BY_CODE, {"code": spec.code})
+            if found.get("codeDiscountNodeByCode"):
+                return str(found["codeDiscountNodeByCode"]["id"])
+            user_errors(payload, "discountCodeBasicCreate")
+        return str(payload["codeDiscountNode"]["id"])
 
     def read_inventory(self, store: Store, variant_platform_ids: list[str]) -> dict[str, int]:
         """Return available stock per variant platform id."""
@@ -171,3 +166,26 @@ class ShopifyAdapter(PlatformAdapter):
         from ecomapp.platforms.shopify.reconcile import reconcile_store
 
         reconcile_store(store.id)
+
+
+def _discount_input(spec: DiscountSpec) -> dict[str, Any]:
+    """Return the DiscountCodeBasicInput for a spec: all customers and items, once each."""
+    value: dict[str, Any] = (
+        {"percentage": float(spec.percent_off) / 100}
+        if spec.percent_off is not None
+        else {"discountAmount": {"amount": str(spec.amount_off), "appliesOnEachItem": False}}
+    )
+    now = utcnow()
+    discount: dict[str, Any] = {
+        "title": spec.code,
+        "code": spec.code,
+        "startsAt": now.isoformat(),
+        "context": {"all": "ALL"},
+        "customerGets": {"value": value, "items": {"all": True}},
+        "appliesOncePerCustomer": True,
+    }
+    if spec.usage_limit is not None:
+        discount["usageLimit"] = spec.usage_limit
+    if spec.expires_in_days is not None:
+        discount["endsAt"] = (now + timedelta(days=spec.expires_in_days)).isoformat()
+    return discount

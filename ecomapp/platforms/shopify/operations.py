@@ -38,7 +38,10 @@ UNPUBLISH = """mutation publishableUnpublish($id: ID!, $input: [PublicationInput
 
 DISCOUNT_CREATE = """mutation discountCodeBasicCreate($discount: DiscountCodeBasicInput!) {
   discountCodeBasicCreate(basicCodeDiscount: $discount) {
-    codeDiscountNode { id } userErrors { field message } } }"""
+    codeDiscountNode { id } userErrors { field message code } } }"""
+
+DISCOUNT_BY_CODE = """query discountByCode($code: String!) {
+  codeDiscountNodeByCode(code: $code) { id } }"""
 
 INVENTORY = """query inventory($ids: [ID!]!) {
   nodes(ids: $ids) { ... on ProductVariant { id inventoryQuantity } } }"""

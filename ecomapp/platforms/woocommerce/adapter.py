@@ -17,8 +17,10 @@ from ecomapp.platforms.base import (
     PlatformAdapter,
     RiskAssessment,
     UnsupportedOperation,
+    note_marker,
 )
 from ecomapp.platforms.woocommerce.apply import apply_resource
+from ecomapp.platforms.woocommerce.client import WooCommerceError
 from ecomapp.platforms.woocommerce.plugin import apply_cart_event
 from ecomapp.platforms.woocommerce.sites import client_for
 from ecomapp.platforms.woocommerce.tags import ENDPOINTS, TagChange, write_customers, write_one
@@ -79,10 +81,18 @@ class WooCommerceAdapter(PlatformAdapter):
         if resource == "order":
             self.add_order_note(store, platform_id, "ecomapp tags removed: " + ", ".join(tags))
 
-    def add_order_note(self, store: Store, order_platform_id: str, note: str) -> None:
-        """Add a private order note."""
-        body = {"note": note, "customer_note": False}
-        client_for(store).request("POST", f"orders/{order_platform_id}/notes", body)
+    def add_order_note(
+        self, store: Store, order_platform_id: str, note: str, key: str | None = None
+    ) -> None:
+        """Add a private order note; a keyed note already on the order is not added again."""
+        client = client_for(store)
+        endpoint = f"orders/{order_platform_id}/notes"
+        if key is not None:
+            marker = note_marker(key)
+            if any(marker in str(n.get("note")) for n in client.request("GET", endpoint)):
+                return  # an earlier try added it, then died before recording it
+            note = f"{note} {marker}"
+        client.request("POST", endpoint, {"note": note, "customer_note": False})
 
     def set_order_status(self, store: Store, order_platform_id: str, status: str) -> None:
         """Set an order's WooCommerce status (processing, on-hold, completed …)."""
@@ -150,7 +160,16 @@ class WooCommerceAdapter(PlatformAdapter):
             body["date_expires_gmt"] = expires.strftime("%Y-%m-%dT%H:%M:%S")
         if spec.customer_email:
             body["email_restrictions"] = [spec.customer_email]
-        return str(client_for(store).request("POST", "coupons", body)["id"])
+        client = client_for(store)
+        try:
+            return str(client.request("POST", "coupons", body)["id"])
+        except WooCommerceError as exc:
+            # 400 woocommerce_rest_coupon_code_already_exists: codes are derived from the
+            # effect key, so an existing one is ours from a try that died before recording it.
+            existing = client.request("GET", "coupons", code=spec.code) if exc.status == 400 else []
+            if not existing:
+                raise
+            return str(existing[0]["id"])
 
     def start_sync(self, store: Store) -> None:
         """Enqueue the initial import."""

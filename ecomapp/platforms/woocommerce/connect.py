@@ -19,8 +19,9 @@ from ecomapp.jobs.queue import enqueue
 from ecomapp.jobs.retry import PermanentError, TransientError
 from ecomapp.models import Platform, Store, WooConnection, WooSite
 from ecomapp.models.types import utcnow
+from ecomapp.outbound import OutboundRefused
 from ecomapp.platforms.woocommerce.revoke import Revocation, revoke_key
-from ecomapp.platforms.woocommerce.sites import app_url, site_for
+from ecomapp.platforms.woocommerce.sites import app_url, refuse_internal_host, site_for
 from ecomapp.platforms.woocommerce.webhooks import delete_webhooks
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,12 @@ def validate_store_url(raw: str) -> str:
     if not _PATH.match(parts.path):
         raise ConnectRefused("the store URL path is not valid")
     netloc = f"{host}:{port}" if port else host
-    return f"{parts.scheme}://{netloc}{parts.path.rstrip('/')}"
+    url = f"{parts.scheme}://{netloc}{parts.path.rstrip('/')}"
+    try:
+        refuse_internal_host(url)
+    except OutboundRefused as exc:
+        raise ConnectRefused(f"{exc}: the store must be on a public address") from None
+    return url
 
 
 def start_connection(raw_url: str) -> tuple[str, WooConnection]:

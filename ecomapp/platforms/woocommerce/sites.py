@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import current_app
 from sqlalchemy import select
 
 from ecomapp.extensions import db
 from ecomapp.jobs.retry import PermanentError
 from ecomapp.models import Platform, Store, WooSite
+from ecomapp.outbound import check_public_host
 from ecomapp.platforms.woocommerce.client import BACKOFF_SECONDS, WooClient
 
 
@@ -24,8 +27,21 @@ def client_for(store: Store) -> WooClient:
     site = site_for(store)
     if not store.access_token or not store.api_secret:
         raise PermanentError(f"store {store.id} has no WooCommerce credentials (disconnected)")
+    refuse_internal_host(site.url)
     backoff = float(current_app.config.get("WOOCOMMERCE_RETRY_BACKOFF", BACKOFF_SECONDS))
     return WooClient(site.url, store.access_token, store.api_secret, backoff=backoff)
+
+
+def refuse_internal_host(url: str) -> None:
+    """Refuse a store URL whose host resolves to a private, loopback or link-local address.
+
+    Checked at connect and again before each client is built: DNS can change after connect.
+    Development stores on loopback pass with WOOCOMMERCE_ALLOW_HTTP (or ALLOW_PRIVATE_OUTBOUND).
+    """
+    if current_app.config["SETTINGS"].woocommerce_allow_http:
+        return
+    parts = urlsplit(url)
+    check_public_host(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
 
 
 def active_woo_stores() -> list[Store]:

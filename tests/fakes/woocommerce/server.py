@@ -103,6 +103,7 @@ class FakeWooStore:
     coupons: list[dict[str, Any]] = field(default_factory=list)
     requests: list[tuple[str, str, dict[str, list[str]]]] = field(default_factory=list)
     failures: list[int] = field(default_factory=list)
+    on_write: Callable[[str], None] | None = None  # told "note"/"coupon" once one is stored
     base_url: str = ""
     admin_panel_src: str = ""  # what the plugin's menu page puts in its iframe
     # woocommerce_api_keys rows by key_id (consumer keys kept plain here; WooCommerce hashes).
@@ -300,16 +301,12 @@ class Router:
         if method == "POST" and re.match(r"^products/(\d+)/variations/batch$", path):
             return self.batch("products", body or {})
         notes = re.match(r"^orders/(\d+)/notes$", path)
-        if method == "POST" and notes:
-            note = {"id": self.store.new_id(), **body}
-            self.store.notes.append((int(notes.group(1)), note))
-            return _json(note, 201)
+        if notes:
+            return self.order_notes(method, int(notes.group(1)), body)
         if method == "POST" and path == "webhooks":
             return self.create_webhook(body)
-        if method == "POST" and path == "coupons":
-            coupon = {"id": self.store.new_id(), **body}
-            self.store.coupons.append(coupon)
-            return _json(coupon, 201)
+        if path == "coupons":
+            return self.coupons(method, query, body)
         batch = _BATCH.match(path)
         if method == "POST" and batch:
             return self.batch(batch.group(1), body or {})
@@ -349,6 +346,41 @@ class Router:
                 continue
             results.append(self.shown(kind, _merge(found, change, kind)))
         return _json({"update": results})
+
+    def wrote(self, kind: str) -> None:
+        """Tell the test a write landed (it may kill the worker that asked for it)."""
+        if self.store.on_write is not None:
+            self.store.on_write(kind)
+
+    def order_notes(self, method: str, order_id: int, body: Any) -> Response:
+        """List an order's notes (newest first, as wc/v3 does) or add one."""
+        if method == "GET":
+            mine = [n for oid, n in reversed(self.store.notes) if oid == order_id]
+            return _json(mine)
+        note = {"id": self.store.new_id(), **body}
+        self.store.notes.append((order_id, note))
+        self.wrote("note")
+        return _json(note, 201)
+
+    def coupons(self, method: str, query: dict[str, list[str]], body: Any) -> Response:
+        """List coupons (filtered by code) or create one, refusing a code that exists.
+
+        WooCommerce stores codes lower-cased (wc_format_coupon_code) and compares them so.
+        """
+        if method == "GET":
+            code = query.get("code", [""])[0].lower()
+            return _json([c for c in self.store.coupons if not code or c["code"] == code])
+        code = str(body.get("code", "")).lower()
+        if any(c["code"] == code for c in self.store.coupons):
+            return _error(
+                "woocommerce_rest_coupon_code_already_exists",
+                "The coupon code already exists",
+                400,
+            )
+        coupon = {"id": self.store.new_id(), **body, "code": code}
+        self.store.coupons.append(coupon)
+        self.wrote("coupon")
+        return _json(coupon, 201)
 
     def find(self, kind: str, item_id: int) -> dict[str, Any] | None:
         """Return a stored item; variations are found by their own id too."""
