@@ -1,0 +1,387 @@
+"""The batched engine: one job per store takes the store's new events in order, a batch at a time.
+
+Every committed event leaves a pending row (same transaction) and wakes its store: one
+`process_store_events(store_id)` job per store, coalesced in Redis. The job claims the next
+pending events by id, evaluates every enabled automation (compiled once per version), persists
+matched runs only (skips are daily counters), plans tag steps and applies them with one ledger
+claim and one platform call per target, and commits the batch once. Steps with other effects
+(mail, notes, webhooks …) continue through `runs.drive` after the commit, exactly as before.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, event, insert, inspect, select, text
+from sqlalchemy.orm import Session, object_session
+
+from ecomapp.automation.batch_snapshots import load_snapshots
+from ecomapp.automation.compiled import Predicate, compile_group
+from ecomapp.automation.conditions import OBJECTS, Snapshot, evaluate
+from ecomapp.automation.effects import StepContext
+from ecomapp.automation.engine import RunState, advance
+from ecomapp.automation.runs import _keep_loaded, _subject, drive, skipped_later_steps
+from ecomapp.automation.schema import SCHEDULE_EVENT
+from ecomapp.automation.tag_batch import TagBatch, applied_result
+from ecomapp.automation.tallies import Tally
+from ecomapp.extensions import db
+from ecomapp.jobs.queue import push_now, redis_connection
+from ecomapp.models import (
+    Automation,
+    DueWork,
+    Event,
+    PendingEvent,
+    Run,
+    RunStatus,
+    RunStep,
+    Store,
+)
+from ecomapp.models.types import utcnow
+
+log = logging.getLogger(__name__)
+JOB = "ecomapp.automation.batch:process_store_events"
+BATCH_SIZE = 500
+MAX_BATCHES = 20  # then the job queues its successor, so other stores get their turn
+WAKE_TTL = 300  # seconds a lost wake-up can block the next one (the sweeper covers it)
+WAKE_INFO = "ecomapp_engine_wake"
+LOCK_CLASS = 7_245  # pg_advisory_xact_lock(class, store_id): one batch per store at a time
+
+
+@event.listens_for(Event, "after_insert")
+def _leave_pending(mapper: Any, connection: Any, target: Event) -> None:
+    """Record the new event as pending for the engine, and wake its store after commit."""
+    connection.execute(
+        insert(PendingEvent.__table__).values(event_id=target.id, store_id=target.store_id)
+    )
+    session = object_session(target)
+    if session is not None:
+        session.info.setdefault(WAKE_INFO, set()).add(target.store_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_after_commit(session: Session) -> None:
+    for store_id in sorted(session.info.pop(WAKE_INFO, None) or ()):
+        wake(store_id)
+
+
+def _wake_key(store_id: int) -> str:
+    return f"{current_app.config['SETTINGS'].queue_prefix}:engine-wake:{store_id}"
+
+
+def wake(store_id: int, force: bool = False) -> None:
+    """Queue the store's batch job unless one is already queued (force: queue it anyway)."""
+    try:
+        conn = redis_connection()
+        if force:
+            conn.delete(_wake_key(store_id))
+        fresh = bool(conn.set(_wake_key(store_id), 1, nx=True, ex=WAKE_TTL))
+    except Exception as exc:  # Redis down: push_now keeps the job as due work
+        log.warning("engine wake-up of store %s not coalesced (%s)", store_id, exc)
+        fresh = True
+    if fresh:
+        push_now("default", JOB, [store_id], store_id, 1)
+
+
+def process_store_events(store_id: int) -> int:
+    """Job: process the store's pending events in id order, batch by batch; return how many."""
+    try:
+        redis_connection().delete(_wake_key(store_id))
+    except Exception as exc:
+        log.warning("engine wake flag of store %s not cleared (%s)", store_id, exc)
+    done = 0
+    for _ in range(MAX_BATCHES):
+        taken = run_batch(store_id)
+        done += taken
+        if taken < BATCH_SIZE:
+            return done
+    wake(store_id, force=True)
+    return done
+
+
+def sweep_pending(now: datetime | None = None) -> int:
+    """Wake every store whose pending events waited over a minute (a wake-up was lost)."""
+    late = (now or utcnow()) - timedelta(minutes=1)
+    stores = db.session.scalars(
+        select(PendingEvent.store_id)
+        .join(Event, Event.id == PendingEvent.event_id)
+        .where(Event.created_at <= late)
+        .distinct()
+    ).all()
+    db.session.commit()
+    for store_id in stores:
+        wake(store_id, force=True)
+    return len(stores)
+
+
+def run_batch(store_id: int, limit: int = BATCH_SIZE) -> int:
+    """Claim and process up to `limit` pending events of a store; return how many."""
+    with _keep_loaded():
+        store = db.session.get(Store, store_id)
+        if store is None:
+            return 0
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(
+                text("SELECT pg_advisory_xact_lock(:c, :s)"), {"c": LOCK_CLASS, "s": store_id}
+            )
+        ids = list(
+            db.session.scalars(
+                select(PendingEvent.event_id)
+                .where(PendingEvent.store_id == store_id)
+                .order_by(PendingEvent.event_id)
+                .limit(limit)
+            )
+        )
+        if not ids:
+            db.session.commit()
+            return 0
+        db.session.execute(delete(PendingEvent).where(PendingEvent.event_id.in_(ids)))
+        batch = Batch(store, utcnow())
+        if store.is_active:
+            batch.run(ids)
+        db.session.commit()
+        batch.continue_handed_off()
+    return len(ids)
+
+
+@dataclass
+class Compiled:
+    """An automation version ready to match: its definition and predicate."""
+
+    id: int
+    version: int
+    definition: dict[str, Any]
+    matches: Predicate
+
+
+def compiled_automations(store: Store) -> dict[str, list[Compiled]]:
+    """Return the store's enabled automations by trigger, compiled once per version.
+
+    The cache key carries the creation time too: SQLite may hand a deleted row's id out again.
+    """
+    cache: dict[tuple[Any, ...], Compiled] = current_app.extensions.setdefault(
+        "ecomapp_compiled_automations", {}
+    )
+    a = Automation
+    rows = db.session.execute(
+        select(a.id, a.version, a.trigger_key, a.created_at)
+        .where(a.store_id == store.id, a.enabled.is_(True))
+        .order_by(a.id)
+    ).all()
+    keys = {row.id: (store.id, row.id, row.version, row.created_at) for row in rows}
+    missing = [row.id for row in rows if keys[row.id] not in cache]
+    if missing:
+        stmt = select(a.id, a.version, a.definition).where(a.id.in_(missing))
+        for row in db.session.execute(stmt):
+            predicate = compile_group(row.definition["conditions"])
+            cache[keys[row.id]] = Compiled(row.id, row.version, row.definition, predicate)
+    out: dict[str, list[Compiled]] = {}
+    for row in rows:
+        if keys[row.id] in cache and cache[keys[row.id]].version == row.version:
+            out.setdefault(row.trigger_key, []).append(cache[keys[row.id]])
+    return out
+
+
+class Handoff(Exception):
+    """A step whose effect is not batched: the run continues through `drive` after commit."""
+
+
+@dataclass
+class _Started:
+    run: Run
+    automation: Compiled
+    snap: Snapshot
+    steps: list[RunStep] = field(default_factory=list)
+    due: DueWork | None = None
+
+
+class Batch:
+    """One batch of one store's events: runs, tallies and tag effects in one transaction."""
+
+    def __init__(self, store: Store, now: datetime) -> None:
+        self.store, self.now = store, now
+        self.tags = TagBatch(store)
+        self.started: list[_Started] = []
+        self.handed_off: list[_Started] = []
+        self.key = str(current_app.config["SECRET_KEY"]).encode()
+
+    def run(self, ids: list[int]) -> None:
+        """Evaluate, start matched runs, walk their batched steps, apply tag changes."""
+        by_trigger = compiled_automations(self.store)
+        events = [
+            e
+            for e in db.session.scalars(select(Event).where(Event.id.in_(ids)).order_by(Event.id))
+            if by_trigger.get(e.type)
+        ]
+        if not events:
+            return
+        snaps = load_snapshots(self.store, events)
+        seen = {
+            (row[0], row[1])
+            for row in db.session.execute(
+                select(Run.automation_id, Run.event_id).where(
+                    Run.store_id == self.store.id, Run.event_id.in_([e.id for e in events])
+                )
+            )
+        }
+        tally = Tally()
+        for ev in events:
+            for automation in _candidates(by_trigger, ev):
+                if (automation.id, ev.id) in seen:
+                    continue
+                hit = automation.matches(snaps[ev.id])
+                tally.count(automation.id, self.now.date(), hit)
+                if hit:
+                    self._start(ev, automation, snaps[ev.id])
+        db.session.add_all(s.run for s in self.started)
+        db.session.flush()
+        tally.save(self.store.id)
+        for started in self.started:
+            self._walk(started)
+        self._apply_tags()
+
+    def _start(self, ev: Event, automation: Compiled, snap: Snapshot) -> None:
+        _, trace = evaluate(automation.definition["conditions"], snap)
+        objects = snap.get(OBJECTS, {})
+        run = Run(
+            store_id=self.store.id,
+            automation_id=automation.id,
+            version=automation.version,
+            event_id=ev.id,
+            event_type=ev.type,
+            status=RunStatus.RUNNING.value,
+            customer_id=objects.get("customer", {}).get("id"),
+            order_id=objects.get("order", {}).get("id"),
+            subject=_subject(objects),
+            trace={"matched": True, "conditions": trace},
+            claimed_at=self.now,
+            started_at=self.now,
+            next_step=0,
+            outputs={},
+        )
+        self.started.append(_Started(run, automation, snap))
+
+    def _walk(self, started: _Started) -> None:
+        run, definition = started.run, started.automation.definition
+        state = RunState()
+
+        def context(index: int, snap: Snapshot) -> StepContext:
+            ids = (run.automation_id, run.version, run.event_id, index)
+            return StepContext(self.store, *ids, snap, run_id=run.id, signing_key=self.key)
+
+        def record(index: int, kind: str, status: str, detail: dict[str, Any]) -> None:
+            step = RunStep(
+                store_id=run.store_id, run_id=run.id, step=index, kind=kind, status=status
+            )
+            step.detail, step.attempts = detail, 1 if kind not in ("wait", "exit") else 0
+            started.steps.append(step)
+
+        effects = _PlannedEffects(self.tags)
+        try:
+            advance(
+                definition,
+                state,
+                lambda: started.snap,
+                effects,
+                context,
+                self.now,
+                self.store.timezone,
+                record,
+            )
+        except Handoff:
+            run.next_step, run.outputs = state.next_step, dict(state.outputs)
+            self.handed_off.append(started)
+            db.session.add_all(started.steps)
+            return
+        run.status, run.next_step, run.wake_at = state.status, state.next_step, state.wake_at
+        run.outputs = dict(state.outputs)
+        if state.status == RunStatus.WAITING.value and state.wake_at is not None:
+            started.due = DueWork(
+                store_id=run.store_id,
+                job="ecomapp.automation.runs:resume_run",
+                args=[run.id, state.wake_at.isoformat()],
+                due_at=state.wake_at,
+                dedupe_key=f"run-wake:{run.id}:{state.next_step}",
+            )
+            db.session.add(started.due)
+        else:
+            run.finished_at = self.now
+        db.session.add_all(started.steps)
+
+    def _apply_tags(self) -> None:
+        if not self.tags.planned:
+            return
+        claimed = self.tags.claim()
+        refused = self.tags.apply(claimed)
+        self.tags.release(list(refused))
+        by_run = {s.run.id: s for s in self.started}
+        for key, pending in self.tags.planned.items():
+            started = by_run[pending.run_id]
+            step = next(s for s in started.steps if _key(started.run, s.step) == key)
+            if key in refused:
+                self._refuse(started, step, refused[key])
+            elif key not in claimed:
+                step.detail = {"result": applied_result(self.store, key)}
+
+    def _refuse(self, started: _Started, step: RunStep, exc: Exception) -> None:
+        """Fail a run whose tag target refused permanently; later steps are marked not run."""
+        run = started.run
+        if run.status == RunStatus.FAILED.value:
+            return
+        message = f"{type(exc).__name__}: {exc}"
+        step.status, step.error, step.detail = "failed", message, {}
+        run.status, run.error, run.next_step = RunStatus.FAILED.value, message, step.step
+        run.finished_at, run.wake_at = self.now, None
+        for later in started.steps:
+            if later.step > step.step:
+                _discard(later)
+        started.steps = [s for s in started.steps if s.step <= step.step]
+        if started.due is not None:
+            _discard(started.due)
+        db.session.add_all(skipped_later_steps(run, started.automation.definition, step.step))
+        if started in self.handed_off:
+            self.handed_off.remove(started)
+
+    def continue_handed_off(self) -> None:
+        """Drive runs whose next step is not batched, one by one (after the batch commit)."""
+        for started in self.handed_off:
+            run = started.run
+            fresh = not started.steps
+            drive(run, self.store, self.now, started.automation.definition, started.snap, fresh)
+
+
+class _PlannedEffects:
+    """Plan tag steps into the batch; hand any other action to the per-run path."""
+
+    def __init__(self, tags: TagBatch) -> None:
+        self.tags = tags
+
+    def apply(self, ctx: StepContext, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Return the planned tag change's result, or raise Handoff."""
+        result = self.tags.plan(ctx.key, ctx.run_id or 0, action, params, ctx.snap)
+        if result is None:
+            raise Handoff(action)
+        return result
+
+
+def _discard(row: Any) -> None:
+    """Drop a row planned in this batch, flushed or not."""
+    if inspect(row).persistent:
+        db.session.delete(row)
+    else:
+        db.session.expunge(row)
+
+
+def _key(run: Run, step: int) -> str:
+    return f"auto:{run.automation_id}:v{run.version}:e{run.event_id}:s{step}"
+
+
+def _candidates(by_trigger: dict[str, list[Compiled]], ev: Event) -> list[Compiled]:
+    found = by_trigger.get(ev.type, [])
+    if ev.type == SCHEDULE_EVENT:
+        wanted = int((ev.data or {}).get("automation_id", 0))
+        return [a for a in found if a.id == wanted]
+    return found

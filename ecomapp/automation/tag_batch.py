@@ -1,0 +1,185 @@
+"""Tag changes of a batch: each step's change is claimed in the ledger, then one platform call
+per customer or order carries every change the batch made to it.
+
+The tag actions' handlers in `actions.py` stay the per-step path (resumed runs, retries); the
+changes here compute the same results from the same parameters and snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from ecomapp.automation.actions import spend_group
+from ecomapp.automation.conditions import OBJECTS, Snapshot
+from ecomapp.automation.tallies import upsert
+from ecomapp.extensions import db
+from ecomapp.models import EffectLedger, Store
+from ecomapp.models.types import utcnow
+from ecomapp.platforms.registry import get_adapter
+
+CLAIM_CHUNK = 2000
+
+
+@dataclass
+class TagChange:
+    """What one step does to one target's tags, and the result its handler would return."""
+
+    resource: str
+    platform_id: str
+    add: list[str]
+    remove: list[str]
+    result: dict[str, Any]
+
+
+Change = tuple[list[str], list[str], dict[str, Any]]
+
+
+def _plain(action: str, params: dict[str, Any], spent: Any, current: set[str]) -> Change:
+    tags = list(params["tags"])
+    adding = action.startswith("tag_")
+    return (tags if adding else []), ([] if adding else tags), {"tags": tags}
+
+
+def _group(action: str, params: dict[str, Any], spent: Any, current: set[str]) -> Change:
+    group = params["group"]
+    remove = [t for t in params.get("replace", []) if t != group]
+    return [group], remove, {"group": group, "removed": remove}
+
+
+def _by_spend(action: str, params: dict[str, Any], spent: Any, current: set[str]) -> Change:
+    group = spend_group(params["ranges"], spent)
+    others = [str(r["group"]) for r in params["ranges"] if str(r["group"]) != group]
+    held = [t for t in others if t in current]
+    return ([group] if group else []), held, {"group": group, "removed": held}
+
+
+_CHANGES: dict[str, Callable[[str, dict[str, Any], Any, set[str]], Change]] = {
+    "tag_customer": _plain,
+    "untag_customer": _plain,
+    "tag_order": _plain,
+    "untag_order": _plain,
+    "add_to_group": _group,
+    "group_by_spend": _by_spend,
+}
+_RESOURCE = {"tag_order": "order", "untag_order": "order"}
+
+
+@dataclass
+class _Target:
+    tags: set[str]
+    add: dict[str, None] = field(default_factory=dict)
+    remove: dict[str, None] = field(default_factory=dict)
+    keys: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Pending:
+    """One planned step: its ledger key, run and change."""
+
+    key: str
+    run_id: int
+    action: str
+    change: TagChange
+
+
+class TagBatch:
+    """Plan tag steps in order; then claim their keys together and call the platform once each."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.targets: dict[tuple[str, str], _Target] = {}
+        self.planned: dict[str, Pending] = {}
+
+    def plan(
+        self, key: str, run_id: int, action: str, params: dict[str, Any], snap: Snapshot
+    ) -> Any:
+        """Plan one tag step; return its result, or None when this action is not a tag change."""
+        resource = _RESOURCE.get(action, "customer")
+        target = snap.get(OBJECTS, {}).get(resource)
+        if action not in _CHANGES or not target or key in self.planned:
+            return None
+        pid = str(target["platform_id"])
+        state = self.targets.get((resource, pid))
+        if state is None:
+            state = _Target(tags=set(snap.get(f"{resource}.tags") or []))
+            self.targets[(resource, pid)] = state
+        spent = snap.get("customer.total_spent")
+        add, remove, result = _CHANGES[action](action, params, spent, state.tags)
+        result = {resource: pid, **result}
+        for tag in remove:
+            state.tags.discard(tag)
+            state.add.pop(tag, None)
+            state.remove[tag] = None
+        for tag in add:
+            state.tags.add(tag)
+            state.remove.pop(tag, None)
+            state.add[tag] = None
+        state.keys.append(key)
+        change = TagChange(resource, pid, add, remove, result)
+        self.planned[key] = Pending(key, run_id, action, change)
+        return result
+
+    def claim(self) -> set[str]:
+        """Record every planned key in the ledger at once; return the keys this batch holds."""
+        rows = [
+            {
+                "store_id": self.store.id,
+                "key": p.key,
+                "run_id": p.run_id,
+                "action": p.action,
+                "result": p.change.result,
+                "created_at": utcnow(),
+            }
+            for p in self.planned.values()
+        ]
+        claimed: set[str] = set()
+        table = EffectLedger.__table__
+        for start in range(0, len(rows), CLAIM_CHUNK):
+            stmt = upsert(table).values(rows[start : start + CLAIM_CHUNK])
+            stmt = stmt.on_conflict_do_nothing(index_elements=["store_id", "key"])
+            claimed.update(db.session.scalars(stmt.returning(table.c.key)))
+        return claimed
+
+    def apply(self, claimed: set[str]) -> dict[str, Exception]:
+        """Make one add and one remove call per target; return the keys whose target refused."""
+        adapter = get_adapter(self.store.platform)
+        refused: dict[str, Exception] = {}
+        for (resource, pid), state in self.targets.items():
+            mine = [k for k in state.keys if k in claimed]
+            if not mine:
+                continue
+            try:
+                with db.session.begin_nested():
+                    if state.remove:
+                        adapter.remove_tags(self.store, resource, pid, list(state.remove))
+                    if state.add:
+                        adapter.add_tags(self.store, resource, pid, list(state.add))
+            except Exception as exc:
+                from ecomapp.jobs.retry import is_transient
+
+                if is_transient(exc):
+                    raise
+                refused.update(dict.fromkeys(mine, exc))
+        return refused
+
+    def release(self, keys: list[str]) -> None:
+        """Drop ledger keys of changes that did not happen (a refused target)."""
+        if keys:
+            table = EffectLedger.__table__
+            db.session.execute(
+                table.delete().where(table.c.store_id == self.store.id, table.c.key.in_(keys))
+            )
+
+
+def applied_result(store: Store, key: str) -> dict[str, Any]:
+    """Return the stored result of an effect applied earlier (a repeated batch)."""
+    done = db.session.scalar(
+        select(EffectLedger.result).where(
+            EffectLedger.store_id == store.id, EffectLedger.key == key
+        )
+    )
+    return dict(done or {}) | {"already_applied": True}
