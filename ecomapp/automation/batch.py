@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, event, insert, inspect, select, text
+from sqlalchemy import delete, event, insert, select, text, update
 from sqlalchemy.orm import Session, object_session
 
 from ecomapp.automation.batch_snapshots import load_snapshots
@@ -32,6 +32,7 @@ from ecomapp.extensions import db
 from ecomapp.jobs.queue import push_now, redis_connection
 from ecomapp.models import (
     Automation,
+    DueStatus,
     DueWork,
     Event,
     PendingEvent,
@@ -48,6 +49,7 @@ BATCH_SIZE = 500
 MAX_BATCHES = 20  # then the job queues its successor, so other stores get their turn
 WAKE_TTL = 300  # seconds a lost wake-up can block the next one (the sweeper covers it)
 WAKE_INFO = "ecomapp_engine_wake"
+RESUME_JOB = "ecomapp.automation.runs:resume_run"
 LOCK_CLASS = 7_245  # pg_advisory_xact_lock(class, store_id): one batch per store at a time
 
 
@@ -191,11 +193,15 @@ class Handoff(Exception):
 
 @dataclass
 class _Started:
-    run: Run
+    """A run started in this batch, as plain rows until the batch writes them."""
+
+    row: dict[str, Any]
     automation: Compiled
     snap: Snapshot
-    steps: list[RunStep] = field(default_factory=list)
-    due: DueWork | None = None
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    due: dict[str, Any] | None = None
+    handed_off: bool = False
+    run_id: int | None = None
 
 
 class Batch:
@@ -205,28 +211,17 @@ class Batch:
         self.store, self.now = store, now
         self.tags = TagBatch(store)
         self.started: list[_Started] = []
-        self.handed_off: list[_Started] = []
         self.key = str(current_app.config["SECRET_KEY"]).encode()
 
     def run(self, ids: list[int]) -> None:
         """Evaluate, start matched runs, walk their batched steps, apply tag changes."""
         by_trigger = compiled_automations(self.store)
-        events = [
-            e
-            for e in db.session.scalars(select(Event).where(Event.id.in_(ids)).order_by(Event.id))
-            if by_trigger.get(e.type)
-        ]
+        stmt = select(Event).where(Event.id.in_(ids)).order_by(Event.id)
+        events = [e for e in db.session.scalars(stmt) if by_trigger.get(e.type)]
         if not events:
             return
         snaps = load_snapshots(self.store, events)
-        seen = {
-            (row[0], row[1])
-            for row in db.session.execute(
-                select(Run.automation_id, Run.event_id).where(
-                    Run.store_id == self.store.id, Run.event_id.in_([e.id for e in events])
-                )
-            )
-        }
+        seen = self._seen([e.id for e in events])
         tally = Tally()
         for ev in events:
             for automation in _candidates(by_trigger, ev):
@@ -236,147 +231,173 @@ class Batch:
                 tally.count(automation.id, self.now.date(), hit)
                 if hit:
                     self._start(ev, automation, snaps[ev.id])
-        db.session.add_all(s.run for s in self.started)
-        db.session.flush()
         tally.save(self.store.id)
         for started in self.started:
             self._walk(started)
-        self._apply_tags()
+        self._write_runs()
+        refused = self._apply_tags()
+        self._write_steps(refused)
+
+    def _seen(self, event_ids: list[int]) -> set[tuple[int, int]]:
+        stmt = select(Run.automation_id, Run.event_id).where(
+            Run.store_id == self.store.id, Run.event_id.in_(event_ids)
+        )
+        return {(row[0], row[1]) for row in db.session.execute(stmt)}
 
     def _start(self, ev: Event, automation: Compiled, snap: Snapshot) -> None:
         _, trace = evaluate(automation.definition["conditions"], snap)
         objects = snap.get(OBJECTS, {})
-        run = Run(
-            store_id=self.store.id,
-            automation_id=automation.id,
-            version=automation.version,
-            event_id=ev.id,
-            event_type=ev.type,
-            status=RunStatus.RUNNING.value,
-            customer_id=objects.get("customer", {}).get("id"),
-            order_id=objects.get("order", {}).get("id"),
-            subject=_subject(objects),
-            trace={"matched": True, "conditions": trace},
-            claimed_at=self.now,
-            started_at=self.now,
-            next_step=0,
-            outputs={},
-        )
-        self.started.append(_Started(run, automation, snap))
+        row = {
+            "store_id": self.store.id,
+            "automation_id": automation.id,
+            "version": automation.version,
+            "event_id": ev.id,
+            "event_type": ev.type,
+            "status": RunStatus.RUNNING.value,
+            "customer_id": objects.get("customer", {}).get("id"),
+            "order_id": objects.get("order", {}).get("id"),
+            "subject": _subject(objects)[:255],
+            "trace": {"matched": True, "conditions": trace},
+            "outputs": {},
+            "next_step": 0,
+            "wake_at": None,
+            "claimed_at": self.now,
+            "error": None,
+            "started_at": self.now,
+            "finished_at": None,
+        }
+        self.started.append(_Started(row, automation, snap))
 
     def _walk(self, started: _Started) -> None:
-        run, definition = started.run, started.automation.definition
+        row, definition = started.row, started.automation.definition
         state = RunState()
 
         def context(index: int, snap: Snapshot) -> StepContext:
-            ids = (run.automation_id, run.version, run.event_id, index)
-            return StepContext(self.store, *ids, snap, run_id=run.id, signing_key=self.key)
+            ids = (row["automation_id"], row["version"], row["event_id"], index)
+            return StepContext(self.store, *ids, snap, signing_key=self.key)
 
         def record(index: int, kind: str, status: str, detail: dict[str, Any]) -> None:
-            step = RunStep(
-                store_id=run.store_id, run_id=run.id, step=index, kind=kind, status=status
-            )
-            step.detail, step.attempts = detail, 1 if kind not in ("wait", "exit") else 0
-            started.steps.append(step)
+            tries = 1 if kind not in ("wait", "exit") else 0
+            started.steps.append(_step(self.store.id, index, kind, status, detail, tries))
 
-        effects = _PlannedEffects(self.tags)
+        effects = _PlannedEffects(self.tags, started)
+        load = lambda: started.snap  # noqa: E731
+        now, timezone = self.now, self.store.timezone
         try:
-            advance(
-                definition,
-                state,
-                lambda: started.snap,
-                effects,
-                context,
-                self.now,
-                self.store.timezone,
-                record,
-            )
+            advance(definition, state, load, effects, context, now, timezone, record)
         except Handoff:
-            run.next_step, run.outputs = state.next_step, dict(state.outputs)
-            self.handed_off.append(started)
-            db.session.add_all(started.steps)
-            return
-        run.status, run.next_step, run.wake_at = state.status, state.next_step, state.wake_at
-        run.outputs = dict(state.outputs)
-        if state.status == RunStatus.WAITING.value and state.wake_at is not None:
-            started.due = DueWork(
-                store_id=run.store_id,
-                job="ecomapp.automation.runs:resume_run",
-                args=[run.id, state.wake_at.isoformat()],
-                due_at=state.wake_at,
-                dedupe_key=f"run-wake:{run.id}:{state.next_step}",
-            )
-            db.session.add(started.due)
+            started.handed_off = True
+        row["status"], row["next_step"] = state.status, state.next_step
+        row["outputs"] = dict(state.outputs)
+        if started.handed_off:
+            row["status"] = RunStatus.RUNNING.value
+        elif state.status == RunStatus.WAITING.value and state.wake_at is not None:
+            row["wake_at"] = state.wake_at
+            started.due = {"due_at": state.wake_at, "step": state.next_step}
         else:
-            run.finished_at = self.now
-        db.session.add_all(started.steps)
+            row["finished_at"] = self.now
 
-    def _apply_tags(self) -> None:
-        if not self.tags.planned:
+    def _write_runs(self) -> None:
+        if not self.started:
             return
+        stmt = insert(Run).returning(Run.id, sort_by_parameter_order=True)
+        ids = db.session.scalars(stmt, [s.row for s in self.started]).all()
+        for started, run_id in zip(self.started, ids, strict=True):
+            started.run_id = run_id
+
+    def _apply_tags(self) -> dict[str, Exception]:
+        if not self.tags.planned:
+            return {}
         claimed = self.tags.claim()
         refused = self.tags.apply(claimed)
         self.tags.release(list(refused))
-        by_run = {s.run.id: s for s in self.started}
         for key, pending in self.tags.planned.items():
-            started = by_run[pending.run_id]
-            step = next(s for s in started.steps if _key(started.run, s.step) == key)
+            started, index = pending.owner, int(key.rsplit(":s", 1)[1])
+            step = next(s for s in started.steps if s["step"] == index)
             if key in refused:
                 self._refuse(started, step, refused[key])
             elif key not in claimed:
-                step.detail = {"result": applied_result(self.store, key)}
+                step["detail"] = {"result": applied_result(self.store, key)}
+        return refused
 
-    def _refuse(self, started: _Started, step: RunStep, exc: Exception) -> None:
+    def _refuse(self, started: _Started, step: dict[str, Any], exc: Exception) -> None:
         """Fail a run whose tag target refused permanently; later steps are marked not run."""
-        run = started.run
-        if run.status == RunStatus.FAILED.value:
+        if started.row["status"] == RunStatus.FAILED.value:
             return
         message = f"{type(exc).__name__}: {exc}"
-        step.status, step.error, step.detail = "failed", message, {}
-        run.status, run.error, run.next_step = RunStatus.FAILED.value, message, step.step
-        run.finished_at, run.wake_at = self.now, None
-        for later in started.steps:
-            if later.step > step.step:
-                _discard(later)
-        started.steps = [s for s in started.steps if s.step <= step.step]
-        if started.due is not None:
-            _discard(started.due)
-        db.session.add_all(skipped_later_steps(run, started.automation.definition, step.step))
-        if started in self.handed_off:
-            self.handed_off.remove(started)
+        step.update(status="failed", error=message, detail={})
+        started.steps = [s for s in started.steps if s["step"] <= step["step"]]
+        started.due, started.handed_off = None, False
+        values = {"status": RunStatus.FAILED.value, "error": message, "next_step": step["step"]}
+        values |= {"finished_at": self.now, "wake_at": None}
+        started.row.update(values)
+        db.session.execute(update(Run).where(Run.id == started.run_id).values(**values))
+        run = db.session.get(Run, started.run_id)
+        assert run is not None
+        for later in skipped_later_steps(run, started.automation.definition, step["step"]):
+            started.steps.append(
+                _step(self.store.id, later.step, later.kind, later.status, later.detail, 0)
+            )
+            db.session.expunge(later)
+
+    def _write_steps(self, refused: dict[str, Exception]) -> None:
+        steps = [s | {"run_id": st.run_id} for st in self.started for s in st.steps]
+        if steps:
+            db.session.execute(insert(RunStep), steps)
+        due = [
+            {
+                "store_id": self.store.id,
+                "job": RESUME_JOB,
+                "args": [st.run_id, st.due["due_at"].isoformat()],
+                "attempt": 1,
+                "due_at": st.due["due_at"],
+                "status": DueStatus.PENDING.value,
+                "dedupe_key": f"run-wake:{st.run_id}:{st.due['step']}",
+                "created_at": self.now,
+            }
+            for st in self.started
+            if st.due is not None
+        ]
+        if due:
+            db.session.execute(insert(DueWork), due)
 
     def continue_handed_off(self) -> None:
         """Drive runs whose next step is not batched, one by one (after the batch commit)."""
-        for started in self.handed_off:
-            run = started.run
-            fresh = not started.steps
-            drive(run, self.store, self.now, started.automation.definition, started.snap, fresh)
+        for started in self.started:
+            if not started.handed_off:
+                continue
+            run = db.session.get(Run, started.run_id)
+            if run is not None:
+                definition, snap = started.automation.definition, started.snap
+                drive(run, self.store, self.now, definition, snap, not started.steps)
+
+
+def _step(
+    store_id: int, index: int, kind: str, status: str, detail: dict[str, Any], tries: int
+) -> dict[str, Any]:
+    return {
+        "store_id": store_id,
+        "step": index,
+        "kind": kind,
+        "status": status,
+        "detail": detail,
+        "error": None,
+        "attempts": tries,
+    }
 
 
 class _PlannedEffects:
     """Plan tag steps into the batch; hand any other action to the per-run path."""
 
-    def __init__(self, tags: TagBatch) -> None:
-        self.tags = tags
+    def __init__(self, tags: TagBatch, owner: _Started) -> None:
+        self.tags, self.owner = tags, owner
 
     def apply(self, ctx: StepContext, action: str, params: dict[str, Any]) -> dict[str, Any]:
         """Return the planned tag change's result, or raise Handoff."""
-        result = self.tags.plan(ctx.key, ctx.run_id or 0, action, params, ctx.snap)
+        result = self.tags.plan(ctx.key, self.owner, action, params, ctx.snap)
         if result is None:
             raise Handoff(action)
         return result
-
-
-def _discard(row: Any) -> None:
-    """Drop a row planned in this batch, flushed or not."""
-    if inspect(row).persistent:
-        db.session.delete(row)
-    else:
-        db.session.expunge(row)
-
-
-def _key(run: Run, step: int) -> str:
-    return f"auto:{run.automation_id}:v{run.version}:e{run.event_id}:s{step}"
 
 
 def _candidates(by_trigger: dict[str, list[Compiled]], ev: Event) -> list[Compiled]:

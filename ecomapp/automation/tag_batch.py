@@ -21,8 +21,6 @@ from ecomapp.models import EffectLedger, Store
 from ecomapp.models.types import utcnow
 from ecomapp.platforms.registry import get_adapter
 
-CLAIM_CHUNK = 2000
-
 
 @dataclass
 class TagChange:
@@ -78,10 +76,10 @@ class _Target:
 
 @dataclass
 class Pending:
-    """One planned step: its ledger key, run and change."""
+    """One planned step: its ledger key, its run (any object with a `run_id`) and change."""
 
     key: str
-    run_id: int
+    owner: Any
     action: str
     change: TagChange
 
@@ -95,7 +93,7 @@ class TagBatch:
         self.planned: dict[str, Pending] = {}
 
     def plan(
-        self, key: str, run_id: int, action: str, params: dict[str, Any], snap: Snapshot
+        self, key: str, owner: Any, action: str, params: dict[str, Any], snap: Snapshot
     ) -> Any:
         """Plan one tag step; return its result, or None when this action is not a tag change."""
         resource = _RESOURCE.get(action, "customer")
@@ -120,7 +118,7 @@ class TagBatch:
             state.add[tag] = None
         state.keys.append(key)
         change = TagChange(resource, pid, add, remove, result)
-        self.planned[key] = Pending(key, run_id, action, change)
+        self.planned[key] = Pending(key, owner, action, change)
         return result
 
     def claim(self) -> set[str]:
@@ -129,20 +127,16 @@ class TagBatch:
             {
                 "store_id": self.store.id,
                 "key": p.key,
-                "run_id": p.run_id,
+                "run_id": p.owner.run_id,
                 "action": p.action,
                 "result": p.change.result,
                 "created_at": utcnow(),
             }
             for p in self.planned.values()
         ]
-        claimed: set[str] = set()
         table = EffectLedger.__table__
-        for start in range(0, len(rows), CLAIM_CHUNK):
-            stmt = upsert(table).values(rows[start : start + CLAIM_CHUNK])
-            stmt = stmt.on_conflict_do_nothing(index_elements=["store_id", "key"])
-            claimed.update(db.session.scalars(stmt.returning(table.c.key)))
-        return claimed
+        stmt = upsert(table).on_conflict_do_nothing(index_elements=["store_id", "key"])
+        return set(db.session.scalars(stmt.returning(table.c.key), rows))
 
     def apply(self, claimed: set[str]) -> dict[str, Exception]:
         """Make one add and one remove call per target; return the keys whose target refused."""
