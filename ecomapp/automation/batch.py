@@ -270,7 +270,7 @@ class Batch:
 
     def _walk(self, started: _Started) -> None:
         row, definition = started.row, started.automation.definition
-        state = RunState()
+        state, now, timezone = RunState(), self.now, self.store.timezone
 
         def context(index: int, snap: Snapshot) -> StepContext:
             ids = (row["automation_id"], row["version"], row["event_id"], index)
@@ -278,11 +278,10 @@ class Batch:
 
         def record(index: int, kind: str, status: str, detail: dict[str, Any]) -> None:
             tries = 1 if kind not in ("wait", "exit") else 0
-            started.steps.append(_step(self.store.id, index, kind, status, detail, tries))
+            started.steps.append(_step(self.store.id, index, kind, status, detail, tries, now))
 
         effects = _PlannedEffects(self.tags, started)
         load = lambda: started.snap  # noqa: E731
-        now, timezone = self.now, self.store.timezone
         try:
             advance(definition, state, load, effects, context, now, timezone, record)
         except Handoff:
@@ -300,7 +299,8 @@ class Batch:
     def _write_runs(self) -> None:
         if not self.started:
             return
-        stmt = insert(Run).returning(Run.id, sort_by_parameter_order=True)
+        table = Run.__table__
+        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         ids = db.session.scalars(stmt, [s.row for s in self.started]).all()
         for started, run_id in zip(self.started, ids, strict=True):
             started.run_id = run_id
@@ -335,15 +335,14 @@ class Batch:
         run = db.session.get(Run, started.run_id)
         assert run is not None
         for later in skipped_later_steps(run, started.automation.definition, step["step"]):
-            started.steps.append(
-                _step(self.store.id, later.step, later.kind, later.status, later.detail, 0)
-            )
+            row = (later.step, later.kind, later.status, later.detail)
+            started.steps.append(_step(self.store.id, *row, 0, self.now))
             db.session.expunge(later)
 
     def _write_steps(self, refused: dict[str, Exception]) -> None:
         steps = [s | {"run_id": st.run_id} for st in self.started for s in st.steps]
         if steps:
-            db.session.execute(insert(RunStep), steps)
+            db.session.execute(insert(RunStep.__table__), steps)
         due = [
             {
                 "store_id": self.store.id,
@@ -359,7 +358,7 @@ class Batch:
             if st.due is not None
         ]
         if due:
-            db.session.execute(insert(DueWork), due)
+            db.session.execute(insert(DueWork.__table__), due)
 
     def continue_handed_off(self) -> None:
         """Drive runs whose next step is not batched, one by one (after the batch commit)."""
@@ -373,7 +372,13 @@ class Batch:
 
 
 def _step(
-    store_id: int, index: int, kind: str, status: str, detail: dict[str, Any], tries: int
+    store_id: int,
+    index: int,
+    kind: str,
+    status: str,
+    detail: dict[str, Any],
+    tries: int,
+    now: datetime,
 ) -> dict[str, Any]:
     return {
         "store_id": store_id,
@@ -383,6 +388,7 @@ def _step(
         "detail": detail,
         "error": None,
         "attempts": tries,
+        "updated_at": now,
     }
 
 

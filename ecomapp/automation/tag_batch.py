@@ -123,6 +123,7 @@ class TagBatch:
 
     def claim(self) -> set[str]:
         """Record every planned key in the ledger at once; return the keys this batch holds."""
+        now = utcnow()
         rows = [
             {
                 "store_id": self.store.id,
@@ -130,7 +131,7 @@ class TagBatch:
                 "run_id": p.owner.run_id,
                 "action": p.action,
                 "result": p.change.result,
-                "created_at": utcnow(),
+                "created_at": now,
             }
             for p in self.planned.values()
         ]
@@ -146,12 +147,11 @@ class TagBatch:
             mine = [k for k in state.keys if k in claimed]
             if not mine:
                 continue
-            try:
-                with db.session.begin_nested():
-                    if state.remove:
-                        adapter.remove_tags(self.store, resource, pid, list(state.remove))
-                    if state.add:
-                        adapter.add_tags(self.store, resource, pid, list(state.add))
+            try:  # no savepoint: a refusal comes before the adapter changes anything
+                if state.remove:
+                    adapter.remove_tags(self.store, resource, pid, list(state.remove))
+                if state.add:
+                    adapter.add_tags(self.store, resource, pid, list(state.add))
             except Exception as exc:
                 from ecomapp.jobs.retry import is_transient
 
