@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, case, func, select, type_coerce
 
-from ecomapp.automation.compiled import compile_group
+from ecomapp.automation.compiled import compile_exit, compile_group
 from ecomapp.automation.conditions import PREVIOUS, Snapshot
 from ecomapp.automation.context import OBJECTS, add_cart, add_customer, add_order, load_snapshot
 from ecomapp.automation.effects import RecordingEffects, StepContext
@@ -66,13 +66,14 @@ def simulate(store: Store, definition: dict[str, Any], days: int, now: datetime)
     orders: dict[int, str] = {}
     samples: list[dict[str, Any]] = []
     matches = compile_group(definition["conditions"])
+    exits = compile_exit(definition["exit_conditions"])
     for at, snap in replay(store, definition, start, now):
         summary["events"] += 1
         if not matches(snap):
             continue
         summary["matched"] += 1
         effects, steps, state = RecordingEffects(), [], RunState()
-        _simulate_run(store, definition, snap, at, now, effects, steps, state)
+        _simulate_run(store, definition, snap, (at, now), effects, steps, state, exits)
         summary["statuses"][state.status] += 1
         summary["actions"].update(a["action"] for a in effects.applied)
         _collect(snap, effects, customers, orders)
@@ -100,11 +101,11 @@ def _simulate_run(
     store: Store,
     definition: dict[str, Any],
     snap: Snapshot,
-    at: datetime,
-    horizon: datetime,
+    window: tuple[datetime, datetime],
     effects: RecordingEffects,
     steps: list[dict[str, Any]],
     state: RunState,
+    exits: Callable[[Snapshot], bool],
 ) -> None:
     def context(index: int, s: Snapshot) -> StepContext:
         return StepContext(store, 0, 0, 0, index, s)
@@ -113,9 +114,10 @@ def _simulate_run(
         if status != "waiting":
             steps.append({"step": index, "kind": kind, "status": status, "detail": detail})
 
-    clock = at
+    clock, horizon = window
     while True:
-        advance(definition, state, lambda: snap, effects, context, clock, store.timezone, record)
+        tz = store.timezone
+        advance(definition, state, lambda: snap, effects, context, clock, tz, record, exits)
         if state.status != "waiting" or state.wake_at is None or state.wake_at > horizon:
             return
         clock = state.wake_at
@@ -293,11 +295,12 @@ def _order_event(
             return None
         at = getattr(row, column if column != "updated_at" else "platform_updated_at")
         at = at or row.placed_at
-    order = _Row(**{c: getattr(row, c) for c in _ORDER_COLUMNS}, **extra.get(row.id, _NO_DETAIL))
+    values = row._asdict()
+    order = _Row(**values, **extra.get(row.id, _NO_DETAIL))
     snap: Snapshot = {"event.type": kind, OBJECTS: {}, PREVIOUS: {}}
     add_order(snap, order, earlier_orders=before_count)  # type: ignore[arg-type]
     if row.c_id is not None:
-        customer = _Row(**{c: getattr(row, f"c_{c}") for c in _CUSTOMER_COLUMNS})
+        customer = _Row(**{c: values[f"c_{c}"] for c in _CUSTOMER_COLUMNS})
         full = f"{customer.first_name} {customer.last_name}".strip()
         customer.name = full or (customer.email or "")
         customer.orders_count, customer.total_spent = after_count, _money(after_cents)

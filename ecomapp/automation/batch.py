@@ -20,7 +20,7 @@ from sqlalchemy import delete, event, insert, select, text, update
 from sqlalchemy.orm import Session, object_session
 
 from ecomapp.automation.batch_snapshots import load_snapshots
-from ecomapp.automation.compiled import Predicate, compile_group
+from ecomapp.automation.compiled import Predicate, compile_exit, compile_group
 from ecomapp.automation.conditions import OBJECTS, Snapshot, evaluate
 from ecomapp.automation.effects import StepContext
 from ecomapp.automation.engine import RunState, advance
@@ -157,6 +157,7 @@ class Compiled:
     version: int
     definition: dict[str, Any]
     matches: Predicate
+    exits: Predicate
 
 
 def compiled_automations(store: Store) -> dict[str, list[Compiled]]:
@@ -178,8 +179,10 @@ def compiled_automations(store: Store) -> dict[str, list[Compiled]]:
     if missing:
         stmt = select(a.id, a.version, a.definition).where(a.id.in_(missing))
         for row in db.session.execute(stmt):
-            predicate = compile_group(row.definition["conditions"])
-            cache[keys[row.id]] = Compiled(row.id, row.version, row.definition, predicate)
+            definition = row.definition
+            predicate = compile_group(definition["conditions"])
+            exits = compile_exit(definition["exit_conditions"])
+            cache[keys[row.id]] = Compiled(row.id, row.version, definition, predicate, exits)
     out: dict[str, list[Compiled]] = {}
     for row in rows:
         if keys[row.id] in cache and cache[keys[row.id]].version == row.version:
@@ -283,7 +286,8 @@ class Batch:
         effects = _PlannedEffects(self.tags, started)
         load = lambda: started.snap  # noqa: E731
         try:
-            advance(definition, state, load, effects, context, now, timezone, record)
+            exits = started.automation.exits
+            advance(definition, state, load, effects, context, now, timezone, record, exits)
         except Handoff:
             started.handed_off = True
         row["status"], row["next_step"] = state.status, state.next_step

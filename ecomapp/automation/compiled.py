@@ -87,7 +87,9 @@ def comparator(op: str, expected: Any) -> Comparator:
         if bound is None:
             return lambda actual: False
         return lambda actual: (number := _fast_number(actual)) is not None and test(number, bound)
-    if op in ("=", "!=") and not isinstance(expected, bool) and _number(expected) is None:
+    if op in ("=", "!=") and isinstance(expected, bool):
+        return (lambda a: bool(a) == expected) if op == "=" else (lambda a: bool(a) != expected)
+    if op in ("=", "!=") and _number(expected) is None:
         text, truthy = _text(expected), _text(expected) == "true"
         if op == "=":
             return lambda a: (bool(a) == truthy) if isinstance(a, bool) else _text(a) == text
