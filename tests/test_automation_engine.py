@@ -102,7 +102,7 @@ def test_unmatched_conditions_keep_no_run_but_count_a_skip_and_explain_it(
     page = client.get(f"/automations/events/{event_id}").get_data(as_text=True)
     reason = f'data-testid="reason-{automation.id}">Did not fire: its conditions did not hold'
     assert reason in page
-    assert "<code>order.total_price &gt;</code>" in page and "<code>\"40.00\"</code>" in page
+    assert "<code>order.total_price &gt;</code>" in page and '<code>"40.00"</code>' in page
     assert "1 skipped" in client.get("/automations/").get_data(as_text=True)
 
 
