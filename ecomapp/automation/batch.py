@@ -26,7 +26,7 @@ from ecomapp.automation.effects import StepContext
 from ecomapp.automation.engine import RunState, advance
 from ecomapp.automation.runs import _keep_loaded, _subject, drive, skipped_later_steps
 from ecomapp.automation.schema import SCHEDULE_EVENT
-from ecomapp.automation.tag_batch import TagBatch, applied_result
+from ecomapp.automation.tag_batch import Skipped, TagBatch, applied_result
 from ecomapp.automation.tallies import Tally
 from ecomapp.extensions import db
 from ecomapp.jobs.queue import push_now, redis_connection
@@ -317,7 +317,9 @@ class Batch:
         self.tags.release(list(refused))
         for key, pending in self.tags.planned.items():
             started, index = pending.owner, int(key.rsplit(":s", 1)[1])
-            step = next(s for s in started.steps if s["step"] == index)
+            step = next((s for s in started.steps if s["step"] == index), None)
+            if step is None or isinstance(refused.get(key), Skipped):
+                continue  # a step after a refused one: recorded as not run
             if key in refused:
                 self._refuse(started, step, refused[key])
             elif key not in claimed:
@@ -341,7 +343,6 @@ class Batch:
         for later in skipped_later_steps(run, started.automation.definition, step["step"]):
             row = (later.step, later.kind, later.status, later.detail)
             started.steps.append(_step(self.store.id, *row, 0, self.now))
-            db.session.expunge(later)
 
     def _write_steps(self, refused: dict[str, Exception]) -> None:
         steps = [s | {"run_id": st.run_id} for st in self.started for s in st.steps]

@@ -17,6 +17,7 @@ from ecomapp.automation.actions import spend_group
 from ecomapp.automation.conditions import OBJECTS, Snapshot
 from ecomapp.automation.tallies import upsert
 from ecomapp.extensions import db
+from ecomapp.jobs.retry import is_transient
 from ecomapp.models import EffectLedger, Store
 from ecomapp.models.types import utcnow
 from ecomapp.platforms.registry import get_adapter
@@ -68,10 +69,12 @@ _RESOURCE = {"tag_order": "order", "untag_order": "order"}
 
 @dataclass
 class _Target:
-    tags: set[str]
-    add: dict[str, None] = field(default_factory=dict)
-    remove: dict[str, None] = field(default_factory=dict)
+    tags: set[str]  # as the batch's steps so far leave them (group_by_spend reads it)
     keys: list[str] = field(default_factory=list)
+
+
+class Skipped(Exception):
+    """A later step of a run whose earlier tag step was refused: it is not applied."""
 
 
 @dataclass
@@ -108,14 +111,8 @@ class TagBatch:
         spent = snap.get("customer.total_spent")
         add, remove, result = _CHANGES[action](action, params, spent, state.tags)
         result = {resource: pid, **result}
-        for tag in remove:
-            state.tags.discard(tag)
-            state.add.pop(tag, None)
-            state.remove[tag] = None
-        for tag in add:
-            state.tags.add(tag)
-            state.remove.pop(tag, None)
-            state.add[tag] = None
+        state.tags.difference_update(remove)
+        state.tags.update(add)
         state.keys.append(key)
         change = TagChange(resource, pid, add, remove, result)
         self.planned[key] = Pending(key, owner, action, change)
@@ -140,25 +137,44 @@ class TagBatch:
         return set(db.session.scalars(stmt.returning(table.c.key), rows))
 
     def apply(self, claimed: set[str]) -> dict[str, Exception]:
-        """Make one add and one remove call per target; return the keys whose target refused."""
+        """Make one remove and one add call per target with the net change of its claimed
+        steps; return the keys not applied (refused by the platform, or after a refusal)."""
         adapter = get_adapter(self.store.platform)
         refused: dict[str, Exception] = {}
+        failed: dict[int, int] = {}  # id(run) -> its refused step
         for (resource, pid), state in self.targets.items():
-            mine = [k for k in state.keys if k in claimed]
-            if not mine:
+            kept = [k for k in state.keys if k in claimed and not _after(self.planned[k], failed)]
+            refused.update({k: Skipped(k) for k in state.keys if k in claimed and k not in kept})
+            if not kept:
                 continue
+            add, remove = self._net(kept)
             try:  # no savepoint: a refusal comes before the adapter changes anything
-                if state.remove:
-                    adapter.remove_tags(self.store, resource, pid, list(state.remove))
-                if state.add:
-                    adapter.add_tags(self.store, resource, pid, list(state.add))
+                if remove:
+                    adapter.remove_tags(self.store, resource, pid, remove)
+                if add:
+                    adapter.add_tags(self.store, resource, pid, add)
             except Exception as exc:
-                from ecomapp.jobs.retry import is_transient
-
                 if is_transient(exc):
                     raise
-                refused.update(dict.fromkeys(mine, exc))
+                refused.update(dict.fromkeys(kept, exc))
+                for key in kept:
+                    run, step = id(self.planned[key].owner), _step_of(key)
+                    failed[run] = min(failed.get(run, step), step)
         return refused
+
+    def _net(self, keys: list[str]) -> tuple[list[str], list[str]]:
+        """Return the tags to add and to remove after applying the steps' changes in order."""
+        add: dict[str, None] = {}
+        remove: dict[str, None] = {}
+        for key in keys:
+            change = self.planned[key].change
+            for tag in change.remove:
+                add.pop(tag, None)
+                remove[tag] = None
+            for tag in change.add:
+                remove.pop(tag, None)
+                add[tag] = None
+        return list(add), list(remove)
 
     def release(self, keys: list[str]) -> None:
         """Drop ledger keys of changes that did not happen (a refused target)."""
@@ -167,6 +183,15 @@ class TagBatch:
             db.session.execute(
                 table.delete().where(table.c.store_id == self.store.id, table.c.key.in_(keys))
             )
+
+
+def _step_of(key: str) -> int:
+    return int(key.rsplit(":s", 1)[1])
+
+
+def _after(pending: Pending, failed: dict[int, int]) -> bool:
+    refused_at = failed.get(id(pending.owner))
+    return refused_at is not None and _step_of(pending.key) > refused_at
 
 
 def applied_result(store: Store, key: str) -> dict[str, Any]:
