@@ -134,7 +134,14 @@ class TagBatch:
         ]
         table = EffectLedger.__table__
         stmt = upsert(table).on_conflict_do_nothing(index_elements=["store_id", "key"])
-        return set(db.session.scalars(stmt.returning(table.c.key), rows))
+        db.session.execute(stmt, rows)  # executemany: one statement, pipelined
+        run_ids = [row["run_id"] for row in rows]
+        mine = select(table.c.key).where(
+            table.c.store_id == self.store.id,
+            table.c.created_at == now,  # this batch's rows: earlier holders of a key are older
+            table.c.run_id.between(min(run_ids), max(run_ids)),
+        )
+        return set(db.session.scalars(mine)) & set(self.planned)
 
     def apply(self, claimed: set[str]) -> dict[str, Exception]:
         """Make one remove and one add call per target with the net change of its claimed
