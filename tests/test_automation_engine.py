@@ -272,3 +272,23 @@ def test_old_skipped_runs_are_pruned_and_other_runs_kept(run_jobs: Callable[[], 
     assert prune_skipped_runs(later) == 1
     assert list(db.session.scalars(select(Run.status))) == ["done"]
     assert prune_skipped_runs(datetime.now(UTC)) == 0
+
+
+def test_lost_engine_wake_up_is_recovered_by_the_pending_sweeper(app: Flask) -> None:
+    """Given an order whose events were recorded but whose engine job was lost with the queue,
+    when the pending-events sweeper passes a minute later, then the automation runs once."""
+    from ecomapp.automation.batch import sweep_pending
+    from ecomapp.jobs.inprocess import drain
+    from ecomapp.jobs.queue import get_queue
+    from ecomapp.mirror.orders import apply_order
+
+    store = make_store()
+    make_automation(store, VIP)
+    apply_order(store, _order("o-lost", total_price="150.00"))
+    db.session.commit()
+    get_queue().empty()  # the worker died with the store's job
+    assert sweep_pending(datetime.now(UTC)) == 0  # not late yet
+    assert sweep_pending(datetime.now(UTC) + timedelta(minutes=2)) == 1
+    drain(app)
+    db.session.expire_all()
+    assert count(Run) == 1 and effects(store) == 2
