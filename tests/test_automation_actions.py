@@ -81,6 +81,40 @@ def test_transient_failure_is_retried_and_applied_once(
     assert step.attempts == 2 and len(responses.calls) == 2 and effects(store) == 1
 
 
+def test_failed_step_shows_its_reason_and_the_steps_it_stopped(
+    client: FlaskClient, run_jobs: Callable[[], None]
+) -> None:
+    """Given an alert to a store with no e-mail address followed by a tag step, when an order
+    arrives, then the run fails at the alert with its reason, the tag step is recorded as not
+    run because of it, no tag is applied, and the run page says so."""
+    store = make_store(email=None)
+    alert = {"channel": "email", "title": "New order"}
+    make_automation(
+        store,
+        {
+            "trigger": {"event": "order.created"},
+            "steps": [
+                {"type": "action", "action": "notify_merchant", "params": alert},
+                {"type": "action", "action": "tag_order", "params": {"tags": ["alerted"]}},
+            ],
+        },
+    )
+    deliver(store, "order", order_record(platform_id="f-1"))
+    run_jobs()
+    run = db.session.scalar(select(Run))
+    steps = db.session.scalars(select(RunStep).order_by(RunStep.step)).all()
+    assert run.status == "failed" and "no e-mail address" in run.error
+    assert [(s.kind, s.status) for s in steps] == [
+        ("notify_merchant", "failed"),
+        ("tag_order", "not run"),
+    ]
+    assert steps[1].detail == {"because": "step 1 (notify_merchant) failed"}
+    assert db.session.scalar(select(Order.tags)) == [] and effects(store) == 0
+    login(client, store)
+    page = client.get(f"/automations/runs/{run.id}").get_data(as_text=True)
+    assert "Step 1 failed, so step 2 (tag_order) did not run." in page
+
+
 @responses.activate
 def test_permanent_failure_shows_error_and_retry_button_completes_it(
     client: FlaskClient, run_jobs: Callable[[], None]

@@ -67,3 +67,43 @@ def test_any_group_traces_every_comparison_with_actual_values() -> None:
         ("conditions.any[0]", "120.00"),
         ("conditions.any[1].all[0]", ["gift"]),
     ]
+
+
+_PROBES: list[Any] = [
+    None, True, False, 0, 4, "4", "4.00", Decimal("120.00"), Decimal("-1"), "Express", "express ",
+    "", "true", "abc", [], ["Trailhead"], ["x", "Express"], "NaN",
+]  # fmt: skip
+_OPS = ("=", "!=", "<", "<=", ">", ">=", "contains", "in", "between", "is_empty", "is_not_empty")
+
+
+def _expected_for(op: str, value: Any) -> Any:
+    if op == "in":
+        return [value, "Standard"]
+    if op == "between":
+        return [value, 200]
+    return value
+
+
+@pytest.mark.parametrize("op", _OPS)
+@pytest.mark.parametrize("field", ["order.total_price", "order.shipping_method", "order.tags"])
+def test_compiled_conditions_answer_exactly_as_the_interpreter(op: str, field: str) -> None:
+    """Given any operator, value and actual value (numbers, texts, booleans, lists, blanks),
+    when the condition is compiled, then it answers as `evaluate` does, for every quantifier."""
+    from ecomapp.automation.compiled import compile_group
+
+    for expected in _PROBES:
+        for quantifier in ("any", "all", "none"):
+            cond = _c(field, op, _expected_for(op, expected), quantifier=quantifier)
+            predicate = compile_group({"all": [cond]})
+            for actual in _PROBES:
+                value = actual if field != "order.tags" or isinstance(actual, list) else [actual]
+                snap = {field: value}
+                try:
+                    want: Any = evaluate({"all": [cond]}, snap)[0]
+                except Exception as exc:  # the interpreter refuses: so must the compiled form
+                    want = type(exc)
+                try:
+                    got: Any = predicate(snap)
+                except Exception as exc:
+                    got = type(exc)
+                assert got == want, (cond, actual)

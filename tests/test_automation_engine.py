@@ -6,12 +6,21 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from ecomapp.automation.runs import handle_event
+from ecomapp.automation.batch import process_store_events
 from ecomapp.extensions import db
 from ecomapp.models import Customer, Event, Order, Run, RunStep
-from tests.automation_support import count, deliver, effects, make_automation, messages, run_at
+from tests.automation_support import (
+    count,
+    deliver,
+    effects,
+    login,
+    make_automation,
+    messages,
+    run_at,
+)
 from tests.factories import customer_record, make_store, order_record
 
 VIP = {
@@ -45,8 +54,11 @@ def _order(store_pid: str, **fields: object) -> object:
 def test_order_event_applies_effects_once_despite_duplicates(
     app: Flask, run_jobs: Callable[[], None]
 ) -> None:
-    """Given a VIP automation, when an order arrives twice and its event job reruns,
-    then the customer is tagged and the order noted exactly once."""
+    """Given a VIP automation, when an order arrives twice, its event is offered to the engine
+    again and the store's batch job reruns, then the customer is tagged and the order noted
+    exactly once."""
+    from ecomapp.models import PendingEvent
+
     store = make_store()
     make_automation(store, VIP)
     rec = _order("o-1", total_price="150.00")
@@ -55,7 +67,9 @@ def test_order_event_applies_effects_once_despite_duplicates(
     deliver(store, "order", rec, "redelivered-with-new-id")
     run_jobs()
     event_id = db.session.scalar(select(Event.id).where(Event.type == "order.paid"))
-    handle_event(event_id)  # a retried subscriber job
+    db.session.add(PendingEvent(event_id=event_id, store_id=store.id))  # dispatched twice
+    db.session.commit()
+    assert process_store_events(store.id) == 1  # a retried batch job
     db.session.commit()
     order = db.session.scalar(select(Order).where(Order.platform_id == "o-1"))
     assert order.note == f"VIP order {order.name}"
@@ -63,26 +77,33 @@ def test_order_event_applies_effects_once_despite_duplicates(
     assert count(Run) == 1 and effects(store) == 2
 
 
-def test_unmatched_conditions_leave_a_skipped_run_with_the_actual_values(
-    run_jobs: Callable[[], None],
+def test_unmatched_conditions_keep_no_run_but_count_a_skip_and_explain_it(
+    client: FlaskClient, run_jobs: Callable[[], None]
 ) -> None:
-    """Given a total > 100 condition, when a 40.00 order is paid, then the run is skipped
-    and its trace shows the actual total it saw."""
+    """Given a total > 100 condition, when a 40.00 order is paid, then no run row is written,
+    the day's tally counts one evaluation and one skip, and the event's "why" page shows the
+    actual total it saw."""
+    from ecomapp.models import AutomationTally
+
     store = make_store()
-    make_automation(store, VIP)
+    automation = make_automation(store, VIP)
     deliver(store, "order", _order("o-2", total_price="40.00"))
     run_jobs()
-    run = db.session.scalar(select(Run))
-    assert run.status == "skipped"
-    assert run.trace["conditions"][0] | {} == {
-        "path": "conditions.all[0]",
-        "field": "order.total_price",
-        "op": ">",
-        "expected": 100,
-        "actual": "40.00",
-        "result": False,
-    }
-    assert effects(store) == 0
+    assert count(Run) == 0 and effects(store) == 0
+    tally = db.session.scalar(select(AutomationTally))
+    assert (tally.automation_id, tally.evaluated, tally.matched, tally.skipped) == (
+        automation.id,
+        1,
+        0,
+        1,
+    )
+    event_id = db.session.scalar(select(Event.id).where(Event.type == "order.paid"))
+    login(client, store)
+    page = client.get(f"/automations/events/{event_id}").get_data(as_text=True)
+    reason = f'data-testid="reason-{automation.id}">Did not fire: its conditions did not hold'
+    assert reason in page
+    assert "<code>order.total_price &gt;</code>" in page and '<code>"40.00"</code>' in page
+    assert "1 skipped" in client.get("/automations/").get_data(as_text=True)
 
 
 def test_wait_sends_review_request_once_when_the_clock_reaches_it(
@@ -234,16 +255,40 @@ def test_wait_until_a_time_of_day_is_in_the_store_time_zone() -> None:
 
 
 def test_old_skipped_runs_are_pruned_and_other_runs_kept(run_jobs: Callable[[], None]) -> None:
-    """Given a skipped and a done run 40 days old, when pruning runs, then only the skip goes."""
+    """Given a skipped run left from before tallies and a done run, both 40 days old, when
+    pruning runs, then only the skip goes."""
     from ecomapp.automation.retention import prune_skipped_runs
 
     store = make_store()
     make_automation(store, VIP)
-    deliver(store, "order", _order("o-small", total_price="40.00"))
     deliver(store, "order", _order("o-big", total_price="400.00"))
     run_jobs()
-    assert sorted(db.session.scalars(select(Run.status))) == ["done", "skipped"]
+    done = db.session.scalar(select(Run))
+    old = {c: getattr(done, c) for c in ("store_id", "automation_id", "event_type", "started_at")}
+    other = db.session.scalar(select(Event.id).where(Event.type == "order.created"))
+    db.session.add(Run(**old, version=2, event_id=other, status="skipped"))
+    db.session.commit()
     later = datetime.now(UTC) + timedelta(days=40)
     assert prune_skipped_runs(later) == 1
     assert list(db.session.scalars(select(Run.status))) == ["done"]
     assert prune_skipped_runs(datetime.now(UTC)) == 0
+
+
+def test_lost_engine_wake_up_is_recovered_by_the_pending_sweeper(app: Flask) -> None:
+    """Given an order whose events were recorded but whose engine job was lost with the queue,
+    when the pending-events sweeper passes a minute later, then the automation runs once."""
+    from ecomapp.automation.batch import sweep_pending
+    from ecomapp.jobs.inprocess import drain
+    from ecomapp.jobs.queue import get_queue
+    from ecomapp.mirror.orders import apply_order
+
+    store = make_store()
+    make_automation(store, VIP)
+    apply_order(store, _order("o-lost", total_price="150.00"))
+    db.session.commit()
+    get_queue().empty()  # the worker died with the store's job
+    assert sweep_pending(datetime.now(UTC)) == 0  # not late yet
+    assert sweep_pending(datetime.now(UTC) + timedelta(minutes=2)) == 1
+    drain(app)
+    db.session.expire_all()
+    assert count(Run) == 1 and effects(store) == 2

@@ -4,19 +4,19 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("automations", __name__, url_prefix="/automations")
 
-SUBSCRIBER = "ecomapp.automation.runs:handle_event"
-
 
 def init_app(app: Flask) -> None:
-    """Register the panel pages, the event subscriber and the periodic jobs."""
+    """Register the panel pages, the engine's event hook and the periodic jobs.
+
+    Events reach the engine without a per-event subscriber job: importing `batch` hooks every
+    inserted event (a pending row, then one wake-up per store after commit).
+    """
     from ecomapp.admin.auth import PANEL_BLUEPRINTS
     from ecomapp.admin.nav import NAV, NavItem
-    from ecomapp.automation import routes  # noqa: F401
-    from ecomapp.events.bus import SUBSCRIBERS
+    from ecomapp.automation import batch, routes  # noqa: F401
     from ecomapp.jobs.periodic import PERIODIC
 
-    if SUBSCRIBER not in SUBSCRIBERS:
-        SUBSCRIBERS.append(SUBSCRIBER)
+    PERIODIC["ecomapp.automation.batch:sweep_pending"] = 60
     PERIODIC["ecomapp.automation.schedules:fire_schedules"] = 60
     PERIODIC["ecomapp.automation.runs:sweep_runs"] = 300
     PERIODIC["ecomapp.automation.retention:prune_skipped_runs"] = 6 * 3600

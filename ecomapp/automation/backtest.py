@@ -3,35 +3,40 @@
 from __future__ import annotations
 
 import time
-from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, func, select, type_coerce
-from sqlalchemy.orm import selectinload
+from sqlalchemy import BigInteger, case, func, select, type_coerce
 
+from ecomapp.automation.compiled import compile_exit, compile_group
 from ecomapp.automation.conditions import PREVIOUS, Snapshot
 from ecomapp.automation.context import OBJECTS, add_cart, add_customer, add_order, load_snapshot
 from ecomapp.automation.effects import RecordingEffects, StepContext
 from ecomapp.automation.engine import RunState, advance, match
+from ecomapp.automation.fields import FIELDS
 from ecomapp.automation.schedules import slots_between
 from ecomapp.automation.schema import SCHEDULE_EVENT, validate
+from ecomapp.events.order_rules import ORDER_EVENTS, OrderState
 from ecomapp.extensions import db
-from ecomapp.models import Automation, Backtest, Cart, Customer, Event, Order, Store
-from ecomapp.models.types import utcnow
+from ecomapp.models import (
+    Address,
+    Automation,
+    Backtest,
+    Cart,
+    Customer,
+    Event,
+    LineItem,
+    Order,
+    Store,
+)
+from ecomapp.models.types import CENT, utcnow
 
 SAMPLES = 5
 LISTED = 50
-ORDER_TRIGGERS = {
-    "order.created",
-    "order.paid",
-    "order.cancelled",
-    "order.refunded",
-    "order.fulfilled",
-    "customer.spend_changed",
-}
+ORDER_TRIGGERS = (set(ORDER_EVENTS) - {"order.updated"}) | {"customer.spend_changed"}
 
 
 def run_backtest(backtest_id: int) -> None:
@@ -60,18 +65,20 @@ def simulate(store: Store, definition: dict[str, Any], days: int, now: datetime)
     customers: dict[int, str] = {}
     orders: dict[int, str] = {}
     samples: list[dict[str, Any]] = []
+    matches = compile_group(definition["conditions"])
+    exits = compile_exit(definition["exit_conditions"])
     for at, snap in replay(store, definition, start, now):
         summary["events"] += 1
-        matched, trace = match(definition, snap)
-        if not matched:
+        if not matches(snap):
             continue
         summary["matched"] += 1
         effects, steps, state = RecordingEffects(), [], RunState()
-        _simulate_run(store, definition, snap, at, now, effects, steps, state)
+        _simulate_run(store, definition, snap, (at, now), effects, steps, state, exits)
         summary["statuses"][state.status] += 1
         summary["actions"].update(a["action"] for a in effects.applied)
         _collect(snap, effects, customers, orders)
         if len(samples) < SAMPLES:
+            trace = match(definition, snap)[1]
             samples.append(
                 {"at": at.isoformat(), "subject": _label(snap), "trace": trace, "steps": steps}
             )
@@ -94,11 +101,11 @@ def _simulate_run(
     store: Store,
     definition: dict[str, Any],
     snap: Snapshot,
-    at: datetime,
-    horizon: datetime,
+    window: tuple[datetime, datetime],
     effects: RecordingEffects,
     steps: list[dict[str, Any]],
     state: RunState,
+    exits: Callable[[Snapshot], bool],
 ) -> None:
     def context(index: int, s: Snapshot) -> StepContext:
         return StepContext(store, 0, 0, 0, index, s)
@@ -107,9 +114,10 @@ def _simulate_run(
         if status != "waiting":
             steps.append({"step": index, "kind": kind, "status": status, "detail": detail})
 
-    clock = at
+    clock, horizon = window
     while True:
-        advance(definition, state, lambda: snap, effects, context, clock, store.timezone, record)
+        tz = store.timezone
+        advance(definition, state, lambda: snap, effects, context, clock, tz, record, exits)
         if state.status != "waiting" or state.wake_at is None or state.wake_at > horizon:
             return
         clock = state.wake_at
@@ -143,7 +151,7 @@ def replay(
     trigger = definition["trigger"]
     kind = trigger.get("event", SCHEDULE_EVENT)
     if kind in ORDER_TRIGGERS:
-        yield from _order_events(store, kind, start, end)
+        yield from _order_events(store, kind, start, end, used_fields(definition))
     elif kind == "customer.created":
         yield from _customer_events(store, start, end)
     elif kind in ("cart.abandoned", "cart.updated", "cart.converted"):
@@ -155,62 +163,193 @@ def replay(
         yield from _stored_events(store, kind, start, end)
 
 
-def _history_before(store: Store, start: datetime) -> dict[int, list[Any]]:
+class _Row:
+    """A plain order or customer row that the live snapshot builders read like a model."""
+
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
+
+    def address(self, kind: str) -> Any:
+        """Return the order's address of this kind (loaded only when conditions use it)."""
+        return self.addresses.get(kind)
+
+
+_ORDER_COLUMNS = (
+    "id",
+    "platform_id",
+    "name",
+    "customer_id",
+    "currency",
+    "subtotal_price",
+    "total_price",
+    "total_discounts",
+    "total_refunded",
+    "financial_status",
+    "fulfillment_status",
+    "status",
+    "gateway",
+    "shipping_method",
+    "tags",
+    "placed_at",
+    "paid_at",
+    "cancelled_at",
+    "platform_updated_at",
+)
+_CUSTOMER_COLUMNS = (
+    "id",
+    "platform_id",
+    "email",
+    "first_name",
+    "last_name",
+    "kind",
+    "accepts_marketing",
+    "country_code",
+    "company",
+    "tags",
+)
+_LINE_FIELDS = ("order.line_count", "order.item_quantity")
+_ADDRESS_FIELDS = ("order.shipping_", "order.billing_", "order.address_mismatch")
+
+
+def used_fields(definition: dict[str, Any]) -> set[str]:
+    """Return every snapshot field a definition's conditions and exit conditions read."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "field" in node:
+                found.add(node["field"])
+            if "ref" in node:
+                found.add(node["ref"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk([definition.get("conditions"), definition.get("exit_conditions")])
+    return found
+
+
+def _running_orders(store: Store, start: datetime, end: datetime) -> Any:
+    """Select the window's orders with each customer's uncancelled count and net spend so far.
+
+    Window functions over every order up to `end` give the running totals in one pass, so
+    history before the window counts the same as in the live mirror.
+    """
+    live = Order.cancelled_at.is_(None)
     net = type_coerce(Order.total_price, BigInteger) - type_coerce(Order.total_refunded, BigInteger)
-    rows = db.session.execute(
-        select(Order.customer_id, func.count(Order.id), func.sum(net))
-        .where(Order.store_id == store.id, Order.placed_at < start, Order.cancelled_at.is_(None))
-        .where(Order.customer_id.is_not(None))
-        .group_by(Order.customer_id)
+    ordered = {"partition_by": Order.customer_id, "order_by": (Order.placed_at, Order.id)}
+    inner = (
+        select(
+            *(getattr(Order, c) for c in _ORDER_COLUMNS),
+            func.sum(case((live, 1), else_=0)).over(**ordered).label("running_count"),
+            func.sum(case((live, net), else_=0)).over(**ordered).label("running_cents"),
+        )
+        .where(Order.store_id == store.id, Order.placed_at <= end)
+        .subquery()
     )
-    return defaultdict(
-        lambda: [0, Decimal("0")], {r[0]: [int(r[1]), Decimal(r[2] or 0) / 100] for r in rows}
+    customer = [getattr(Customer, c).label(f"c_{c}") for c in _CUSTOMER_COLUMNS]
+    return (
+        select(inner, *customer)
+        .outerjoin(Customer, Customer.id == inner.c.customer_id)
+        .where(inner.c.placed_at >= start)
+        .order_by(inner.c.placed_at, inner.c.id)
+        .execution_options(yield_per=2000)
     )
 
 
 def _order_events(
-    store: Store, kind: str, start: datetime, end: datetime
+    store: Store, kind: str, start: datetime, end: datetime, fields: set[str] | None = None
 ) -> Iterator[tuple[datetime, Snapshot]]:
-    history = _history_before(store, start)
-    stmt = (
-        select(Order)
-        .where(Order.store_id == store.id, Order.placed_at >= start, Order.placed_at <= end)
-        .options(
-            selectinload(Order.line_items),
-            selectinload(Order.addresses),
-            selectinload(Order.customer),
-        )
-        .order_by(Order.placed_at, Order.id)
-        .execution_options(yield_per=500)
-    )
-    for order in db.session.scalars(stmt):
-        seen = history[order.customer_id] if order.customer_id else [0, Decimal("0")]
-        before = list(seen)
-        if order.cancelled_at is None and order.customer_id:
-            seen[0] += 1
-            seen[1] += order.total_price - order.total_refunded
-        if not _order_fires(order, kind, before, seen):
-            continue
-        snap: Snapshot = {"event.type": kind, OBJECTS: {}, PREVIOUS: {}}
-        add_order(snap, order, earlier_orders=before[0])
-        add_customer(snap, order.customer, orders_count=seen[0], total_spent=seen[1])
-        if kind == "customer.spend_changed":
-            snap[PREVIOUS] = {"customer.total_spent": before[1]}
-        yield order.placed_at, snap
+    fields = fields if fields is not None else set(FIELDS)
+    lines = any(f.startswith("order.line_items") or f in _LINE_FIELDS for f in fields)
+    addresses = any(f.startswith(_ADDRESS_FIELDS) for f in fields)
+    for chunk in _chunks(db.session.execute(_running_orders(store, start, end)), 2000):
+        extra = _order_details(store, [r.id for r in chunk], lines, addresses)
+        for row in chunk:
+            found = _order_event(kind, row, extra)
+            if found is not None:
+                yield found
 
 
-def _order_fires(order: Order, kind: str, before: list[Any], after: list[Any]) -> bool:
-    if kind == "order.paid":
-        return order.paid_at is not None
-    if kind == "order.cancelled":
-        return order.cancelled_at is not None
-    if kind == "order.refunded":
-        return order.financial_status == "refunded"
-    if kind == "order.fulfilled":
-        return order.fulfillment_status == "fulfilled"
+def _order_event(
+    kind: str, row: Any, extra: dict[int, dict[str, Any]]
+) -> tuple[datetime, Snapshot] | None:
+    cancelled = row.cancelled_at is not None
+    after_count, after_cents = (int(row.running_count or 0), int(row.running_cents or 0))
+    if row.customer_id is None:
+        after_count = after_cents = 0
+    mine = 0 if cancelled or row.customer_id is None else 1
+    before_count = after_count - mine
+    net = _cents(row.total_price) - _cents(row.total_refunded)
+    before_cents = after_cents - (net if mine else 0)
     if kind == "customer.spend_changed":
-        return before[1] != after[1]
-    return True
+        if before_cents == after_cents:
+            return None
+        at = row.placed_at
+    else:
+        state = OrderState(row.financial_status, cancelled, row.fulfillment_status)
+        rule, column = ORDER_EVENTS[kind]
+        if not rule(None, state):
+            return None
+        at = getattr(row, column if column != "updated_at" else "platform_updated_at")
+        at = at or row.placed_at
+    values = row._asdict()
+    order = _Row(**values, **extra.get(row.id, _NO_DETAIL))
+    snap: Snapshot = {"event.type": kind, OBJECTS: {}, PREVIOUS: {}}
+    add_order(snap, order, earlier_orders=before_count)  # type: ignore[arg-type]
+    if row.c_id is not None:
+        customer = _Row(**{c: values[f"c_{c}"] for c in _CUSTOMER_COLUMNS})
+        full = f"{customer.first_name} {customer.last_name}".strip()
+        customer.name = full or (customer.email or "")
+        customer.orders_count, customer.total_spent = after_count, _money(after_cents)
+        add_customer(snap, customer)  # type: ignore[arg-type]
+    if kind == "customer.spend_changed":
+        snap[PREVIOUS] = {"customer.total_spent": _money(before_cents)}
+    return at, snap
+
+
+_NO_DETAIL: dict[str, Any] = {"line_items": [], "addresses": {}}
+
+
+def _cents(value: Decimal | None) -> int:
+    return int((value or Decimal(0)) * 100)
+
+
+def _money(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(CENT)
+
+
+def _chunks(rows: Any, size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _order_details(
+    store: Store, ids: list[int], lines: bool, addresses: bool
+) -> dict[int, dict[str, Any]]:
+    """Load line items and addresses of a chunk of orders, only when conditions read them."""
+    out: dict[int, dict[str, Any]] = {i: {"line_items": [], "addresses": {}} for i in ids}
+    if lines:
+        cols = ("order_id", "title", "vendor", "product_type", "sku", "quantity")
+        stmt = select(*(getattr(LineItem, c) for c in cols), LineItem.product_platform_id)
+        stmt = stmt.where(LineItem.store_id == store.id, LineItem.order_id.in_(ids))
+        for row in db.session.execute(stmt.order_by(LineItem.id)):
+            out[row.order_id]["line_items"].append(row)
+    if addresses:
+        cols = ("order_id", "kind", "country_code", "city", "zip")
+        stmt = select(*(getattr(Address, c) for c in cols))
+        stmt = stmt.where(Address.store_id == store.id, Address.order_id.in_(ids))
+        for row in db.session.execute(stmt):
+            out[row.order_id]["addresses"][row.kind] = row
+    return out
 
 
 def _customer_events(

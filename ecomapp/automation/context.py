@@ -58,26 +58,37 @@ def add_order(snap: Snapshot, order: Order, earlier_orders: int | None = None) -
     """Put an order's fields (lines, addresses, first-order flag) into the snapshot."""
     ship, bill = order.address("shipping"), order.address("billing")
     lines = order.line_items
-    for name in ("total_price", "subtotal_price", "total_discounts", "total_refunded"):
-        snap[f"order.{name}"] = getattr(order, name)
-    for name in ("financial_status", "fulfillment_status", "status", "gateway", "currency"):
-        snap[f"order.{name}"] = getattr(order, name)
-    snap["order.shipping_method"] = order.shipping_method
-    snap["order.tags"] = list(order.tags)
-    snap["order.cancelled"] = order.cancelled_at is not None or order.status == "cancelled"
-    snap["order.line_count"] = len(lines)
-    snap["order.item_quantity"] = sum(li.quantity for li in lines)
-    for name in ("title", "vendor", "product_type", "sku"):
-        snap[f"order.line_items.{name}"] = [getattr(li, name) for li in lines if getattr(li, name)]
-    snap["order.line_items.product_id"] = [li.product_platform_id for li in lines]
-    for kind, addr in (("shipping", ship), ("billing", bill)):
-        for name in ("country", "city", "zip"):
-            column = "country_code" if name == "country" else name
-            snap[f"order.{kind}_{name}"] = getattr(addr, column) if addr else None
-    snap["order.address_mismatch"] = _mismatch(ship, bill)
     if earlier_orders is None:
         earlier_orders = _earlier_orders(order)
-    snap["order.first_order"] = earlier_orders == 0
+    snap.update(
+        {
+            "order.total_price": order.total_price,
+            "order.subtotal_price": order.subtotal_price,
+            "order.total_discounts": order.total_discounts,
+            "order.total_refunded": order.total_refunded,
+            "order.financial_status": order.financial_status,
+            "order.fulfillment_status": order.fulfillment_status,
+            "order.status": order.status,
+            "order.gateway": order.gateway,
+            "order.currency": order.currency,
+            "order.shipping_method": order.shipping_method,
+            "order.tags": list(order.tags),
+            "order.cancelled": order.cancelled_at is not None or order.status == "cancelled",
+            "order.line_count": len(lines),
+            "order.item_quantity": sum(li.quantity for li in lines),
+            "order.line_items.title": [li.title for li in lines if li.title],
+            "order.line_items.vendor": [li.vendor for li in lines if li.vendor],
+            "order.line_items.product_type": [li.product_type for li in lines if li.product_type],
+            "order.line_items.sku": [li.sku for li in lines if li.sku],
+            "order.line_items.product_id": [li.product_platform_id for li in lines],
+            "order.address_mismatch": _mismatch(ship, bill),
+            "order.first_order": earlier_orders == 0,
+        }
+    )
+    for kind, addr in (("shipping", ship), ("billing", bill)):
+        snap[f"order.{kind}_country"] = addr.country_code if addr else None
+        snap[f"order.{kind}_city"] = addr.city if addr else None
+        snap[f"order.{kind}_zip"] = addr.zip if addr else None
     snap[OBJECTS]["order"] = {
         "id": order.id,
         "platform_id": order.platform_id,

@@ -56,13 +56,20 @@ def advance(
     now: datetime,
     timezone: str,
     record: Recorder,
+    exits: Callable[[Snapshot], bool] | None = None,
 ) -> RunState:
-    """Run steps from state.next_step until a wait, an exit, the end, or an error (raised)."""
+    """Run steps from state.next_step until a wait, an exit, the end, or an error (raised).
+
+    `exits` is the exit group compiled (see `compiled.compile_exit`): the trace is then built
+    only when an exit condition holds.
+    """
     steps = definition["steps"]
     while state.next_step < len(steps):
         index, step = state.next_step, steps[state.next_step]
         snap = load()
-        exited, trace = holds_any(definition["exit_conditions"], snap)
+        exited, trace = (False, []) if exits and not exits(snap) else (None, None)
+        if exited is None:
+            exited, trace = holds_any(definition["exit_conditions"], snap)
         if exited:
             record(index, "exit", "exited", {"trace": trace})
             state.status = "exited"

@@ -34,10 +34,12 @@ from ecomapp.automation.step_forms import (
     rows_from_form,
 )
 from ecomapp.automation.step_inputs import ACTION_LABELS
+from ecomapp.automation.tallies import recent_tallies
+from ecomapp.automation.why import explain
 from ecomapp.extensions import db, htmx
 from ecomapp.jobs.queue import enqueue
 from ecomapp.mail.defaults import DEFAULT_TEMPLATES, LABELS
-from ecomapp.models import Automation, Backtest, MailTemplate, Run, RunStatus, RunStep
+from ecomapp.models import Automation, Backtest, Event, MailTemplate, Run, RunStatus, RunStep
 from ecomapp.models.types import utcnow
 
 PAGE = 100
@@ -73,6 +75,10 @@ def _counts(store_id: int) -> dict[int, dict[str, int]]:
     out: dict[int, dict[str, int]] = {}
     for automation_id, status, count in rows:
         out.setdefault(automation_id, {})[status] = count
+    for automation_id, tally in recent_tallies(store_id, 7).items():
+        mine = out.setdefault(automation_id, {})
+        if tally["skipped"]:
+            mine["skipped"] = mine.get("skipped", 0) + tally["skipped"]
     return out
 
 
@@ -350,3 +356,23 @@ def retry(run_id: int) -> Response:
     if not retry_run(run.id, g.store.id):
         abort(409, "Only a failed run can be retried.")
     return _go(url_for("automations.run_detail", run_id=run.id))
+
+
+@bp.route("/events")
+def events() -> str:
+    """List the store's latest events, each with its "why (not)" answer one click away."""
+    rows = db.session.scalars(
+        select(Event).where(Event.store_id == g.store.id).order_by(Event.id.desc()).limit(PAGE)
+    ).all()
+    return render_template("automations/events.html", events=rows)
+
+
+@bp.route("/events/<int:event_id>")
+def why(event_id: int) -> str:
+    """Show, for one event, each triggered automation's run or why it did not fire."""
+    event = db.session.scalar(
+        select(Event).where(Event.store_id == g.store.id, Event.id == event_id)
+    )
+    if event is None:
+        abort(404)
+    return render_template("automations/why.html", event=event, verdicts=explain(g.store, event))

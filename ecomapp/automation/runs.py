@@ -1,4 +1,8 @@
-"""Live runs: the event subscriber, resuming after waits, retries and the stuck-run sweeper."""
+"""Live runs step by step: resuming after waits, retries, failures and the stuck-run sweeper.
+
+New events reach runs through `batch.process_store_events`; a run continues here when its next
+step is not batched, after a wait, or on retry.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +17,13 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ecomapp.automation.actions import LiveEffects
-from ecomapp.automation.context import OBJECTS, load_snapshot
+from ecomapp.automation.context import load_snapshot
 from ecomapp.automation.effects import StepContext
-from ecomapp.automation.engine import RunState, advance, match
-from ecomapp.automation.schema import SCHEDULE_EVENT
+from ecomapp.automation.engine import RunState, advance
 from ecomapp.extensions import db
 from ecomapp.jobs.queue import enqueue, enqueue_at
 from ecomapp.jobs.retry import MAX_ATTEMPTS, backoff_seconds, is_transient
-from ecomapp.models import Automation, AutomationVersion, Event, Run, RunStatus, RunStep, Store
+from ecomapp.models import AutomationVersion, Event, Run, RunStatus, RunStep, Store
 from ecomapp.models.types import as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -37,72 +40,6 @@ def _keep_loaded() -> Iterator[None]:
         yield
     finally:
         session.expire_on_commit = before
-
-
-def handle_event(event_id: int) -> int:
-    """Start a run for every enabled automation the event triggers; return how many."""
-    event = db.session.get(Event, event_id)
-    store = db.session.get(Store, event.store_id) if event else None
-    if event is None or store is None or not store.is_active:
-        return 0
-    automations = _triggered(store, event)
-    if not automations:
-        return 0
-    with _keep_loaded():
-        return _start_all(store, event, automations)
-
-
-def _start_all(store: Store, event: Event, automations: list[Automation]) -> int:
-    seen = set(
-        db.session.scalars(
-            select(Run.automation_id).where(Run.store_id == store.id, Run.event_id == event.id)
-        )
-    )
-    snap, now = load_snapshot(store, event), utcnow()
-    started = [(_new_run(store, a, event, snap, now), a) for a in automations if a.id not in seen]
-    db.session.add_all(run for run, _ in started)
-    try:
-        db.session.commit()
-    except IntegrityError:  # another worker started these runs for this event
-        db.session.rollback()
-        return 0
-    running = [(run, a) for run, a in started if run.status == RunStatus.RUNNING.value]
-    for run, automation in running:
-        drive(run, store, now, automation.definition, snap, fresh=True)
-    return len(running)
-
-
-def _triggered(store: Store, event: Event) -> list[Automation]:
-    stmt = select(Automation).where(
-        Automation.store_id == store.id,
-        Automation.enabled.is_(True),
-        Automation.trigger_key == event.type,
-    )
-    if event.type == SCHEDULE_EVENT:
-        stmt = stmt.where(Automation.id == int((event.data or {}).get("automation_id", 0)))
-    return list(db.session.scalars(stmt.order_by(Automation.id)))
-
-
-def _new_run(
-    store: Store, automation: Automation, event: Event, snap: dict[str, Any], now: datetime
-) -> Run:
-    matched, trace = match(automation.definition, snap)
-    objects = snap.get(OBJECTS, {})
-    return Run(
-        store_id=store.id,
-        automation_id=automation.id,
-        version=automation.version,
-        event_id=event.id,
-        event_type=event.type,
-        status=(RunStatus.RUNNING if matched else RunStatus.SKIPPED).value,
-        customer_id=objects.get("customer", {}).get("id"),
-        order_id=objects.get("order", {}).get("id"),
-        subject=_subject(objects),
-        trace={"matched": matched, "conditions": trace},
-        claimed_at=now,
-        started_at=now,
-        finished_at=None if matched else now,
-    )
 
 
 def _subject(objects: dict[str, Any]) -> str:
@@ -256,8 +193,30 @@ def _step_failed(run: Run, store: Store, index: int, exc: Exception, now: dateti
         _schedule(run, due, f"run-retry:{run.id}:{index}:{step.attempts}")
     else:
         run.status, run.finished_at = RunStatus.FAILED.value, now
+        db.session.add_all(skipped_later_steps(run, definition, index))
         log.info("run %s failed at step %s: %s", run.id, index, message)
     db.session.commit()
+
+
+def skipped_later_steps(run: Run, definition: dict[str, Any], failed: int) -> list[RunStep]:
+    """Return rows for the steps after a permanently failed one: not run, and because of what."""
+    steps = definition["steps"]
+    kind = steps[failed].get("action", "step") if failed < len(steps) else "step"
+    because = f"step {failed + 1} ({kind}) failed"
+    rows = []
+    for index in range(failed + 1, len(steps)):
+        row = (
+            db.session.scalar(
+                select(RunStep).where(RunStep.run_id == run.id, RunStep.step == index)
+            )
+            if run.id is not None
+            else None
+        )
+        row = row or RunStep(store_id=run.store_id, run_id=run.id, step=index, attempts=0)
+        row.kind = steps[index].get("action") or steps[index]["type"]
+        row.status, row.detail, row.error = "not run", {"because": because}, None
+        rows.append(row)
+    return rows
 
 
 def claim(run_id: int, now: datetime) -> Run | None:

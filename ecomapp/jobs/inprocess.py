@@ -23,6 +23,15 @@ class InProcessWorker(SimpleWorker):
     def _install_signal_handlers(self) -> None:
         return None
 
+    # No command channel: RQ's pub/sub thread waits up to 60 s for a subscription that a burst
+    # run may already have dropped, and redis-py's stop() joins it without a timeout, so a
+    # drain with real Redis could hang for a minute. Nobody sends commands to this worker.
+    def subscribe(self) -> None:
+        return None
+
+    def unsubscribe(self) -> None:
+        return None
+
 
 def drain(app: Flask, queues: tuple[str, ...] = ("default",)) -> None:
     """Run every queued job now, in this process (burst)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ecomapp.events import emit
+from ecomapp.events.order_rules import PAID_STATUSES, OrderState, fired
 from ecomapp.extensions import db
 from ecomapp.mirror.customers import apply_customer, customer_facts, refresh_aggregates
 from ecomapp.mirror.freshness import is_stale, stamp
@@ -33,7 +34,7 @@ _COPIED = (
     "paid_at",
     "cancelled_at",
 )
-PAID_STATUSES = {"paid", "partially_refunded", "refunded"}
+__all__ = ["PAID_STATUSES", "apply_order", "find_order", "order_facts"]
 
 
 def find_order(store: Store, platform_id: str) -> Order | None:
@@ -118,8 +119,13 @@ def _emit_transitions(
 ) -> None:
     facts = order_facts(order)
     pid, version = rec.platform_id, stamp(rec.updated_at)
-    was_paid = before[0] in PAID_STATUSES
-    if created:
+    after = OrderState(
+        order.financial_status, order.cancelled_at is not None, order.fulfillment_status
+    )
+    firing = fired(
+        None if created else OrderState(before[0], before[1] is not None, before[2]), after
+    )  # type: ignore[arg-type]
+    if "order.created" in firing:
         emit(
             store.id,
             "order.created",
@@ -129,9 +135,9 @@ def _emit_transitions(
             f"order.created:{pid}",
             rec.placed_at,
         )
-    if order.financial_status in PAID_STATUSES and (created or not was_paid):
+    if "order.paid" in firing:
         emit(store.id, "order.paid", "order", order.id, facts, f"order.paid:{pid}", rec.paid_at)
-    if order.cancelled_at and not before[1]:
+    if "order.cancelled" in firing:
         emit(
             store.id,
             "order.cancelled",
@@ -141,7 +147,7 @@ def _emit_transitions(
             f"order.cancelled:{pid}",
             rec.cancelled_at,
         )
-    if order.financial_status == "refunded" and before[0] != "refunded":
+    if "order.refunded" in firing:
         emit(
             store.id,
             "order.refunded",
@@ -151,7 +157,7 @@ def _emit_transitions(
             f"order.refunded:{pid}",
             rec.updated_at,
         )
-    if order.fulfillment_status == "fulfilled" and before[2] != "fulfilled":
+    if "order.fulfilled" in firing:
         emit(
             store.id,
             "order.fulfilled",
@@ -161,7 +167,7 @@ def _emit_transitions(
             f"order.fulfilled:{pid}",
             rec.updated_at,
         )
-    if not created:
+    if "order.updated" in firing:
         emit(
             store.id,
             "order.updated",

@@ -2,9 +2,11 @@
 
 from ecomapp.models.automation import (
     Automation,
+    AutomationTally,
     AutomationVersion,
     Backtest,
     EffectLedger,
+    PendingEvent,
     Run,
     RunStatus,
     RunStep,
@@ -50,6 +52,7 @@ __all__ = [
     "Address",
     "Attribution",
     "Automation",
+    "AutomationTally",
     "AutomationVersion",
     "Backtest",
     "Cart",
@@ -72,6 +75,7 @@ __all__ = [
     "MessageKind",
     "MessageStatus",
     "Order",
+    "PendingEvent",
     "Platform",
     "Product",
     "Run",

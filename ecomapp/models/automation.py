@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecomapp.extensions import db
@@ -16,7 +26,7 @@ from ecomapp.models.types import UTCDateTime, utcnow
 class RunStatus(StrEnum):
     """Where a run stands."""
 
-    SKIPPED = "skipped"  # the trigger matched, the conditions did not hold
+    SKIPPED = "skipped"  # older rows only: skips are now counted in AutomationTally
     RUNNING = "running"
     WAITING = "waiting"
     RETRYING = "retrying"
@@ -138,3 +148,30 @@ class Backtest(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PendingEvent(db.Model):
+    """An event the engine has not taken yet; the store's batch job claims these in id order."""
+
+    __tablename__ = "automation_pending_events"
+    __table_args__ = (Index("ix_pending_events_store_event", "store_id", "event_id"),)
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+
+
+class AutomationTally(db.Model):
+    """How many events one automation saw on one day: evaluated, matched, skipped."""
+
+    __tablename__ = "automation_tallies"
+    __table_args__ = (UniqueConstraint("automation_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+    automation_id: Mapped[int] = mapped_column(ForeignKey("automations.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    evaluated: Mapped[int] = mapped_column(Integer, default=0)
+    matched: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)

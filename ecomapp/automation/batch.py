@@ -1,0 +1,433 @@
+"""The batched engine: one job per store takes the store's new events in order, a batch at a time.
+
+Every committed event leaves a pending row (same transaction) and wakes its store: one
+`process_store_events(store_id)` job per store, coalesced in Redis. The job claims the next
+pending events by id, evaluates every enabled automation (compiled once per version), persists
+matched runs only (skips are daily counters), plans tag steps and applies them with one ledger
+claim and one platform call per target, and commits the batch once. Steps with other effects
+(mail, notes, webhooks …) continue through `runs.drive` after the commit, exactly as before.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, event, insert, select, text, update
+from sqlalchemy.orm import Session, object_session
+
+from ecomapp.automation.batch_snapshots import load_snapshots
+from ecomapp.automation.compiled import Predicate, compile_exit, compile_group
+from ecomapp.automation.conditions import OBJECTS, Snapshot, evaluate
+from ecomapp.automation.effects import StepContext
+from ecomapp.automation.engine import RunState, advance
+from ecomapp.automation.runs import _keep_loaded, _subject, drive, skipped_later_steps
+from ecomapp.automation.schema import SCHEDULE_EVENT
+from ecomapp.automation.tag_batch import Skipped, TagBatch, applied_result
+from ecomapp.automation.tallies import Tally
+from ecomapp.extensions import db
+from ecomapp.jobs.queue import push_now, redis_connection
+from ecomapp.models import (
+    Automation,
+    DueStatus,
+    DueWork,
+    Event,
+    PendingEvent,
+    Run,
+    RunStatus,
+    RunStep,
+    Store,
+)
+from ecomapp.models.types import utcnow
+
+log = logging.getLogger(__name__)
+JOB = "ecomapp.automation.batch:process_store_events"
+BATCH_SIZE = 500
+MAX_BATCHES = 20  # then the job queues its successor, so other stores get their turn
+WAKE_TTL = 300  # seconds a lost wake-up can block the next one (the sweeper covers it)
+WAKE_INFO = "ecomapp_engine_wake"
+RESUME_JOB = "ecomapp.automation.runs:resume_run"
+LOCK_CLASS = 7_245  # pg_advisory_xact_lock(class, store_id): one batch per store at a time
+
+
+@event.listens_for(Event, "after_insert")
+def _leave_pending(mapper: Any, connection: Any, target: Event) -> None:
+    """Record the new event as pending for the engine, and wake its store after commit."""
+    connection.execute(
+        insert(PendingEvent.__table__).values(event_id=target.id, store_id=target.store_id)
+    )
+    session = object_session(target)
+    if session is not None:
+        session.info.setdefault(WAKE_INFO, set()).add(target.store_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_after_commit(session: Session) -> None:
+    for store_id in sorted(session.info.pop(WAKE_INFO, None) or ()):
+        wake(store_id)
+
+
+def _wake_key(store_id: int) -> str:
+    return f"{current_app.config['SETTINGS'].queue_prefix}:engine-wake:{store_id}"
+
+
+def wake(store_id: int, force: bool = False) -> None:
+    """Queue the store's batch job unless one is already queued (force: queue it anyway)."""
+    try:
+        conn = redis_connection()
+        if force:
+            conn.delete(_wake_key(store_id))
+        fresh = bool(conn.set(_wake_key(store_id), 1, nx=True, ex=WAKE_TTL))
+    except Exception as exc:  # Redis down: push_now keeps the job as due work
+        log.warning("engine wake-up of store %s not coalesced (%s)", store_id, exc)
+        fresh = True
+    if fresh:
+        push_now("default", JOB, [store_id], store_id, 1)
+
+
+def process_store_events(store_id: int) -> int:
+    """Job: process the store's pending events in id order, batch by batch; return how many."""
+    try:
+        redis_connection().delete(_wake_key(store_id))
+    except Exception as exc:
+        log.warning("engine wake flag of store %s not cleared (%s)", store_id, exc)
+    done = 0
+    for _ in range(MAX_BATCHES):
+        taken = run_batch(store_id)
+        done += taken
+        if taken < BATCH_SIZE:
+            return done
+    wake(store_id, force=True)
+    return done
+
+
+def sweep_pending(now: datetime | None = None) -> int:
+    """Wake every store whose pending events waited over a minute (a wake-up was lost)."""
+    late = (now or utcnow()) - timedelta(minutes=1)
+    stores = db.session.scalars(
+        select(PendingEvent.store_id)
+        .join(Event, Event.id == PendingEvent.event_id)
+        .where(Event.created_at <= late)
+        .distinct()
+    ).all()
+    db.session.commit()
+    for store_id in stores:
+        wake(store_id, force=True)
+    return len(stores)
+
+
+def run_batch(store_id: int, limit: int = BATCH_SIZE) -> int:
+    """Claim and process up to `limit` pending events of a store; return how many."""
+    with _keep_loaded():
+        store = db.session.get(Store, store_id)
+        if store is None:
+            return 0
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(
+                text("SELECT pg_advisory_xact_lock(:c, :s)"), {"c": LOCK_CLASS, "s": store_id}
+            )
+        ids = list(
+            db.session.scalars(
+                select(PendingEvent.event_id)
+                .where(PendingEvent.store_id == store_id)
+                .order_by(PendingEvent.event_id)
+                .limit(limit)
+            )
+        )
+        if not ids:
+            db.session.commit()
+            return 0
+        db.session.execute(delete(PendingEvent).where(PendingEvent.event_id.in_(ids)))
+        batch = Batch(store, utcnow())
+        if store.is_active:
+            batch.run(ids)
+        db.session.commit()
+        batch.continue_handed_off()
+    return len(ids)
+
+
+@dataclass
+class Compiled:
+    """An automation version ready to match: its definition and predicate."""
+
+    id: int
+    version: int
+    definition: dict[str, Any]
+    matches: Predicate
+    exits: Predicate
+
+
+def compiled_automations(store: Store) -> dict[str, list[Compiled]]:
+    """Return the store's enabled automations by trigger, compiled once per version.
+
+    The cache key carries the creation time too: SQLite may hand a deleted row's id out again.
+    """
+    cache: dict[tuple[Any, ...], Compiled] = current_app.extensions.setdefault(
+        "ecomapp_compiled_automations", {}
+    )
+    a = Automation
+    rows = db.session.execute(
+        select(a.id, a.version, a.trigger_key, a.created_at)
+        .where(a.store_id == store.id, a.enabled.is_(True))
+        .order_by(a.id)
+    ).all()
+    keys = {row.id: (store.id, row.id, row.version, row.created_at) for row in rows}
+    missing = [row.id for row in rows if keys[row.id] not in cache]
+    if missing:
+        stmt = select(a.id, a.version, a.definition).where(a.id.in_(missing))
+        for row in db.session.execute(stmt):
+            definition = row.definition
+            predicate = compile_group(definition["conditions"])
+            exits = compile_exit(definition["exit_conditions"])
+            cache[keys[row.id]] = Compiled(row.id, row.version, definition, predicate, exits)
+    out: dict[str, list[Compiled]] = {}
+    for row in rows:
+        if keys[row.id] in cache and cache[keys[row.id]].version == row.version:
+            out.setdefault(row.trigger_key, []).append(cache[keys[row.id]])
+    return out
+
+
+class Handoff(Exception):
+    """A step whose effect is not batched: the run continues through `drive` after commit."""
+
+
+@dataclass
+class _Started:
+    """A run started in this batch, as plain rows until the batch writes them."""
+
+    row: dict[str, Any]
+    automation: Compiled
+    snap: Snapshot
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    due: dict[str, Any] | None = None
+    handed_off: bool = False
+    run_id: int | None = None
+
+
+class Batch:
+    """One batch of one store's events: runs, tallies and tag effects in one transaction."""
+
+    def __init__(self, store: Store, now: datetime) -> None:
+        self.store, self.now = store, now
+        self.tags = TagBatch(store)
+        self.started: list[_Started] = []
+        self.key = str(current_app.config["SECRET_KEY"]).encode()
+
+    def run(self, ids: list[int]) -> None:
+        """Evaluate, start matched runs, walk their batched steps, apply tag changes."""
+        by_trigger = compiled_automations(self.store)
+        stmt = select(Event).where(Event.id.in_(ids)).order_by(Event.id)
+        events = [e for e in db.session.scalars(stmt) if by_trigger.get(e.type)]
+        if not events:
+            return
+        snaps = load_snapshots(self.store, events)
+        seen = self._seen([e.id for e in events])
+        tally = Tally()
+        for ev in events:
+            for automation in _candidates(by_trigger, ev):
+                if (automation.id, ev.id) in seen:
+                    continue
+                hit = automation.matches(snaps[ev.id])
+                tally.count(automation.id, self.now.date(), hit)
+                if hit:
+                    self._start(ev, automation, snaps[ev.id])
+        tally.save(self.store.id)
+        for started in self.started:
+            self._walk(started)
+        self._write_runs()
+        refused = self._apply_tags()
+        self._write_steps(refused)
+
+    def _seen(self, event_ids: list[int]) -> set[tuple[int, int]]:
+        stmt = select(Run.automation_id, Run.event_id).where(
+            Run.store_id == self.store.id, Run.event_id.in_(event_ids)
+        )
+        return {(row[0], row[1]) for row in db.session.execute(stmt)}
+
+    def _start(self, ev: Event, automation: Compiled, snap: Snapshot) -> None:
+        _, trace = evaluate(automation.definition["conditions"], snap)
+        objects = snap.get(OBJECTS, {})
+        row = {
+            "store_id": self.store.id,
+            "automation_id": automation.id,
+            "version": automation.version,
+            "event_id": ev.id,
+            "event_type": ev.type,
+            "status": RunStatus.RUNNING.value,
+            "customer_id": objects.get("customer", {}).get("id"),
+            "order_id": objects.get("order", {}).get("id"),
+            "subject": _subject(objects)[:255],
+            "trace": {"matched": True, "conditions": trace},
+            "outputs": {},
+            "next_step": 0,
+            "wake_at": None,
+            "claimed_at": self.now,
+            "error": None,
+            "started_at": self.now,
+            "finished_at": None,
+        }
+        self.started.append(_Started(row, automation, snap))
+
+    def _walk(self, started: _Started) -> None:
+        row, definition = started.row, started.automation.definition
+        state, now, timezone = RunState(), self.now, self.store.timezone
+
+        def context(index: int, snap: Snapshot) -> StepContext:
+            ids = (row["automation_id"], row["version"], row["event_id"], index)
+            return StepContext(self.store, *ids, snap, signing_key=self.key)
+
+        def record(index: int, kind: str, status: str, detail: dict[str, Any]) -> None:
+            tries = 1 if kind not in ("wait", "exit") else 0
+            started.steps.append(_step(self.store.id, index, kind, status, detail, tries, now))
+
+        effects = _PlannedEffects(self.tags, started)
+        load = lambda: started.snap  # noqa: E731
+        try:
+            exits = started.automation.exits
+            advance(definition, state, load, effects, context, now, timezone, record, exits)
+        except Handoff:
+            started.handed_off = True
+        row["status"], row["next_step"] = state.status, state.next_step
+        row["outputs"] = dict(state.outputs)
+        if started.handed_off:
+            row["status"] = RunStatus.RUNNING.value
+        elif state.status == RunStatus.WAITING.value and state.wake_at is not None:
+            row["wake_at"] = state.wake_at
+            started.due = {"due_at": state.wake_at, "step": state.next_step}
+        else:
+            row["finished_at"] = self.now
+
+    def _write_runs(self) -> None:
+        if not self.started:
+            return
+        table, rows = Run.__table__, [s.row for s in self.started]
+        if db.engine.dialect.name == "postgresql":
+            # Ids from the sequence, then a plain executemany (pipelined, its SQL parsed once):
+            # a RETURNING insert of thousands of rows costs psycopg more to parse than to run.
+            ids = db.session.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('automation_runs', 'id'))"
+                    " FROM generate_series(1, :n)"
+                ),
+                {"n": len(rows)},
+            ).all()
+            for row, run_id in zip(rows, ids, strict=True):
+                row["id"] = run_id
+            db.session.execute(insert(table), rows)
+        else:
+            stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+            ids = db.session.scalars(stmt, rows).all()
+        for started, run_id in zip(self.started, ids, strict=True):
+            started.run_id = run_id
+
+    def _apply_tags(self) -> dict[str, Exception]:
+        if not self.tags.planned:
+            return {}
+        claimed = self.tags.claim()
+        refused = self.tags.apply(claimed)
+        self.tags.release(list(refused))
+        for key, pending in self.tags.planned.items():
+            started, index = pending.owner, int(key.rsplit(":s", 1)[1])
+            step = next((s for s in started.steps if s["step"] == index), None)
+            if step is None or isinstance(refused.get(key), Skipped):
+                continue  # a step after a refused one: recorded as not run
+            if key in refused:
+                self._refuse(started, step, refused[key])
+            elif key not in claimed:
+                step["detail"] = {"result": applied_result(self.store, key)}
+        return refused
+
+    def _refuse(self, started: _Started, step: dict[str, Any], exc: Exception) -> None:
+        """Fail a run whose tag target refused permanently; later steps are marked not run."""
+        if started.row["status"] == RunStatus.FAILED.value:
+            return
+        message = f"{type(exc).__name__}: {exc}"
+        step.update(status="failed", error=message, detail={})
+        started.steps = [s for s in started.steps if s["step"] <= step["step"]]
+        started.due, started.handed_off = None, False
+        values = {"status": RunStatus.FAILED.value, "error": message, "next_step": step["step"]}
+        values |= {"finished_at": self.now, "wake_at": None}
+        started.row.update(values)
+        db.session.execute(update(Run).where(Run.id == started.run_id).values(**values))
+        run = db.session.get(Run, started.run_id)
+        assert run is not None
+        for later in skipped_later_steps(run, started.automation.definition, step["step"]):
+            row = (later.step, later.kind, later.status, later.detail)
+            started.steps.append(_step(self.store.id, *row, 0, self.now))
+
+    def _write_steps(self, refused: dict[str, Exception]) -> None:
+        steps = [s | {"run_id": st.run_id} for st in self.started for s in st.steps]
+        if steps:
+            db.session.execute(insert(RunStep.__table__), steps)
+        due = [
+            {
+                "store_id": self.store.id,
+                "job": RESUME_JOB,
+                "args": [st.run_id, st.due["due_at"].isoformat()],
+                "attempt": 1,
+                "due_at": st.due["due_at"],
+                "status": DueStatus.PENDING.value,
+                "dedupe_key": f"run-wake:{st.run_id}:{st.due['step']}",
+                "created_at": self.now,
+            }
+            for st in self.started
+            if st.due is not None
+        ]
+        if due:
+            db.session.execute(insert(DueWork.__table__), due)
+
+    def continue_handed_off(self) -> None:
+        """Drive runs whose next step is not batched, one by one (after the batch commit)."""
+        for started in self.started:
+            if not started.handed_off:
+                continue
+            run = db.session.get(Run, started.run_id)
+            if run is not None:
+                definition, snap = started.automation.definition, started.snap
+                drive(run, self.store, self.now, definition, snap, not started.steps)
+
+
+def _step(
+    store_id: int,
+    index: int,
+    kind: str,
+    status: str,
+    detail: dict[str, Any],
+    tries: int,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "store_id": store_id,
+        "step": index,
+        "kind": kind,
+        "status": status,
+        "detail": detail,
+        "error": None,
+        "attempts": tries,
+        "updated_at": now,
+    }
+
+
+class _PlannedEffects:
+    """Plan tag steps into the batch; hand any other action to the per-run path."""
+
+    def __init__(self, tags: TagBatch, owner: _Started) -> None:
+        self.tags, self.owner = tags, owner
+
+    def apply(self, ctx: StepContext, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Return the planned tag change's result, or raise Handoff."""
+        result = self.tags.plan(ctx.key, self.owner, action, params, ctx.snap)
+        if result is None:
+            raise Handoff(action)
+        return result
+
+
+def _candidates(by_trigger: dict[str, list[Compiled]], ev: Event) -> list[Compiled]:
+    found = by_trigger.get(ev.type, [])
+    if ev.type == SCHEDULE_EVENT:
+        wanted = int((ev.data or {}).get("automation_id", 0))
+        return [a for a in found if a.id == wanted]
+    return found

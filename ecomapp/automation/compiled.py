@@ -1,0 +1,107 @@
+"""Conditions compiled once into predicates: the same answers as `evaluate`, without a trace.
+
+The engine asks "does it match?" for every (event, automation) pair; only matched runs keep a
+trace (evaluated again with `evaluate`), and "why didn't it fire?" re-evaluates on demand. The
+predicates reuse the interpreter's comparison functions, so both always agree; what compiling
+saves is the per-event parsing of expected values, the dict walks and the trace building.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from ecomapp.automation.conditions import (
+    PREVIOUS,
+    Snapshot,
+    _changed,
+    _number,
+    _quantified,
+    _text,
+    compare,
+)
+from ecomapp.automation.fields import FIELDS
+
+Predicate = Callable[[Snapshot], bool]
+Comparator = Callable[[Any], bool]
+_ORDER_OPS: dict[str, Callable[[Decimal, Decimal], bool]] = {
+    "<": lambda a, e: a < e,
+    "<=": lambda a, e: a <= e,
+    ">": lambda a, e: a > e,
+    ">=": lambda a, e: a >= e,
+}
+
+
+def compile_group(group: dict[str, Any]) -> Predicate:
+    """Return a predicate equal to `evaluate(group, snap)[0]`."""
+    mode, items = next(iter(group.items()))
+    parts = [
+        compile_group(item) if ("all" in item or "any" in item) else _compile_check(item)
+        for item in items
+    ]
+    if mode == "all":
+        return lambda snap: all(part(snap) for part in parts)
+    return lambda snap: any(part(snap) for part in parts)
+
+
+def compile_exit(group: dict[str, Any]) -> Predicate:
+    """Return a predicate equal to `holds_any(group, snap)[0]` (an empty group never holds)."""
+    if not next(iter(group.values()), []):
+        return lambda snap: False
+    return compile_group(group)
+
+
+def _compile_check(cond: dict[str, Any]) -> Predicate:
+    field, op = cond["field"], cond["op"]
+    if op == "changed":
+        return lambda snap: _changed(cond, snap.get(PREVIOUS, {}).get(field), snap.get(field), snap)
+    if "ref" in cond:
+        ref = cond["ref"]
+        if FIELDS[field] == "list":
+            quantifier = cond.get("quantifier", "any")
+            return lambda snap: _quantified(quantifier, op, snap.get(field) or [], snap.get(ref))
+        return lambda snap: compare(op, snap.get(field), snap.get(ref))
+    expected = cond.get("value")
+    if FIELDS[field] == "list":
+        return _compile_list(cond.get("quantifier", "any"), op, field, expected)
+    one = comparator(op, expected)
+    return lambda snap: one(snap.get(field))
+
+
+def _compile_list(quantifier: str, op: str, field: str, expected: Any) -> Predicate:
+    if op in ("is_empty", "is_not_empty"):
+        return lambda snap: compare(op, snap.get(field) or [], None)
+    one = comparator(op, expected)
+    if quantifier == "all":
+        return lambda snap: bool(values := snap.get(field) or []) and all(map(one, values))
+    if quantifier == "none":
+        return lambda snap: not any(map(one, snap.get(field) or []))
+    return lambda snap: any(map(one, snap.get(field) or []))
+
+
+def comparator(op: str, expected: Any) -> Comparator:
+    """Return a function of the actual value equal to `compare(op, actual, expected)`."""
+    if op in _ORDER_OPS:
+        bound, test = _number(expected), _ORDER_OPS[op]
+        if bound is None:
+            return lambda actual: False
+        return lambda actual: (number := _fast_number(actual)) is not None and test(number, bound)
+    if op in ("=", "!=") and isinstance(expected, bool):
+        return (lambda a: bool(a) == expected) if op == "=" else (lambda a: bool(a) != expected)
+    if op in ("=", "!=") and _number(expected) is None:
+        text, truthy = _text(expected), _text(expected) == "true"
+        if op == "=":
+            return lambda a: (bool(a) == truthy) if isinstance(a, bool) else _text(a) == text
+        return lambda a: (bool(a) != truthy) if isinstance(a, bool) else _text(a) != text
+    return lambda actual: compare(op, actual, expected)
+
+
+def _fast_number(value: Any) -> Decimal | None:
+    """Return value as a Decimal like `_number`, skipping the string round trip when possible."""
+    kind = type(value)
+    if kind is Decimal:
+        return value if value.is_finite() else _number(value)
+    if kind is int:
+        return Decimal(value)
+    return _number(value)
