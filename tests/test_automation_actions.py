@@ -103,7 +103,7 @@ def test_failed_step_shows_its_reason_and_the_steps_it_stopped(
     run_jobs()
     run = db.session.scalar(select(Run))
     steps = db.session.scalars(select(RunStep).order_by(RunStep.step)).all()
-    assert run.status == "failed" and "no e-mail address" in run.error
+    assert run.status == "failed" and "nor e-mail address" in run.error
     assert [(s.kind, s.status) for s in steps] == [
         ("notify_merchant", "failed"),
         ("tag_order", "not run"),
