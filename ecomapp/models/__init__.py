@@ -44,6 +44,7 @@ from ecomapp.models.work import (
     InboxStatus,
     JobRecord,
     JobStatus,
+    UsedLoginLink,
 )
 
 __all__ = [
@@ -82,6 +83,7 @@ __all__ = [
     "SuppressionReason",
     "TrackingEvent",
     "TrackingKind",
+    "UsedLoginLink",
     "Variant",
     "WooConnection",
     "WooSite",
