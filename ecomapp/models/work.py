@@ -73,8 +73,11 @@ class Event(db.Model):
     dedupe_key: Mapped[str] = mapped_column(String(255))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Set once every subscriber ran; the event sweeper re-dispatches rows still NULL.
+    # Set once every subscriber ran (or dispatch gave up); the event sweeper rescues rows still
+    # NULL whose dispatch job was lost, at most MAX_RESCUES times (ecomapp/jobs/retry.py).
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatch_touched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatch_rescues: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class DueStatus(StrEnum):

@@ -33,6 +33,8 @@ def upgrade():
 
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('dispatched_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('dispatch_touched_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('dispatch_rescues', sa.Integer(), server_default='0', nullable=False))
         batch_op.create_index('ix_events_dispatched_created', ['dispatched_at', 'created_at'], unique=False)
     # Events recorded before this migration were dispatched by the jobs of their time.
     op.execute("UPDATE events SET dispatched_at = created_at")
@@ -52,6 +54,8 @@ def downgrade():
 
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index('ix_events_dispatched_created')
+        batch_op.drop_column('dispatch_rescues')
+        batch_op.drop_column('dispatch_touched_at')
         batch_op.drop_column('dispatched_at')
 
     with op.batch_alter_table('used_login_links', schema=None) as batch_op:
