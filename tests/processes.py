@@ -83,9 +83,11 @@ class WorkerGroup:
     env: dict[str, str]
     log: Path
     process: subprocess.Popen[bytes] | None = None
+    starts: int = 0
 
     def start(self) -> None:
         """Start the worker; it spawns its ticker process and forks a horse per job."""
+        self.starts += 1
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "ecomapp.jobs.worker"],
@@ -95,6 +97,11 @@ class WorkerGroup:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+
+    def ready(self) -> bool:
+        """Return True once the latest start is listening on its queue."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return text.count("Listening on") >= self.starts
 
     def alive(self) -> bool:
         """Return True while the worker process runs."""

@@ -65,21 +65,34 @@ def job_id(path: str, args: list[Any]) -> str | None:
 
 
 def live_job_ids(ids: list[str], started_since: datetime) -> set[str]:
-    """Return the ids Redis holds queued or scheduled, or running since started_since.
+    """Return the ids Redis holds waiting in a queue, or running since started_since.
 
-    A job that started earlier is taken as lost: its work-horse was killed with its worker.
+    A job that started earlier is taken as lost (its work-horse was killed with its worker), and
+    so is a `queued` job missing from its queue (its worker died between dequeue and start).
     Raises redis.ConnectionError when Redis is down.
     """
+    connection = redis_connection()
     live = set()
-    for job in Job.fetch_many(ids, connection=redis_connection()):
-        if job is None or job.get_status(refresh=False) not in LIVE_STATUSES:
+    for job in Job.fetch_many(ids, connection=connection):
+        if job is None:
             continue
-        started = job.started_at
-        running = job.get_status(refresh=False) == JobStatus.STARTED and started is not None
-        if running and started.replace(tzinfo=started_since.tzinfo) < started_since:
+        status = job.get_status(refresh=False)
+        if status == JobStatus.QUEUED and not _in_queue(connection, job):
             continue
-        live.add(job.id)
+        if status == JobStatus.STARTED and _started_before(job, started_since):
+            continue
+        if status in LIVE_STATUSES:
+            live.add(job.id)
     return live
+
+
+def _started_before(job: Job, moment: datetime) -> bool:
+    started = job.started_at
+    return started is not None and started.replace(tzinfo=moment.tzinfo) < moment
+
+
+def _in_queue(connection: Redis, job: Job) -> bool:
+    return connection.lpos(Queue(job.origin, connection=connection).key, job.id) is not None
 
 
 def job_path(func: Callable[..., Any] | str) -> str:
