@@ -34,3 +34,8 @@ def leaky_failure() -> None:
     from tests.fakes.flaky_platform import LEAKY_URL
 
     raise PermanentError(f"GET {LEAKY_URL}: HTTP 401")
+
+
+def refusing_subscriber(event_id: int) -> None:
+    """An event subscriber that fails permanently, like a 4xx from a platform."""
+    raise PermanentError(f"422 Unprocessable: event {event_id} refused")
