@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from ecomapp.events.bus import SUBSCRIBER_TYPES, SUBSCRIBERS
@@ -70,3 +71,27 @@ def test_a_dispatch_that_failed_for_good_is_not_swept_again(
     assert [status for (status,) in records] == ["failed"]
     event = db.session.scalar(select(Event).where(Event.type == "customer.created"))
     assert event.dispatched_at is not None and event.dispatch_rescues == 0
+
+
+def test_a_failed_dispatch_retried_from_the_jobs_page_runs_again(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a dispatch failed for good, when its subscriber is fixed and the merchant presses
+    Retry on the Jobs page, then the event's subscribers run and it is dispatched."""
+    path = "tests.jobs_for_tests:refusing_subscriber"
+    monkeypatch.setattr("ecomapp.events.bus.SUBSCRIBERS", [*SUBSCRIBERS, path])
+    monkeypatch.setitem(SUBSCRIBER_TYPES, path, frozenset({"customer.created"}))
+    store = make_store(platform="demo")
+    make_automation(store, TAG_NEW)
+    deliver(store, "customer", customer_record(email="cy@example.com"))
+    drain(app)
+    assert db.session.scalar(select(Run.id)) is not None  # the engine ran before the refusal
+    monkeypatch.setattr("ecomapp.events.bus.SUBSCRIBERS", list(SUBSCRIBERS))
+    failed = db.session.scalar(select(JobRecord.id).where(JobRecord.status == "failed"))
+    token = client.get("/").get_data(as_text=True).split('"X-CSRF-Token": "')[1].split('"')[0]
+    assert client.post(f"/jobs/{failed}/retry", headers={"X-CSRF-Token": token}).status_code == 200
+    drain(app)
+    db.session.expire_all()
+    records = db.session.scalars(select(JobRecord.status).where(JobRecord.job == DISPATCH))
+    assert list(records)[-1] == "succeeded"
+    assert db.session.scalar(select(Event.dispatched_at)) is not None

@@ -102,3 +102,24 @@ def test_rescues_are_capped(app: Flask) -> None:
     assert delivery.status == "failed" and delivery.rescues == MAX_RESCUES
     assert "stranded" in (delivery.error or "")
     assert db.session.scalar(select(func.count()).select_from(JobRecord)) == 0
+
+
+def test_a_failed_delivery_retried_from_the_jobs_page_gets_new_tries(
+    app: Flask, client: FlaskClient, down_platform: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a delivery failed after MAX_ATTEMPTS, when the platform is back and the merchant
+    presses Retry on the Jobs page, then the delivery is processed."""
+    store = make_store(platform="demo")
+    record_delivery(down_platform, "d-2", "customer", b'{"platform_id": "5"}', store_id=store.id)
+    start = utcnow()
+    for minute in [0, *range(1, 16, 2)]:
+        tick(start + timedelta(minutes=minute))
+        drain(app)
+    monkeypatch.setitem(ADAPTERS, "down", "ecomapp.platforms.demo:DemoAdapter")
+    monkeypatch.setattr("ecomapp.platforms.registry._instances", {})
+    failed = db.session.scalar(select(JobRecord.id).where(JobRecord.status == "failed"))
+    token = client.get("/").get_data(as_text=True).split('"X-CSRF-Token": "')[1].split('"')[0]
+    assert client.post(f"/jobs/{failed}/retry", headers={"X-CSRF-Token": token}).status_code == 200
+    drain(app)
+    db.session.expire_all()
+    assert db.session.scalar(select(InboxDelivery.status)) == "done"

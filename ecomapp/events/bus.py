@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from ecomapp.extensions import db
 from ecomapp.jobs.queue import JOB_IDS, enqueue, job_id, live_job_ids
 from ecomapp.jobs.retry import MAX_RESCUES
+from ecomapp.jobs.runner import REOPEN
 from ecomapp.models.types import utcnow
 from ecomapp.models.work import Event
 
@@ -170,4 +171,14 @@ def _dispatch_job_id(args: list[Any]) -> str:
     return f"dispatch-{args[0]}-{args[1] if len(args) > 1 else 0}"
 
 
+def reopen(event_id: int, generation: int = 0) -> None:
+    """Dispatch an event again from the Jobs page's Retry (its dispatch failed for good)."""
+    db.session.execute(
+        update(Event)
+        .where(Event.id == event_id)
+        .values(dispatched_at=None, dispatch_rescues=0, dispatch_touched_at=utcnow())
+    )
+
+
 JOB_IDS[DISPATCH] = _dispatch_job_id
+REOPEN[DISPATCH] = reopen

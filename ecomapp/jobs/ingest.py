@@ -9,6 +9,7 @@ from sqlalchemy import update
 from ecomapp.extensions import db
 from ecomapp.jobs.queue import JOB_IDS
 from ecomapp.jobs.retry import MAX_ATTEMPTS, is_transient
+from ecomapp.jobs.runner import REOPEN
 from ecomapp.models.types import utcnow
 from ecomapp.models.work import InboxDelivery, InboxStatus
 from ecomapp.redaction import describe
@@ -71,4 +72,14 @@ def _mark(delivery_id: int, exc: Exception) -> None:
     db.session.commit()
 
 
+def reopen(delivery_id: int, generation: int = 0) -> None:
+    """Give a failed delivery a fresh set of tries (the Jobs page's Retry)."""
+    db.session.execute(
+        update(InboxDelivery)
+        .where(InboxDelivery.id == delivery_id, InboxDelivery.status == InboxStatus.FAILED.value)
+        .values(status=InboxStatus.RECEIVED.value, attempts=0, rescues=0, touched_at=utcnow())
+    )
+
+
 JOB_IDS["ecomapp.jobs.ingest:ingest_delivery"] = _job_id
+REOPEN["ecomapp.jobs.ingest:ingest_delivery"] = reopen

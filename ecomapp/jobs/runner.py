@@ -20,6 +20,8 @@ from ecomapp.models.work import JobRecord, JobStatus
 from ecomapp.redaction import describe, scrub
 
 log = logging.getLogger(__name__)
+# Job path -> what reopens its row before the panel's Retry (a failed delivery takes new tries).
+REOPEN: dict[str, Callable[..., None]] = {}
 _attempt: contextvars.ContextVar[int] = contextvars.ContextVar("ecomapp_job_attempt", default=1)
 
 _worker_app: Flask | None = None
@@ -131,6 +133,9 @@ def retry_record(record_id: int, store_id: int | None) -> bool:
     if record is None or record.store_id != store_id or record.status != JobStatus.FAILED.value:
         return False
     record.status = JobStatus.QUEUED.value
+    reopen = REOPEN.get(record.job)
+    if reopen is not None:
+        reopen(*record.args)
     enqueue(record.job, *record.args, store_id=record.store_id)
     db.session.commit()
     return True

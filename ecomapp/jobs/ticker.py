@@ -104,7 +104,7 @@ def _rescue_delivery(
 
     mine = (InboxDelivery.id == delivery_id) & (InboxDelivery.rescues == rescues) & stale
     if rescues >= MAX_RESCUES:
-        error = f"stranded: its job was lost {rescues + 1} times; gave up (retry from the panel)"
+        error = f"stranded: its job was lost {rescues + 1} times; gave up"
         db.session.execute(
             update(InboxDelivery).where(mine).values(status=InboxStatus.FAILED.value, error=error)
         )
