@@ -10,9 +10,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import redis
+import time_machine
 
 from tests.fakes.smtp_server import free_port
 
@@ -48,7 +50,10 @@ class PrivateRedis:
         command += ["--save", "", "--appendonly", "no", "--dir", str(self.directory)]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
         client = redis.Redis.from_url(self.url, socket_connect_timeout=0.2)
-        assert wait_until(lambda: _pings(client), 10), "redis-server did not start"
+        try:
+            assert wait_until(lambda: _pings(client), 10), "redis-server did not start"
+        finally:
+            client.close()
 
     def stop(self) -> None:
         """Kill the server, like an outage."""
@@ -63,6 +68,22 @@ def _pings(client: redis.Redis) -> bool:
         return bool(client.ping())
     except redis.RedisError:
         return False
+
+
+@contextmanager
+def real_clock(redis_url: str) -> Iterator[None]:
+    """Put this process on the real clock (Redis's) while worker processes share its rows.
+
+    Worker processes run on the machine's clock; a test travelled elsewhere (ECOMAPP_TEST_NOW)
+    would date its rows weeks away from theirs, and their sweepers and pruning would see that.
+    """
+    client = redis.Redis.from_url(redis_url)
+    try:
+        seconds, micros = client.time()
+    finally:
+        client.close()
+    with time_machine.travel(datetime.fromtimestamp(seconds + micros / 1e6, UTC), tick=True):
+        yield
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from tests import services
 from tests.automation_support import deliver
 from tests.conftest import make_settings
 from tests.factories import customer_record, make_store
-from tests.processes import WorkerGroup, private_redis, wait_until, worker_env
+from tests.processes import WorkerGroup, private_redis, real_clock, wait_until, worker_env
 
 INGEST = "ecomapp.jobs.ingest:ingest_delivery"
 DISPATCH = "ecomapp.events.bus:dispatch_event"
@@ -91,7 +91,7 @@ def test_the_worker_waits_out_a_redis_outage_and_nothing_is_ingested_twice(
         pytest.skip("redis-server is not installed")
     database_url = app.config["SQLALCHEMY_DATABASE_URI"]
     prefix = f"ecomapp-outage-{services.RUN_ID}"
-    with private_redis(tmp_path) as server:
+    with private_redis(tmp_path) as server, real_clock(server.url):
         web = create_app(
             make_settings(redis_url=server.url, queue_prefix=prefix, database_url=database_url),
             SQLALCHEMY_DATABASE_URI=database_url,
@@ -122,4 +122,5 @@ def test_the_worker_waits_out_a_redis_outage_and_nothing_is_ingested_twice(
         dispatches = _runs_per_row(web, DISPATCH)
         assert len(dispatches) >= 10 and set(dispatches.values()) == {1}, dispatches
         with web.app_context():
+            redis_connection(web).close()
             db.engine.dispose()

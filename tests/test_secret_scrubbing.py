@@ -17,6 +17,7 @@ from ecomapp import create_app
 from ecomapp.extensions import db
 from ecomapp.jobs import enqueue
 from ecomapp.jobs.inprocess import drain
+from ecomapp.jobs.queue import redis_connection
 from ecomapp.models import InboxDelivery, JobRecord, Run, RunStep
 from ecomapp.platforms.registry import ADAPTERS
 from ecomapp.webhooks.inbox import record_delivery
@@ -128,6 +129,7 @@ def test_a_worker_process_logs_no_secret(app: Flask) -> None:
         enqueue("tests.jobs_for_tests:leaky_failure")
         db.session.commit()
         db.session.remove()
+        redis_connection(web).close()
         db.engine.dispose()
     env = os.environ | {
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
