@@ -15,6 +15,7 @@ import sys
 import threading
 
 from flask import Flask
+from redis.exceptions import RedisError
 
 from ecomapp.jobs.queue import redis_connection
 
@@ -40,6 +41,8 @@ def tick_forever(app: Flask, stop: threading.Event, parent_pid: int | None = Non
             with app.app_context():
                 redis_connection(app).ping()
                 tick()
+        except RedisError as exc:  # due work waits in the database meanwhile
+            log.warning("ticker: Redis unreachable (%s); next try in %ss", exc, every)
         except Exception:
             log.exception("ticker: tick failed (Redis or database down?); next in %ss", every)
         stop.wait(every)

@@ -57,7 +57,7 @@ def run_worker(app: Flask, burst: bool) -> None:
             worker.work(burst=burst, logging_level="INFO")
         except RedisError as exc:  # registering or tearing down the worker failed
             log.warning("worker: Redis dropped out (%s)", exc)
-        if burst or worker._stop_requested:
+        if burst or worker._stop_requested:  # RQ keeps the SIGTERM/SIGINT flag here
             return
         try:
             redis_connection(app).ping()
