@@ -60,7 +60,10 @@ class ScrubSecrets(logging.Filter):
         """Rewrite the record's text without secrets; never drop a record."""
         if getattr(record, "_scrubbed", False):
             return True
-        record.msg = scrub(record.getMessage())
+        try:
+            record.msg = scrub(record.getMessage())
+        except Exception:  # a bad format string: the handler reports it, as logging does
+            return True
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
