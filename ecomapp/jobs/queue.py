@@ -25,6 +25,9 @@ PENDING_KEY = "ecomapp_pending_jobs"
 # Job path -> the RQ job id of its call (args given): such a job is queued at most once at a
 # time, and a sweeper can ask Redis whether it is still there.
 JOB_IDS: dict[str, Callable[[list[Any]], str]] = {}
+# Job path -> its timeout in seconds, for whole-store jobs (initial syncs) that page through a
+# platform for longer than JOB_TIMEOUT; platform packages register theirs.
+JOB_TIMEOUTS: dict[str, int] = {}
 LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED}
 
 
@@ -151,10 +154,11 @@ def _push(queue: str, path: str, args: list[Any], store_id: int | None, attempt:
 
     rq_queue = get_queue(queue)
     unique_id = job_id(path, args)
+    timeout = {"job_timeout": JOB_TIMEOUTS[path]} if path in JOB_TIMEOUTS else {}
     if unique_id is None:
-        rq_queue.enqueue(run_job, path, args, store_id, attempt)
+        rq_queue.enqueue(run_job, path, args, store_id, attempt, **timeout)
         return
-    options: dict[str, Any] = {"job_id": unique_id, "unique": True, "result_ttl": 0}
+    options: dict[str, Any] = {"job_id": unique_id, "unique": True, "result_ttl": 0, **timeout}
     try:
         rq_queue.enqueue(run_job, path, args, store_id, attempt, **options)
     except DuplicateJobError:
