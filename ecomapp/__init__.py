@@ -11,6 +11,7 @@ from flask import Flask
 
 from ecomapp.config import Settings
 from ecomapp.extensions import db, htmx, migrate
+from ecomapp.redaction import install_log_filter
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.config.update(settings.flask_config(app.instance_path))
     app.config.update(overrides)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    install_log_filter()  # no secret reaches a log line, whoever logs it
 
     from ecomapp import models  # noqa: F401  (register every table)
 

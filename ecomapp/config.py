@@ -65,6 +65,10 @@ class Settings:
     allow_private_outbound: bool = False
     template_render_seconds: float = 2.0
     ticker_seconds: float = 5.0
+    job_timeout: int = 600
+    db_statement_timeout_ms: int = 300_000
+    db_lock_timeout_ms: int = 30_000
+    db_idle_in_transaction_timeout_ms: int = 300_000
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -94,6 +98,12 @@ class Settings:
             allow_private_outbound=_flag(env, "ALLOW_PRIVATE_OUTBOUND"),
             template_render_seconds=float(env.get("TEMPLATE_RENDER_SECONDS") or 2.0),
             ticker_seconds=float(env.get("TICKER_SECONDS") or 5.0),
+            job_timeout=int(env.get("JOB_TIMEOUT") or 600),
+            db_statement_timeout_ms=int(env.get("DB_STATEMENT_TIMEOUT_MS") or 300_000),
+            db_lock_timeout_ms=int(env.get("DB_LOCK_TIMEOUT_MS") or 30_000),
+            db_idle_in_transaction_timeout_ms=int(
+                env.get("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS") or 300_000
+            ),
         )
 
     @property
@@ -114,12 +124,29 @@ class Settings:
         if len(self.secret_key) < 32:
             raise ConfigError("SECRET_KEY must be at least 32 characters in production")
 
+    def engine_options(self, url: str) -> dict[str, object]:
+        """Return SQLAlchemy engine options; PostgreSQL sessions get bounded waits."""
+        options: dict[str, object] = {"pool_pre_ping": True}
+        if url.startswith("postgresql"):
+            # A killed worker's orphan can hold row locks in an idle transaction: the server
+            # ends such a session, and nobody waits on a lock or a statement forever.
+            timeouts = {
+                "statement_timeout": self.db_statement_timeout_ms,
+                "lock_timeout": self.db_lock_timeout_ms,
+                "idle_in_transaction_session_timeout": self.db_idle_in_transaction_timeout_ms,
+            }
+            options["connect_args"] = {
+                "options": " ".join(f"-c {name}={value}" for name, value in timeouts.items())
+            }
+        return options
+
     def flask_config(self, instance_path: str) -> dict[str, object]:
         """Return the Flask config mapping for these settings."""
+        url = database_url(self.database_url, instance_path)
         return {
             "SECRET_KEY": self.secret_key,
-            "SQLALCHEMY_DATABASE_URI": database_url(self.database_url, instance_path),
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_ENGINE_OPTIONS": self.engine_options(url),
             "SESSION_COOKIE_SECURE": self.is_production,
             "SESSION_COOKIE_SAMESITE": "None" if self.is_production else "Lax",
             "SESSION_COOKIE_PARTITIONED": self.is_production,  # CHIPS: panel in a store's iframe

@@ -27,3 +27,15 @@ def flaky_add_customer(store_id: int, platform_id: str, failures: int) -> None:
 def broken(store_id: int) -> None:
     """Fail permanently, like a 4xx from a platform."""
     raise PermanentError("422 Unprocessable: tag too long")
+
+
+def leaky_failure() -> None:
+    """Fail permanently with an OAuth-signed URL in the message, as a failed request would."""
+    from tests.fakes.flaky_platform import LEAKY_URL
+
+    raise PermanentError(f"GET {LEAKY_URL}: HTTP 401")
+
+
+def refusing_subscriber(event_id: int) -> None:
+    """An event subscriber that fails permanently, like a 4xx from a platform."""
+    raise PermanentError(f"422 Unprocessable: event {event_id} refused")

@@ -66,8 +66,9 @@ def test_older_version_never_overwrites_newer(run_jobs: Callable[[], None]) -> N
 def test_subscribers_get_only_the_event_types_they_asked_for(app: Flask) -> None:
     """Given the mailer (order.created, consent) and the engine (every event, one job per
     store), when a cart event is emitted, then only the engine's store job is queued; an
-    order.created queues the mailer's job and no second engine job while one is queued."""
+    order.created queues one dispatch job for the mailer and no second engine job."""
     from ecomapp.events import emit
+    from ecomapp.events.bus import subscribers_for
     from ecomapp.jobs import get_queue
 
     store = make_store()
@@ -78,4 +79,6 @@ def test_subscribers_get_only_the_event_types_they_asked_for(app: Flask) -> None
     emit(store.id, "order.created", "order", None, {}, "order-1")
     db.session.commit()
     paths = [job.args[0] for job in get_queue().get_jobs()][1:]
-    assert paths == ["ecomapp.mail.subscribers:on_event"]
+    assert paths == ["ecomapp.events.bus:dispatch_event"]
+    assert subscribers_for("cart.updated") == []
+    assert subscribers_for("order.created") == ["ecomapp.mail.subscribers:on_event"]

@@ -208,3 +208,17 @@ def test_retention_prunes_old_finished_rows_and_keeps_failures(app: Flask) -> No
     assert prune()["job_records"] == 1
     left = set(db.session.scalars(select(JobRecord.job)))
     assert left == {"x:bad", "x:new"}
+
+
+def test_jobs_have_a_sensible_timeout_and_initial_syncs_a_longer_one(app: Flask) -> None:
+    """Given a job and a WooCommerce initial sync enqueued, then RQ kills the first after ten
+    minutes and lets the whole-store import run an hour."""
+    store = make_store()
+    enqueue(jobs.add_customer, store.id, "c1", store_id=store.id)
+    enqueue("ecomapp.platforms.woocommerce.sync:initial_sync", store.id, store_id=store.id)
+    db.session.commit()
+    timeouts = {job.args[0]: job.timeout for job in get_queue().get_jobs()}
+    assert timeouts == {
+        "tests.jobs_for_tests:add_customer": 600,
+        "ecomapp.platforms.woocommerce.sync:initial_sync": 3600,
+    }

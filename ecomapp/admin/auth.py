@@ -5,15 +5,17 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from flask import Request, abort, current_app, g, redirect, request, session, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from ecomapp.admin import bp
 from ecomapp.extensions import db
-from ecomapp.models import Platform, Store
+from ecomapp.models import Platform, Store, UsedLoginLink
 
 LOGIN_MAX_AGE = 300
 # Embedded platforms add resolvers that read a session token; each returns a store or None.
@@ -28,18 +30,38 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def login_token(store: Store) -> str:
-    """Return a short-lived signed token that logs into a store's panel."""
-    return _serializer().dumps({"store_id": store.id})
+    """Return a short-lived, single-use signed token that logs into a store's panel."""
+    return _serializer().dumps({"store_id": store.id, "link": secrets.token_urlsafe(16)})
 
 
-def store_from_login_token(token: str) -> Store | None:
-    """Return the store a login token names, or None when invalid or expired."""
+class LinkRefused(Exception):
+    """A login link that cannot sign in; the message says why."""
+
+
+def store_from_login_token(token: str) -> Store:
+    """Return the store a login token names and spend the link, or raise LinkRefused."""
     try:
-        data = _serializer().loads(token, max_age=LOGIN_MAX_AGE)
-    except (BadSignature, SignatureExpired):
-        return None
+        data, signed_at = _serializer().loads(token, max_age=LOGIN_MAX_AGE, return_timestamp=True)
+    except (BadSignature, SignatureExpired) as exc:
+        raise LinkRefused("This sign-in link is invalid or has expired.") from exc
     store = db.session.get(Store, int(data["store_id"]))
-    return store if store is not None and store.is_active else None
+    if store is None or not store.is_active or not data.get("link"):
+        raise LinkRefused("This sign-in link is invalid or has expired.")
+    _spend(str(data["link"]), store, signed_at)
+    return store
+
+
+def _spend(link_id: str, store: Store, signed_at: datetime) -> None:
+    """Record the link as used (a unique row), refusing a second use even in a race."""
+    expires_at = signed_at.astimezone(UTC) + timedelta(seconds=LOGIN_MAX_AGE)
+    db.session.add(UsedLoginLink(link_id=link_id, store_id=store.id, expires_at=expires_at))
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise LinkRefused(
+            "This sign-in link was already used: links work once. Ask for a new one."
+        ) from exc
 
 
 def demo_store() -> Store | None:
@@ -99,9 +121,10 @@ def inject_auth() -> dict[str, object]:
 @bp.route("/login/<token>")
 def login(token: str) -> Response:
     """Log into a store's panel with a signed token (WooCommerce plugin, CLI)."""
-    store = store_from_login_token(token)
-    if store is None:
-        abort(401, "This sign-in link is invalid or has expired.")
+    try:
+        store = store_from_login_token(token)
+    except LinkRefused as exc:
+        abort(401, str(exc))
     session.clear()
     session["store_id"] = store.id
     return redirect(url_for("admin.dashboard"))

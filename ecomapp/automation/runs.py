@@ -25,6 +25,7 @@ from ecomapp.jobs.queue import enqueue, enqueue_at
 from ecomapp.jobs.retry import MAX_ATTEMPTS, backoff_seconds, is_transient
 from ecomapp.models import AutomationVersion, Event, Run, RunStatus, RunStep, Store
 from ecomapp.models.types import as_utc, utcnow
+from ecomapp.redaction import describe
 
 log = logging.getLogger(__name__)
 STUCK_AFTER = timedelta(minutes=15)
@@ -182,7 +183,7 @@ def _step_failed(run: Run, store: Store, index: int, exc: Exception, now: dateti
         if index < len(definition["steps"])
         else "step"
     )
-    message = f"{type(exc).__name__}: {exc}"
+    message = describe(exc)
     step = _record_step(run, index, kind, "failed", {}, message)
     run.next_step, run.error = index, message
     if is_transient(exc) and step.attempts < MAX_ATTEMPTS:

@@ -1,24 +1,46 @@
-"""Record a canonical event once per dedupe key and dispatch it after commit."""
+"""Record a canonical event once per dedupe key and dispatch it after commit, recoverably.
+
+An event row is its own dispatch record: `dispatched_at` stays NULL until every subscriber that
+wants its type has run. One job per event (`dispatch_event`) runs them in turn; a transient
+failure is the job layer's to retry, so subscribers must be idempotent (they are: runs and
+effects are keyed). If the job is lost (Redis lost its data, a worker was killed), the event
+sweeper re-dispatches the event after a minute, at most MAX_RESCUES times.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from redis.exceptions import RedisError
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ecomapp.extensions import db
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import JOB_IDS, enqueue, job_id, live_job_ids
+from ecomapp.jobs.retry import MAX_RESCUES
+from ecomapp.jobs.runner import REOPEN
 from ecomapp.models.types import utcnow
 from ecomapp.models.work import Event
 
-# Import paths of functions taking an event id; each runs as its own job.
+log = logging.getLogger(__name__)
+
+# Import paths of functions taking an event id; each runs once per event it wants.
 SUBSCRIBERS: list[str] = []
 # The event types a subscriber wants, by path; a subscriber not named here gets every event.
 SUBSCRIBER_TYPES: dict[str, frozenset[str]] = {}
 # Set in db.session.info while importing history (initial sync): mirror rows, no events.
 QUIET_KEY = "ecomapp_quiet_events"
+DISPATCH = "ecomapp.events.bus:dispatch_event"
+SWEEP_AFTER = timedelta(seconds=60)
+STUCK_AFTER = timedelta(minutes=15)
+BATCH = 500
+
+
+def subscribers_for(type: str) -> list[str]:
+    """Return the paths of the subscribers that want events of this type."""
+    return [path for path in SUBSCRIBERS if type in SUBSCRIBER_TYPES.get(path, (type,))]
 
 
 def emit(
@@ -30,7 +52,20 @@ def emit(
     dedupe_key: str,
     occurred_at: datetime | None = None,
 ) -> Event | None:
-    """Record an event unless its dedupe key was seen; return it, or None if a duplicate."""
+    """Record an event unless its dedupe key was seen; return it, or None if a duplicate.
+
+    Args:
+        store_id: the store the event belongs to.
+        type: the canonical event type (`order.created` …).
+        subject_type: what the event is about (`order`, `customer` …).
+        subject_id: the mirror row's id, when there is one.
+        data: the event's payload, as conditions read it.
+        dedupe_key: the key that makes a second emit of the same fact a no-op.
+        occurred_at: when it happened at the platform (now by default).
+
+    Returns:
+        The recorded event, dispatched after the caller commits, or None for a duplicate.
+    """
     if db.session.info.get(QUIET_KEY):
         return None
     exists = db.session.scalar(
@@ -38,6 +73,7 @@ def emit(
     )
     if exists:
         return None
+    wanted = bool(subscribers_for(type))
     event = Event(
         store_id=store_id,
         type=type,
@@ -46,13 +82,103 @@ def emit(
         data=data,
         dedupe_key=dedupe_key,
         occurred_at=occurred_at or utcnow(),
+        dispatched_at=None if wanted else utcnow(),
     )
     try:
         with db.session.begin_nested():
             db.session.add(event)
     except IntegrityError:
         return None
-    for path in SUBSCRIBERS:
-        if type in SUBSCRIBER_TYPES.get(path, (type,)):
-            enqueue(path, event.id, store_id=store_id)
+    if wanted:
+        enqueue(DISPATCH, event.id, store_id=store_id)
     return event
+
+
+def dispatch_event(event_id: int, generation: int = 0) -> None:
+    """Run every subscriber that wants this event, then mark it dispatched."""
+    from ecomapp.jobs.runner import is_last_attempt, resolve
+
+    now = utcnow()
+    taken = db.session.execute(
+        update(Event)
+        .where(Event.id == event_id, Event.dispatched_at.is_(None))
+        .values(dispatch_touched_at=now)
+    )
+    db.session.commit()
+    event = db.session.get(Event, event_id) if taken.rowcount == 1 else None
+    if event is None:
+        return  # gone, or dispatched already
+    try:
+        for path in subscribers_for(event.type):
+            resolve(path)(event_id)
+            db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        if is_last_attempt(exc):  # the job records the error; the sweeper must not retry it
+            _mark_dispatched(event_id)
+        raise
+    _mark_dispatched(event_id)
+
+
+def _mark_dispatched(event_id: int) -> None:
+    db.session.execute(update(Event).where(Event.id == event_id).values(dispatched_at=utcnow()))
+    db.session.commit()
+
+
+def sweep_events(now: datetime | None = None) -> int:
+    """Re-dispatch events whose dispatch job was lost, once per loss, MAX_RESCUES times at most."""
+    now = now or utcnow()
+    stale = Event.dispatched_at.is_(None) & (
+        (Event.dispatch_touched_at.is_(None) & (Event.created_at <= now - SWEEP_AFTER))
+        | (func.coalesce(Event.dispatch_touched_at, now) <= now - STUCK_AFTER)
+    )
+    rows = db.session.execute(
+        select(Event.id, Event.store_id, Event.dispatch_rescues).where(stale).limit(BATCH)
+    ).all()
+    if not rows:
+        return 0
+    ids = {row.id: job_id(DISPATCH, [row.id, row.dispatch_rescues]) or "" for row in rows}
+    try:
+        live = live_job_ids(list(ids.values()), started_since=now - STUCK_AFTER)
+    except RedisError as exc:
+        log.warning("event sweep skipped: Redis unreachable (%s)", exc)
+        return 0
+    rescued = sum(
+        _rescue_event(row.id, row.store_id, row.dispatch_rescues, stale, now)
+        for row in rows
+        if ids[row.id] not in live
+    )
+    db.session.commit()
+    return rescued
+
+
+def _rescue_event(event_id: int, store_id: int, rescues: int, stale: Any, now: datetime) -> int:
+    mine = (Event.id == event_id) & (Event.dispatch_rescues == rescues) & stale
+    if rescues >= MAX_RESCUES:
+        db.session.execute(update(Event).where(mine).values(dispatched_at=now))
+        log.error("event %s: dispatch lost %s times; gave up", event_id, rescues + 1)
+        return 0
+    result = db.session.execute(
+        update(Event).where(mine).values(dispatch_rescues=rescues + 1, dispatch_touched_at=now)
+    )
+    if result.rowcount != 1:
+        return 0
+    enqueue(DISPATCH, event_id, rescues + 1, store_id=store_id)
+    return 1
+
+
+def _dispatch_job_id(args: list[Any]) -> str:
+    return f"dispatch-{args[0]}-{args[1] if len(args) > 1 else 0}"
+
+
+def reopen(event_id: int, generation: int = 0) -> None:
+    """Dispatch an event again from the Jobs page's Retry (its dispatch failed for good)."""
+    db.session.execute(
+        update(Event)
+        .where(Event.id == event_id)
+        .values(dispatched_at=None, dispatch_rescues=0, dispatch_touched_at=utcnow())
+    )
+
+
+JOB_IDS[DISPATCH] = _dispatch_job_id
+REOPEN[DISPATCH] = reopen

@@ -2,33 +2,51 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import update
 
 from ecomapp.extensions import db
-from ecomapp.jobs.retry import is_transient
+from ecomapp.jobs.queue import JOB_IDS
+from ecomapp.jobs.retry import MAX_ATTEMPTS, is_transient
+from ecomapp.jobs.runner import REOPEN
 from ecomapp.models.types import utcnow
 from ecomapp.models.work import InboxDelivery, InboxStatus
+from ecomapp.redaction import describe
+
+CLAIMABLE = (InboxStatus.RECEIVED.value, InboxStatus.RETRYING.value)
+
+
+def _job_id(args: list[Any]) -> str:
+    generation = args[1] if len(args) > 1 else 0
+    return f"ingest-{args[0]}-{generation}"
 
 
 def _claim(delivery_id: int) -> bool:
     result = db.session.execute(
         update(InboxDelivery)
-        .where(
-            InboxDelivery.id == delivery_id,
-            InboxDelivery.status == InboxStatus.RECEIVED.value,
+        .where(InboxDelivery.id == delivery_id, InboxDelivery.status.in_(CLAIMABLE))
+        .values(
+            status=InboxStatus.PROCESSING.value,
+            attempts=InboxDelivery.attempts + 1,
+            touched_at=utcnow(),
         )
-        .values(status=InboxStatus.PROCESSING.value, attempts=InboxDelivery.attempts + 1)
     )
     db.session.commit()
     return result.rowcount == 1
 
 
-def ingest_delivery(delivery_id: int) -> None:
-    """Apply a delivery through its platform's adapter, exactly once."""
+def ingest_delivery(delivery_id: int, generation: int = 0) -> None:
+    """Apply a delivery through its platform's adapter, exactly once.
+
+    Args:
+        delivery_id: the inbox row to apply.
+        generation: how many times the sweeper rescued it (names the job; unused otherwise).
+    """
     from ecomapp.platforms.registry import get_adapter
 
     if not _claim(delivery_id):
-        return  # gone, or already taken by another worker
+        return  # gone, finished, or already taken by another worker
     delivery = db.session.get(InboxDelivery, delivery_id)
     assert delivery is not None
     try:
@@ -44,10 +62,24 @@ def ingest_delivery(delivery_id: int) -> None:
 
 
 def _mark(delivery_id: int, exc: Exception) -> None:
+    """Record the failure; a transient one is the job layer's to retry, a final one stays."""
     delivery = db.session.get(InboxDelivery, delivery_id)
     if delivery is None:
         return
-    transient = is_transient(exc)
-    delivery.status = (InboxStatus.RECEIVED if transient else InboxStatus.FAILED).value
-    delivery.error = f"{type(exc).__name__}: {exc}"
+    retry = is_transient(exc) and delivery.attempts < MAX_ATTEMPTS
+    delivery.status = (InboxStatus.RETRYING if retry else InboxStatus.FAILED).value
+    delivery.error = describe(exc)
     db.session.commit()
+
+
+def reopen(delivery_id: int, generation: int = 0) -> None:
+    """Give a failed delivery a fresh set of tries (the Jobs page's Retry)."""
+    db.session.execute(
+        update(InboxDelivery)
+        .where(InboxDelivery.id == delivery_id, InboxDelivery.status == InboxStatus.FAILED.value)
+        .values(status=InboxStatus.RECEIVED.value, attempts=0, rescues=0, touched_at=utcnow())
+    )
+
+
+JOB_IDS["ecomapp.jobs.ingest:ingest_delivery"] = _job_id
+REOPEN["ecomapp.jobs.ingest:ingest_delivery"] = reopen

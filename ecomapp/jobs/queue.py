@@ -11,6 +11,8 @@ import fakeredis
 from flask import Flask, current_app
 from redis import Redis
 from rq import Queue
+from rq.exceptions import DuplicateJobError
+from rq.job import Job, JobStatus
 from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
@@ -20,7 +22,13 @@ from ecomapp.models.types import utcnow
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "ecomapp_pending_jobs"
-JOB_TIMEOUT = 1800
+# Job path -> the RQ job id of its call (args given): such a job is queued at most once at a
+# time, and a sweeper can ask Redis whether it is still there.
+JOB_IDS: dict[str, Callable[[list[Any]], str]] = {}
+# Job path -> its timeout in seconds, for whole-store jobs (initial syncs) that page through a
+# platform for longer than JOB_TIMEOUT; platform packages register theirs.
+JOB_TIMEOUTS: dict[str, int] = {}
+LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED}
 
 
 def redis_connection(app: Flask | None = None) -> Redis:
@@ -43,8 +51,51 @@ def redis_connection(app: Flask | None = None) -> Redis:
 def get_queue(name: str = "default", app: Flask | None = None) -> Queue:
     """Return the RQ queue `name` on the app's connection."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    prefix = app.config["SETTINGS"].queue_prefix
-    return Queue(f"{prefix}-{name}", connection=redis_connection(app), default_timeout=JOB_TIMEOUT)
+    settings = app.config["SETTINGS"]
+    return Queue(
+        f"{settings.queue_prefix}-{name}",
+        connection=redis_connection(app),
+        default_timeout=settings.job_timeout,
+    )
+
+
+def job_id(path: str, args: list[Any]) -> str | None:
+    """Return the RQ job id of path(*args) when its job is unique, else None."""
+    make = JOB_IDS.get(path)
+    if make is None:
+        return None
+    return f"{current_app.config['SETTINGS'].queue_prefix}-{make(list(args))}"
+
+
+def live_job_ids(ids: list[str], started_since: datetime) -> set[str]:
+    """Return the ids Redis holds waiting in a queue, or running since started_since.
+
+    A job that started earlier is taken as lost (its work-horse was killed with its worker), and
+    so is a `queued` job missing from its queue (its worker died between dequeue and start).
+    Raises redis.ConnectionError when Redis is down.
+    """
+    connection = redis_connection()
+    live = set()
+    for job in Job.fetch_many(ids, connection=connection):
+        if job is None:
+            continue
+        status = job.get_status(refresh=False)
+        if status == JobStatus.QUEUED and not _in_queue(connection, job):
+            continue
+        if status == JobStatus.STARTED and _started_before(job, started_since):
+            continue
+        if status in LIVE_STATUSES:
+            live.add(job.id)
+    return live
+
+
+def _started_before(job: Job, moment: datetime) -> bool:
+    started = job.started_at
+    return started is not None and started.replace(tzinfo=moment.tzinfo) < moment
+
+
+def _in_queue(connection: Redis, job: Job) -> bool:
+    return connection.lpos(Queue(job.origin, connection=connection).key, job.id) is not None
 
 
 def job_path(func: Callable[..., Any] | str) -> str:
@@ -91,13 +142,31 @@ def enqueue_at(
 
 def push_now(queue: str, path: str, args: list[Any], store_id: int | None, attempt: int) -> None:
     """Hand one job to RQ now; if Redis refuses, keep it as due work instead."""
-    from ecomapp.jobs.runner import run_job
-
     try:
-        get_queue(queue).enqueue(run_job, path, args, store_id, attempt)
+        _push(queue, path, args, store_id, attempt)
     except Exception as exc:  # Redis down: never lose the job
         log.warning("enqueue of %s failed (%s); kept as due work", path, exc)
         _keep_as_due_work(path, args, store_id, attempt)
+
+
+def _push(queue: str, path: str, args: list[Any], store_id: int | None, attempt: int) -> None:
+    from ecomapp.jobs.runner import run_job
+
+    rq_queue = get_queue(queue)
+    unique_id = job_id(path, args)
+    timeout = {"job_timeout": JOB_TIMEOUTS[path]} if path in JOB_TIMEOUTS else {}
+    if unique_id is None:
+        rq_queue.enqueue(run_job, path, args, store_id, attempt, **timeout)
+        return
+    options: dict[str, Any] = {"job_id": unique_id, "unique": True, "result_ttl": 0, **timeout}
+    try:
+        rq_queue.enqueue(run_job, path, args, store_id, attempt, **options)
+    except DuplicateJobError:
+        old = Job.fetch(unique_id, connection=rq_queue.connection)
+        if old.get_status() in LIVE_STATUSES:
+            return  # already queued or running: once is enough
+        old.delete()  # a finished or failed run of the same call: queue it again
+        rq_queue.enqueue(run_job, path, args, store_id, attempt, **options)
 
 
 def _keep_as_due_work(path: str, args: list[Any], store_id: int | None, attempt: int) -> None:

@@ -7,15 +7,24 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 
 from ecomapp.extensions import db
-from ecomapp.models import DueStatus, DueWork, InboxDelivery, InboxStatus, JobRecord, JobStatus
+from ecomapp.models import (
+    DueStatus,
+    DueWork,
+    InboxDelivery,
+    InboxStatus,
+    JobRecord,
+    JobStatus,
+    UsedLoginLink,
+)
 from ecomapp.models.types import utcnow
 
 KEEP = timedelta(days=30)
 
 
 def prune(now: datetime | None = None) -> dict[str, int]:
-    """Delete succeeded jobs, processed deliveries and finished due work older than 30 days."""
-    cutoff = (now or utcnow()) - KEEP
+    """Delete old succeeded jobs, processed deliveries, finished due work and expired link marks."""
+    now = now or utcnow()
+    cutoff = now - KEEP
     counts = {
         "job_records": db.session.execute(
             delete(JobRecord).where(
@@ -33,6 +42,10 @@ def prune(now: datetime | None = None) -> dict[str, int]:
                 DueWork.status.in_([DueStatus.ENQUEUED.value, DueStatus.DONE.value]),
                 DueWork.due_at < cutoff,
             )
+        ).rowcount,
+        # An expired link is refused by its signature, so its used mark can go.
+        "used_login_links": db.session.execute(
+            delete(UsedLoginLink).where(UsedLoginLink.expires_at < now)
         ).rowcount,
     }
     db.session.commit()

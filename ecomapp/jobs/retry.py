@@ -1,10 +1,22 @@
-"""Which failures are worth retrying, and how long to wait before the next try."""
+"""Which failures are worth retrying, how often, and how long to wait before the next try.
+
+One retry owner per layer (docs/jobs.md):
+- the HTTP client retries a transient failure HTTP_RETRIES times in the call, waiting at most
+  HTTP_MAX_WAIT_SECONDS (a longer Retry-After goes up to the job layer at once);
+- the job layer (job runner, automation runs, mail deliveries) tries MAX_ATTEMPTS times with
+  exponential backoff through due work, then records the failure for the panel;
+- the sweepers only rescue work whose job was lost, MAX_RESCUES times.
+A platform that fails forever therefore sees (1 + HTTP_RETRIES) * MAX_ATTEMPTS = 15 calls per step.
+"""
 
 from __future__ import annotations
 
 import random
 
-MAX_ATTEMPTS = 6
+MAX_ATTEMPTS = 5
+HTTP_RETRIES = 2
+HTTP_MAX_WAIT_SECONDS = 30.0
+MAX_RESCUES = 3
 BASE_DELAY_SECONDS = 10.0
 MAX_DELAY_SECONDS = 3600.0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import importlib
 import logging
 import os
@@ -16,8 +17,12 @@ from ecomapp.extensions import db
 from ecomapp.jobs.retry import MAX_ATTEMPTS, backoff_seconds, is_transient
 from ecomapp.models.types import utcnow
 from ecomapp.models.work import JobRecord, JobStatus
+from ecomapp.redaction import describe, scrub
 
 log = logging.getLogger(__name__)
+# Job path -> what reopens its row before the panel's Retry (a failed delivery takes new tries).
+REOPEN: dict[str, Callable[..., None]] = {}
+_attempt: contextvars.ContextVar[int] = contextvars.ContextVar("ecomapp_job_attempt", default=1)
 
 _worker_app: Flask | None = None
 _pid_seen: int | None = os.getpid()  # dispose only after a real fork
@@ -60,6 +65,16 @@ def _dispose_inherited_connections() -> None:
     _pid_seen = os.getpid()
 
 
+def current_attempt() -> int:
+    """Return the attempt number of the job running now (1 outside a job)."""
+    return _attempt.get()
+
+
+def is_last_attempt(exc: BaseException) -> bool:
+    """Return True when the job layer will not retry exc (permanent, or out of attempts)."""
+    return not is_transient(exc) or current_attempt() >= MAX_ATTEMPTS
+
+
 def run_job(path: str, args: list[Any], store_id: int | None = None, attempt: int = 1) -> str:
     """Run one job, record its outcome, schedule a retry on a transient failure."""
     app = worker_app()
@@ -69,12 +84,15 @@ def run_job(path: str, args: list[Any], store_id: int | None = None, attempt: in
         db.session.add(record)
         db.session.commit()
         record_id = record.id
+        token = _attempt.set(attempt)
         try:
             resolve(path)(*args)
             db.session.commit()
         except Exception as exc:
             db.session.rollback()
             return _record_failure(record_id, path, args, store_id, attempt, exc)
+        finally:
+            _attempt.reset(token)
         return _finish(record_id, JobStatus.SUCCEEDED, None)
 
 
@@ -83,16 +101,16 @@ def _record_failure(
 ) -> str:
     from ecomapp.jobs.queue import enqueue_at
 
-    message = f"{type(exc).__name__}: {exc}"
+    message = describe(exc)
     if is_transient(exc) and attempt < MAX_ATTEMPTS:
         delay = backoff_seconds(attempt, getattr(exc, "retry_after", None))
         due = utcnow() + timedelta(seconds=delay)
         enqueue_at(due, path, *args, store_id=store_id, attempt=attempt + 1)
-        log.info("job %s attempt %s failed transiently, retry in %.0fs", path, attempt, delay)
+        log.info("job %s attempt %s failed (%s), retry in %.0fs", path, attempt, message, delay)
         return _finish(
             record_id, JobStatus.RETRYING, f"{message} (retry {attempt + 1} at {due:%H:%M:%S})"
         )
-    log.error("job %s failed: %s\n%s", path, message, traceback.format_exc())
+    log.error("job %s failed: %s\n%s", path, message, scrub(traceback.format_exc()))
     return _finish(record_id, JobStatus.FAILED, message)
 
 
@@ -115,6 +133,9 @@ def retry_record(record_id: int, store_id: int | None) -> bool:
     if record is None or record.store_id != store_id or record.status != JobStatus.FAILED.value:
         return False
     record.status = JobStatus.QUEUED.value
+    reopen = REOPEN.get(record.job)
+    if reopen is not None:
+        reopen(*record.args)
     enqueue(record.job, *record.args, store_id=record.store_id)
     db.session.commit()
     return True

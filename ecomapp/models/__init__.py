@@ -46,6 +46,7 @@ from ecomapp.models.work import (
     InboxStatus,
     JobRecord,
     JobStatus,
+    UsedLoginLink,
 )
 
 __all__ = [
@@ -86,6 +87,7 @@ __all__ = [
     "SuppressionReason",
     "TrackingEvent",
     "TrackingKind",
+    "UsedLoginLink",
     "Variant",
     "WooConnection",
     "WooSite",

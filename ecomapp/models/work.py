@@ -18,6 +18,7 @@ class InboxStatus(StrEnum):
 
     RECEIVED = "received"
     PROCESSING = "processing"
+    RETRYING = "retrying"  # a transient failure: the job layer owns the next try
     DONE = "done"
     IGNORED = "ignored"
     FAILED = "failed"
@@ -47,6 +48,10 @@ class InboxDelivery(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a job last took the delivery or the sweeper last handed it to the queue.
+    touched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How many times the sweeper re-enqueued it (capped: see ecomapp/jobs/ticker.py).
+    rescues: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Event(db.Model):
@@ -56,6 +61,7 @@ class Event(db.Model):
     __table_args__ = (
         UniqueConstraint("store_id", "dedupe_key"),
         Index("ix_events_store_type_occurred", "store_id", "type", "occurred_at"),
+        Index("ix_events_dispatched_created", "dispatched_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,6 +73,11 @@ class Event(db.Model):
     dedupe_key: Mapped[str] = mapped_column(String(255))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set once every subscriber ran (or dispatch gave up); the event sweeper rescues rows still
+    # NULL whose dispatch job was lost, at most MAX_RESCUES times (ecomapp/jobs/retry.py).
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatch_touched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatch_rescues: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class DueStatus(StrEnum):
@@ -128,3 +139,15 @@ class JobRecord(db.Model):
     progress_total: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UsedLoginLink(db.Model):
+    """A signed login link that was used once; kept until it would have expired anyway."""
+
+    __tablename__ = "used_login_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[str] = mapped_column(String(64), unique=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -60,7 +60,7 @@ def test_persistent_server_errors_become_a_transient_job_error(fake: FakeShopify
     fake.script = ["503"] * 10
     with pytest.raises(TransientError):
         get_adapter("shopify").add_tags(store, "product", "1", ["x"])
-    assert len(_ops(fake, "tagsAdd")) == 4
+    assert len(_ops(fake, "tagsAdd")) == 3
 
 
 def _free_port() -> int:

@@ -25,11 +25,15 @@ def embedded_context() -> dict[str, object]:
     return {"shopify_embedded": {"api_key": api_key, "shop": shop}}
 
 
+SYNC_TIMEOUT_SECONDS = 3600  # a bulk operation may take a while to finish on a big store
+
+
 def init_app(app: Flask) -> None:
     """Register Shopify routes, the session-token resolver, CSP, periodic work, nav and CLI."""
     from ecomapp.admin.auth import PANEL_BLUEPRINTS, STORE_RESOLVERS
     from ecomapp.admin.nav import NAV, NavItem
     from ecomapp.jobs.periodic import PERIODIC
+    from ecomapp.jobs.queue import JOB_TIMEOUTS
     from ecomapp.platforms.shopify.cli import shopify_sync_command
     from ecomapp.platforms.shopify.panel import panel
     from ecomapp.platforms.shopify.reconcile import PERIOD_SECONDS
@@ -45,6 +49,7 @@ def init_app(app: Flask) -> None:
     if not any(item.endpoint == "shopify_panel.home" for item in NAV):
         NAV.append(NavItem("Shopify", "shopify_panel.home", 80, frozenset({"shopify"})))
     PERIODIC["ecomapp.platforms.shopify.reconcile:reconcile_all"] = PERIOD_SECONDS
+    JOB_TIMEOUTS["ecomapp.platforms.shopify.bulk:sync_job"] = SYNC_TIMEOUT_SECONDS
     app.after_request(add_frame_ancestors)
     app.context_processor(embedded_context)
     app.cli.add_command(shopify_sync_command)

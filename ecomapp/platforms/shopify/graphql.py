@@ -12,16 +12,16 @@ import httpx
 from flask import current_app
 from shopify_app import ShopifyApp
 
-from ecomapp.jobs.retry import PermanentError, TransientError
+from ecomapp.jobs.retry import HTTP_MAX_WAIT_SECONDS, HTTP_RETRIES, PermanentError, TransientError
 from ecomapp.models import Store
 from ecomapp.platforms.shopify.domains import shop_name
 from ecomapp.platforms.shopify.http import http_client
 
 log = logging.getLogger(__name__)
 
-MAX_TRIES = 4
+MAX_TRIES = 1 + HTTP_RETRIES  # the job layer owns longer retries (ecomapp/jobs/retry.py)
 BACKOFF_SECONDS = 0.5
-MAX_WAIT_SECONDS = 20.0
+MAX_WAIT_SECONDS = HTTP_MAX_WAIT_SECONDS
 
 
 class ShopifyAPIError(PermanentError):
@@ -70,7 +70,7 @@ class AdminClient:
             outcome = self._once(query, variables, token)
             if isinstance(outcome, dict):
                 return outcome
-            if attempt == MAX_TRIES:
+            if attempt == MAX_TRIES or (outcome[0] or 0) > MAX_WAIT_SECONDS:
                 raise TransientError(f"Shopify still failing: {outcome[1]}", retry_after=outcome[0])
             wait = outcome[0] or self._backoff(attempt)
             log.info("shopify %s: %s, retry in %.2fs", self.store.domain, outcome[1], wait)

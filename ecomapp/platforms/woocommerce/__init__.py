@@ -20,14 +20,19 @@ PERIODIC_JOBS = {
 }
 
 
+SYNC_TIMEOUT_SECONDS = 3600  # an initial import pages through the whole store in one job
+
+
 def init_app(app: Flask) -> None:
     """Register the doors, the panel page, the periodic jobs and the frame policy."""
     from ecomapp.admin.auth import PANEL_BLUEPRINTS
     from ecomapp.admin.nav import NAV, NavItem
     from ecomapp.jobs.periodic import PERIODIC
+    from ecomapp.jobs.queue import JOB_TIMEOUTS
     from ecomapp.platforms.woocommerce import routes  # noqa: F401
 
     PERIODIC.update(PERIODIC_JOBS)
+    JOB_TIMEOUTS[f"{__name__}.sync:initial_sync"] = SYNC_TIMEOUT_SECONDS
     PANEL_BLUEPRINTS.add(panel_bp.name)
     if not any(item.endpoint == "woocommerce_panel.settings" for item in NAV):
         NAV.append(

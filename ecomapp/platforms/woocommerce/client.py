@@ -13,17 +13,17 @@ import requests
 from woocommerce import API
 from woocommerce.oauth import OAuth
 
-from ecomapp.jobs.retry import PermanentError, TransientError
+from ecomapp.jobs.retry import HTTP_MAX_WAIT_SECONDS, HTTP_RETRIES, PermanentError, TransientError
 
 log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 20
-MAX_TRIES = 3
+MAX_TRIES = 1 + HTTP_RETRIES  # the job layer owns longer retries (ecomapp/jobs/retry.py)
 BACKOFF_SECONDS = 1.0
 PER_PAGE = 100
 BATCH_SIZE = 100
 RETRY_STATUSES = {429, 500, 502, 503, 504}
-MAX_INLINE_WAIT = 30.0  # a longer Retry-After goes back to the job runner's durable retry
+MAX_INLINE_WAIT = HTTP_MAX_WAIT_SECONDS  # a longer Retry-After goes to the job layer
 
 
 class WooCommerceError(PermanentError):
