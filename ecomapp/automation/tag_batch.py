@@ -18,6 +18,7 @@ from ecomapp.automation.conditions import OBJECTS, Snapshot
 from ecomapp.automation.tallies import upsert
 from ecomapp.extensions import db
 from ecomapp.jobs.retry import is_transient
+from ecomapp.jobs.runner import is_last_attempt
 from ecomapp.models import EffectLedger, Store
 from ecomapp.models.types import utcnow
 from ecomapp.platforms.registry import get_adapter
@@ -161,8 +162,9 @@ class TagBatch:
                 if add:
                     adapter.add_tags(self.store, resource, pid, add)
             except Exception as exc:
-                if is_transient(exc):
-                    raise
+                if is_transient(exc) and not is_last_attempt(exc):
+                    raise  # the job layer retries the whole batch
+                # refused, or still failing on the job's last attempt: the runs fail, readably
                 refused.update(dict.fromkeys(kept, exc))
                 for key in kept:
                     run, step = id(self.planned[key].owner), _step_of(key)
