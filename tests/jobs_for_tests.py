@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ecomapp.extensions import db
 from ecomapp.jobs import PermanentError, TransientError
-from ecomapp.models import Customer, Store
+from ecomapp.models import Customer, Event, Store
 
 
 def add_customer(store_id: int, platform_id: str) -> None:
@@ -39,3 +39,12 @@ def leaky_failure() -> None:
 def refusing_subscriber(event_id: int) -> None:
     """An event subscriber that fails permanently, like a 4xx from a platform."""
     raise PermanentError(f"422 Unprocessable: event {event_id} refused")
+
+
+def tagging_subscriber(event_id: int) -> None:
+    """An event subscriber that tags the event's customer with "seen" once per call."""
+    event = db.session.get(Event, event_id)
+    customer = db.session.get(Customer, event.subject_id) if event else None
+    if customer is not None:
+        customer.tags = [*customer.tags, "seen"]
+        db.session.commit()

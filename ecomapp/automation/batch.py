@@ -42,6 +42,7 @@ from ecomapp.models import (
     Store,
 )
 from ecomapp.models.types import utcnow
+from ecomapp.redaction import describe
 
 log = logging.getLogger(__name__)
 JOB = "ecomapp.automation.batch:process_store_events"
@@ -344,7 +345,7 @@ class Batch:
         """Fail a run whose tag target refused permanently; later steps are marked not run."""
         if started.row["status"] == RunStatus.FAILED.value:
             return
-        message = f"{type(exc).__name__}: {exc}"
+        message = describe(exc)
         step.update(status="failed", error=message, detail={})
         started.steps = [s for s in started.steps if s["step"] <= step["step"]]
         started.due, started.handed_off = None, False
