@@ -19,11 +19,21 @@ from ecomapp.platforms.base import (
     UnsupportedOperation,
 )
 from ecomapp.platforms.woocommerce.apply import apply_resource
+from ecomapp.platforms.woocommerce.erasure import (
+    CUSTOMER_DELETED_TOPIC,
+    PLUGIN_ERASE_TOPIC,
+    erase_by_email,
+    erase_deleted_customer,
+)
 from ecomapp.platforms.woocommerce.normalize import TAGS_META_KEY, meta_tags
 from ecomapp.platforms.woocommerce.plugin import apply_cart_event
 from ecomapp.platforms.woocommerce.sites import client_for
 
 PLUGIN_CART_TOPIC = "plugin.cart"
+ERASURES = {
+    CUSTOMER_DELETED_TOPIC: erase_deleted_customer,
+    PLUGIN_ERASE_TOPIC: erase_by_email,
+}
 _TAGGABLE = {"order": "orders", "customer": "customers"}
 
 
@@ -40,6 +50,8 @@ class WooCommerceAdapter(PlatformAdapter):
         payload = json.loads(delivery.body)
         if delivery.topic == PLUGIN_CART_TOPIC:
             return apply_cart_event(store, payload)
+        if delivery.topic in ERASURES:
+            return ERASURES[delivery.topic](store, payload, delivery)
         resource = delivery.topic.partition(".")[0]
         return apply_resource(store, resource, payload)
 
