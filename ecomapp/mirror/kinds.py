@@ -10,7 +10,7 @@ rule changes, so the answer never depends on which path wrote the row.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, false, func, or_, update
@@ -41,8 +41,7 @@ class KindRule:
 
     def as_setting(self) -> dict[str, Any]:
         """Return the JSON stored in the store's settings."""
-        data = asdict(self)
-        return {"company": data["company"], "roles": list(self.roles), "tags": list(self.tags)}
+        return {"company": self.company, "roles": list(self.roles), "tags": list(self.tags)}
 
 
 def _names(field: str, value: Any) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ Customer and order rows stay, blanked, so that counts and revenue remain true.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -39,7 +40,7 @@ from ecomapp.models import (
 )
 from ecomapp.models.types import utcnow
 from ecomapp.privacy.needles import Needles, pattern
-from ecomapp.privacy.sweep import rewrite_row, sweep_store
+from ecomapp.privacy.sweep import rewrite_row, sweep_store, text_columns
 
 log = logging.getLogger(__name__)
 
@@ -179,16 +180,14 @@ def _ids(model: type, store: Store, clauses: list) -> list[int]:  # type: ignore
     return sorted(set(db.session.scalars(stmt)))
 
 
-def _rewrite(model: type, ids: list[int], matcher: object, token: str) -> int:
-    from ecomapp.privacy.sweep import text_columns
-
+def _rewrite(model: type, ids: list[int], matcher: re.Pattern[str], token: str) -> int:
     table = model.__table__  # type: ignore[attr-defined]
     columns = text_columns(table)
     changed = 0
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         rows = db.session.execute(select(table.c.id, *columns).where(table.c.id.in_(chunk)))
-        changed += sum(rewrite_row(table, r._mapping, matcher, token) for r in rows)  # type: ignore[arg-type]
+        changed += sum(rewrite_row(table, r._mapping, matcher, token) for r in rows)
     return changed
 
 
