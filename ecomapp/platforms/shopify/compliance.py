@@ -16,7 +16,6 @@ from ecomapp.privacy import ErasureRequest, erase_person
 
 log = logging.getLogger(__name__)
 
-REDACTED = "redacted"
 _ADDRESS_PII = ("name", "company", "address1", "address2", "zip", "phone")
 
 
