@@ -48,6 +48,7 @@ FEATURES: tuple[str, ...] = (
     "ecomapp.platforms.woocommerce",
     "ecomapp.platforms.shopify",
     "ecomapp.automation",
+    "ecomapp.privacy",
 )
 
 

@@ -49,6 +49,7 @@ def customer_record(**fields: Any) -> CustomerRecord:
         "first_name": "Test",
         "last_name": f"Customer {pid}",
         "accepts_marketing": True,
+        "has_account": True,
         "updated_at": datetime(2026, 1, 1, tzinfo=UTC),
     }
     return CustomerRecord(platform_id=pid, **(defaults | fields))

@@ -23,7 +23,8 @@ AT = datetime(2026, 3, 1, 10, tzinfo=UTC)
 
 
 def _changes() -> list[Event]:
-    return list(db.session.scalars(select(Event).where(Event.type == "inventory.changed")))
+    stmt = select(Event).where(Event.type == "inventory.changed").order_by(Event.id)
+    return list(db.session.scalars(stmt))
 
 
 def test_stock_without_location_sets_the_variant_as_before(

@@ -10,6 +10,7 @@ from ecomapp.admin.nav import nav_items
 from ecomapp.admin.stats import orders_by_month, store_counts, work_done
 from ecomapp.extensions import db, htmx
 from ecomapp.jobs.runner import retry_record
+from ecomapp.mirror.kinds import InvalidRule, rule_of, set_rule
 from ecomapp.models import Customer, JobRecord, JobStatus, Order
 
 PAGE_SIZE = 50
@@ -115,5 +116,33 @@ def store_settings() -> tuple[str, int] | str:
         values=values,
         errors=errors,
         saved=request.method == "POST" and not errors,
+        b2b=rule_of(g.store),
+    )
+    return (page, 422) if errors else page
+
+
+@bp.route("/settings/b2b", methods=["POST"])
+def b2b_rule() -> tuple[str, int] | str:
+    """Save the B2B rule and reclassify every customer of the store in one UPDATE."""
+    from ecomapp.admin import store_settings as model
+
+    form = request.form
+    data = {"company": form.get("b2b_company") == "on", "roles": form.get("b2b_roles", "")}
+    data["tags"] = form.get("b2b_tags", "")
+    errors, changed = {}, None
+    try:
+        changed = set_rule(g.store, data)
+        db.session.commit()
+    except InvalidRule as exc:
+        db.session.rollback()
+        errors[f"b2b_{exc.field}"] = f"B2B rule, {exc}"
+    page = render_template(
+        "admin/settings.html",
+        settings=model.SETTINGS,
+        values=model.current_values(g.store),
+        errors=errors,
+        saved=False,
+        b2b=rule_of(g.store),
+        reclassified=changed,
     )
     return (page, 422) if errors else page

@@ -130,7 +130,7 @@ def add_customer(snap: Snapshot, customer: Customer | None, **history: Any) -> N
     """Put a customer's fields into the snapshot (history overrides spend facts)."""
     if customer is None:
         return
-    for name in ("email", "kind", "accepts_marketing", "country_code", "company"):
+    for name in ("email", "kind", "has_account", "accepts_marketing", "country_code", "company"):
         snap[f"customer.{name}"] = getattr(customer, name)
     snap["customer.tags"] = list(customer.tags)
     snap["customer.orders_count"] = history.get("orders_count", customer.orders_count)

@@ -36,6 +36,7 @@ FIELDS: dict[str, str] = {
     "customer.total_spent": "money",
     "customer.tags": "tags",
     "customer.kind": "text",
+    "customer.has_account": "bool",
     "customer.accepts_marketing": "bool",
     "customer.country_code": "text",
     "customer.company": "text",

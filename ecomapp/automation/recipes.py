@@ -37,7 +37,12 @@ def _action(name: str, **params: Any) -> dict[str, Any]:
 def _welcome(p: dict[str, str]) -> dict[str, Any]:
     return {
         "trigger": {"event": "customer.created"},
-        "conditions": {"all": [{"field": "customer.email", "op": "is_not_empty"}]},
+        "conditions": {
+            "all": [
+                {"field": "customer.has_account", "op": "=", "value": True},
+                {"field": "customer.email", "op": "is_not_empty"},
+            ]
+        },
         "steps": [_action("send_email", template=p["template"])],
     }
 

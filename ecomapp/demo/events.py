@@ -54,6 +54,7 @@ def new_customer_record() -> CustomerRecord:
         province=province,
         country_code=country,
         zip=zipcode,
+        has_account=True,
         created_at=now,
         updated_at=now,
     )

@@ -159,6 +159,7 @@ def _customer_row(store: Store, rng: random.Random, i: int, anchor: datetime) ->
         "tags": ["wholesale"] if b2b else [],
         "accepts_marketing": rng.random() < 0.6,
         "kind": "b2b" if b2b else "b2c",
+        "has_account": True,
         "company": rng.choice(c.COMPANIES) if b2b else None,
         "city": city,
         "province": province,

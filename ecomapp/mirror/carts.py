@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -11,7 +12,8 @@ from ecomapp.extensions import db
 from ecomapp.mirror.customers import apply_customer
 from ecomapp.mirror.freshness import is_stale, stamp
 from ecomapp.mirror.records import CartRecord
-from ecomapp.models import Cart, Store
+from ecomapp.mirror.upsert import upsert_row
+from ecomapp.models import Cart, Customer, Store
 from ecomapp.models.types import utcnow
 
 DEFAULT_ABANDON_MINUTES = 60
@@ -31,16 +33,15 @@ def cart_facts(cart: Cart) -> dict[str, object]:
 
 
 def apply_cart(store: Store, rec: CartRecord) -> Cart:
-    """Upsert a cart; a newer activity clears a previous abandonment."""
-    cart = db.session.scalar(
-        select(Cart).where(Cart.store_id == store.id, Cart.platform_id == rec.platform_id)
-    )
-    if cart is None:
-        cart = Cart(store_id=store.id, platform_id=rec.platform_id)
-        db.session.add(cart)
-    elif is_stale(cart.platform_updated_at, rec.updated_at):
+    """Upsert a cart; a newer activity clears a previous abandonment.
+
+    The customer is locked before the cart, as an order locks its customer before converting
+    the cart, so concurrent deliveries never wait on each other in a circle.
+    """
+    customer = _cart_customer(store, rec)
+    cart, created = upsert_row(Cart, store.id, rec.platform_id)
+    if not created and is_stale(cart.platform_updated_at, rec.updated_at):
         return cart
-    customer = apply_customer(store, rec.customer) if rec.customer else None
     cart.customer_id = customer.id if customer else cart.customer_id
     cart.email = rec.email or cart.email
     cart.items, cart.total_price, cart.currency = rec.items, rec.total_price, rec.currency
@@ -60,6 +61,15 @@ def apply_cart(store: Store, rec: CartRecord) -> Cart:
         cart.last_activity_at,
     )
     return cart
+
+
+def _cart_customer(store: Store, rec: CartRecord) -> Customer | None:
+    """Apply what a cart says about its shopper, dated by the cart (never fresher than it)."""
+    if rec.customer is None:
+        return None
+    own, cart_at = rec.customer.updated_at, rec.updated_at
+    at = min(own, cart_at) if own and cart_at else (cart_at or own)
+    return apply_customer(store, dataclasses.replace(rec.customer, updated_at=at), from_order=True)
 
 
 def sweep_abandoned(now: datetime | None = None) -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import datetime
+
 from sqlalchemy import select
 
 from ecomapp.events import emit
@@ -9,7 +12,8 @@ from ecomapp.events.order_rules import PAID_STATUSES, OrderState, fired
 from ecomapp.extensions import db
 from ecomapp.mirror.customers import apply_customer, customer_facts, refresh_aggregates
 from ecomapp.mirror.freshness import is_stale, stamp
-from ecomapp.mirror.records import OrderRecord
+from ecomapp.mirror.records import AddressRecord, CustomerRecord, LineRecord, OrderRecord
+from ecomapp.mirror.upsert import upsert_row
 from ecomapp.models import Address, Cart, Customer, LineItem, Order, Store
 from ecomapp.models.types import normalize_tags
 
@@ -70,52 +74,94 @@ def order_facts(order: Order) -> dict[str, object]:
 
 def apply_order(store: Store, rec: OrderRecord) -> Order:
     """Upsert an order from a record, refresh its customer, emit what changed."""
-    order = find_order(store, rec.platform_id)
-    created = order is None
-    if order is None:
-        order = Order(store_id=store.id, platform_id=rec.platform_id, tags=[])
-        db.session.add(order)
-    elif is_stale(order.platform_updated_at, rec.updated_at):
+    order, created = upsert_row(Order, store.id, rec.platform_id)
+    if not created and is_stale(order.platform_updated_at, rec.updated_at):
         return order
     before = (order.financial_status, order.cancelled_at, order.fulfillment_status)
-    customer = apply_customer(store, rec.customer) if rec.customer else None
+    seen = None if created else fingerprint(order)
+    customer = apply_customer(store, order_customer(rec), from_order=True) if rec.customer else None
     _copy(store, order, rec, customer)
     db.session.flush()
-    _emit_transitions(store, order, rec, created, before)
+    changed = created or fingerprint(order) != seen
+    _emit_transitions(store, order, rec, created, before, changed)
     if customer is not None:
         _refresh_customer(store, customer)
     _convert_cart(store, order)
     return order
 
 
+def order_customer(rec: OrderRecord) -> CustomerRecord:
+    """Return the order's customer facts dated by the order: never newer than the order itself."""
+    assert rec.customer is not None
+    order_at = rec.updated_at or rec.placed_at
+    own = rec.customer.updated_at
+    at = min(own, order_at) if own and order_at else (order_at or own)
+    return dataclasses.replace(rec.customer, updated_at=at)
+
+
+def fingerprint(order: Order) -> tuple[object, ...]:
+    """Return everything the app reads of an order, to tell a real change from a re-send."""
+    columns = tuple(getattr(order, name) for name in _COPIED)
+    lines = tuple(_line_key(li) for li in order.line_items)
+    addresses = tuple(_address_key(a) for a in order.addresses)
+    return (*columns, tuple(order.tags), order.customer_id, lines, addresses)
+
+
+def _line_key(line: LineItem | LineRecord) -> tuple[object, ...]:
+    return tuple(getattr(line, name) for name in LineRecord.__dataclass_fields__)
+
+
+def _address_key(address: Address | AddressRecord) -> tuple[object, ...]:
+    return tuple(getattr(address, name) for name in AddressRecord.__dataclass_fields__)
+
+
 def _copy(store: Store, order: Order, rec: OrderRecord, customer: Customer | None) -> None:
+    paid_before = order.paid_at
     for name in _COPIED:
         setattr(order, name, getattr(rec, name))
     if rec.tags is not None:
         order.tags = normalize_tags(rec.tags)
     order.customer_id = customer.id if customer else order.customer_id
     order.email = rec.email or (customer.email if customer else None)
+    order.paid_at = paid_time(order, rec, paid_before)
+    order.placed_at = order.placed_at or rec.updated_at
     order.platform_created_at = order.platform_created_at or rec.placed_at
     order.platform_updated_at = rec.updated_at or order.platform_updated_at
-    if order.id is not None:  # delete old lines/addresses first: (order_id, kind) is unique
+    if [_line_key(li) for li in order.line_items] != [_line_key(li) for li in rec.lines]:
         order.line_items.clear()
-        order.addresses.clear()
         db.session.flush()
-    order.line_items = [
-        LineItem(store_id=store.id, **{k: getattr(li, k) for k in li.__dataclass_fields__})
-        for li in rec.lines
-    ]
-    if order.addresses:  # delete the old rows first: (order_id, kind) is unique
-        order.addresses = []
+        order.line_items = [
+            LineItem(store_id=store.id, **{k: getattr(li, k) for k in li.__dataclass_fields__})
+            for li in rec.lines
+        ]
+    if [_address_key(a) for a in order.addresses] != [_address_key(a) for a in rec.addresses]:
+        order.addresses.clear()  # delete the old rows first: (order_id, kind) is unique
         db.session.flush()
-    order.addresses = [
-        Address(store_id=store.id, **{k: getattr(a, k) for k in a.__dataclass_fields__})
-        for a in rec.addresses
-    ]
+        order.addresses = [
+            Address(store_id=store.id, **{k: getattr(a, k) for k in a.__dataclass_fields__})
+            for a in rec.addresses
+        ]
+
+
+def paid_time(order: Order, rec: OrderRecord, paid_before: datetime | None) -> datetime | None:
+    """Return when the order was paid: the platform's time, else a time from the order itself.
+
+    Cash on delivery and other manual payments carry no paid time (WooCommerce leaves
+    date_paid empty for COD in processing); the order's version time stands in for it, never
+    the clock of the worker that happens to apply it.
+    """
+    if order.financial_status not in PAID_STATUSES:
+        return None
+    return rec.paid_at or paid_before or rec.updated_at or rec.placed_at
 
 
 def _emit_transitions(
-    store: Store, order: Order, rec: OrderRecord, created: bool, before: tuple[object, ...]
+    store: Store,
+    order: Order,
+    rec: OrderRecord,
+    created: bool,
+    before: tuple[object, ...],
+    changed: bool,
 ) -> None:
     facts = order_facts(order)
     pid, version = rec.platform_id, stamp(rec.updated_at)
@@ -133,10 +179,10 @@ def _emit_transitions(
             order.id,
             facts,
             f"order.created:{pid}",
-            rec.placed_at,
+            order.placed_at,
         )
     if "order.paid" in firing:
-        emit(store.id, "order.paid", "order", order.id, facts, f"order.paid:{pid}", rec.paid_at)
+        emit(store.id, "order.paid", "order", order.id, facts, f"order.paid:{pid}", order.paid_at)
     if "order.cancelled" in firing:
         emit(
             store.id,
@@ -167,7 +213,7 @@ def _emit_transitions(
             f"order.fulfilled:{pid}",
             rec.updated_at,
         )
-    if "order.updated" in firing:
+    if "order.updated" in firing and changed:  # a re-send with nothing new is no update
         emit(
             store.id,
             "order.updated",

@@ -9,6 +9,7 @@ from ecomapp.extensions import db
 from ecomapp.mirror.freshness import is_stale, stamp
 from ecomapp.mirror.locations import drop_level, has_levels, record_level, total_stock
 from ecomapp.mirror.records import InventoryRecord, ProductRecord, VariantRecord
+from ecomapp.mirror.upsert import upsert_row
 from ecomapp.models import Product, Store, Variant
 from ecomapp.models.types import normalize_tags, utcnow
 
@@ -21,14 +22,11 @@ def find_product(store: Store, platform_id: str) -> Product | None:
 
 
 def apply_product(store: Store, rec: ProductRecord) -> Product:
-    """Upsert a product and its variants; older versions are ignored."""
-    product = find_product(store, rec.platform_id)
-    created = product is None
-    if product is None:
-        product = Product(store_id=store.id, platform_id=rec.platform_id, tags=[])
-        db.session.add(product)
-    elif is_stale(product.platform_updated_at, rec.updated_at):
+    """Upsert a product and its variants; older versions are ignored, re-sends emit nothing."""
+    product, created = upsert_row(Product, store.id, rec.platform_id)
+    if not created and is_stale(product.platform_updated_at, rec.updated_at):
         return product
+    seen = None if created else fingerprint(product)
     for name in ("title", "handle", "vendor", "product_type", "status", "image_url"):
         setattr(product, name, getattr(rec, name))
     if rec.tags is not None:
@@ -39,14 +37,28 @@ def apply_product(store: Store, rec: ProductRecord) -> Product:
     db.session.flush()
     for vrec in rec.variants:
         _apply_variant(store, product, vrec, rec)
-    kind = "product.created" if created else "product.updated"
-    key = (
-        f"product.created:{rec.platform_id}"
-        if created
-        else (f"product.updated:{rec.platform_id}:{stamp(rec.updated_at)}")
-    )
+    if created:
+        key, kind = f"product.created:{rec.platform_id}", "product.created"
+    elif fingerprint(product) != seen:
+        key, kind = f"product.updated:{rec.platform_id}:{stamp(rec.updated_at)}", "product.updated"
+    else:
+        return product
     emit(store.id, kind, "product", product.id, product_facts(product), key, rec.updated_at)
     return product
+
+
+_VARIANT_FACTS = ("platform_id", "title", "sku", "price", "inventory_item_id")
+_VARIANT_FACTS += ("low_stock_threshold",)
+
+
+def fingerprint(product: Product) -> tuple[object, ...]:
+    """Return what the app reads of a product and its variants (stock has its own event)."""
+    names = ("title", "handle", "vendor", "product_type", "status", "image_url", "deleted_at")
+    variants = tuple(
+        tuple(getattr(v, n) for n in _VARIANT_FACTS)
+        for v in sorted(product.variants, key=lambda v: v.platform_id)
+    )
+    return (*(getattr(product, n) for n in names), tuple(product.tags), variants)
 
 
 def product_facts(product: Product) -> dict[str, object]:
@@ -68,8 +80,8 @@ def _apply_variant(
         select(Variant).where(Variant.store_id == store.id, Variant.platform_id == vrec.platform_id)
     )
     if variant is None:
-        variant = Variant(store_id=store.id, platform_id=vrec.platform_id, product_id=product.id)
-        db.session.add(variant)
+        variant = Variant(store_id=store.id, platform_id=vrec.platform_id)
+        product.variants.append(variant)
     previous = variant.inventory_quantity
     for name in ("title", "sku", "price", "inventory_item_id", "low_stock_threshold"):
         value = getattr(vrec, name)

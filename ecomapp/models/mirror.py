@@ -7,7 +7,17 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ecomapp.extensions import db
@@ -53,6 +63,13 @@ class Customer(MirrorMixin, db.Model):
     marketing_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(String(8), default=CustomerKind.B2C.value)
     company: Mapped[str | None] = mapped_column(String(255))
+    # The platform's role for the customer's account (WooCommerce: customer, wholesale…).
+    role: Mapped[str | None] = mapped_column(String(64))
+    # False for guests (Shopify state other than enabled, WooCommerce customer_id 0).
+    has_account: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # When the contact facts (e-mail, names, phone, company, place) were true: the customer
+    # record's updated_at or the time of the order they were taken from.
+    facts_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     orders_count: Mapped[int] = mapped_column(Integer, default=0)
     total_spent: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     first_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -63,7 +63,8 @@ def test_customer_update_without_tags_keeps_known_tags_and_consent(
     customer = db.session.scalar(select(Customer))
     assert customer.email == "bob@biller.com" and customer.city == "Ottawa"
     assert customer.tags == ["tag1", "tag2"] and customer.accepts_marketing is True
-    assert _events("customer.created") == 1 and _events("customer.consent_changed") == 1
+    # Shopify's sample customer is in state "disabled": a guest, so no customer.created
+    assert _events("customer.created") == 0 and _events("customer.consent_changed") == 1
 
 
 def test_tags_removed_topic_removes_tags(

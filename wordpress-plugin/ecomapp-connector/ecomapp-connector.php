@@ -23,6 +23,7 @@ require_once __DIR__ . '/includes/class-ecomapp-settings.php';
 require_once __DIR__ . '/includes/class-ecomapp-panel.php';
 require_once __DIR__ . '/includes/class-ecomapp-carts.php';
 require_once __DIR__ . '/includes/class-ecomapp-revoke.php';
+require_once __DIR__ . '/includes/class-ecomapp-privacy.php';
 
 add_action(
 	'before_woocommerce_init',
@@ -40,6 +41,7 @@ add_action(
 		Ecomapp_Settings::register();
 		Ecomapp_Panel::register();
 		Ecomapp_Revoke::register();
+		Ecomapp_Privacy::register();
 		if ( class_exists( 'WooCommerce' ) && Ecomapp_Client::is_connected() ) {
 			Ecomapp_Carts::register();
 		}

@@ -10,13 +10,12 @@ from sqlalchemy import delete, or_, select, update
 from ecomapp.extensions import db
 from ecomapp.mirror.customers import find_customer
 from ecomapp.models import Cart, Customer, DataExport, DueWork, InboxDelivery, Order, Store
-from ecomapp.models.mail import Message
 from ecomapp.models.types import utcnow
 from ecomapp.platforms.shopify.normalize import pid
+from ecomapp.privacy import ErasureRequest, erase_person
 
 log = logging.getLogger(__name__)
 
-REDACTED = "redacted"
 _ADDRESS_PII = ("name", "company", "address1", "address2", "zip", "phone")
 
 
@@ -96,53 +95,17 @@ def _carts(store: Store, customer: Customer | None, email: str | None) -> list[C
 
 
 def redact_customer(store: Store, payload: dict[str, Any], keep_delivery: int | None) -> None:
-    """Erase a customer's personal data from the mirror, their orders, carts, mail and inbox."""
+    """Erase a customer everywhere the app kept them (see ecomapp.privacy.erasure)."""
     who = payload.get("customer") or {}
-    customer = find_customer(store, str(pid(who.get("id"))))
-    emails = {e for e in (who.get("email"), customer.email if customer else None) if e}
-    for order in _orders(store, customer, payload.get("orders_to_redact") or []):
-        order.email, order.client_ip, order.note = None, None, None
-        for address in order.addresses:
-            for name in _ADDRESS_PII:
-                setattr(address, name, None)
-    for cart in _carts(store, customer, who.get("email")):
-        cart.email, cart.recovery_url = None, None
-    if customer is not None:
-        _blank_customer(customer)
-        db.session.execute(
-            delete(DataExport).where(
-                DataExport.store_id == store.id,
-                DataExport.customer_platform_id == customer.platform_id,
-            )
-        )
-    for email in emails:
-        db.session.execute(
-            update(Message)
-            .where(Message.store_id == store.id, Message.to_email == email)
-            .values(to_email=REDACTED, html="", text="", context={})
-        )
-    needles = [str(who.get("id") or "").encode(), *(e.encode() for e in emails)]
-    _scrub_inbox(store, [n for n in needles if n], keep_delivery)
-
-
-def _blank_customer(customer: Customer) -> None:
-    customer.email, customer.phone, customer.company = None, None, None
-    customer.first_name, customer.last_name = "", REDACTED
-    customer.city, customer.province, customer.zip = None, None, None
-    customer.accepts_marketing = False
-    customer.redacted_at = utcnow()
-
-
-def _scrub_inbox(store: Store, needles: list[bytes], keep: int | None) -> None:
-    """Blank stored webhook bodies that mention the customer (they hold raw PII)."""
-    rows = db.session.scalars(
-        select(InboxDelivery)
-        .where(InboxDelivery.store_id == store.id, InboxDelivery.id != keep)
-        .execution_options(yield_per=200)
+    customer_id = str(pid(who.get("id")) or "")
+    request = ErasureRequest(
+        customer_ids=[customer_id] if customer_id else [],
+        emails=[who["email"]] if who.get("email") else [],
+        order_ids=[str(pid(i)) for i in payload.get("orders_to_redact") or []],
+        phones=[who["phone"]] if who.get("phone") else [],
+        body_marks=[f"Customer/{customer_id}".encode()] if customer_id else [],
     )
-    for row in rows:
-        if any(n in row.body for n in needles):
-            row.body, row.headers = b"{}", {}
+    erase_person(store, request, keep_delivery)
 
 
 def redact_shop(store: Store, keep_delivery: int | None) -> None:

@@ -48,6 +48,11 @@ def consent(value: Any) -> bool | None:
     return CONSENT.get(str(value.get("state") or "").lower())
 
 
+def has_account(state: Any) -> bool | None:
+    """Return whether a customer state means an account: enabled; disabled is a guest."""
+    return None if not state else str(state).lower() == "enabled"
+
+
 def customer_record(data: dict[str, Any]) -> CustomerRecord:
     """Return a customer record from a customer payload (tags/consent only when present)."""
     address = data.get("default_address") or {}
@@ -67,6 +72,7 @@ def customer_record(data: dict[str, Any]) -> CustomerRecord:
         province=address.get("province"),
         country_code=address.get("country_code"),
         zip=address.get("zip"),
+        has_account=has_account(data.get("state")),
         created_at=when(data.get("created_at")),
         updated_at=when(data.get("updated_at")),
     )

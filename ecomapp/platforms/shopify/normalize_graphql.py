@@ -12,13 +12,20 @@ from ecomapp.mirror.records import (
     VariantRecord,
 )
 from ecomapp.models.types import to_money
-from ecomapp.platforms.shopify.normalize import CONSENT, address_record, pid, tags, when
+from ecomapp.platforms.shopify.normalize import (
+    CONSENT,
+    address_record,
+    has_account,
+    pid,
+    tags,
+    when,
+)
 
 PRODUCT_FIELDS = """id title handle vendor productType tags status createdAt updatedAt
 featuredImage { url }
 variants { edges { node { id title sku price inventoryQuantity inventoryItem { id } } } }"""
 
-CUSTOMER_FIELDS = """id firstName lastName tags createdAt updatedAt
+CUSTOMER_FIELDS = """id firstName lastName tags state createdAt updatedAt
 defaultEmailAddress { emailAddress marketingState }
 defaultPhoneNumber { phoneNumber }
 defaultAddress { company city province countryCodeV2 zip }"""
@@ -63,6 +70,7 @@ def gql_customer(node: dict[str, Any]) -> CustomerRecord:
         province=address.get("province"),
         country_code=address.get("countryCodeV2"),
         zip=address.get("zip"),
+        has_account=has_account(node.get("state")),
         created_at=when(node.get("createdAt")),
         updated_at=when(node.get("updatedAt")),
     )

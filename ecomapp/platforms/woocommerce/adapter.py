@@ -21,11 +21,21 @@ from ecomapp.platforms.base import (
 )
 from ecomapp.platforms.woocommerce.apply import apply_resource
 from ecomapp.platforms.woocommerce.client import WooCommerceError
+from ecomapp.platforms.woocommerce.erasure import (
+    CUSTOMER_DELETED_TOPIC,
+    PLUGIN_ERASE_TOPIC,
+    erase_by_email,
+    erase_deleted_customer,
+)
 from ecomapp.platforms.woocommerce.plugin import apply_cart_event
 from ecomapp.platforms.woocommerce.sites import client_for
 from ecomapp.platforms.woocommerce.tags import ENDPOINTS, TagChange, write_customers, write_one
 
 PLUGIN_CART_TOPIC = "plugin.cart"
+ERASURES = {
+    CUSTOMER_DELETED_TOPIC: erase_deleted_customer,
+    PLUGIN_ERASE_TOPIC: erase_by_email,
+}
 
 
 def _change(add: list[str], remove: list[str]) -> TagChange:
@@ -46,6 +56,8 @@ class WooCommerceAdapter(PlatformAdapter):
         payload = json.loads(delivery.body)
         if delivery.topic == PLUGIN_CART_TOPIC:
             return apply_cart_event(store, payload)
+        if delivery.topic in ERASURES:
+            return ERASURES[delivery.topic](store, payload, delivery)
         resource = delivery.topic.partition(".")[0]
         return apply_resource(store, resource, payload)
 

@@ -85,6 +85,8 @@ def customer_record(payload: dict[str, Any]) -> CustomerRecord:
         last_name=text(payload.get("last_name") or billing.get("last_name")),
         tags=meta_tags(payload),
         **_billing_place(billing),
+        role=_blank(payload.get("role")),
+        has_account=True,  # wc/v3 customers are registered users; guests only appear on orders
         created_at=gmt(payload.get("date_created_gmt")),
         updated_at=gmt(payload.get("date_modified_gmt")),
     )
@@ -114,6 +116,7 @@ def _order_customer(payload: dict[str, Any]) -> CustomerRecord | None:
         first_name=text(billing.get("first_name")),
         last_name=text(billing.get("last_name")),
         **_billing_place(billing),
+        has_account=bool(customer_id),  # customer_id 0: a guest checkout
         created_at=gmt(payload.get("date_created_gmt")),
     )
 

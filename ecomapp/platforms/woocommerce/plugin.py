@@ -95,7 +95,7 @@ def cart_record(cart: dict[str, Any]) -> CartRecord:
     customer = None
     if customer_id or email:
         pid = str(customer_id) if customer_id else f"guest:{email.lower()}"  # type: ignore[union-attr]
-        customer = CustomerRecord(platform_id=pid, email=email)
+        customer = CustomerRecord(platform_id=pid, email=email, has_account=bool(customer_id))
     return CartRecord(
         platform_id=str(cart["key"]),
         email=email,

@@ -22,6 +22,7 @@ from ecomapp.platforms.woocommerce.connect import (
     finish_return,
     start_connection,
 )
+from ecomapp.platforms.woocommerce.erasure import PLUGIN_ERASE_TOPIC, check_erase, erase_key
 from ecomapp.platforms.woocommerce.plugin import (
     PluginRefused,
     check_event,
@@ -167,6 +168,23 @@ def plugin_event(store_id: int) -> Response:
         shop_domain=store.domain,
     )
     return _text("ok" if created else "duplicate", 200)
+
+
+@bp.route("/woocommerce/plugin/<int:store_id>/erase", methods=["POST"])
+def plugin_erase(store_id: int) -> Response:
+    """Accept a signed personal-data erase request (WordPress' eraser, through the plugin)."""
+    site, store = _plugin_site(store_id)
+    body = request.get_data(cache=False)
+    if not verify(site.plugin_secret, body, request.headers.get("X-Ecomapp-Signature")):
+        return _text("bad signature", 401)
+    try:
+        check_erase(json.loads(body))
+    except (ValueError, UnicodeDecodeError) as exc:
+        return _text(f"malformed erase request: {exc}", 400)
+    _, created = record_delivery(
+        PLATFORM, erase_key(store.id, body), PLUGIN_ERASE_TOPIC, body, {}, store_id=store.id
+    )
+    return _text("accepted" if created else "duplicate", 202)
 
 
 @bp.route("/woocommerce/plugin/<int:store_id>/panel")

@@ -98,6 +98,34 @@ class Ecomapp_Client {
 	}
 
 	/**
+	 * Send a signed request and wait for ecomapp's answer; return its HTTP status (0: none).
+	 *
+	 * @param string $path    Path after /woocommerce/plugin/{store}/.
+	 * @param array  $payload The request body.
+	 * @return int
+	 */
+	public static function send_signed( $path, array $payload ) {
+		$c    = self::connection();
+		$body = wp_json_encode( $payload );
+		if ( false === $body ) {
+			return 0;
+		}
+		$response = wp_remote_post(
+			self::endpoint( $path ),
+			array(
+				'body'     => $body,
+				'timeout'  => 10,
+				'blocking' => true,
+				'headers'  => array(
+					'Content-Type'        => 'application/json',
+					'X-Ecomapp-Signature' => base64_encode( hash_hmac( 'sha256', $body, $c['secret'], true ) ),
+				),
+			)
+		);
+		return is_wp_error( $response ) ? 0 : (int) wp_remote_retrieve_response_code( $response );
+	}
+
+	/**
 	 * Return the short-lived, single-use signed URL that opens the panel for this user.
 	 *
 	 * @param int $user_id The WordPress user opening the panel.
