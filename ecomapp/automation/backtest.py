@@ -19,7 +19,7 @@ from ecomapp.automation.engine import RunState, advance, match
 from ecomapp.automation.fields import FIELDS
 from ecomapp.automation.schedules import slots_between
 from ecomapp.automation.schema import SCHEDULE_EVENT, validate
-from ecomapp.events.order_rules import ORDER_EVENTS, OrderState
+from ecomapp.events.order_rules import ORDER_EVENTS, PAID_STATUSES, OrderState
 from ecomapp.extensions import db
 from ecomapp.models import (
     Address,
@@ -202,6 +202,7 @@ _CUSTOMER_COLUMNS = (
     "first_name",
     "last_name",
     "kind",
+    "has_account",
     "accepts_marketing",
     "country_code",
     "company",
@@ -232,19 +233,20 @@ def used_fields(definition: dict[str, Any]) -> set[str]:
 
 
 def _running_orders(store: Store, start: datetime, end: datetime) -> Any:
-    """Select the window's orders with each customer's uncancelled count and net spend so far.
+    """Select the window's orders with each customer's uncancelled count and paid spend so far.
 
     Window functions over every order up to `end` give the running totals in one pass, so
     history before the window counts the same as in the live mirror.
     """
     live = Order.cancelled_at.is_(None)
     net = type_coerce(Order.total_price, BigInteger) - type_coerce(Order.total_refunded, BigInteger)
+    paid = Order.financial_status.in_(sorted(PAID_STATUSES))  # spend as the mirror counts it
     ordered = {"partition_by": Order.customer_id, "order_by": (Order.placed_at, Order.id)}
     inner = (
         select(
             *(getattr(Order, c) for c in _ORDER_COLUMNS),
             func.sum(case((live, 1), else_=0)).over(**ordered).label("running_count"),
-            func.sum(case((live, net), else_=0)).over(**ordered).label("running_cents"),
+            func.sum(case((live & paid, net), else_=0)).over(**ordered).label("running_cents"),
         )
         .where(Order.store_id == store.id, Order.placed_at <= end)
         .subquery()
@@ -283,7 +285,8 @@ def _order_event(
     mine = 0 if cancelled or row.customer_id is None else 1
     before_count = after_count - mine
     net = _cents(row.total_price) - _cents(row.total_refunded)
-    before_cents = after_cents - (net if mine else 0)
+    paid = row.financial_status in PAID_STATUSES
+    before_cents = after_cents - (net if mine and paid else 0)
     if kind == "customer.spend_changed":
         if before_cents == after_cents:
             return None

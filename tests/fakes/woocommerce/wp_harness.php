@@ -18,6 +18,9 @@ $GLOBALS['routes']  = array();
 function add_action( $hook, $callback ) {
 	$GLOBALS['actions'][ $hook ][] = $callback;
 }
+function add_filter( $hook, $callback ) {
+	$GLOBALS['filters'][ $hook ][] = $callback;
+}
 function do_action( $hook ) {
 	foreach ( $GLOBALS['actions'][ $hook ] ?? array() as $callback ) {
 		call_user_func( $callback );
