@@ -10,6 +10,7 @@ from ecomapp.models.automation import (
     RunStep,
 )
 from ecomapp.models.compliance import DataExport
+from ecomapp.models.insights import GroupChange, GroupRun, GroupRunStatus, OrderMonth
 from ecomapp.models.inventory import InventoryLevel
 from ecomapp.models.mail import (
     Attribution,
@@ -60,6 +61,9 @@ __all__ = [
     "DueWork",
     "EffectLedger",
     "Event",
+    "GroupChange",
+    "GroupRun",
+    "GroupRunStatus",
     "InboxDelivery",
     "InboxStatus",
     "InventoryLevel",
@@ -72,6 +76,7 @@ __all__ = [
     "MessageKind",
     "MessageStatus",
     "Order",
+    "OrderMonth",
     "Platform",
     "Product",
     "Run",
