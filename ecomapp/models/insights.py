@@ -53,6 +53,7 @@ class GroupRun(db.Model):
     computed: Mapped[int] = mapped_column(Integer, default=0)  # customers looked at
     changed: Mapped[int] = mapped_column(Integer, default=0)  # customers whose group changed
     pushed: Mapped[int] = mapped_column(Integer, default=0)  # changes sent to the platform
+    push_cursor: Mapped[int] = mapped_column(Integer, default=0)  # last GroupChange.id sent
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

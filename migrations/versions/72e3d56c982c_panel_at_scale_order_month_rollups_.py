@@ -30,6 +30,7 @@ def upgrade():
     sa.Column('computed', sa.Integer(), nullable=False),
     sa.Column('changed', sa.Integer(), nullable=False),
     sa.Column('pushed', sa.Integer(), nullable=False),
+    sa.Column('push_cursor', sa.Integer(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('started_at', sa.DateTime(), nullable=False),
     sa.Column('finished_at', sa.DateTime(), nullable=True),

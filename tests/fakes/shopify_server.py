@@ -20,6 +20,8 @@ from werkzeug.wrappers import Request, Response
 
 FIXTURES = Path(__file__).parent / "shopify"
 OPERATION = re.compile(r"^\s*(?:query|mutation)\s+(\w+)")
+TAG_FIELD = re.compile(r"(\w+): tags(Add|Remove)\(id: \$(\w+), tags: \$(\w+)\)")
+MAX_QUERY_COST = 1000
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -47,6 +49,7 @@ class FakeShopify:
     data: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # bulk JSONL lines
     changed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # reconcile nodes
     subscriptions: list[dict[str, str]] = field(default_factory=list)
+    resource_tags: dict[str, list[str]] = field(default_factory=dict)  # gid -> tags (tagsBatch)
     bulk_status: str = "COMPLETED"
     expires_in: int = 3600
     refresh_delay: float = 0.0
@@ -133,6 +136,8 @@ class FakeShopify:
         if handler is None:
             return Response(json.dumps({"errors": [{"message": f"no field {name}"}]}), 200)
         data = handler(body.get("variables") or {}, shop)
+        if isinstance(data, Response):
+            return data
         return Response(json.dumps({"data": data, "extensions": self.cost()}), 200)
 
     def cost(self, available: float = 1990.0) -> dict[str, Any]:
@@ -195,6 +200,25 @@ class FakeShopify:
 
     def op_tagsRemove(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
         return self._ok("tagsRemove", node={"id": v["id"]})
+
+    def op_tagsBatch(self, v: dict[str, Any], shop: str) -> dict[str, Any] | Response:
+        """Run aliased tagsAdd/tagsRemove fields in order; refuse a document over 1,000 points."""
+        fields = TAG_FIELD.findall(self.calls[-1]["query"])
+        cost = 10 * len(fields)  # each tagsAdd/tagsRemove costs 10 points
+        if cost > MAX_QUERY_COST:
+            message = f"Query cost is {cost}, which exceeds the single query max cost limit (1000)."
+            extensions = {"code": "MAX_COST_EXCEEDED", "cost": cost, "maxCost": MAX_QUERY_COST}
+            body = {"errors": [{"message": message, "extensions": extensions}]}
+            return Response(json.dumps(body), 200)
+        out: dict[str, Any] = {}
+        for alias, verb, id_var, tags_var in fields:
+            tags = self.resource_tags.setdefault(v[id_var], [])
+            if verb == "Add":
+                tags += [t for t in v[tags_var] if t not in tags]
+            else:
+                tags[:] = [t for t in tags if t not in v[tags_var]]
+            out[alias] = {"userErrors": []}
+        return out
 
     def op_orderNote(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
         return {"order": {"id": v["id"], "note": "Gift wrap please"}}

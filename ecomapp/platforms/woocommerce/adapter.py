@@ -16,6 +16,7 @@ from ecomapp.platforms.base import (
     DiscountSpec,
     PlatformAdapter,
     RiskAssessment,
+    TagChange,
     UnsupportedOperation,
 )
 from ecomapp.platforms.woocommerce.apply import apply_resource
@@ -25,6 +26,11 @@ from ecomapp.platforms.woocommerce.sites import client_for
 
 PLUGIN_CART_TOPIC = "plugin.cart"
 _TAGGABLE = {"order": "orders", "customer": "customers"}
+
+
+def _tags_meta(tags: list[str]) -> dict[str, str]:
+    """Return the meta entry that holds a resource's ecomapp tags."""
+    return {"key": TAGS_META_KEY, "value": ",".join(tags)}
 
 
 class WooCommerceAdapter(PlatformAdapter):
@@ -51,8 +57,7 @@ class WooCommerceAdapter(PlatformAdapter):
         client = client_for(store)
         endpoint = f"{_TAGGABLE[resource]}/{platform_id}"
         current = meta_tags(client.request("GET", endpoint))
-        tags = normalize_tags(change(current))
-        body = {"meta_data": [{"key": TAGS_META_KEY, "value": ",".join(tags)}]}
+        body = {"meta_data": [_tags_meta(normalize_tags(change(current)))]}
         client.request("PUT", endpoint, body)
 
     def add_tags(self, store: Store, resource: str, platform_id: str, tags: list[str]) -> None:
@@ -67,6 +72,16 @@ class WooCommerceAdapter(PlatformAdapter):
         self._set_tags(store, resource, platform_id, lambda cur: [t for t in cur if t not in drop])
         if resource == "order":
             self.add_order_note(store, platform_id, "ecomapp tags removed: " + ", ".join(tags))
+
+    tag_batch_size = 100  # wc/v3 batch endpoints refuse more than 100 items
+
+    def change_tags_bulk(self, store: Store, resource: str, changes: list[TagChange]) -> None:
+        """Write each resource's whole tag list to the tags meta key, 100 per batch request."""
+        if resource != "customer":
+            super().change_tags_bulk(store, resource, changes)  # orders also get a note each
+            return
+        items = [{"id": int(c.platform_id), "meta_data": [_tags_meta(c.tags)]} for c in changes]
+        client_for(store).batch(_TAGGABLE[resource], "update", items)
 
     def add_order_note(self, store: Store, order_platform_id: str, note: str) -> None:
         """Add a private order note."""

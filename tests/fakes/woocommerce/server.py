@@ -27,6 +27,7 @@ from tests.fakes.woocommerce.payloads import wire
 CONSUMER_KEY = "ck_4f1e0c0ffee0123456789abcdef0123456789abc"
 CONSUMER_SECRET = "cs_9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b"
 API = "/wp-json/wc/v3/"
+BATCH_LIMIT = 100  # wc/v3 batch endpoints take at most 100 items per request
 
 
 @dataclass
@@ -198,15 +199,24 @@ class Router:
             coupon = {"id": self.store.new_id(), **body}
             self.store.coupons.append(coupon)
             return _json(coupon, 201)
-        if method == "POST" and path == "products/batch":
-            updated = [
-                _merge(self.find("products", i["id"]) or {}, i) for i in body.get("update", [])
-            ]
-            return _json({"update": updated})
+        kind = re.match(r"^(products|customers|orders)/batch$", path)
+        if method == "POST" and kind:
+            return self.batch(kind.group(1), body)
         item = _ITEM.match(path)
         if item:
             return self.item(method, item.group(1), int(item.group(2)), body)
         return _error("rest_no_route", "No route was found.", 404)
+
+    def batch(self, kind: str, body: dict[str, Any]) -> Response:
+        """Update items in one request; more than 100 is refused, as wc/v3 does."""
+        items = body.get("update", [])
+        if len(items) > BATCH_LIMIT:
+            return _error(
+                "woocommerce_rest_request_entity_too_large",
+                f"Unable to accept more than {BATCH_LIMIT} items for this request.",
+                413,
+            )
+        return _json({"update": [_merge(self.find(kind, i["id"]) or {}, i) for i in items]})
 
     def find(self, kind: str, item_id: int) -> dict[str, Any] | None:
         """Return a stored item; variations are found by their own id too."""
