@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, delete, func, insert, select, type_coerce
+from sqlalchemy import BigInteger, ScalarSelect, delete, func, insert, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 
 from ecomapp.admin.month_key import month_key
@@ -44,28 +44,40 @@ class StoreCounts:
     orders_30d: int
 
 
-def _count(model: type, store: Store, *where: object) -> int:
+def _count(model: type, store: Store, *where: object) -> ScalarSelect[int]:
     stmt = select(func.count()).select_from(model).where(model.store_id == store.id, *where)
-    return int(db.session.scalar(stmt) or 0)
+    return stmt.scalar_subquery()
 
 
 def store_counts(store: Store) -> StoreCounts:
-    """Return the dashboard's counts for a store."""
+    """Return the dashboard's counts for a store (one round trip)."""
     since = utcnow() - timedelta(days=30)
     cents = type_coerce(Order.total_price, BigInteger)
-    revenue = db.session.scalar(
-        select(func.coalesce(func.sum(cents), 0)).where(
-            Order.store_id == store.id, Order.placed_at >= since, Order.cancelled_at.is_(None)
-        )
+    revenue = (
+        select(func.coalesce(func.sum(cents), 0))
+        .where(Order.store_id == store.id, Order.placed_at >= since, Order.cancelled_at.is_(None))
+        .scalar_subquery()
     )
+    row = db.session.execute(
+        select(
+            _count(Customer, store),
+            _count(Product, store),
+            _count(Variant, store),
+            _count(Order, store),
+            _count(Cart, store, Cart.converted_order_id.is_(None)),
+            revenue,
+            _count(Order, store, Order.placed_at >= since),
+        )
+    ).one()
+    customers, products, variants, orders, carts, cents_30d, orders_30d = (int(v or 0) for v in row)
     return StoreCounts(
-        customers=_count(Customer, store),
-        products=_count(Product, store),
-        variants=_count(Variant, store),
-        orders=_count(Order, store),
-        open_carts=_count(Cart, store, Cart.converted_order_id.is_(None)),
-        revenue_30d=Decimal(int(revenue or 0)) / 100,
-        orders_30d=_count(Order, store, Order.placed_at >= since),
+        customers=customers,
+        products=products,
+        variants=variants,
+        orders=orders,
+        open_carts=carts,
+        revenue_30d=Decimal(cents_30d) / 100,
+        orders_30d=orders_30d,
     )
 
 
@@ -156,19 +168,21 @@ class WorkDone:
 
 
 def work_done(store: Store) -> WorkDone:
-    """Return the last 30 days of automation runs, e-mails and attributed revenue."""
+    """Return the last 30 days of automation runs, e-mails and attributed revenue (one query)."""
     since = utcnow() - timedelta(days=30)
     cents = type_coerce(Attribution.revenue, BigInteger)
-    orders, revenue = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(cents), 0)).where(
-            Attribution.store_id == store.id, Attribution.placed_at >= since
-        )
+    attributed = select(func.count(), func.coalesce(func.sum(cents), 0)).where(
+        Attribution.store_id == store.id, Attribution.placed_at >= since
+    )
+    runs = _count(Run, store, Run.status == RunStatus.DONE.value, Run.started_at >= since)
+    sent = Message.status == MessageStatus.SENT.value
+    emails = _count(Message, store, sent, Message.sent_at >= since)
+    orders, revenue, runs_done, emails_sent = db.session.execute(
+        attributed.add_columns(runs, emails)
     ).one()
     return WorkDone(
-        runs_done=_count(Run, store, Run.status == RunStatus.DONE.value, Run.started_at >= since),
-        emails_sent=_count(
-            Message, store, Message.status == MessageStatus.SENT.value, Message.sent_at >= since
-        ),
+        runs_done=int(runs_done or 0),
+        emails_sent=int(emails_sent or 0),
         orders_attributed=int(orders),
         revenue_attributed=Decimal(int(revenue or 0)) / 100,
     )
