@@ -2,7 +2,7 @@
 
 A group is a customer tag. A run looks at the store's customers a batch of ids at a time; per
 batch two statements do the work: one records the customers whose group changes (the tag added,
-the tags removed, the tags after) in `group_changes`, one rewrites their `tags` column. Then the
+the tags removed) in `group_changes`, one rewrites their `tags` column. Then the
 recorded changes go to the platform through the adapter's `change_tags_bulk`, a batch per call.
 Segments and newsletters reuse `GroupRule` + `run_groups` with other rules.
 """
@@ -137,11 +137,56 @@ def _next_batch(store_id: int, after: int, size: int) -> tuple[int, int | None]:
     return int(count), last
 
 
+_COLUMNS = ["run_id", "store_id", "customer_id", "platform_id", "added", "removed"]
+
+
+def _apply_batch(run: GroupRun, plan: _Plan, window: ColumnElement[bool]) -> int:
+    """Record and apply the moves in window with two statements; return how many moved."""
+    found = select(
+        literal(run.id), Customer.store_id, Customer.id, Customer.platform_id,
+        plan.added, plan.removed,
+    ).where(window)  # fmt: skip
+    db.session.execute(insert(GroupChange.__table__).from_select(_COLUMNS, found))
+    moved = db.session.execute(
+        update(Customer.__table__)
+        .where(window)
+        .values(tags=plan.tags, synced_at=Customer.synced_at)
+    )
+    return int(moved.rowcount)  # type: ignore[attr-defined]
+
+
+def _apply_batch_postgresql(run: GroupRun, plan: _Plan, window: ColumnElement[bool]) -> int:
+    """Do the same in one statement: find once, UPDATE … FROM, INSERT what it RETURNs."""
+    found = (
+        select(
+            Customer.id, Customer.platform_id, plan.added.label("added"),
+            plan.removed.label("removed"), plan.tags.label("tags"),
+        ).where(window).subquery("found")
+    )  # fmt: skip
+    table = Customer.__table__
+    moved = (
+        update(table)
+        .where(table.c.id == found.c.id)
+        .values(tags=found.c.tags)
+        .returning(found.c.id, found.c.platform_id, found.c.added, found.c.removed)
+        .cte("moved")
+    )
+    rows = select(
+        literal(run.id), literal(run.store_id), moved.c.id, moved.c.platform_id,
+        moved.c.added, moved.c.removed,
+    )  # fmt: skip
+    result = db.session.execute(
+        insert(GroupChange.__table__).from_select(_COLUMNS, rows).returning(GroupChange.id)
+    )
+    return len(result.all())
+
+
 def compute_changes(run: GroupRun, rules: list[GroupRule], progress: Progress) -> None:
     """Record and apply, batch by batch, the group change of every customer whose group moves."""
     plan, after = _plan(rules), 0
     run.computed = 0  # a retried run looks at every customer again; `changed` keeps adding up
-    columns = ["run_id", "store_id", "customer_id", "platform_id", "added", "removed", "tags"]
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    apply = _apply_batch_postgresql if postgres else _apply_batch
     while True:
         count, last = _next_batch(run.store_id, after, BATCH)
         if not count or last is None:
@@ -152,18 +197,8 @@ def compute_changes(run: GroupRun, rules: list[GroupRule], progress: Progress) -
             Customer.id <= last,
             plan.changed,
         )
-        found = select(
-            literal(run.id), Customer.store_id, Customer.id, Customer.platform_id,
-            plan.added, plan.removed, plan.tags,
-        ).where(window)  # fmt: skip
-        db.session.execute(insert(GroupChange.__table__).from_select(columns, found))
-        moved = db.session.execute(
-            update(Customer.__table__)
-            .where(window)
-            .values(tags=plan.tags, synced_at=Customer.synced_at)
-        )
+        run.changed += apply(run, plan, window)
         run.computed += count
-        run.changed += moved.rowcount  # type: ignore[attr-defined]
         db.session.commit()
         progress(run)
         after = last
@@ -176,17 +211,18 @@ def push_changes(run: GroupRun, store: Store, progress: Progress) -> None:
         run.pushed, run.push_cursor = run.changed, 2**31 - 1
         return
     while True:
-        rows = db.session.scalars(
-            select(GroupChange)
+        rows = db.session.execute(
+            select(GroupChange, Customer.tags)
+            .join(Customer, Customer.id == GroupChange.customer_id)
             .where(GroupChange.run_id == run.id, GroupChange.id > run.push_cursor)
             .order_by(GroupChange.id)
             .limit(adapter.tag_batch_size)
         ).all()
         if not rows:
             return
-        changes = [TagChange(r.platform_id, r.added, r.removed, r.tags) for r in rows]
+        changes = [TagChange(c.platform_id, c.added, c.removed, tags) for c, tags in rows]
         adapter.change_tags_bulk(store, "customer", changes)
-        run.push_cursor, run.pushed = rows[-1].id, run.pushed + len(rows)
+        run.push_cursor, run.pushed = rows[-1][0].id, run.pushed + len(rows)
         db.session.commit()
         progress(run)
 

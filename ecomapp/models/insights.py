@@ -62,8 +62,7 @@ class GroupRun(db.Model):
 class GroupChange(db.Model):
     """One customer whose groups a run changed: the tag added, those removed, the result."""
 
-    __tablename__ = "group_changes"
-    __table_args__ = (Index("ix_group_changes_run", "run_id", "id"),)
+    __tablename__ = "group_changes"  # read back by id order from a run's cursor: no more indexes
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("group_runs.id", ondelete="CASCADE"))
@@ -72,4 +71,3 @@ class GroupChange(db.Model):
     platform_id: Mapped[str] = mapped_column(String(64))
     added: Mapped[list[str]] = mapped_column(TagList, default=list)
     removed: Mapped[list[str]] = mapped_column(TagList, default=list)
-    tags: Mapped[list[str]] = mapped_column(TagList, default=list)  # the customer's tags after

@@ -57,14 +57,10 @@ def upgrade():
     sa.Column('platform_id', sa.String(length=64), nullable=False),
     sa.Column('added', sa.Text(), nullable=False),
     sa.Column('removed', sa.Text(), nullable=False),
-    sa.Column('tags', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['run_id'], ['group_runs.id'], name=op.f('fk_group_changes_run_id_group_runs'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['store_id'], ['stores.id'], name=op.f('fk_group_changes_store_id_stores'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_group_changes'))
     )
-    with op.batch_alter_table('group_changes', schema=None) as batch_op:
-        batch_op.create_index('ix_group_changes_run', ['run_id', 'id'], unique=False)
-
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.create_index('ix_customers_store_first_name', ['store_id', 'first_name'], unique=False)
         batch_op.create_index('ix_customers_store_last_name', ['store_id', 'last_name'], unique=False)
@@ -102,9 +98,6 @@ def downgrade():
         batch_op.create_index('ix_customers_store_total_spent', ['store_id', 'total_spent'], unique=False)
         batch_op.drop_index('ix_customers_store_last_name')
         batch_op.drop_index('ix_customers_store_first_name')
-
-    with op.batch_alter_table('group_changes', schema=None) as batch_op:
-        batch_op.drop_index('ix_group_changes_run')
 
     op.drop_table('group_changes')
     op.drop_table('order_months')
