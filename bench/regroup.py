@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import statistics
 import time
 
 from flask import Flask
@@ -95,6 +96,7 @@ def main() -> None:
     """Time both from the same tags, check they agree, print the figure."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_arguments(parser)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each side (medians)")
     args = parser.parse_args()
     customers = customers_wanted(args)
     app = bench_app(args.database_url)
@@ -105,18 +107,26 @@ def main() -> None:
         "CREATE TABLE bench_tags AS SELECT id, tags FROM customers WHERE store_id = :s",
         s=store_id,
     )
+    ours, baseline, same = [], [], True
     try:
-        _restore(app, store_id)
-        ours, changed = ecomapp_seconds(app, store_id)
-        after_ours = _fingerprint(app, store_id)
-        _restore(app, store_id)
-        baseline = hand_written_seconds(app, store_id)
-        same = _fingerprint(app, store_id) == after_ours
+        for _ in range(args.repeat):  # alternate, and take medians: the machine is shared
+            _restore(app, store_id)
+            seconds, changed = ecomapp_seconds(app, store_id)
+            ours.append(seconds)
+            after_ours = _fingerprint(app, store_id)
+            _restore(app, store_id)
+            baseline.append(hand_written_seconds(app, store_id))
+            same = same and _fingerprint(app, store_id) == after_ours
         _restore(app, store_id)
     finally:
         _sql(app, "DROP TABLE IF EXISTS bench_tags")
     print(f"{changed:,} of {customers:,} customers changed group; same tags as the UPDATE: {same}")
-    figure(f"regroup_{customers // 1000}k_seconds", ours, baseline)
+    print(f"ecomapp runs {ours}, UPDATE … CASE {baseline} (seconds)")
+    figure(
+        f"regroup_{customers // 1000}k_seconds",
+        statistics.median(ours),
+        statistics.median(baseline),
+    )
     if not same:
         raise SystemExit("the group run and the hand-written UPDATE disagree")
 
