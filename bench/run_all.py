@@ -192,7 +192,7 @@ def summary(results: list[Bench]) -> None:
         for f in bench.figures:
             rows.append((f.name, f"{f.value:g}", f"{f.baseline:g}", f"{f.ratio:.2f}", *_goal(f)))
         if bench.error:
-            rows.append((bench.name, "error", "", "", bench.error[:60], ""))
+            rows.append((bench.name, "error", "", "", " ".join(bench.error.split())[:60], ""))
     widths = [max(len(r[i]) for r in rows) for i in range(6)]
     print()
     for i, row in enumerate(rows):

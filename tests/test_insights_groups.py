@@ -157,3 +157,18 @@ def test_woocommerce_gets_the_changes_in_batches_of_100_in_the_tags_meta_key(
     assert meta[TAGS_META_KEY].split(",")[-1] == "everyone"
     run = db.session.get(GroupRun, run_id)
     assert run is not None and (run.status, run.changed, run.pushed) == ("done", 150, 150)
+
+
+def test_groups_are_matched_case_sensitively_and_other_tags_kept(
+    client: FlaskClient, run_jobs: Callable[[], None]
+) -> None:
+    """Given tags 'Gold' and '50%_off', when group 'gold' applies, then both stay, gold is added."""
+    seed_demo(SeedSize(customers=3, products=2, seed=3))
+    customer = db.session.scalars(select(Customer).order_by(Customer.id)).first()
+    assert customer is not None
+    customer.tags, customer.total_spent = ["Gold", "50%_off"], Decimal("900")
+    db.session.commit()
+    _apply(client, "0-100 = bronze\n500- = gold")
+    run_jobs()
+    db.session.expire_all()
+    assert db.session.get(Customer, customer.id).tags == ["Gold", "50%_off", "gold"]  # type: ignore[union-attr]

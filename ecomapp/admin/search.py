@@ -21,8 +21,15 @@ def _prefix(column: Any, prefix: str) -> ColumnElement[bool]:
 def _postgresql(q: str) -> ColumnElement[bool]:
     # The GIN trigram indexes (migration 72e3d56c982c) answer ILIKE with a leading wildcard.
     like = f"%{q}%" if len(q) >= TRIGRAM else f"{q}%"
-    columns = (Customer.email, Customer.first_name, Customer.last_name)
+    columns = _columns(q)
     return or_(*(c.ilike(like, escape="\\") for c in columns))
+
+
+def _columns(q: str) -> tuple[Any, ...]:
+    """Return the columns q may be in: an e-mail address only, when q has an @."""
+    if "@" in q:
+        return (Customer.email,)
+    return (Customer.email, Customer.first_name, Customer.last_name)
 
 
 def _sqlite(q: str) -> ColumnElement[bool]:
@@ -31,8 +38,7 @@ def _sqlite(q: str) -> ColumnElement[bool]:
     names = {q, q[:1].upper() + q[1:]}
     return or_(
         _prefix(Customer.email, q.lower()),
-        *(_prefix(Customer.first_name, n) for n in names),
-        *(_prefix(Customer.last_name, n) for n in names),
+        *(_prefix(c, n) for c in _columns(q)[1:] for n in names),
     )
 
 

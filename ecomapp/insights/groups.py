@@ -63,7 +63,8 @@ def spend_rules(ranges: list[dict[str, Any]]) -> list[GroupRule]:
 
 
 def _holds(tag: str) -> ColumnElement[bool]:
-    return Customer.tags.contains(f",{tag},", autoescape=True)
+    """Return whether the customer has the tag (case-sensitively, unlike SQLite's LIKE)."""
+    return func.replace(Customer.tags, f",{tag},", "") != Customer.tags
 
 
 @dataclass(frozen=True)
