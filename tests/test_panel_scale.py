@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -11,8 +13,9 @@ from time_machine import TimeMachineFixture
 
 from ecomapp.demo.seed import SeedSize, seed_demo
 from ecomapp.extensions import db
-from ecomapp.models import Customer, Order, Store
+from ecomapp.models import Attribution, Customer, Order, Store
 from tests.factories import make_order
+from tests.mail_support import queue_mail
 
 
 def _emails(page: str) -> list[str]:
@@ -115,3 +118,31 @@ def test_past_months_refresh_after_an_hour_and_this_month_at_once(
     assert _chart(client) == {"2026-05": 1, "2026-06": 1}
     time_machine.move_to(datetime(2026, 6, 15, 12, 0, tzinfo=UTC) + timedelta(minutes=61))
     assert _chart(client) == {"2026-05": 2, "2026-06": 1}
+
+
+def test_email_dashboard_sums_sends_and_revenue_per_day_in_sql(
+    client: FlaskClient, run_jobs: Callable[[], None], time_machine: TimeMachineFixture
+) -> None:
+    """Given 1 mail sent yesterday and 2 today with 80.00 attributed, then the chart says so."""
+    time_machine.move_to(datetime(2026, 6, 14, 12, 0, tzinfo=UTC), tick=False)
+    seed_demo(SeedSize(customers=3, products=2, days=1, open_carts=0, seed=1))
+    store = db.session.scalar(select(Store))
+    customer = db.session.scalars(select(Customer)).first()
+    queue_mail(store, customer, kind="transactional")
+    run_jobs()
+    time_machine.move_to(datetime(2026, 6, 15, 9, 0, tzinfo=UTC), tick=False)
+    message = queue_mail(store, customer, kind="transactional")
+    queue_mail(store, customer, kind="transactional")
+    run_jobs()
+    order = db.session.scalars(select(Order)).first()
+    db.session.add(
+        Attribution(
+            store_id=store.id, order_id=order.id, message_id=message.id, automation_id=7,
+            touch="click", revenue=Decimal("80.00"), placed_at=datetime.now(UTC),
+        )
+    )  # fmt: skip
+    db.session.commit()
+    page = client.get("/email/").get_data(as_text=True)
+    days = dict(re.findall(r"<title>(\d{4}-\d\d-\d\d): (\d+ sent, USD [\d.,]+)</title>", page))
+    assert days["2026-06-14"] == "1 sent, USD 0.00"
+    assert days["2026-06-15"] == "2 sent, USD 80.00"

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, ScalarSelect, delete, func, insert, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 
-from ecomapp.admin.month_key import month_key
+from ecomapp.admin.date_keys import month_key
 from ecomapp.extensions import db
 from ecomapp.models import (
     Attribution,
