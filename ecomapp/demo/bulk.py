@@ -10,20 +10,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, text
-
-from ecomapp.extensions import db
+from sqlalchemy import Connection, Table, text
 
 
-def reserve_ids(table: Table, count: int) -> list[int]:
+def reserve_ids(conn: Connection, table: Table, count: int) -> list[int]:
     """Return `count` fresh primary keys for rows about to be inserted into table."""
     if count == 0:
         return []
-    if db.session.get_bind().dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":
         sql = "SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"
-        return list(db.session.scalars(text(sql), {"t": table.name, "n": count}))
+        return list(conn.scalars(text(sql), {"t": table.name, "n": count}))
     # SQLite: the seed is the only writer of the demo store while it runs.
-    top = db.session.scalar(text(f"SELECT coalesce(max(id), 0) FROM {table.name}"))
+    top = conn.scalar(text(f"SELECT coalesce(max(id), 0) FROM {table.name}"))
     return list(range(int(top or 0) + 1, int(top or 0) + 1 + count))
 
 
@@ -38,19 +36,19 @@ def _defaults(table: Table, given: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def insert_rows(table: Table, rows: list[dict[str, Any]]) -> None:
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert rows (dicts with the same keys, ids included) into table in one stream."""
     if not rows:
         return
     filled = _defaults(table, list(rows[0]))
     names = [*rows[0], *filled]
-    dialect = db.session.get_bind().dialect
+    dialect = conn.dialect
     procs = [table.columns[n].type._cached_bind_processor(dialect) for n in names]
     records = (
         [p(v) if p else v for p, v in zip(procs, (*row.values(), *filled.values()), strict=True)]
         for row in rows
     )
-    raw = db.session.connection().connection.driver_connection
+    raw = conn.connection.driver_connection
     columns = ", ".join(names)
     if dialect.name == "postgresql":
         with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:

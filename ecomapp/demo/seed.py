@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import queue
 import random
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select
 
 from ecomapp.demo import catalog as c
 from ecomapp.demo.bulk import insert_rows, reserve_ids
@@ -94,18 +96,13 @@ def seed_demo(size: SeedSize, progress: Progress | None = None) -> SeedResult:
     counts = {"products": size.products, "variants": len(variants), "customers": size.customers}
     buyers: list[dict[str, Any]] = []
     numbers = [0, 0]  # orders, line items so far
-    for start in range(0, size.customers, CHUNK):
-        chunk = _seed_chunk(
-            store,
-            rng,
-            size,
-            anchor,
-            range(start, min(start + CHUNK, size.customers)),
-            variants,
-            numbers,
-        )
-        buyers += [{"id": cu["id"], "email": cu["email"]} for cu in chunk]
-        tick(2 * len(chunk))
+    with ChunkWriter(db.session.connection()) as write:
+        for start in range(0, size.customers, CHUNK):
+            indexes = range(start, min(start + CHUNK, size.customers))
+            chunk = _make_chunk(store, rng, size, anchor, indexes, variants, numbers)
+            write(chunk)
+            buyers += chunk.customers
+            tick(2 * len(chunk.customers))
     counts |= {"orders": numbers[0], "line_items": numbers[1]}
     counts["carts"] = _seed_carts(store, rng, size, buyers, variants)
     db.session.commit()
@@ -180,7 +177,15 @@ def _customer_row(store: Store, rng: random.Random, i: int, anchor: datetime) ->
     }
 
 
-def _seed_chunk(
+@dataclass
+class Chunk:
+    """Generated customers and their orders (order, lines, addresses, customer), without ids."""
+
+    customers: list[dict[str, Any]]
+    orders: list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]]
+
+
+def _make_chunk(
     store: Store,
     rng: random.Random,
     size: SeedSize,
@@ -188,17 +193,73 @@ def _seed_chunk(
     indexes: range,
     variants: list[dict[str, Any]],
     numbers: list[int],
-) -> list[dict[str, Any]]:
-    """Create a chunk of customers with their orders; return the customer rows."""
-    ids = reserve_ids(Customer.__table__, len(indexes))
-    customers = [
-        {"id": cid} | _customer_row(store, rng, i, anchor)
-        for cid, i in zip(ids, indexes, strict=True)
-    ]
-    batch = _orders_for(store, rng, size, anchor, customers, variants, numbers)
-    insert_rows(Customer.__table__, customers)
-    _insert_orders(store, rng, batch)
-    return customers
+) -> Chunk:
+    """Generate a chunk of customers with their orders (ids are given when it is written)."""
+    customers = [_customer_row(store, rng, i, anchor) for i in indexes]
+    orders = _orders_for(store, rng, size, anchor, customers, variants, numbers)
+    return Chunk(customers, orders)
+
+
+def write_chunk(conn: Connection, chunk: Chunk) -> None:
+    """Give the chunk's rows their ids and insert them."""
+    for row, new_id in zip(
+        chunk.customers, reserve_ids(conn, Customer.__table__, len(chunk.customers)), strict=True
+    ):
+        row["id"] = new_id
+    order_ids = reserve_ids(conn, Order.__table__, len(chunk.orders))
+    line_rows, address_rows = [], []
+    for (order, lines, addresses, customer), order_id in zip(chunk.orders, order_ids, strict=True):
+        order["id"], order["customer_id"] = order_id, customer["id"]
+        line_rows += [line | {"order_id": order_id} for line in lines]
+        address_rows += [address | {"order_id": order_id} for address in addresses]
+    insert_rows(conn, Customer.__table__, chunk.customers)
+    insert_rows(conn, Order.__table__, [o[0] for o in chunk.orders])
+    insert_rows(conn, LineItem.__table__, line_rows)
+    insert_rows(conn, Address.__table__, address_rows)
+
+
+class ChunkWriter:
+    """Write chunks on PostgreSQL in a thread while the next one is generated (else inline).
+
+    Generating is Python and writing mostly waits on the database, so the two overlap; all
+    random draws stay in the calling thread, in order, so the store is still deterministic.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.threaded = conn.dialect.name == "postgresql"
+        self.queue: queue.Queue[Chunk | None] = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Callable[[Chunk], None]:
+        if self.threaded:
+            self.thread.start()
+        return self.put
+
+    def put(self, chunk: Chunk) -> None:
+        """Write a chunk (queued behind the one being written, on PostgreSQL)."""
+        if self.error is not None:
+            raise self.error
+        if self.threaded:
+            self.queue.put(chunk)
+        else:
+            write_chunk(self.conn, chunk)
+
+    def _run(self) -> None:
+        while (chunk := self.queue.get()) is not None:
+            try:
+                if self.error is None:
+                    write_chunk(self.conn, chunk)
+            except BaseException as exc:  # handed to the seeding thread
+                self.error = exc
+
+    def __exit__(self, *exc: object) -> None:
+        if self.threaded:
+            self.queue.put(None)
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _order_count(rng: random.Random) -> int:
@@ -225,7 +286,7 @@ def _order_row(
         "store_id": store.id,
         "platform_id": f"demo-o{number}",
         "name": f"#{1000 + number}",
-        "customer_id": customer["id"],
+        "customer_id": None,  # set when the chunk is written
         "email": customer["email"],
         "currency": "USD",
         "financial_status": financial,
@@ -274,8 +335,8 @@ def _orders_for(
     customers: list[dict[str, Any]],
     variants: list[dict[str, Any]],
     numbers: list[int],
-) -> list[tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]]:
-    """Return (order, lines, customer) for the customers' orders, keeping their aggregates."""
+) -> list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]]:
+    """Return (order, lines, addresses, customer) of the customers' orders, counting them."""
     batch = []
     for customer in customers:
         for _ in range(_order_count(rng)):
@@ -294,7 +355,9 @@ def _orders_for(
                 "total_refunded": refunded,
             }
             _count_order(customer, order)
-            batch.append((order, lines, customer))
+            addresses = _addresses(store, rng, customer)
+            lines = [line | {"store_id": store.id} for line in lines]
+            batch.append((order, lines, addresses, customer))
             numbers[1] += len(lines)
     return batch
 
@@ -311,29 +374,10 @@ def _count_order(customer: dict[str, Any], order: dict[str, Any]) -> None:
     customer["last_order_at"] = max(last, placed) if last else placed
 
 
-def _insert_orders(
-    store: Store,
-    rng: random.Random,
-    batch: list[tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]],
-) -> None:
-    ids = reserve_ids(Order.__table__, len(batch))
-    line_rows, address_rows = [], []
-    for (order, lines, customer), order_id in zip(batch, ids, strict=True):
-        order["id"] = order_id
-        line_rows += [line | {"store_id": store.id, "order_id": order_id} for line in lines]
-        address_rows += _addresses(store, rng, order_id, customer)
-    insert_rows(Order.__table__, [b[0] for b in batch])
-    insert_rows(LineItem.__table__, line_rows)
-    insert_rows(Address.__table__, address_rows)
-
-
-def _addresses(
-    store: Store, rng: random.Random, order_id: int, customer: dict[str, Any]
-) -> list[dict[str, Any]]:
+def _addresses(store: Store, rng: random.Random, customer: dict[str, Any]) -> list[dict[str, Any]]:
     name = f"{customer['first_name']} {customer['last_name']}"
     home = {
         "store_id": store.id,
-        "order_id": order_id,
         "name": name,
         "address1": f"{rng.randint(1, 999)} Main St",
         "city": customer["city"],
@@ -387,7 +431,8 @@ def _seed_carts(
                 "platform_updated_at": active,
             }
         )
-    for row, cart_id in zip(rows, reserve_ids(Cart.__table__, len(rows)), strict=True):
+    conn = db.session.connection()
+    for row, cart_id in zip(rows, reserve_ids(conn, Cart.__table__, len(rows)), strict=True):
         row["id"] = cart_id
-    insert_rows(Cart.__table__, rows)
+    insert_rows(conn, Cart.__table__, rows)
     return count
