@@ -172,3 +172,12 @@ def test_groups_are_matched_case_sensitively_and_other_tags_kept(
     run_jobs()
     db.session.expire_all()
     assert db.session.get(Customer, customer.id).tags == ["Gold", "50%_off", "gold"]  # type: ignore[union-attr]
+
+
+def test_a_second_run_is_refused_while_one_is_going(client: FlaskClient) -> None:
+    """Given a queued group run, when ranges are applied again, then 409 and no second run."""
+    seed_demo(SeedSize(customers=5, products=2, seed=5))
+    _apply(client)
+    response = client.post("/groups/", data={"ranges": RANGES, "csrf_token": _csrf(client)})
+    assert response.status_code == 409 and "still going" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(GroupRun)) == 1

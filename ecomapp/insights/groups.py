@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,7 @@ from ecomapp.platforms.base import TagChange
 from ecomapp.platforms.registry import get_adapter
 
 BATCH = 5000  # customers per pair of statements
+STALE_AFTER = timedelta(hours=6)  # an unfinished run older than this no longer blocks a new one
 Progress = Callable[[GroupRun], None]
 
 
@@ -112,6 +114,18 @@ def _plan(rules: list[GroupRule]) -> _Plan:
         added=added,
         removed=case((removed == ",", literal("")), else_=removed),
         tags=_tags_after(target, groups),
+    )
+
+
+def active_run(store: Store) -> GroupRun | None:
+    """Return the store's unfinished group run of the last STALE_AFTER, if any."""
+    finished = (GroupRunStatus.DONE.value, GroupRunStatus.FAILED.value)
+    return db.session.scalar(
+        select(GroupRun).where(
+            GroupRun.store_id == store.id,
+            GroupRun.status.not_in(finished),
+            GroupRun.started_at >= utcnow() - STALE_AFTER,  # a run whose worker died
+        )
     )
 
 
@@ -214,13 +228,15 @@ def run_groups(run_id: int, progress: Progress | None = None) -> None:
     if run is None or run.status in (GroupRunStatus.DONE.value, GroupRunStatus.FAILED.value):
         return
     store = db.session.get(Store, run.store_id)
+    if store is None:
+        return
     tick = progress or (lambda r: None)
     try:
         if run.status != GroupRunStatus.PUSHING.value:  # computing again is safe: it finds
             _set_status(run, GroupRunStatus.COMPUTING)  # only customers not moved yet
             compute_changes(run, spend_rules(run.ranges), tick)
             _set_status(run, GroupRunStatus.PUSHING)
-        push_changes(run, store, tick)  # type: ignore[arg-type]
+        push_changes(run, store, tick)
         _set_status(run, GroupRunStatus.DONE)
     except TransientError as exc:  # the job layer retries: the run resumes from its cursor
         db.session.rollback()

@@ -10,7 +10,7 @@ from ecomapp.automation.recipes import parse_ranges
 from ecomapp.automation.schema import InvalidAutomation
 from ecomapp.extensions import db
 from ecomapp.insights import bp
-from ecomapp.insights.groups import check_ranges, start_run
+from ecomapp.insights.groups import active_run, check_ranges, start_run
 from ecomapp.jobs.queue import enqueue
 from ecomapp.models import Automation, GroupRun
 
@@ -39,7 +39,10 @@ def _runs() -> list[GroupRun]:
 def index() -> Response | tuple[str, int] | str:
     """Show group runs; on POST, apply spend ranges to every existing customer in a job."""
     text, error = request.form.get("ranges") or _store_ranges(), None
-    if request.method == "POST":
+    if request.method == "POST" and active_run(g.store) is not None:
+        error, status = "a group run is still going: wait for it to finish", 409
+    elif request.method == "POST":
+        status = 422
         try:
             ranges = check_ranges(parse_ranges(text))
         except (InvalidAutomation, ValueError) as exc:
@@ -50,7 +53,7 @@ def index() -> Response | tuple[str, int] | str:
             db.session.commit()
             return redirect(url_for("insights.index"))
     page = render_template("insights/groups.html", runs=_runs(), ranges=text, error=error)
-    return (page, 422) if error else page
+    return (page, status) if error else page
 
 
 @bp.route("/runs/<int:run_id>")
