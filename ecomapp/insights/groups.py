@@ -1,8 +1,9 @@
 """Whole-store groups, set-based: define ranges, compute membership changes in SQL, apply in bulk.
 
 A group is a customer tag. A run looks at the store's customers a batch of ids at a time; per
-batch two statements do the work: one records the customers whose group changes (the tag added,
-the tags removed) in `group_changes`, one rewrites their `tags` column. (One PostgreSQL statement,
+batch two statements do the work: one records which customers' group changes in `group_changes`
+(a row per kind of change: the tag added, the tags removed, the customer ids), one rewrites their
+`tags` column. (One PostgreSQL statement,
 UPDATE … FROM … RETURNING into group_changes, measured no faster.) Then the recorded changes go
 to the platform through the adapter's `change_tags_bulk`, a batch per call.
 Segments and newsletters reuse `GroupRule` + `run_groups` with other rules.
@@ -16,7 +17,20 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, insert, literal, not_, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    update,
+)
 
 from ecomapp.extensions import db
 from ecomapp.jobs.retry import TransientError
@@ -153,15 +167,17 @@ def _next_batch(store_id: int, after: int, size: int) -> tuple[int, int | None]:
     return int(count), last
 
 
-_COLUMNS = ["run_id", "store_id", "customer_id", "platform_id", "added", "removed"]
+_COLUMNS = ["run_id", "store_id", "added", "removed", "customers", "customer_ids"]
 
 
 def _apply_batch(run: GroupRun, plan: _Plan, window: ColumnElement[bool]) -> int:
-    """Record and apply the moves in window with two statements; return how many moved."""
-    found = select(
-        literal(run.id), Customer.store_id, Customer.id, Customer.platform_id,
-        plan.added, plan.removed,
-    ).where(window)  # fmt: skip
+    """Record the moves in window (a row per kind of change) and apply them; return how many."""
+    ids = func.aggregate_strings(cast(Customer.id, String), ",")
+    found = (
+        select(literal(run.id), literal(run.store_id), plan.added, plan.removed, func.count(), ids)
+        .where(window)
+        .group_by(plan.added, plan.removed)
+    )
     db.session.execute(insert(GroupChange.__table__).from_select(_COLUMNS, found))
     moved = db.session.execute(
         update(Customer.__table__)
@@ -192,27 +208,39 @@ def compute_changes(run: GroupRun, rules: list[GroupRule], progress: Progress) -
         after = last
 
 
+def _push_change(change: GroupChange, store: Store, size: int, tick: Callable[[int], None]) -> None:
+    """Send one recorded change to the platform, `size` customers a call, from where it stopped."""
+    adapter = get_adapter(store.platform)
+    ids = change.ids()
+    for start in range(change.pushed, len(ids), size):
+        rows = db.session.execute(
+            select(Customer.platform_id, Customer.tags)
+            .where(Customer.store_id == store.id, Customer.id.in_(ids[start : start + size]))
+            .order_by(Customer.id)
+        ).all()
+        changes = [TagChange(pid, change.added, change.removed, tags) for pid, tags in rows]
+        adapter.change_tags_bulk(store, "customer", changes)
+        change.pushed = min(start + size, len(ids))
+        tick(change.pushed - start)
+
+
 def push_changes(run: GroupRun, store: Store, progress: Progress) -> None:
     """Send the run's recorded changes to the platform, a batch per adapter call, resumably."""
     adapter = get_adapter(store.platform)
     if not adapter.pushes_tags:
-        run.pushed, run.push_cursor = run.changed, 2**31 - 1
+        run.pushed = run.changed
         return
-    while True:
-        rows = db.session.execute(
-            select(GroupChange, Customer.tags)
-            .join(Customer, Customer.id == GroupChange.customer_id)
-            .where(GroupChange.run_id == run.id, GroupChange.id > run.push_cursor)
-            .order_by(GroupChange.id)
-            .limit(adapter.tag_batch_size)
-        ).all()
-        if not rows:
-            return
-        changes = [TagChange(c.platform_id, c.added, c.removed, tags) for c, tags in rows]
-        adapter.change_tags_bulk(store, "customer", changes)
-        run.push_cursor, run.pushed = rows[-1][0].id, run.pushed + len(rows)
+
+    def tick(sent: int) -> None:
+        run.pushed += sent
         db.session.commit()
         progress(run)
+
+    pending = select(GroupChange).where(
+        GroupChange.run_id == run.id, GroupChange.pushed < GroupChange.customers
+    )
+    for change in db.session.scalars(pending.order_by(GroupChange.id)).all():
+        _push_change(change, store, adapter.tag_batch_size, tick)
 
 
 def _set_status(run: GroupRun, status: GroupRunStatus, error: str | None = None) -> None:

@@ -53,21 +53,25 @@ class GroupRun(db.Model):
     computed: Mapped[int] = mapped_column(Integer, default=0)  # customers looked at
     changed: Mapped[int] = mapped_column(Integer, default=0)  # customers whose group changed
     pushed: Mapped[int] = mapped_column(Integer, default=0)  # changes sent to the platform
-    push_cursor: Mapped[int] = mapped_column(Integer, default=0)  # last GroupChange.id sent
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class GroupChange(db.Model):
-    """One customer whose groups a run changed: the tag added, those removed, the result."""
+    """The customers of one batch of a run that got the same change: tag added, tags removed."""
 
-    __tablename__ = "group_changes"  # read back by id order from a run's cursor: no more indexes
+    __tablename__ = "group_changes"  # read back in id order from a run's cursor: no more indexes
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("group_runs.id", ondelete="CASCADE"))
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(Integer)
-    platform_id: Mapped[str] = mapped_column(String(64))
     added: Mapped[list[str]] = mapped_column(TagList, default=list)
     removed: Mapped[list[str]] = mapped_column(TagList, default=list)
+    customers: Mapped[int] = mapped_column(Integer, default=0)
+    customer_ids: Mapped[str] = mapped_column(Text, default="")  # comma-separated
+    pushed: Mapped[int] = mapped_column(Integer, default=0)  # of `ids()`, sent to the platform
+
+    def ids(self) -> list[int]:
+        """Return the ids of the customers that got this change."""
+        return sorted(int(i) for i in self.customer_ids.split(",") if i)

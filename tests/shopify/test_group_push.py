@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from ecomapp.admin.auth import login_token
 from ecomapp.extensions import db
-from ecomapp.models import Customer, GroupRun, Store
+from ecomapp.jobs.inprocess import drain
+from ecomapp.jobs.ticker import tick
+from ecomapp.models import Customer, GroupRun, Store, utcnow
 from tests.fakes.shopify_server import FakeShopify
 from tests.shopify.support import installed
 
@@ -73,3 +77,23 @@ def test_a_refused_batch_fails_the_run_and_says_why(
     assert run.status == "failed" and "doesn't exist" in (run.error or "")
     row = client.get(f"/groups/runs/{run.id}").get_data(as_text=True)
     assert "doesn&#39;t exist" in row or "doesn't exist" in row
+
+
+def test_a_push_cut_by_server_errors_resumes_where_it_stopped(
+    fake: FakeShopify, client: FlaskClient, app: Flask, run_jobs: Callable[[], None]
+) -> None:
+    """Given Shopify failing on the 2nd document, when the job retries, then only the rest goes."""
+    store = installed(fake, SHOP)
+    _customers(store, 120)
+    run_jobs()  # the install's own jobs
+    run = _apply(client, store, "0-500 = silver\n500- = gold")
+    fake.script = [None, "503", "503", "503", "503"]  # the first document passes, then 5xx
+    drain(app)
+    db.session.refresh(run)
+    assert (run.status, run.pushed) == ("pushing", 50) and "retrying" in (run.error or "")
+    tick(utcnow() + timedelta(minutes=5))
+    drain(app)
+    db.session.refresh(run)
+    assert (run.status, run.pushed) == ("done", 120)
+    sent = [c["variables"]["id0"] for c in fake.calls if c.get("op") == "tagsBatch"]
+    assert len(sent) == len(set(sent)) + 4  # the 2nd document 1 + 4 times, no other resent
