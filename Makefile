@@ -1,5 +1,5 @@
 # Everyday targets; the README's Quickstart uses bin/demo and bin/test directly.
-.PHONY: demo test test-real lint format migrate migration check ci worker
+.PHONY: demo test test-real lint format migrate migration check ci worker bench bench-quick
 
 demo:            ## serve the demo store on the embedded defaults
 	bin/demo
@@ -28,6 +28,15 @@ check:           ## models and migrations agree
 
 worker:          ## a worker with the ticker (needs REDIS_URL)
 	.venv/bin/python -m ecomapp.jobs.worker
+
+BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/ecomapp_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/12
+
+bench:           ## every benchmark at the issue's sizes (PostgreSQL + Redis): figures and goals
+	.venv/bin/python -m bench.run_all --database-url $(BENCH_DATABASE_URL) --redis-url $(BENCH_REDIS_URL)
+
+bench-quick:     ## the same at laptop sizes
+	.venv/bin/python -m bench.run_all --quick --database-url $(BENCH_DATABASE_URL) --redis-url $(BENCH_REDIS_URL)
 
 ci:
 	bash .ci/run

@@ -49,6 +49,7 @@ FEATURES: tuple[str, ...] = (
     "ecomapp.platforms.shopify",
     "ecomapp.automation",
     "ecomapp.privacy",
+    "ecomapp.insights",
 )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 
 from ecomapp import create_app
 from ecomapp.extensions import db
+from ecomapp.models.hand_made import include_name
 from tests import services
 from tests.conftest import _create_postgres_database, make_settings
 
@@ -46,7 +47,8 @@ def test_models_and_migrations_agree(app: Flask) -> None:
     from alembic.migration import MigrationContext
 
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_name": include_name}
+        context = MigrationContext.configure(conn, opts=opts)
         diff = compare_metadata(context, db.metadata)
     assert diff == []
 

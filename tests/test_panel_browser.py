@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ecomapp.demo.seed import SeedSize, seed_demo
 from ecomapp.extensions import db
+from ecomapp.jobs.inprocess import drain
 from ecomapp.models import Customer
 from tests.browser import chromium_page, serve
 
@@ -36,3 +37,29 @@ def test_dashboard_in_chromium_shows_counts_and_search_filters_customers(app: Fl
         page.fill('input[name="q"]', wanted)
         page.wait_for_function("() => document.querySelectorAll('#rows tr').length === 1")
         assert wanted in page.locator("#rows").inner_text()
+
+
+@pytest.mark.browser
+def test_customers_list_pages_and_groups_apply_in_chromium(app: Flask) -> None:
+    """Given 120 customers, when paging and regrouping, then page 2 shows and the run polls done."""
+    seed_demo(SeedSize(customers=120, products=4, seed=3))
+    db.session.commit()
+    with serve(app) as base, chromium_page() as page:
+        page.goto(base + "/customers")
+        first = page.locator("#rows tr").first.inner_text()
+        page.click('[data-testid="next-page"]')
+        page.wait_for_url("**/customers?page=2")
+        assert page.locator('[data-testid="pager-summary"]').inner_text().startswith("51")
+        assert page.locator("#rows tr").first.inner_text() != first
+        page.click("nav >> text=Groups")
+        page.wait_for_url("**/groups/")
+        page.fill("#ranges", "0-100 = bronze\n100- = silver")
+        page.click("text=Apply to existing customers")
+        row = page.locator('[data-testid="group-runs"] tbody tr').first
+        assert row.get_attribute("data-status") == "queued"
+        drain(app)  # the worker runs the job; the row's htmx poll shows the outcome
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=group-runs] tbody tr')"
+            ".dataset.status === 'done'"
+        )
+        assert "120 / 120" in row.inner_text()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ecomapp.extensions import db
 from ecomapp.models import Customer, Order, Store
-from ecomapp.platforms.base import DiscountSpec, RiskAssessment, UnsupportedOperation
+from ecomapp.platforms.base import DiscountSpec, RiskAssessment, TagChange, UnsupportedOperation
 from ecomapp.platforms.registry import get_adapter
 from ecomapp.platforms.woocommerce.client import WooCommerceError
 from ecomapp.platforms.woocommerce.tags import TagsNotStored
@@ -95,8 +95,8 @@ def test_many_customers_are_retagged_through_batches_of_100(
     """Given 150 customers changing group, then two customers/batch calls and every tag lands."""
     fake.add("customers", *(wc.customer(i, f"c{i}@example.com") for i in range(100, 250)))
     fake.requests.clear()
-    changes = {str(i): (["spend-500"], ["spend-100"]) for i in range(100, 250)}
-    get_adapter("woocommerce").retag(store, "customer", changes)
+    changes = [TagChange(str(i), ["spend-500"], ["spend-100"]) for i in range(100, 250)]
+    get_adapter("woocommerce").change_tags_bulk(store, "customer", changes)
     batches = [p for m, p, q in fake.requests if p.endswith("/customers/batch")]
     assert len(batches) == 2 and not [p for m, p, q in fake.requests if m == "PUT"]
     assert {_meta(fake.customers[i], "ecomapp_tags") for i in range(100, 250)} == {"spend-500"}
@@ -106,9 +106,9 @@ def test_batch_item_refused_by_the_store_is_named_in_the_failure(
     fake: FakeWooStore, store: Store
 ) -> None:
     """Given a batch with a customer the store does not know, then the failure names it."""
-    changes = {"5": (["vip"], []), "999": (["vip"], [])}
+    changes = [TagChange("5", ["vip"]), TagChange("999", ["vip"])]
     with pytest.raises(TagsNotStored, match="customer 999: Invalid ID"):
-        get_adapter("woocommerce").retag(store, "customer", changes)
+        get_adapter("woocommerce").change_tags_bulk(store, "customer", changes)
     assert _meta(fake.customers[5], "ecomapp_tags") == "vip"
 
 

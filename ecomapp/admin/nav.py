@@ -21,6 +21,7 @@ NAV: list[NavItem] = [
     NavItem("Dashboard", "admin.dashboard", 0),
     NavItem("Customers", "admin.customers", 60),
     NavItem("Orders", "admin.orders", 70),
+    NavItem("Groups", "insights.index", 75),
     NavItem("Jobs", "admin.jobs", 90),
     NavItem("Settings", "admin.store_settings", 99),
 ]

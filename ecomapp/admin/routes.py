@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from flask import abort, g, render_template, request
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 
 from ecomapp.admin import bp
 from ecomapp.admin.nav import nav_items
+from ecomapp.admin.paging import page_args, paginate
+from ecomapp.admin.search import search_customers
 from ecomapp.admin.stats import orders_by_month, store_counts, work_done
 from ecomapp.extensions import db, htmx
 from ecomapp.jobs.runner import retry_record
 from ecomapp.mirror.kinds import InvalidRule, rule_of, set_rule
 from ecomapp.models import Customer, JobRecord, JobStatus, Order
 
-PAGE_SIZE = 50
-
 
 @bp.app_context_processor
 def inject_nav() -> dict[str, object]:
-    """Expose the navigation to every template."""
-    return {"nav_items": nav_items}
+    """Expose the navigation and the pager's link helper to every template."""
+    return {"nav_items": nav_items, "page_args": page_args}
 
 
 @bp.route("/health")
@@ -42,35 +42,26 @@ def dashboard() -> str:
 
 @bp.route("/customers")
 def customers() -> str:
-    """List the store's customers, searchable by e-mail or name."""
+    """List the store's customers a page at a time, searchable by e-mail or name."""
     q = request.args.get("q", "").strip()
     stmt = select(Customer).where(Customer.store_id == g.store.id)
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(
-            or_(
-                Customer.email.ilike(like),
-                Customer.first_name.ilike(like),
-                Customer.last_name.ilike(like),
-            )
-        )
-    rows = db.session.scalars(stmt.order_by(Customer.total_spent.desc()).limit(PAGE_SIZE)).all()
+        stmt = search_customers(stmt, q)
+    pager = paginate(stmt.order_by(Customer.total_spent.desc(), Customer.id.desc()))
     template = (
-        "admin/_customer_rows.html" if htmx and htmx.target == "rows" else "admin/customers.html"
+        "admin/_customer_results.html"
+        if htmx and htmx.target == "results"
+        else "admin/customers.html"
     )
-    return render_template(template, customers=rows, q=q)
+    return render_template(template, customers=pager.items, pager=pager, q=q)
 
 
 @bp.route("/orders")
 def orders() -> str:
-    """List the store's latest orders."""
-    rows = db.session.scalars(
-        select(Order)
-        .where(Order.store_id == g.store.id)
-        .order_by(Order.placed_at.desc())
-        .limit(PAGE_SIZE)
-    ).all()
-    return render_template("admin/orders.html", orders=rows)
+    """List the store's orders a page at a time, latest first."""
+    stmt = select(Order).where(Order.store_id == g.store.id)
+    pager = paginate(stmt.order_by(Order.placed_at.desc(), Order.id.desc()))
+    return render_template("admin/orders.html", orders=pager.items, pager=pager)
 
 
 def _jobs_stmt(status: str | None) -> Select[tuple[JobRecord]]:
@@ -84,8 +75,10 @@ def _jobs_stmt(status: str | None) -> Select[tuple[JobRecord]]:
 def jobs() -> str:
     """List the store's background jobs with their outcome and errors."""
     status = request.args.get("status") or None
-    rows = db.session.scalars(_jobs_stmt(status).limit(PAGE_SIZE)).all()
-    return render_template("admin/jobs.html", jobs=rows, status=status, statuses=list(JobStatus))
+    pager = paginate(_jobs_stmt(status))
+    return render_template(
+        "admin/jobs.html", jobs=pager.items, pager=pager, status=status, statuses=list(JobStatus)
+    )
 
 
 @bp.route("/jobs/<int:record_id>/retry", methods=["POST"])

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import queue
 import random
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, delete, select
 
 from ecomapp.demo import catalog as c
+from ecomapp.demo.bulk import insert_rows, reserve_ids
 from ecomapp.extensions import db
 from ecomapp.models import (
     Address,
@@ -84,24 +87,25 @@ def reset_demo_store() -> Store:
 
 
 def seed_demo(size: SeedSize, progress: Progress | None = None) -> SeedResult:
-    """Create the demo store from scratch; the same seed gives the same store."""
+    """Create the demo store from scratch; the same seed and `as_of` give the same store."""
     rng = random.Random(size.seed)
     tick = progress or (lambda n: None)
     store = reset_demo_store()
     anchor = size.reference().replace(hour=0, minute=0, second=0, microsecond=0)
     variants = _seed_products(store, rng, size.products)
-    customers = _seed_customers(store, rng, size, anchor, tick)
-    orders, lines = _seed_orders(store, rng, size, anchor, customers, variants, tick)
-    carts = _seed_carts(store, rng, size, anchor, customers, variants)
+    counts = {"products": size.products, "variants": len(variants), "customers": size.customers}
+    buyers: list[dict[str, Any]] = []
+    numbers = [0, 0]  # orders, line items so far
+    with ChunkWriter(db.session.connection()) as write:
+        for start in range(0, size.customers, CHUNK):
+            indexes = range(start, min(start + CHUNK, size.customers))
+            chunk = _make_chunk(store, rng, size, anchor, indexes, variants, numbers)
+            write(chunk)
+            buyers += chunk.customers
+            tick(2 * len(chunk.customers))
+    counts |= {"orders": numbers[0], "line_items": numbers[1]}
+    counts["carts"] = _seed_carts(store, rng, size, buyers, variants)
     db.session.commit()
-    counts = {
-        "products": size.products,
-        "variants": len(variants),
-        "customers": size.customers,
-        "orders": orders,
-        "line_items": lines,
-        "carts": carts,
-    }
     return SeedResult(store.id, counts)
 
 
@@ -169,26 +173,94 @@ def _customer_row(store: Store, rng: random.Random, i: int, anchor: datetime) ->
         "platform_updated_at": created,
         "orders_count": 0,
         "total_spent": Decimal("0"),
+        "first_order_at": None,
+        "last_order_at": None,
     }
 
 
-def _seed_customers(
-    store: Store, rng: random.Random, size: SeedSize, anchor: datetime, tick: Progress
-) -> list[dict[str, Any]]:
-    rows = [_customer_row(store, rng, i, anchor) for i in range(size.customers)]
-    for chunk in _chunks(rows):
-        ids = db.session.scalars(
-            insert(Customer).returning(Customer.id, sort_by_parameter_order=True), chunk
-        ).all()
-        for row, new_id in zip(chunk, ids, strict=True):
-            row["id"] = new_id
-        tick(len(chunk))
-    return rows
+@dataclass
+class Chunk:
+    """Generated customers and their orders (order, lines, addresses, customer), without ids."""
+
+    customers: list[dict[str, Any]]
+    orders: list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]]
 
 
-def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    for start in range(0, len(rows), CHUNK):
-        yield rows[start : start + CHUNK]
+def _make_chunk(
+    store: Store,
+    rng: random.Random,
+    size: SeedSize,
+    anchor: datetime,
+    indexes: range,
+    variants: list[dict[str, Any]],
+    numbers: list[int],
+) -> Chunk:
+    """Generate a chunk of customers with their orders (ids are given when it is written)."""
+    customers = [_customer_row(store, rng, i, anchor) for i in indexes]
+    orders = _orders_for(store, rng, size, anchor, customers, variants, numbers)
+    return Chunk(customers, orders)
+
+
+def write_chunk(conn: Connection, chunk: Chunk) -> None:
+    """Give the chunk's rows their ids and insert them."""
+    for row, new_id in zip(
+        chunk.customers, reserve_ids(conn, Customer.__table__, len(chunk.customers)), strict=True
+    ):
+        row["id"] = new_id
+    order_ids = reserve_ids(conn, Order.__table__, len(chunk.orders))
+    line_rows, address_rows = [], []
+    for (order, lines, addresses, customer), order_id in zip(chunk.orders, order_ids, strict=True):
+        order["id"], order["customer_id"] = order_id, customer["id"]
+        line_rows += [line | {"order_id": order_id} for line in lines]
+        address_rows += [address | {"order_id": order_id} for address in addresses]
+    insert_rows(conn, Customer.__table__, chunk.customers)
+    insert_rows(conn, Order.__table__, [o[0] for o in chunk.orders])
+    insert_rows(conn, LineItem.__table__, line_rows)
+    insert_rows(conn, Address.__table__, address_rows)
+
+
+class ChunkWriter:
+    """Write chunks on PostgreSQL in a thread while the next one is generated (else inline).
+
+    Generating is Python and writing mostly waits on the database, so the two overlap; all
+    random draws stay in the calling thread, in order, so the store is still deterministic.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.threaded = conn.dialect.name == "postgresql"
+        self.queue: queue.Queue[Chunk | None] = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Callable[[Chunk], None]:
+        if self.threaded:
+            self.thread.start()
+        return self.put
+
+    def put(self, chunk: Chunk) -> None:
+        """Write a chunk (queued behind the one being written, on PostgreSQL)."""
+        if self.error is not None:
+            raise self.error
+        if self.threaded:
+            self.queue.put(chunk)
+        else:
+            write_chunk(self.conn, chunk)
+
+    def _run(self) -> None:
+        while (chunk := self.queue.get()) is not None:
+            try:
+                if self.error is None:
+                    write_chunk(self.conn, chunk)
+            except BaseException as exc:  # handed to the seeding thread
+                self.error = exc
+
+    def __exit__(self, *exc: object) -> None:
+        if self.threaded:
+            self.queue.put(None)
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _order_count(rng: random.Random) -> int:
@@ -215,7 +287,7 @@ def _order_row(
         "store_id": store.id,
         "platform_id": f"demo-o{number}",
         "name": f"#{1000 + number}",
-        "customer_id": customer["id"],
+        "customer_id": None,  # set when the chunk is written
         "email": customer["email"],
         "currency": "USD",
         "financial_status": financial,
@@ -256,80 +328,57 @@ def _lines_for(
     return lines, subtotal
 
 
-def _seed_orders(
+def _orders_for(
     store: Store,
     rng: random.Random,
     size: SeedSize,
     anchor: datetime,
     customers: list[dict[str, Any]],
     variants: list[dict[str, Any]],
-    tick: Progress,
-) -> tuple[int, int]:
-    number, line_total, batch = 0, 0, []
+    numbers: list[int],
+) -> list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]]:
+    """Return (order, lines, addresses, customer) of the customers' orders, counting them."""
+    batch = []
     for customer in customers:
         for _ in range(_order_count(rng)):
-            number += 1
+            numbers[0] += 1
             placed = anchor - timedelta(days=rng.uniform(0, size.days))
             placed = max(placed, customer["platform_created_at"])
-            order = _order_row(store, rng, number, customer, placed, anchor)
+            order = _order_row(store, rng, numbers[0], customer, placed, anchor)
             lines, subtotal = _lines_for(rng, variants)
             shipping = Decimal("9.90") if order["shipping_method"] != "Store pickup" else Decimal(0)
+            total = subtotal + shipping
+            refunded = total if order["financial_status"] == "refunded" else Decimal(0)
             order |= {
                 "subtotal_price": subtotal,
-                "total_price": subtotal + shipping,
+                "total_price": total,
                 "total_tax": (subtotal * Decimal("0.08")).quantize(Decimal("0.01")),
-                "total_refunded": subtotal + shipping
-                if order["financial_status"] == "refunded"
-                else Decimal(0),
+                "total_refunded": refunded,
             }
-            batch.append((order, lines, customer))
-            line_total += len(lines)
-        if len(batch) >= CHUNK:
-            _insert_orders(store, rng, batch)
-            batch = []
-        tick(1)
-    _insert_orders(store, rng, batch)
-    _update_aggregates(customers)
-    return number, line_total
+            _count_order(customer, order)
+            addresses = _addresses(store, rng, customer)
+            lines = [line | {"store_id": store.id} for line in lines]
+            batch.append((order, lines, addresses, customer))
+            numbers[1] += len(lines)
+    return batch
 
 
-def _insert_orders(
-    store: Store,
-    rng: random.Random,
-    batch: list[tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]],
-) -> None:
-    if not batch:
+def _count_order(customer: dict[str, Any], order: dict[str, Any]) -> None:
+    """Add a non-cancelled order to its customer's count, spend and first/last dates."""
+    if order["cancelled_at"] is not None:
         return
-    ids = db.session.scalars(
-        insert(Order).returning(Order.id, sort_by_parameter_order=True), [b[0] for b in batch]
-    ).all()
-    line_rows, address_rows = [], []
-    for (order, lines, customer), order_id in zip(batch, ids, strict=True):
-        line_rows += [line | {"store_id": store.id, "order_id": order_id} for line in lines]
-        address_rows += _addresses(store, rng, order_id, customer)
-        if order["cancelled_at"] is None:
-            net = order["total_price"] - order["total_refunded"]
-            customer["orders_count"] += 1
-            customer["total_spent"] += net
-            first = customer.get("first_order_at")
-            customer["first_order_at"] = (
-                min(first, order["placed_at"]) if first else order["placed_at"]
-            )
-            last = customer.get("last_order_at")
-            customer["last_order_at"] = (
-                max(last, order["placed_at"]) if last else order["placed_at"]
-            )
-    db.session.execute(insert(LineItem), line_rows)
-    db.session.execute(insert(Address), address_rows)
+    placed = order["placed_at"]
+    customer["orders_count"] += 1
+    customer["total_spent"] += order["total_price"] - order["total_refunded"]
+    first, last = customer["first_order_at"], customer["last_order_at"]
+    customer["first_order_at"] = min(first, placed) if first else placed
+    customer["last_order_at"] = max(last, placed) if last else placed
 
 
-def _addresses(
-    store: Store, rng: random.Random, order_id: int, customer: dict[str, Any]
-) -> list[dict[str, Any]]:
+def _addresses(store: Store, rng: random.Random, customer: dict[str, Any]) -> list[dict[str, Any]]:
     name = f"{customer['first_name']} {customer['last_name']}"
     home = {
         "store_id": store.id,
-        "order_id": order_id,
         "name": name,
         "address1": f"{rng.randint(1, 999)} Main St",
         "city": customer["city"],
@@ -344,29 +393,10 @@ def _addresses(
     return [dict(home, kind="billing"), shipping]
 
 
-def _update_aggregates(customers: list[dict[str, Any]]) -> None:
-    from sqlalchemy import update
-
-    rows = [
-        {
-            "id": cu["id"],
-            "orders_count": cu["orders_count"],
-            "total_spent": cu["total_spent"],
-            "first_order_at": cu.get("first_order_at"),
-            "last_order_at": cu.get("last_order_at"),
-        }
-        for cu in customers
-        if cu["orders_count"]
-    ]
-    for chunk in _chunks(rows):
-        db.session.execute(update(Customer), chunk)
-
-
 def _seed_carts(
     store: Store,
     rng: random.Random,
     size: SeedSize,
-    anchor: datetime,
     customers: list[dict[str, Any]],
     variants: list[dict[str, Any]],
 ) -> int:
@@ -402,6 +432,8 @@ def _seed_carts(
                 "platform_updated_at": active,
             }
         )
-    if rows:
-        db.session.execute(insert(Cart), rows)
+    conn = db.session.connection()
+    for row, cart_id in zip(rows, reserve_ids(conn, Cart.__table__, len(rows)), strict=True):
+        row["id"] = cart_id
+    insert_rows(conn, Cart.__table__, rows)
     return count

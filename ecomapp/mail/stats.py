@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import BigInteger, case, func, select, type_coerce
 
+from ecomapp.admin.date_keys import day_key
 from ecomapp.extensions import db
 from ecomapp.models import Attribution, Automation, Message, MessageStatus, Store, utcnow
 
@@ -91,18 +92,20 @@ def daily_series(store: Store, days: int = 30) -> list[tuple[date, int, Decimal]
     start = today - timedelta(days=days - 1)
     since = datetime.combine(start, datetime.min.time()).replace(tzinfo=utcnow().tzinfo)
     series = {start + timedelta(days=i): [0, 0] for i in range(days)}
-    for (sent_at,) in db.session.execute(
-        select(Message.sent_at).where(
-            Message.store_id == store.id, Message.status.in_(SENT), Message.sent_at >= since
-        )
+    sent_day = day_key(Message.sent_at)
+    for key, count in db.session.execute(
+        select(sent_day, func.count())
+        .where(Message.store_id == store.id, Message.status.in_(SENT), Message.sent_at >= since)
+        .group_by(sent_day)
     ):
-        series[sent_at.date()][0] += 1
-    cents = type_coerce(Attribution.revenue, BigInteger)
-    for placed_at, value in db.session.execute(
-        select(Attribution.placed_at, cents).where(
-            Attribution.store_id == store.id, Attribution.placed_at >= since
-        )
+        series[date.fromisoformat(key)][0] += int(count)
+    placed_day = day_key(Attribution.placed_at)
+    cents = func.coalesce(func.sum(type_coerce(Attribution.revenue, BigInteger)), 0)
+    for key, value in db.session.execute(
+        select(placed_day, cents)
+        .where(Attribution.store_id == store.id, Attribution.placed_at >= since)
+        .group_by(placed_day)
     ):
-        if placed_at.date() in series:
-            series[placed_at.date()][1] += int(value or 0)
+        if date.fromisoformat(key) in series:
+            series[date.fromisoformat(key)][1] += int(value or 0)
     return [(d, v[0], Decimal(v[1]) / 100) for d, v in sorted(series.items())]

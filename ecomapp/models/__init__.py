@@ -12,6 +12,7 @@ from ecomapp.models.automation import (
     RunStep,
 )
 from ecomapp.models.compliance import DataExport
+from ecomapp.models.insights import GroupChange, GroupRun, GroupRunStatus, OrderMonth
 from ecomapp.models.inventory import InventoryLevel
 from ecomapp.models.mail import (
     Attribution,
@@ -64,6 +65,9 @@ __all__ = [
     "DueWork",
     "EffectLedger",
     "Event",
+    "GroupChange",
+    "GroupRun",
+    "GroupRunStatus",
     "InboxDelivery",
     "InboxStatus",
     "InventoryLevel",
@@ -76,6 +80,7 @@ __all__ = [
     "MessageKind",
     "MessageStatus",
     "Order",
+    "OrderMonth",
     "PendingEvent",
     "Platform",
     "Product",

@@ -49,9 +49,11 @@ class Customer(MirrorMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("store_id", "platform_id"),
         Index("ix_customers_store_email", "store_id", "email"),
-        Index("ix_customers_store_total_spent", "store_id", "total_spent"),
+        Index("ix_customers_store_total_spent", "store_id", "total_spent", "id"),
         Index("ix_customers_store_orders_count", "store_id", "orders_count"),
         Index("ix_customers_store_last_order", "store_id", "last_order_at"),
+        Index("ix_customers_store_first_name", "store_id", "first_name"),
+        Index("ix_customers_store_last_name", "store_id", "last_name"),
     )
 
     email: Mapped[str | None] = mapped_column(String(255))
@@ -140,7 +142,7 @@ class Order(MirrorMixin, db.Model):
     __tablename__ = "orders"
     __table_args__ = (
         UniqueConstraint("store_id", "platform_id"),
-        Index("ix_orders_store_placed", "store_id", "placed_at"),
+        Index("ix_orders_store_placed", "store_id", "placed_at", "id"),
         Index("ix_orders_store_customer_placed", "store_id", "customer_id", "placed_at"),
         Index("ix_orders_store_financial", "store_id", "financial_status"),
         Index("ix_orders_store_email", "store_id", "email"),

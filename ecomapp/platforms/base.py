@@ -40,6 +40,16 @@ class RiskAssessment:
     facts: list[str] = field(default_factory=list)
 
 
+@dataclass
+class TagChange:
+    """Tags to add to and remove from one resource, and its whole tag list after the change."""
+
+    platform_id: str
+    add: list[str] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+
 class PlatformAdapter(ABC):
     """One platform: deliveries in, effects out."""
 
@@ -57,15 +67,17 @@ class PlatformAdapter(ABC):
     def remove_tags(self, store: Store, resource: str, platform_id: str, tags: list[str]) -> None:
         """Remove tags from a customer, order or product."""
 
-    def retag(
-        self, store: Store, resource: str, changes: dict[str, tuple[list[str], list[str]]]
-    ) -> None:
-        """Apply (tags to add, tags to remove) per platform id; adapters may batch this."""
-        for platform_id, (add, remove) in changes.items():
-            if remove:
-                self.remove_tags(store, resource, platform_id, remove)
-            if add:
-                self.add_tags(store, resource, platform_id, add)
+    # How many TagChanges `change_tags_bulk` is given at once; False where the mirror is the store.
+    tag_batch_size: ClassVar[int] = 50
+    pushes_tags: ClassVar[bool] = True
+
+    def change_tags_bulk(self, store: Store, resource: str, changes: list[TagChange]) -> None:
+        """Apply many tag changes; adapters override this with one batched platform call."""
+        for change in changes:
+            if change.remove:
+                self.remove_tags(store, resource, change.platform_id, change.remove)
+            if change.add:
+                self.add_tags(store, resource, change.platform_id, change.add)
 
     @abstractmethod
     def add_order_note(

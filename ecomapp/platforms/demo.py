@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ecomapp.extensions import db
 from ecomapp.models import Customer, InboxDelivery, Order, Product, Store
 from ecomapp.models.types import normalize_tags
-from ecomapp.platforms.base import DiscountSpec, PlatformAdapter, RiskAssessment
+from ecomapp.platforms.base import DiscountSpec, PlatformAdapter, RiskAssessment, TagChange
 
 _RESOURCES = {"customer": Customer, "order": Order, "product": Product}
 
@@ -46,6 +46,11 @@ class DemoAdapter(PlatformAdapter):
         """Remove tags in the mirror."""
         row = self._row(store, resource, platform_id)
         row.tags = [t for t in row.tags if t not in set(tags)]
+
+    pushes_tags = False  # the demo store is its mirror, which group runs already wrote
+
+    def change_tags_bulk(self, store: Store, resource: str, changes: list[TagChange]) -> None:
+        """Do nothing: the demo store is its mirror, which set-based group runs already wrote."""
 
     def add_order_note(
         self, store: Store, order_platform_id: str, note: str, key: str | None = None

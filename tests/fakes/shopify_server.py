@@ -20,6 +20,8 @@ from werkzeug.wrappers import Request, Response
 
 FIXTURES = Path(__file__).parent / "shopify"
 OPERATION = re.compile(r"^\s*(?:query|mutation)\s+(\w+)")
+TAG_FIELD = re.compile(r"(\w+): tags(Add|Remove)\(id: \$(\w+), tags: \$(\w+)\)")
+MAX_QUERY_COST = 1000
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -50,6 +52,7 @@ class FakeShopify:
     order_notes: dict[str, str] = field(default_factory=dict)  # order gid -> its note
     discounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # CODE -> discount node
     on_write: Any = None  # called with the operation name once a write has landed
+    resource_tags: dict[str, list[str]] = field(default_factory=dict)  # gid -> tags (tagsBatch)
     bulk_status: str = "COMPLETED"
     expires_in: int = 3600
     refresh_delay: float = 0.0
@@ -130,12 +133,15 @@ class FakeShopify:
         match = OPERATION.match(body["query"])
         name = match.group(1) if match else "anonymous"
         self.calls.append({"path": request.path, "shop": shop, "op": name, **body})
-        if self.script:
-            return self.scripted(self.script.pop(0))
+        scripted = self.script.pop(0) if self.script else None  # None: answer this one normally
+        if scripted is not None:
+            return self.scripted(scripted)
         handler = getattr(self, f"op_{name}", None)
         if handler is None:
             return Response(json.dumps({"errors": [{"message": f"no field {name}"}]}), 200)
         data = handler(body.get("variables") or {}, shop)
+        if isinstance(data, Response):
+            return data
         return Response(json.dumps({"data": data, "extensions": self.cost()}), 200)
 
     def cost(self, available: float = 1990.0) -> dict[str, Any]:
@@ -203,6 +209,25 @@ class FakeShopify:
         """Tell the test a write landed (it may kill the worker that asked for it)."""
         if self.on_write is not None:
             self.on_write(name)
+
+    def op_tagsBatch(self, v: dict[str, Any], shop: str) -> dict[str, Any] | Response:
+        """Run aliased tagsAdd/tagsRemove fields in order; refuse a document over 1,000 points."""
+        fields = TAG_FIELD.findall(self.calls[-1]["query"])
+        cost = 10 * len(fields)  # each tagsAdd/tagsRemove costs 10 points
+        if cost > MAX_QUERY_COST:
+            message = f"Query cost is {cost}, which exceeds the single query max cost limit (1000)."
+            extensions = {"code": "MAX_COST_EXCEEDED", "cost": cost, "maxCost": MAX_QUERY_COST}
+            body = {"errors": [{"message": message, "extensions": extensions}]}
+            return Response(json.dumps(body), 200)
+        out: dict[str, Any] = {}
+        for alias, verb, id_var, tags_var in fields:
+            tags = self.resource_tags.setdefault(v[id_var], [])
+            if verb == "Add":
+                tags += [t for t in v[tags_var] if t not in tags]
+            else:
+                tags[:] = [t for t in tags if t not in v[tags_var]]
+            out[alias] = {"userErrors": []}
+        return out
 
     def op_orderNote(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
         return {"order": {"id": v["id"], "note": self.order_notes.get(v["id"], "Gift wrap please")}}

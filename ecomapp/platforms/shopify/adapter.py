@@ -9,7 +9,13 @@ from typing import Any
 from ecomapp.extensions import db
 from ecomapp.jobs.retry import PermanentError
 from ecomapp.models import InboxDelivery, Store, utcnow
-from ecomapp.platforms.base import DiscountSpec, PlatformAdapter, RiskAssessment, note_marker
+from ecomapp.platforms.base import (
+    DiscountSpec,
+    PlatformAdapter,
+    RiskAssessment,
+    TagChange,
+    note_marker,
+)
 from ecomapp.platforms.shopify import operations as ops
 from ecomapp.platforms.shopify.graphql import AdminClient, user_errors
 from ecomapp.platforms.shopify.topics import AFTER_UNINSTALL, HANDLERS
@@ -50,6 +56,17 @@ class ShopifyAdapter(PlatformAdapter):
         """Remove tags from a customer, order or product."""
         gid = ops.gid(ops.GID_TYPES[resource], platform_id)
         self._mutate(store, ops.TAGS_REMOVE, {"id": gid, "tags": tags}, "tagsRemove")
+
+    tag_batch_size = ops.TAGS_BATCH_RESOURCES
+
+    def change_tags_bulk(self, store: Store, resource: str, changes: list[TagChange]) -> None:
+        """Remove and add tags on many resources as aliased fields of one GraphQL mutation."""
+        if not changes:
+            return
+        query, variables, aliases = ops.tags_batch(resource, changes)
+        data = AdminClient(store).request(query, variables)
+        for alias in aliases:
+            user_errors(data.get(alias), alias)
 
     def add_order_note(
         self, store: Store, order_platform_id: str, note: str, key: str | None = None

@@ -2,11 +2,38 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 TAGS_ADD = """mutation tagsAdd($id: ID!, $tags: [String!]!) {
   tagsAdd(id: $id, tags: $tags) { node { id } userErrors { field message } } }"""
 
 TAGS_REMOVE = """mutation tagsRemove($id: ID!, $tags: [String!]!) {
   tagsRemove(id: $id, tags: $tags) { node { id } userErrors { field message } } }"""
+
+# Each tagsAdd/tagsRemove costs 10 points and one document may cost at most 1,000: a batch of
+# 50 resources (a removal and an addition each) stays inside the limit.
+TAGS_BATCH_RESOURCES = 50
+
+
+def tags_batch(kind: str, changes: list[Any]) -> tuple[str, dict[str, Any], list[str]]:
+    """Return (mutation, variables, aliases) removing then adding tags on many resources at once."""
+    params, fields, variables = [], [], {}
+    for i, change in enumerate(changes):
+        if not (change.add or change.remove):
+            continue  # a declared but unused variable is a GraphQL error
+        variables[f"id{i}"] = gid(GID_TYPES[kind], change.platform_id)
+        params.append(f"$id{i}: ID!")
+        for verb, tags in (("Remove", change.remove), ("Add", change.add)):
+            if tags:
+                alias = f"{verb.lower()}{i}"
+                variables[alias] = list(tags)
+                params.append(f"${alias}: [String!]!")
+                call = f"tags{verb}(id: $id{i}, tags: ${alias})"
+                fields.append(f"{alias}: {call} {{ userErrors {{ field message }} }}")
+    body = "\n  ".join(fields)
+    query = f"mutation tagsBatch({', '.join(params)}) {{\n  {body} }}"
+    return query, variables, [f.split(":", 1)[0] for f in fields]
+
 
 ORDER_NOTE = """query orderNote($id: ID!) { order(id: $id) { id note } }"""
 

@@ -16,6 +16,7 @@ from ecomapp.platforms.base import (
     DiscountSpec,
     PlatformAdapter,
     RiskAssessment,
+    TagChange,
     UnsupportedOperation,
     note_marker,
 )
@@ -29,7 +30,7 @@ from ecomapp.platforms.woocommerce.erasure import (
 )
 from ecomapp.platforms.woocommerce.plugin import apply_cart_event
 from ecomapp.platforms.woocommerce.sites import client_for
-from ecomapp.platforms.woocommerce.tags import ENDPOINTS, TagChange, write_customers, write_one
+from ecomapp.platforms.woocommerce.tags import ENDPOINTS, TagEdit, write_customers, write_one
 
 PLUGIN_CART_TOPIC = "plugin.cart"
 ERASURES = {
@@ -38,7 +39,7 @@ ERASURES = {
 }
 
 
-def _change(add: list[str], remove: list[str]) -> TagChange:
+def _edit(add: list[str], remove: list[str]) -> TagEdit:
     drop = set(remove)
     return lambda current: [t for t in [*current, *add] if t not in drop]
 
@@ -61,7 +62,7 @@ class WooCommerceAdapter(PlatformAdapter):
         resource = delivery.topic.partition(".")[0]
         return apply_resource(store, resource, payload)
 
-    def _set_tags(self, store: Store, resource: str, platform_id: str, change: TagChange) -> None:
+    def _set_tags(self, store: Store, resource: str, platform_id: str, change: TagEdit) -> None:
         if resource not in ENDPOINTS:
             raise UnsupportedOperation(
                 "woocommerce keeps ecomapp tags on orders and customers only"
@@ -74,17 +75,15 @@ class WooCommerceAdapter(PlatformAdapter):
         if resource == "order":
             self.add_order_note(store, platform_id, "ecomapp tags added: " + ", ".join(tags))
 
-    def retag(
-        self, store: Store, resource: str, changes: dict[str, tuple[list[str], list[str]]]
-    ) -> None:
-        """Add and remove tags on many customers at once through customers/batch."""
+    tag_batch_size = 100  # wc/v3 batch endpoints refuse more than 100 items
+
+    def change_tags_bulk(self, store: Store, resource: str, changes: list[TagChange]) -> None:
+        """Apply many customers' tag changes: read 100, write `customers/batch` of 100, check."""
         if resource != "customer" or len(changes) < 2:
-            super().retag(store, resource, changes)
+            super().change_tags_bulk(store, resource, changes)  # orders also get a note each
             return
-        write_customers(
-            client_for(store),
-            {pid: _change(add, remove) for pid, (add, remove) in changes.items()},
-        )
+        edits = {c.platform_id: _edit(c.add, c.remove) for c in changes}
+        write_customers(client_for(store), edits)
 
     def remove_tags(self, store: Store, resource: str, platform_id: str, tags: list[str]) -> None:
         """Remove tags from the `ecomapp_tags` meta key."""

@@ -15,7 +15,7 @@ from ecomapp.models.types import normalize_tags
 from ecomapp.platforms.woocommerce.client import BATCH_SIZE, WooClient
 from ecomapp.platforms.woocommerce.normalize import TAGS_META_KEY, has_meta, meta_tags
 
-TagChange = Callable[[list[str]], list[str]]
+TagEdit = Callable[[list[str]], list[str]]  # current tags -> new tags
 ENDPOINTS = {"order": "orders", "customer": "customers"}
 
 
@@ -48,7 +48,7 @@ def _raise(problems: list[str]) -> None:
         raise TagsNotStored("WooCommerce did not store the ecomapp tags: " + "; ".join(problems))
 
 
-def write_one(client: WooClient, resource: str, platform_id: str, change: TagChange) -> list[str]:
+def write_one(client: WooClient, resource: str, platform_id: str, change: TagEdit) -> list[str]:
     """Read an order's or customer's tags, write the changed list, check what landed."""
     endpoint = f"{ENDPOINTS[resource]}/{platform_id}"
     tags = normalize_tags(change(meta_tags(client.request("GET", endpoint))))
@@ -57,7 +57,7 @@ def write_one(client: WooClient, resource: str, platform_id: str, change: TagCha
     return tags
 
 
-def write_customers(client: WooClient, changes: Mapping[str, TagChange]) -> dict[str, list[str]]:
+def write_customers(client: WooClient, changes: Mapping[str, TagEdit]) -> dict[str, list[str]]:
     """Retag many customers: read them 100 at a time, write through customers/batch, check."""
     ids = list(changes)
     current: dict[str, list[str]] = {}

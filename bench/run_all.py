@@ -1,0 +1,223 @@
+"""Run every benchmark as a subprocess, print one line per figure, then a summary against the goals.
+
+Run: python -m bench.run_all [--quick] [--database-url URL] [--redis-url URL] [--only NAME …]
+A figure is a line `<name> <value> baseline <value> ratio <x>`; benches that print their own
+format are read by a small parser each. A bench that is missing, fails or prints no figure shows
+as "error" and the others still run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.big_store import DEFAULT_DATABASE
+
+ROOT = Path(__file__).resolve().parent.parent
+NUMBER = r"([-+0-9.eE]+|inf|nan)"
+FIGURE = re.compile(rf"^(\S+) {NUMBER} baseline {NUMBER} ratio {NUMBER}x?\s*$")
+
+
+@dataclass
+class Figure:
+    """One measured value, its baseline from the same run, and their ratio."""
+
+    name: str
+    value: float
+    baseline: float
+    ratio: float
+
+
+def standard(output: str) -> list[Figure]:
+    """Return the `<name> <value> baseline <value> ratio <x>` lines of a bench's output."""
+    found = (FIGURE.match(line.strip()) for line in output.splitlines())
+    return [Figure(m[1], float(m[2]), float(m[3]), float(m[4])) for m in found if m]
+
+
+def _pair(name: str, value: float, baseline: float) -> Figure:
+    return Figure(name, value, baseline, value / baseline if baseline else float("inf"))
+
+
+def job_throughput(output: str) -> list[Figure]:
+    """Read `<label> <rate> jobs/s` lines; the direct-call line is the baseline."""
+    rates = dict(re.findall(r"^(.+?)\s+([0-9.]+) jobs/s$", output, re.M))
+    base = next((float(v) for k, v in rates.items() if "baseline" in k), 0.0)
+    return [
+        _pair("jobs_" + re.sub(r"\W+", "_", k.strip()).strip("_") + "_per_s", float(v), base)
+        for k, v in rates.items()
+        if "baseline" not in k
+    ]
+
+
+def mail_throughput(output: str) -> list[Figure]:
+    """Read the mailer's and plain smtplib's mails/s."""
+    mailer = re.search(r"ecomapp mailer \(render\+send\):\s+([0-9.]+)", output)
+    smtp = re.search(r"plain smtplib \(pre-rendered\):\s+([0-9.]+)", output)
+    if not (mailer and smtp):
+        return []
+    return [_pair("mails_per_s", float(mailer[1]), float(smtp[1]))]
+
+
+def webhook_door(output: str) -> list[Figure]:
+    """Read `median /health X ms, webhook door Y ms` (the older form of this bench)."""
+    found = re.search(r"median /health ([0-9.]+) ms, webhook door ([0-9.]+) ms", output)
+    return (
+        [_pair("shopify_webhook_door_median_ms", float(found[2]), float(found[1]))] if found else []
+    )
+
+
+def woocommerce_ingest(output: str) -> list[Figure]:
+    """Read the WooCommerce and demo deliveries per second."""
+    demo = re.search(r"demo deliveries/s \(baseline\):\s+([0-9.]+)", output)
+    woo = re.search(r"woocommerce webhooks/s:\s+([0-9.]+)", output)
+    return (
+        [_pair("woocommerce_webhooks_per_s", float(woo[1]), float(demo[1]))] if demo and woo else []
+    )
+
+
+@dataclass
+class Bench:
+    """A benchmark command, full and quick, and how to read its output."""
+
+    name: str
+    full: list[str]
+    quick: list[str]
+    parse: Callable[[str], list[Figure]] = standard
+    timeout: float = 3600.0
+    figures: list[Figure] = field(default_factory=list)
+    error: str | None = None
+
+
+# Goals from the issue: figure name pattern → (goal text, test on the figure).
+GOALS: list[tuple[str, str, Callable[[Figure], bool]]] = [
+    (r"^seed_\d+k_seconds$", "≤ 90 s", lambda f: f.value <= 90),
+    (r"^regroup_\d+k_seconds$", "ratio ≤ 2 (UPDATE … CASE)", lambda f: f.ratio <= 2),
+    (r"^panel_.*_p95_ms$", "p95 < 100 ms", lambda f: f.value < 100),
+    (r"^dashboard_lcp_ms$", "< 2,500 ms", lambda f: f.value < 2500),
+    (r"^panel_browser_checks_passed$", "all pass", lambda f: f.value == f.baseline),
+]
+
+
+def benches(db: str, redis: str) -> list[Bench]:
+    """Return the benchmarks at the issue's sizes (full) and laptop sizes (quick)."""
+    py = [sys.executable, "-m"]
+    mine = ["--database-url", db]
+
+    def own(name: str, *extra: str) -> Bench:
+        return Bench(
+            name, [*py, f"bench.{name}", *extra], [*py, f"bench.{name}", *extra, "--quick"]
+        )
+
+    return [
+        own("seed_time", *mine),
+        own("panel_pages", *mine),
+        own("regroup", *mine),
+        own("dashboard_lcp", *mine),
+        own("engine_throughput"),
+        Bench(
+            "job_throughput",
+            [*py, "bench.job_throughput", "--jobs", "300", "--redis", redis],
+            [*py, "bench.job_throughput", "--jobs", "100", "--redis", redis],
+            job_throughput,
+        ),
+        Bench(
+            "mail_throughput",
+            [*py, "bench.mail_throughput", "--messages", "300", "--database-url", f"{db}_mail"],
+            [*py, "bench.mail_throughput", "--messages", "100", "--database-url", f"{db}_mail"],
+            mail_throughput,
+        ),
+        Bench(
+            "shopify_webhook_door",
+            [*py, "bench.shopify_webhook_door"],
+            [*py, "bench.shopify_webhook_door", "--quick"],
+            lambda out: standard(out) or webhook_door(out),
+        ),
+        Bench(
+            "woocommerce_ingest",
+            [*py, "bench.woocommerce_ingest", "300"],
+            [*py, "bench.woocommerce_ingest", "100"],
+            woocommerce_ingest,
+        ),
+    ]  # fmt: skip
+
+
+def run(bench: Bench, quick: bool) -> None:
+    """Run one bench, echo its figures as they are read, keep an error instead of raising."""
+    command = bench.quick if quick else bench.full
+    module = command[2].replace(".", "/") + ".py"
+    if not (ROOT / module).exists():
+        bench.error = f"missing: {module}"
+        return
+    print(f"== {bench.name}: {' '.join(command[1:])}", flush=True)
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(
+            command, cwd=ROOT, capture_output=True, text=True, timeout=bench.timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        bench.error = f"timed out after {bench.timeout:.0f}s"
+        return
+    output = done.stdout + "\n" + done.stderr
+    bench.figures = [] if done.returncode else bench.parse(output)
+    if done.returncode or not bench.figures:
+        tail = " | ".join(done.stderr.strip().splitlines()[-2:])
+        bench.error = (
+            f"exit {done.returncode}, no figure"
+            if not done.returncode
+            else f"exit {done.returncode}: {tail}"
+        )
+        bench.figures = bench.parse(output)  # figures printed before a failure still count
+    for f in bench.figures:
+        print(f"{f.name} {f.value:g} baseline {f.baseline:g} ratio {f.ratio:.2f}", flush=True)
+    print(f"   ({time.perf_counter() - started:.0f}s{', ' + bench.error if bench.error else ''})")
+
+
+def _goal(f: Figure) -> tuple[str, str]:
+    for pattern, text, met in GOALS:
+        if re.match(pattern, f.name):
+            return text, "met" if met(f) else "NOT MET"
+    return "—", "—"
+
+
+def summary(results: list[Bench]) -> None:
+    """Print the table of every figure with its goal and whether it is met."""
+    rows = [("figure", "value", "baseline", "ratio", "goal", "met")]
+    for bench in results:
+        for f in bench.figures:
+            rows.append((f.name, f"{f.value:g}", f"{f.baseline:g}", f"{f.ratio:.2f}", *_goal(f)))
+        if bench.error:
+            rows.append((bench.name, "error", "", "", " ".join(bench.error.split())[:60], ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(6)]
+    print()
+    for i, row in enumerate(rows):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def main() -> None:
+    """Run the benches in order (the seed bench first: the others reuse its store)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="laptop sizes")
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
+    parser.add_argument("--only", nargs="*", help="bench names to run (default: all)")
+    args = parser.parse_args()
+    chosen = [
+        b
+        for b in benches(args.database_url, args.redis_url)
+        if not args.only or b.name in args.only
+    ]
+    for bench in chosen:
+        run(bench, args.quick)
+    summary(chosen)
+
+
+if __name__ == "__main__":
+    main()
