@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import time
 import uuid
 from datetime import UTC, datetime
@@ -85,6 +86,12 @@ def deliver(
     return client.post(
         "/webhooks/shopify", data=body, headers=headers, content_type="application/json"
     )
+
+
+def uninstalled_body(shop: str) -> bytes:
+    """Return Shopify's app/uninstalled sample as a real delivery for shop (it names the shop)."""
+    shop_data = fixture("app_uninstalled.json") | {"myshopify_domain": shop, "domain": shop}
+    return json.dumps(shop_data, separators=(",", ":")).encode()
 
 
 def installed(fake: FakeShopify, shop: str) -> Store:

@@ -21,8 +21,8 @@ from ecomapp.platforms.shopify.install import SCOPES
 from ecomapp.platforms.shopify.oauth import query_hmac
 from ecomapp.platforms.shopify.tokens import access_token_for
 from ecomapp.platforms.shopify.topics import COMPLIANCE_TOPICS, HANDLERS
-from tests.fakes.shopify_server import FakeShopify, fixture_bytes
-from tests.shopify.support import SECRET, deliver, installed, session_token
+from tests.fakes.shopify_server import FakeShopify
+from tests.shopify.support import SECRET, deliver, installed, session_token, uninstalled_body
 
 SHOP = "super-toys.myshopify.com"
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,7 +76,7 @@ def test_reinstall_after_uninstall_works(
     """Given an uninstalled shop, opening the app again installs it with new tokens."""
     _open_app(client)
     run_jobs()
-    deliver(client, "app/uninstalled", fixture_bytes("app_uninstalled.json"), SHOP)
+    deliver(client, "app/uninstalled", uninstalled_body(SHOP), SHOP)
     run_jobs()
     assert not db.session.scalar(select(Store)).is_active
     assert _open_app(client).status_code == 302

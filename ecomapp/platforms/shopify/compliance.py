@@ -13,6 +13,7 @@ from ecomapp.models import Cart, Customer, DataExport, DueWork, InboxDelivery, O
 from ecomapp.models.mail import Message
 from ecomapp.models.types import utcnow
 from ecomapp.platforms.shopify.normalize import pid
+from ecomapp.platforms.shopify.store_ids import forget_store
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +170,7 @@ def uninstall(store: Store) -> None:
     store.refresh_token = None
     store.access_token_expires_at = None
     store.refresh_token_expires_at = None
+    forget_store(store.domain)
     db.session.execute(
         update(DueWork)
         .where(DueWork.store_id == store.id, DueWork.status == "pending")
