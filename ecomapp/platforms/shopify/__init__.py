@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from werkzeug.wrappers import Response
 
 from ecomapp.platforms.shopify.domains import frame_ancestors
@@ -13,6 +13,21 @@ def add_frame_ancestors(response: Response) -> Response:
     shop = g.get("shopify_shop")
     if shop and response.mimetype == "text/html":
         response.headers["Content-Security-Policy"] = frame_ancestors(shop)
+    return response
+
+
+def retry_unauthorized_xhr(response: Response) -> Response:
+    """Tell App Bridge to retry with a new token when a panel XHR without one was refused."""
+    from ecomapp.admin.auth import PANEL_BLUEPRINTS
+    from ecomapp.platforms.shopify.session_tokens import RETRY_HEADER
+
+    if (
+        response.status_code == 401
+        and request.blueprint in PANEL_BLUEPRINTS
+        and request.headers.get("HX-Request")
+        and "Authorization" not in request.headers
+    ):
+        response.headers[RETRY_HEADER] = "1"
     return response
 
 
@@ -46,5 +61,6 @@ def init_app(app: Flask) -> None:
         NAV.append(NavItem("Shopify", "shopify_panel.home", 80, frozenset({"shopify"})))
     PERIODIC["ecomapp.platforms.shopify.reconcile:reconcile_all"] = PERIOD_SECONDS
     app.after_request(add_frame_ancestors)
+    app.after_request(retry_unauthorized_xhr)
     app.context_processor(embedded_context)
     app.cli.add_command(shopify_sync_command)
