@@ -32,12 +32,14 @@ def retry_unauthorized_xhr(response: Response) -> Response:
 
 
 def embedded_context() -> dict[str, object]:
-    """Expose App Bridge settings to templates on embedded requests."""
+    """Expose App Bridge settings, and whether the store must be reauthorised, to templates."""
+    store = g.get("store")
+    reauth = store is not None and store.platform == "shopify" and bool(store.needs_reauth_since)
     shop = g.get("shopify_shop")
     if not shop:
-        return {"shopify_embedded": None}
+        return {"shopify_embedded": None, "shopify_reauth_needed": reauth}
     api_key = current_app.config["SETTINGS"].shopify_api_key
-    return {"shopify_embedded": {"api_key": api_key, "shop": shop}}
+    return {"shopify_embedded": {"api_key": api_key, "shop": shop}, "shopify_reauth_needed": reauth}
 
 
 def init_app(app: Flask) -> None:
