@@ -46,6 +46,8 @@ class FakeShopify:
     script: list[Any] = field(default_factory=list)  # failures to answer before real ones
     data: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # bulk JSONL lines
     changed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # reconcile nodes
+    # Shop-specific (API-created) subscriptions: the only ones `webhookSubscriptions` lists;
+    # app-specific ones from shopify.app.toml are invisible to the Admin API, as on Shopify.
     subscriptions: list[dict[str, str]] = field(default_factory=list)
     bulk_status: str = "COMPLETED"
     expires_in: int = 3600
@@ -160,11 +162,30 @@ class FakeShopify:
         info = {"hasNextPage": False, "endCursor": None}
         return {"webhookSubscriptions": {"pageInfo": info, "nodes": nodes}}
 
-    def op_webhookSubscriptionCreate(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
-        sub = {"id": f"gid://shopify/WebhookSubscription/{len(self.subscriptions) + 1}"}
-        sub |= {"topic": v["topic"], "uri": v["uri"], "shop": shop}
+    def subscribe(self, shop: str, topic: str, uri: str) -> dict[str, str]:
+        """Record a shop-specific subscription, as webhookSubscriptionCreate makes one."""
+        sub = {"id": f"gid://shopify/WebhookSubscription/{secrets.randbelow(10**12)}"}
+        sub |= {"topic": topic, "uri": uri, "shop": shop}
         self.subscriptions.append(sub)
+        return sub
+
+    def op_webhookSubscriptionCreate(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        sub = self.subscribe(shop, v["topic"], v["uri"])
         return {"webhookSubscriptionCreate": {"webhookSubscription": sub, "userErrors": []}}
+
+    def op_webhookSubscriptionDelete(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        """Delete a shop-specific subscription; another shop's or an unknown id is an error."""
+        found = [s for s in self.subscriptions if s["id"] == v["id"] and s["shop"] == shop]
+        if not found:
+            errors = [{"field": ["id"], "message": "Webhook subscription does not exist"}]
+            return {
+                "webhookSubscriptionDelete": {
+                    "deletedWebhookSubscriptionId": None,
+                    "userErrors": errors,
+                }
+            }
+        self.subscriptions.remove(found[0])
+        return self._ok("webhookSubscriptionDelete", deletedWebhookSubscriptionId=v["id"])
 
     def op_bulkOperationRunQuery(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
         resource = v["query"].split("{")[1].strip()

@@ -47,7 +47,7 @@ def init_app(app: Flask) -> None:
     from ecomapp.admin.auth import PANEL_BLUEPRINTS, STORE_RESOLVERS
     from ecomapp.admin.nav import NAV, NavItem
     from ecomapp.jobs.periodic import PERIODIC
-    from ecomapp.platforms.shopify.cli import shopify_sync_command
+    from ecomapp.platforms.shopify.cli import drop_api_webhooks_command, shopify_sync_command
     from ecomapp.platforms.shopify.panel import panel
     from ecomapp.platforms.shopify.reconcile import PERIOD_SECONDS
     from ecomapp.platforms.shopify.routes import bp
@@ -66,3 +66,4 @@ def init_app(app: Flask) -> None:
     app.after_request(retry_unauthorized_xhr)
     app.context_processor(embedded_context)
     app.cli.add_command(shopify_sync_command)
+    app.cli.add_command(drop_api_webhooks_command)
