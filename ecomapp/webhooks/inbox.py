@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
@@ -50,16 +51,32 @@ def record_delivery(
     return delivery, True
 
 
-def _insert_or_ignore(values: dict[str, Any]) -> int | None:
-    """Insert the row unless (platform, external_id) exists; return its new id or None."""
-    insert = UPSERT_INSERTS[db.session.get_bind().dialect.name]
-    statement = (
-        insert(InboxDelivery)
-        .values(**values)
+@cache
+def _insert_statement(dialect: str) -> Insert:
+    """Return the insert-or-ignore statement for a dialect, built once (values bound per call)."""
+    table = InboxDelivery.__table__
+    return (
+        UPSERT_INSERTS[dialect](table)
         .on_conflict_do_nothing(index_elements=["platform", "external_id"])
-        .returning(InboxDelivery.id)
+        .returning(table.c.id)
     )
-    return db.session.scalar(statement)
+
+
+def _insert_or_ignore(values: dict[str, Any]) -> int | None:
+    """Insert the row unless (platform, external_id) exists; return its new id or None.
+
+    Inside the caller's transaction the row commits with it. With no transaction open (the
+    webhook doors) the INSERT runs alone in autocommit mode: durable when it returns, and one
+    round trip instead of BEGIN, INSERT, COMMIT.
+    """
+    if db.session().in_transaction():
+        connection = db.session.connection()
+        statement = _insert_statement(connection.dialect.name)
+        return connection.execute(statement, values).scalar_one_or_none()
+    with db.engine.connect() as alone:
+        alone = alone.execution_options(isolation_level="AUTOCOMMIT")
+        statement = _insert_statement(alone.dialect.name)
+        return alone.execute(statement, values).scalar_one_or_none()
 
 
 def _existing(platform: str, external_id: str) -> InboxDelivery:
