@@ -33,6 +33,7 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,6 +48,7 @@ SAMPLE = ROOT / "tests/fakes/shopify/orders_create.json"
 BODY = json.dumps(json.loads(SAMPLE.read_text()), separators=(",", ":")).encode()
 SIGNATURE = base64.b64encode(hmac.new(SECRET.encode(), BODY, hashlib.sha256).digest()).decode()
 GOAL_RATIO, GOAL_P99_MS = 0.30, 50.0
+QUEUE_PREFIX = "bench-door"
 
 
 def bare_app() -> Flask:
@@ -147,28 +149,48 @@ def _wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("gunicorn did not start")
 
 
+def worker_cpu_seconds(master: int) -> float:
+    """Return the CPU seconds (user + system) used so far by a gunicorn master's workers."""
+    total = 0.0
+    for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+@dataclass
+class Server:
+    """A running gunicorn: its port and master pid."""
+
+    port: int
+    pid: int
+
+
 @contextmanager
-def gunicorn(target: str, workers: int, env: dict[str, str]) -> Iterator[int]:
-    """Serve `target` (module:factory()) with gunicorn on a free loopback port; yield the port."""
+def gunicorn(target: str, workers: int, threads: int, env: dict[str, str]) -> Iterator[Server]:
+    """Serve `target` (module:factory()) with gunicorn on a free loopback port."""
     port = _free_port()
+    kind = ["sync"] if threads == 1 else ["gthread", "--threads", str(threads)]
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class"]
-    command += ["sync", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", target]
+    command += [*kind, "--bind", f"127.0.0.1:{port}", "--log-level", "warning", target]
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         _wait_ready(port, process)
-        yield port
+        yield Server(port, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=30)
 
 
-def max_rate(port: int, clients: int, seconds: float) -> float:
-    """Return requests/s with `clients` closed-loop client processes for `seconds`."""
+def max_rate(server: Server, clients: int, seconds: float) -> tuple[float, float]:
+    """Return (requests/s, worker CPU ms per request) with `clients` closed-loop clients."""
+    ports = [server.port] * clients
     with ProcessPoolExecutor(clients) as pool:
-        _closed_loop(port, 0.3)  # warm every worker's connections and caches
-        start = time.perf_counter()
-        counts = list(pool.map(_closed_loop, [port] * clients, [seconds] * clients))
-        return sum(counts) / (time.perf_counter() - start)
+        list(pool.map(_closed_loop, ports, [1.0] * clients))  # warm every worker
+        cpu, start = worker_cpu_seconds(server.pid), time.perf_counter()
+        done = sum(pool.map(_closed_loop, ports, [seconds] * clients))
+        elapsed, cpu = time.perf_counter() - start, worker_cpu_seconds(server.pid) - cpu
+    return done / elapsed, cpu * 1000 / done
 
 
 def latencies_at(port: int, rate: float, clients: int, seconds: float) -> list[float]:
@@ -219,6 +241,15 @@ def prepare_database(url: str) -> None:
         db.engine.dispose()
 
 
+def drop_queued_jobs(redis_url: str | None) -> None:
+    """Empty the bench's queue on a real Redis (nothing drains it)."""
+    if redis_url:
+        from redis import Redis
+        from rq import Queue
+
+        Queue(f"{QUEUE_PREFIX}-default", connection=Redis.from_url(redis_url)).empty()
+
+
 def _percentile(values: list[float], q: float) -> float:
     return (
         statistics.quantiles(values, n=100, method="inclusive")[q - 1]
@@ -231,7 +262,8 @@ def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="3 s phases instead of 10 s")
     parser.add_argument("--seconds", type=float, default=None, help="length of each phase")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
     parser.add_argument("--clients", type=int, default=8, help="client processes")
     return parser.parse_args()
 
@@ -258,14 +290,19 @@ def main() -> None:
         prepare_database(url)
         env = os.environ | {"DATABASE_URL": url, "SHOPIFY_API_SECRET": SECRET}
         env |= {"SHOPIFY_API_KEY": "k", "ECOMAPP_ENV": "development", "PYTHONPATH": str(ROOT)}
-        with gunicorn("bench.shopify_webhook_door:bare_app()", args.workers, env) as port:
-            baseline = max_rate(port, args.clients, seconds)
-        with gunicorn("bench.shopify_webhook_door:door_app()", args.workers, env) as port:
-            door = max_rate(port, args.clients, seconds)
-            latencies = latencies_at(port, door / 2, args.clients, seconds)
+        env |= {"QUEUE_PREFIX": QUEUE_PREFIX}
+        servers = (args.workers, args.threads, env)
+        with gunicorn("bench.shopify_webhook_door:bare_app()", *servers) as server:
+            baseline, baseline_cpu = max_rate(server, args.clients, seconds)
+        with gunicorn("bench.shopify_webhook_door:door_app()", *servers) as server:
+            door, door_cpu = max_rate(server, args.clients, seconds)
+            latencies = latencies_at(server.port, door / 2, args.clients, seconds)
     queue = "redis" if os.environ.get("REDIS_URL") else "in-process queue"
-    setup = f"gunicorn sync x{args.workers}, {args.clients} clients, {seconds:g} s phases"
+    drop_queued_jobs(os.environ.get("REDIS_URL"))
+    kind = "sync" if args.threads == 1 else f"gthread x{args.threads} threads"
+    setup = f"gunicorn {args.workers} workers {kind}, {args.clients} clients, {seconds:g} s phases"
     report(door, baseline, latencies, f"{setup}, {url.split(':', 1)[0]}, {queue}")
+    print(f"door_cpu_ms  {door_cpu:.2f}  baseline {baseline_cpu:.2f}  (worker CPU per request)")
 
 
 if __name__ == "__main__":
