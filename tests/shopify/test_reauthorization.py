@@ -14,6 +14,7 @@ from sqlalchemy import select
 from ecomapp.extensions import db
 from ecomapp.models import JobRecord, Store, utcnow
 from ecomapp.platforms.shopify.bulk import SYNC_JOB
+from ecomapp.platforms.shopify.reconcile import reconcile_all
 from tests.fakes.shopify_server import FakeShopify
 from tests.shopify.support import CLIENT_ID, SECRET, installed, session_token
 
@@ -80,6 +81,10 @@ def test_refused_refresh_marks_shop_shows_banner_and_reopening_recovers(
     assert _sync_jobs(store)[-1].status == "failed" and _refresh_calls(fake) == 2
     page = client.get("/", headers={"Authorization": f"Bearer {session_token(SHOP)}"})
     assert BANNER in page.text and "Reconnect ecomapp" in page.text
+    reconcile_all()  # the periodic reconciliation leaves the shop alone while it is marked
+    run_jobs()
+    reconciles = select(JobRecord).where(JobRecord.job.like("%reconcile_store"))
+    assert db.session.scalars(reconciles).all() == []
 
     query = urlencode(
         {"embedded": "1", "host": "YWRtaW4", "shop": SHOP, "id_token": session_token(SHOP)}
