@@ -52,6 +52,8 @@ class FakeShopify:
     bulk_status: str = "COMPLETED"
     expires_in: int = 3600
     refresh_delay: float = 0.0
+    refreshing: threading.Event = field(default_factory=threading.Event)  # set when one starts
+    refresh_gate: threading.Event | None = None  # when given, refreshes wait for it
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -109,7 +111,10 @@ class FakeShopify:
                 return Response(json.dumps({"error": "invalid_subject_token"}), 400)
             return Response(json.dumps(self.issue(shop)), 200)
         if grant_type == "refresh_token":
+            self.refreshing.set()
             time.sleep(self.refresh_delay)
+            if self.refresh_gate is not None:
+                self.refresh_gate.wait(30)
             with self.lock:  # a refresh token works once, like Shopify's rotating tokens
                 owner = self.refresh_tokens.pop(body.get("refresh_token", ""), None)
             if owner != shop:

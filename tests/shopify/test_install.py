@@ -21,7 +21,8 @@ from ecomapp.platforms.shopify.install import SCOPES
 from ecomapp.platforms.shopify.oauth import query_hmac
 from ecomapp.platforms.shopify.tokens import access_token_for
 from ecomapp.platforms.shopify.topics import COMPLIANCE_TOPICS, HANDLERS
-from tests.fakes.shopify_server import FakeShopify
+from tests import services
+from tests.fakes.shopify_server import FakeShopify, fixture_bytes
 from tests.shopify.support import SECRET, deliver, installed, session_token, uninstalled_body
 
 SHOP = "super-toys.myshopify.com"
@@ -227,6 +228,33 @@ def test_two_workers_refreshing_at_once_refresh_once(app: Flask, fake: FakeShopi
     assert not errors
     refreshes = [c for c in fake.calls if c.get("grant") == "refresh_token"]
     assert len(refreshes) == 1 and len(set(results)) == 1 and results[0] in fake.access_tokens
+
+
+@pytest.mark.skipif(not services.TEST_DATABASE_URL, reason="row locks need PostgreSQL")
+def test_webhook_is_recorded_while_a_refresh_holds_the_store_row(
+    app: Flask, client: FlaskClient, fake: FakeShopify
+) -> None:
+    """Given a token refresh waiting on Shopify with the store row locked, when a delivery for
+    that shop arrives, then it is recorded (its foreign key check does not wait for the refresh)."""
+    store = installed(fake, SHOP)
+    _expiring_soon(store)
+    store_id, gate = store.id, threading.Event()
+    fake.refresh_gate = gate
+    threading.Timer(20, gate.set).start()  # a blocked door would be released here, too late
+
+    def refresh() -> None:
+        with app.app_context():
+            access_token_for(db.session.get(Store, store_id))
+            db.session.remove()
+
+    worker = threading.Thread(target=refresh)
+    worker.start()
+    assert fake.refreshing.wait(10)
+    answered = deliver(client, "orders/create", fixture_bytes("orders_create.json"), SHOP)
+    released_before_answer = gate.is_set()
+    gate.set()
+    worker.join()
+    assert answered.status_code == 200 and not released_before_answer
 
 
 def test_app_toml_declares_every_topic_and_scope() -> None:

@@ -76,7 +76,9 @@ def refresh_tokens(store_id: int) -> None:
             if session.get_bind().dialect.name == "postgresql":
                 # if the caller's own transaction holds the row, fail (and retry) instead of waiting
                 session.execute(text("SET LOCAL lock_timeout = '10s'"))
-            store = session.scalar(select(Store).where(Store.id == store_id).with_for_update())
+            # NO KEY UPDATE: serialises refreshers without blocking inserts that reference the store
+            lock_row = select(Store).where(Store.id == store_id).with_for_update(key_share=True)
+            store = session.scalar(lock_row)
             if store is None or not needs_refresh(store):
                 return  # another worker refreshed it while we waited
             save_tokens(store, _refresh_grant(store))
