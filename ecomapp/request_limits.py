@@ -39,7 +39,8 @@ def enforce_cap() -> None:
     length = request.content_length
     if length is not None and length > cap:
         raise RequestEntityTooLarge(f"Request body of {length} bytes exceeds {cap} bytes.")
-    if length is None and request.environ.get("wsgi.input_terminated"):
+    streamed = length is None and request.method not in ("GET", "HEAD", "OPTIONS")
+    if streamed and request.environ.get("wsgi.input_terminated"):
         # Werkzeug's capped stream ends quietly at its limit, so read one byte past the cap
         # (buffering at most cap + 1 bytes) to tell a body of exactly `cap` from a longer one.
         request.max_content_length = cap + 1
