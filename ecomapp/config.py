@@ -123,6 +123,12 @@ class Settings:
             )
         if len(self.secret_key) < 32:
             raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+        if self.shopify_api_origin:
+            raise ConfigError(
+                "SHOPIFY_API_ORIGIN is for development and tests only: in production it would "
+                f"send access tokens to {self.shopify_api_origin} instead of "
+                "https://{shop}.myshopify.com (in clear text over http); unset it"
+            )
 
     def engine_options(self, url: str) -> dict[str, object]:
         """Return SQLAlchemy engine options; PostgreSQL sessions get bounded waits."""

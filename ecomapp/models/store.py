@@ -42,6 +42,9 @@ class Store(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     installed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the platform refused our refresh token: nothing works until the merchant reopens
+    # the app (Shopify: the embedded load exchanges a new token and clears it).
+    needs_reauth_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

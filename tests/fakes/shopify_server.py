@@ -48,6 +48,8 @@ class FakeShopify:
     script: list[Any] = field(default_factory=list)  # failures to answer before real ones
     data: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # bulk JSONL lines
     changed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # reconcile nodes
+    # Shop-specific (API-created) subscriptions: the only ones `webhookSubscriptions` lists;
+    # app-specific ones from shopify.app.toml are invisible to the Admin API, as on Shopify.
     subscriptions: list[dict[str, str]] = field(default_factory=list)
     order_notes: dict[str, str] = field(default_factory=dict)  # order gid -> its note
     discounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # CODE -> discount node
@@ -56,6 +58,8 @@ class FakeShopify:
     bulk_status: str = "COMPLETED"
     expires_in: int = 3600
     refresh_delay: float = 0.0
+    refreshing: threading.Event = field(default_factory=threading.Event)  # set when one starts
+    refresh_gate: threading.Event | None = None  # when given, refreshes wait for it
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -113,7 +117,10 @@ class FakeShopify:
                 return Response(json.dumps({"error": "invalid_subject_token"}), 400)
             return Response(json.dumps(self.issue(shop)), 200)
         if grant_type == "refresh_token":
+            self.refreshing.set()
             time.sleep(self.refresh_delay)
+            if self.refresh_gate is not None:
+                self.refresh_gate.wait(30)
             with self.lock:  # a refresh token works once, like Shopify's rotating tokens
                 owner = self.refresh_tokens.pop(body.get("refresh_token", ""), None)
             if owner != shop:
@@ -169,11 +176,30 @@ class FakeShopify:
         info = {"hasNextPage": False, "endCursor": None}
         return {"webhookSubscriptions": {"pageInfo": info, "nodes": nodes}}
 
-    def op_webhookSubscriptionCreate(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
-        sub = {"id": f"gid://shopify/WebhookSubscription/{len(self.subscriptions) + 1}"}
-        sub |= {"topic": v["topic"], "uri": v["uri"], "shop": shop}
+    def subscribe(self, shop: str, topic: str, uri: str) -> dict[str, str]:
+        """Record a shop-specific subscription, as webhookSubscriptionCreate makes one."""
+        sub = {"id": f"gid://shopify/WebhookSubscription/{secrets.randbelow(10**12)}"}
+        sub |= {"topic": topic, "uri": uri, "shop": shop}
         self.subscriptions.append(sub)
+        return sub
+
+    def op_webhookSubscriptionCreate(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        sub = self.subscribe(shop, v["topic"], v["uri"])
         return {"webhookSubscriptionCreate": {"webhookSubscription": sub, "userErrors": []}}
+
+    def op_webhookSubscriptionDelete(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        """Delete a shop-specific subscription; another shop's or an unknown id is an error."""
+        found = [s for s in self.subscriptions if s["id"] == v["id"] and s["shop"] == shop]
+        if not found:
+            errors = [{"field": ["id"], "message": "Webhook subscription does not exist"}]
+            return {
+                "webhookSubscriptionDelete": {
+                    "deletedWebhookSubscriptionId": None,
+                    "userErrors": errors,
+                }
+            }
+        self.subscriptions.remove(found[0])
+        return self._ok("webhookSubscriptionDelete", deletedWebhookSubscriptionId=v["id"])
 
     def op_bulkOperationRunQuery(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
         resource = v["query"].split("{")[1].strip()

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from flask import Flask
 
+from ecomapp.platforms.shopify.store_ids import EXTENSION_KEY
 from tests.fakes.shopify_server import FakeShopify
 from tests.shopify.support import CLIENT_ID, SECRET
 
@@ -29,3 +30,9 @@ def fake(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeShopify]:
     app.config.update(SHOPIFY_BACKOFF_SECONDS=0.01, SHOPIFY_BULK_POLL_SECONDS=0)
     yield shopify
     app.extensions.pop("shopify_transport", None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_store_ids(app: Flask) -> None:
+    """Forget the door's cached store ids: every test starts from an empty database."""
+    app.extensions.pop(EXTENSION_KEY, None)

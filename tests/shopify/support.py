@@ -5,15 +5,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from ecomapp.models import Store
+from ecomapp.models import Store, utcnow
 from ecomapp.platforms.shopify.install import install_store
 from tests.fakes.shopify_server import FakeShopify, fixture
 
@@ -43,6 +45,32 @@ def sign(body: bytes, secret: str = SECRET) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
+def triggered_at(moment: datetime | None = None) -> str:
+    """Return an X-Shopify-Triggered-At value (documented format) for moment, default now."""
+    return (moment or utcnow()).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def signed_headers(
+    topic: str,
+    body: bytes,
+    shop: str,
+    event_id: str | None = None,
+    secret: str = SECRET,
+    prefix: str = "X-Shopify-",
+    triggered: datetime | None = None,
+) -> dict[str, str]:
+    """Return the documented delivery headers for body, signed over its exact bytes."""
+    return {
+        f"{prefix}Topic": topic,
+        f"{prefix}Hmac-Sha256": sign(body, secret),
+        f"{prefix}Shop-Domain": shop,
+        f"{prefix}API-Version": "2026-07",
+        f"{prefix}Webhook-Id": str(uuid.uuid4()),
+        f"{prefix}Triggered-At": triggered_at(triggered),
+        f"{prefix}Event-Id": event_id or str(uuid.uuid4()),
+    }
+
+
 def deliver(
     client: FlaskClient,
     topic: str,
@@ -51,20 +79,19 @@ def deliver(
     event_id: str | None = None,
     secret: str = SECRET,
     prefix: str = "X-Shopify-",
+    triggered: datetime | None = None,
 ) -> TestResponse:
     """POST a webhook delivery with the documented headers, signed over the exact bytes."""
-    headers = {
-        f"{prefix}Topic": topic,
-        f"{prefix}Hmac-Sha256": sign(body, secret),
-        f"{prefix}Shop-Domain": shop,
-        f"{prefix}API-Version": "2026-07",
-        f"{prefix}Webhook-Id": str(uuid.uuid4()),
-        f"{prefix}Triggered-At": "2025-07-10T16:15:47.000000Z",
-        f"{prefix}Event-Id": event_id or str(uuid.uuid4()),
-    }
+    headers = signed_headers(topic, body, shop, event_id, secret, prefix, triggered)
     return client.post(
         "/webhooks/shopify", data=body, headers=headers, content_type="application/json"
     )
+
+
+def uninstalled_body(shop: str) -> bytes:
+    """Return Shopify's app/uninstalled sample as a real delivery for shop (it names the shop)."""
+    shop_data = fixture("app_uninstalled.json") | {"myshopify_domain": shop, "domain": shop}
+    return json.dumps(shop_data, separators=(",", ":")).encode()
 
 
 def installed(fake: FakeShopify, shop: str) -> Store:

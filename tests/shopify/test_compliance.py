@@ -22,7 +22,7 @@ from ecomapp.models import (
 )
 from ecomapp.models.types import utcnow
 from tests.fakes.shopify_server import FakeShopify, fixture, fixture_bytes
-from tests.shopify.support import deliver, installed, session_token
+from tests.shopify.support import deliver, installed, session_token, uninstalled_body
 
 SHOP = "super-toys.myshopify.com"
 OTHER = "other-shop.myshopify.com"
@@ -32,6 +32,7 @@ def _with_order(client: FlaskClient, shop: str, run_jobs: Callable[[], None]) ->
     order = fixture("orders_create.json")
     order["customer"]["id"] = 191167
     order["id"] = 299938
+    order["admin_graphql_api_id"] = "gid://shopify/Order/299938"
     deliver(client, "orders/create", json.dumps(order).encode(), shop)
     run_jobs()
 
@@ -53,7 +54,7 @@ def test_uninstall_drops_tokens_and_stops_processing(
         store_id=store.id,
     )
     db.session.commit()
-    deliver(client, "app/uninstalled", fixture_bytes("app_uninstalled.json"), SHOP)
+    deliver(client, "app/uninstalled", uninstalled_body(SHOP), SHOP)
     run_jobs()
     store = db.session.get(Store, store.id)
     assert not store.is_active and store.access_token is None and store.refresh_token is None
@@ -113,7 +114,7 @@ def test_shop_redact_deletes_all_shop_data_and_nothing_else(
     other = installed(fake, OTHER)
     _with_order(client, SHOP, run_jobs)
     _with_order(client, OTHER, run_jobs)
-    deliver(client, "app/uninstalled", fixture_bytes("app_uninstalled.json"), SHOP)
+    deliver(client, "app/uninstalled", uninstalled_body(SHOP), SHOP)
     deliver(client, "shop/redact", _gdpr("shop_redact.json", SHOP), SHOP)
     run_jobs()
     for model in (Order, Customer, Event):

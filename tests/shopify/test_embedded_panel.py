@@ -110,6 +110,16 @@ def test_htmx_request_without_token_gets_401_not_the_bounce(
     assert response.status_code == 401 and response.headers[RETRY] == "1"
 
 
+def test_htmx_request_without_token_or_shop_gets_401_with_retry_header(
+    client: FlaskClient, fake: FakeShopify
+) -> None:
+    """Given a boosted htmx request with neither token nor shop parameters, then 401 + retry."""
+    installed(fake, SHOP)
+    response = client.get("/customers", headers={"HX-Request": "true"})
+    assert response.status_code == 401 and response.headers[RETRY] == "1"
+    assert RETRY not in client.get("/customers").headers  # a document load is not retried
+
+
 def test_stale_id_token_in_url_bounces(client: FlaskClient, fake: FakeShopify) -> None:
     """Given a document load whose id_token expired, then it bounces instead of failing."""
     installed(fake, SHOP)

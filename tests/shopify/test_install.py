@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from ecomapp.extensions import db
@@ -21,8 +21,9 @@ from ecomapp.platforms.shopify.install import SCOPES
 from ecomapp.platforms.shopify.oauth import query_hmac
 from ecomapp.platforms.shopify.tokens import access_token_for
 from ecomapp.platforms.shopify.topics import COMPLIANCE_TOPICS, HANDLERS
+from tests import services
 from tests.fakes.shopify_server import FakeShopify, fixture_bytes
-from tests.shopify.support import SECRET, deliver, installed, session_token
+from tests.shopify.support import SECRET, deliver, installed, session_token, uninstalled_body
 
 SHOP = "super-toys.myshopify.com"
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,10 +36,11 @@ def _open_app(client: FlaskClient, shop: str = SHOP) -> object:
     return client.get(f"/shopify/app?{query}")
 
 
-def test_fresh_install_by_token_exchange_creates_store_and_subscriptions(
+def test_fresh_install_by_token_exchange_creates_store_and_subscribes_nothing_by_api(
     client: FlaskClient, fake: FakeShopify, run_jobs: Callable[[], None]
 ) -> None:
-    """Given a first load from the admin, the store, its encrypted tokens and webhooks exist."""
+    """Given a first load from the admin, the store and its encrypted tokens exist, and no
+    shop-specific webhook subscription is made (shopify.app.toml subscribes app-wide)."""
     response = _open_app(client)
     assert response.status_code == 302 and urlparse(response.headers["Location"]).path == "/"
     store = db.session.scalar(select(Store).where(Store.domain == SHOP))
@@ -47,9 +49,8 @@ def test_fresh_install_by_token_exchange_creates_store_and_subscriptions(
     assert store.refresh_token.startswith("shprt_") and store.access_token_expires_at > utcnow()
     assert [c["grant"] for c in fake.calls] == ["urn:ietf:params:oauth:grant-type:token-exchange"]
     run_jobs()
-    topics = {s["topic"] for s in fake.subscriptions}
-    assert "ORDERS_CREATE" in topics and "APP_UNINSTALLED" in topics and len(topics) == 18
-    assert {s["uri"] for s in fake.subscriptions} == {"http://127.0.0.1:5000/webhooks/shopify"}
+    assert fake.subscriptions == []
+    assert not [c for c in fake.calls if c.get("op") == "webhookSubscriptionCreate"]
     store = db.session.get(Store, store.id)
     assert store.name == "Super Toys" and store.currency == "CAD"
     jobs = db.session.scalars(select(JobRecord.status).where(JobRecord.store_id == store.id))
@@ -58,16 +59,47 @@ def test_fresh_install_by_token_exchange_creates_store_and_subscriptions(
     assert follow.status_code == 200 and "Super Toys" in follow.text
 
 
-def test_second_open_reuses_token_and_subscriptions_are_not_duplicated(
+def test_second_open_reuses_token(
     client: FlaskClient, fake: FakeShopify, run_jobs: Callable[[], None]
 ) -> None:
-    """Given an installed shop, opening the app again neither exchanges nor re-subscribes."""
+    """Given an installed shop, opening the app again does not exchange a new token."""
     _open_app(client)
     run_jobs()
     _open_app(client)
     run_jobs()
-    grants = [c for c in fake.calls if c.get("grant")]
-    assert len(grants) == 1 and len(fake.subscriptions) == 18
+    assert len([c for c in fake.calls if c.get("grant")]) == 1
+
+
+def test_install_removes_api_subscriptions_to_our_url_only(
+    client: FlaskClient, fake: FakeShopify, run_jobs: Callable[[], None]
+) -> None:
+    """Given API-made subscriptions to our URL (older versions) and to another app's, when the
+    shop installs, then ours are deleted (no double deliveries) and the other one stays."""
+    ours = "http://127.0.0.1:5000/webhooks/shopify"
+    for topic in ("ORDERS_CREATE", "APP_UNINSTALLED", "PRODUCTS_UPDATE"):
+        fake.subscribe(SHOP, topic, ours)
+    foreign = fake.subscribe(SHOP, "ORDERS_CREATE", "https://elsewhere.example.com/hooks")
+    other_shop = fake.subscribe("other-shop.myshopify.com", "ORDERS_CREATE", ours)
+    _open_app(client)
+    run_jobs()
+    assert fake.subscriptions == [foreign, other_shop]
+    deleted = [c for c in fake.calls if c.get("op") == "webhookSubscriptionDelete"]
+    assert len(deleted) == 3
+    jobs = db.session.scalars(select(JobRecord.status).where(JobRecord.store_id.is_not(None)))
+    assert set(jobs) == {"succeeded"}
+
+
+def test_cli_queues_cleanup_for_every_installed_shop(
+    fake: FakeShopify, runner: FlaskCliRunner, run_jobs: Callable[[], None]
+) -> None:
+    """Given an already installed shop with API-made subscriptions (upgrade), when
+    `flask shopify-drop-api-webhooks` runs, then they are deleted."""
+    installed(fake, SHOP)
+    fake.subscribe(SHOP, "ORDERS_CREATE", "http://127.0.0.1:5000/webhooks/shopify")
+    result = runner.invoke(args=["shopify-drop-api-webhooks"])
+    assert result.exit_code == 0 and "queued for 1 shop" in result.output
+    run_jobs()
+    assert fake.subscriptions == []
 
 
 def test_reinstall_after_uninstall_works(
@@ -76,7 +108,7 @@ def test_reinstall_after_uninstall_works(
     """Given an uninstalled shop, opening the app again installs it with new tokens."""
     _open_app(client)
     run_jobs()
-    deliver(client, "app/uninstalled", fixture_bytes("app_uninstalled.json"), SHOP)
+    deliver(client, "app/uninstalled", uninstalled_body(SHOP), SHOP)
     run_jobs()
     assert not db.session.scalar(select(Store)).is_active
     assert _open_app(client).status_code == 302
@@ -196,6 +228,33 @@ def test_two_workers_refreshing_at_once_refresh_once(app: Flask, fake: FakeShopi
     assert not errors
     refreshes = [c for c in fake.calls if c.get("grant") == "refresh_token"]
     assert len(refreshes) == 1 and len(set(results)) == 1 and results[0] in fake.access_tokens
+
+
+@pytest.mark.skipif(not services.TEST_DATABASE_URL, reason="row locks need PostgreSQL")
+def test_webhook_is_recorded_while_a_refresh_holds_the_store_row(
+    app: Flask, client: FlaskClient, fake: FakeShopify
+) -> None:
+    """Given a token refresh waiting on Shopify with the store row locked, when a delivery for
+    that shop arrives, then it is recorded (its foreign key check does not wait for the refresh)."""
+    store = installed(fake, SHOP)
+    _expiring_soon(store)
+    store_id, gate = store.id, threading.Event()
+    fake.refresh_gate = gate
+    threading.Timer(20, gate.set).start()  # a blocked door would be released here, too late
+
+    def refresh() -> None:
+        with app.app_context():
+            access_token_for(db.session.get(Store, store_id))
+            db.session.remove()
+
+    worker = threading.Thread(target=refresh)
+    worker.start()
+    assert fake.refreshing.wait(10)
+    answered = deliver(client, "orders/create", fixture_bytes("orders_create.json"), SHOP)
+    released_before_answer = gate.is_set()
+    gate.set()
+    worker.join()
+    assert answered.status_code == 200 and not released_before_answer
 
 
 def test_app_toml_declares_every_topic_and_scope() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from werkzeug.wrappers import Response
 
 from ecomapp.platforms.shopify.domains import frame_ancestors
@@ -16,13 +16,30 @@ def add_frame_ancestors(response: Response) -> Response:
     return response
 
 
+def retry_unauthorized_xhr(response: Response) -> Response:
+    """Tell App Bridge to retry with a new token when a panel XHR without one was refused."""
+    from ecomapp.admin.auth import PANEL_BLUEPRINTS
+    from ecomapp.platforms.shopify.session_tokens import RETRY_HEADER
+
+    if (
+        response.status_code == 401
+        and request.blueprint in PANEL_BLUEPRINTS
+        and request.headers.get("HX-Request")
+        and "Authorization" not in request.headers
+    ):
+        response.headers[RETRY_HEADER] = "1"
+    return response
+
+
 def embedded_context() -> dict[str, object]:
-    """Expose App Bridge settings to templates on embedded requests."""
+    """Expose App Bridge settings, and whether the store must be reauthorised, to templates."""
+    store = g.get("store")
+    reauth = store is not None and store.platform == "shopify" and bool(store.needs_reauth_since)
     shop = g.get("shopify_shop")
     if not shop:
-        return {"shopify_embedded": None}
+        return {"shopify_embedded": None, "shopify_reauth_needed": reauth}
     api_key = current_app.config["SETTINGS"].shopify_api_key
-    return {"shopify_embedded": {"api_key": api_key, "shop": shop}}
+    return {"shopify_embedded": {"api_key": api_key, "shop": shop}, "shopify_reauth_needed": reauth}
 
 
 SYNC_TIMEOUT_SECONDS = 3600  # a bulk operation may take a while to finish on a big store
@@ -34,7 +51,7 @@ def init_app(app: Flask) -> None:
     from ecomapp.admin.nav import NAV, NavItem
     from ecomapp.jobs.periodic import PERIODIC
     from ecomapp.jobs.queue import JOB_TIMEOUTS
-    from ecomapp.platforms.shopify.cli import shopify_sync_command
+    from ecomapp.platforms.shopify.cli import drop_api_webhooks_command, shopify_sync_command
     from ecomapp.platforms.shopify.panel import panel
     from ecomapp.platforms.shopify.reconcile import PERIOD_SECONDS
     from ecomapp.platforms.shopify.routes import bp
@@ -51,5 +68,7 @@ def init_app(app: Flask) -> None:
     PERIODIC["ecomapp.platforms.shopify.reconcile:reconcile_all"] = PERIOD_SECONDS
     JOB_TIMEOUTS["ecomapp.platforms.shopify.bulk:sync_job"] = SYNC_TIMEOUT_SECONDS
     app.after_request(add_frame_ancestors)
+    app.after_request(retry_unauthorized_xhr)
     app.context_processor(embedded_context)
     app.cli.add_command(shopify_sync_command)
+    app.cli.add_command(drop_api_webhooks_command)

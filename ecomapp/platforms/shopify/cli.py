@@ -1,12 +1,15 @@
-"""`flask shopify-sync <shop>`: run the initial sync in this process with a progress bar."""
+"""Shopify commands: `flask shopify-sync <shop>` (initial sync with a progress bar) and
+`flask shopify-drop-api-webhooks` (remove duplicate API-created subscriptions after upgrading)."""
 
 from __future__ import annotations
 
 import click
+from sqlalchemy import select
 from tqdm import tqdm
 
 from ecomapp.extensions import db
-from ecomapp.models import JobRecord, JobStatus, utcnow
+from ecomapp.jobs.queue import enqueue
+from ecomapp.models import JobRecord, JobStatus, Platform, Store, utcnow
 from ecomapp.platforms.shopify.bulk import SYNC_JOB, sync_store
 from ecomapp.platforms.shopify.domains import is_shop_domain
 from ecomapp.platforms.shopify.install import find_store
@@ -36,3 +39,20 @@ def shopify_sync_command(shop: str) -> None:
     record.status, record.finished_at = JobStatus.SUCCEEDED.value, utcnow()
     db.session.commit()
     click.echo(f"{shop}: {count:,} rows imported")
+
+
+@click.command("shopify-drop-api-webhooks")
+def drop_api_webhooks_command() -> None:
+    """Queue removal of API-created webhook subscriptions on every installed shop (run once)."""
+    stores = db.session.scalars(
+        select(Store).where(
+            Store.platform == Platform.SHOPIFY.value, Store.uninstalled_at.is_(None)
+        )
+    ).all()
+    for store in stores:
+        enqueue(DROP_JOB, store.id, store_id=store.id)
+    db.session.commit()
+    click.echo(f"queued for {len(stores)} shop(s)")
+
+
+DROP_JOB = "ecomapp.platforms.shopify.jobs:drop_api_subscriptions_job"

@@ -12,6 +12,7 @@ from ecomapp.mirror.customers import find_customer
 from ecomapp.models import Cart, Customer, DataExport, DueWork, InboxDelivery, Order, Store
 from ecomapp.models.types import utcnow
 from ecomapp.platforms.shopify.normalize import pid
+from ecomapp.platforms.shopify.store_ids import forget_store
 from ecomapp.privacy import ErasureRequest, erase_person
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,7 @@ def uninstall(store: Store) -> None:
     store.refresh_token = None
     store.access_token_expires_at = None
     store.refresh_token_expires_at = None
+    forget_store(store.domain)
     db.session.execute(
         update(DueWork)
         .where(DueWork.store_id == store.id, DueWork.status == "pending")

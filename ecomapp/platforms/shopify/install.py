@@ -49,6 +49,7 @@ def save_tokens(store: Store, data: dict[str, Any]) -> None:
     store.refresh_token_expires_at = (
         now + timedelta(seconds=int(refresh_in)) if refresh_in else None
     )
+    store.needs_reauth_since = None
 
 
 def install_store(domain: str, token_data: dict[str, Any]) -> Store:

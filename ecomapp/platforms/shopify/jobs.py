@@ -1,8 +1,9 @@
-"""Jobs run after an install: shop facts, webhook subscriptions, the initial sync."""
+"""Jobs run after an install: shop facts, duplicate webhook subscriptions removed, initial sync."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import current_app
 
@@ -12,7 +13,6 @@ from ecomapp.models import Store
 from ecomapp.platforms.shopify import operations as ops
 from ecomapp.platforms.shopify.bulk import SYNC_JOB
 from ecomapp.platforms.shopify.graphql import AdminClient, user_errors
-from ecomapp.platforms.shopify.topics import SUBSCRIBED_BY_API, graphql_topic
 
 log = logging.getLogger(__name__)
 
@@ -24,33 +24,47 @@ def webhook_uri() -> str:
     return current_app.config["SETTINGS"].app_url + WEBHOOK_PATH
 
 
-def existing_subscriptions(client: AdminClient) -> set[tuple[str, str]]:
-    """Return (topic, uri) of every webhook subscription the app has on this shop."""
-    found: set[tuple[str, str]] = set()
+def api_subscriptions(client: AdminClient) -> list[dict[str, Any]]:
+    """Return the shop-specific (API-created) webhook subscriptions of the app on this shop.
+
+    Shopify's `webhookSubscriptions` lists only these; the app-specific ones declared in
+    shopify.app.toml are not returned (and cannot be deleted through the API).
+    """
+    found: list[dict[str, Any]] = []
     cursor = None
     while True:
         conn = client.request(ops.SUBSCRIPTIONS, {"cursor": cursor}).get("webhookSubscriptions")
-        for node in (conn or {}).get("nodes") or []:
-            found.add((str(node.get("topic")), str(node.get("uri"))))
+        found.extend((conn or {}).get("nodes") or [])
         info = (conn or {}).get("pageInfo") or {}
         if not info.get("hasNextPage"):
             return found
         cursor = info.get("endCursor")
 
 
-def subscribe_webhooks(store: Store) -> int:
-    """Create the subscriptions this shop lacks; return how many were created."""
+def drop_api_subscriptions(store: Store) -> int:
+    """Delete API-created subscriptions pointing at our webhook URL; return how many.
+
+    Webhooks are subscribed once, app-wide, in shopify.app.toml; a shop-specific subscription
+    to the same URL (made by earlier versions of the app) would deliver every event twice.
+    """
     client, uri = AdminClient(store), webhook_uri()
-    have = existing_subscriptions(client)
-    created = 0
-    for topic in SUBSCRIBED_BY_API:
-        enum = graphql_topic(topic)
-        if (enum, uri) in have:
-            continue
-        result = client.request(ops.SUBSCRIBE, {"topic": enum, "uri": uri})
-        user_errors(result.get("webhookSubscriptionCreate"), f"subscribe {topic}")
-        created += 1
-    return created
+    dropped = 0
+    for node in api_subscriptions(client):
+        if node.get("uri") != uri:
+            continue  # someone else's endpoint: not ours to remove
+        result = client.request(ops.UNSUBSCRIBE, {"id": node["id"]})
+        user_errors(result.get("webhookSubscriptionDelete"), f"unsubscribe {node.get('topic')}")
+        dropped += 1
+    return dropped
+
+
+def drop_api_subscriptions_job(store_id: int) -> None:
+    """Job: remove a shop's duplicate API-created webhook subscriptions."""
+    store = db.session.get(Store, store_id)
+    if store is None or not store.is_active:
+        return
+    dropped = drop_api_subscriptions(store)
+    log.info("shopify %s: %d API webhook subscriptions removed", store.domain, dropped)
 
 
 def refresh_shop_facts(store: Store) -> None:
@@ -63,12 +77,12 @@ def refresh_shop_facts(store: Store) -> None:
 
 
 def setup_store(store_id: int) -> None:
-    """Job: after an install, read shop facts, subscribe webhooks and queue the initial sync."""
+    """Job: after an install, read shop facts, drop API webhook subscriptions, queue the sync."""
     store = db.session.get(Store, store_id)
     if store is None or not store.is_active:
         return
     refresh_shop_facts(store)
-    created = subscribe_webhooks(store)
-    log.info("shopify %s: %d webhook subscriptions created", store.domain, created)
+    dropped = drop_api_subscriptions(store)
+    log.info("shopify %s: %d API webhook subscriptions removed", store.domain, dropped)
     enqueue(SYNC_JOB, store.id, store_id=store.id)
     db.session.commit()

@@ -84,10 +84,9 @@ SUBSCRIPTIONS = """query webhookSubscriptions($cursor: String) {
   webhookSubscriptions(first: 100, after: $cursor) {
     pageInfo { hasNextPage endCursor } nodes { id topic uri } } }"""
 
-SUBSCRIBE = """mutation webhookSubscriptionCreate(
-  $topic: WebhookSubscriptionTopic!, $uri: String!) {
-  webhookSubscriptionCreate(topic: $topic, webhookSubscription: { uri: $uri }) {
-    webhookSubscription { id topic uri } userErrors { field message } } }"""
+UNSUBSCRIBE = """mutation webhookSubscriptionDelete($id: ID!) {
+  webhookSubscriptionDelete(id: $id) {
+    deletedWebhookSubscriptionId userErrors { field message } } }"""
 
 GID_TYPES = {"customer": "Customer", "order": "Order", "product": "Product"}
 

@@ -85,10 +85,12 @@ def reconcile_store(store_id: int) -> int:
 
 
 def reconcile_all() -> None:
-    """Periodic job: queue a reconciliation for every installed Shopify store."""
+    """Periodic job: queue a reconciliation for every installed, authorised Shopify store."""
     ids = db.session.scalars(
         select(Store.id).where(
-            Store.platform == Platform.SHOPIFY.value, Store.uninstalled_at.is_(None)
+            Store.platform == Platform.SHOPIFY.value,
+            Store.uninstalled_at.is_(None),
+            Store.needs_reauth_since.is_(None),  # would fail at once; resumes after reopening
         )
     )
     for store_id in ids:

@@ -41,7 +41,8 @@ def app_home() -> Response:
     except InvalidSessionToken:
         return bounce_response(request)
     store = find_store(domain)
-    if store is None or not store.is_active or not store.access_token:
+    reauthorize = store is not None and store.needs_reauth_since is not None
+    if store is None or not store.is_active or not store.access_token or reauthorize:
         try:
             install_store(domain, exchange_id_token(id_token, claims))
         except InstallError as exc:

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app
 from redis.exceptions import LockError
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,19 @@ log = logging.getLogger(__name__)
 
 REFRESH_MARGIN = timedelta(minutes=5)
 LOCK_SECONDS = 30
+# Shopify's answers (as shopifyapp codes them) meaning our refresh token is spent or expired:
+# typically a worker died after Shopify rotated the token but before our commit.
+REFUSED_REFRESH = {"invalid_grant", "refresh_token_expired"}
+
+
+class ReauthorizationNeeded(PermanentError):
+    """Shopify refused the shop's refresh token; only the merchant reopening the app helps."""
+
+    def __init__(self, domain: str) -> None:
+        super().__init__(
+            f"{domain} needs re-authorisation: Shopify no longer accepts our refresh token. "
+            "Open ecomapp from the Shopify admin (Apps → ecomapp) to reconnect."
+        )
 
 
 def needs_refresh(store: Store) -> bool:
@@ -39,6 +52,8 @@ def access_token_for(store: Store) -> str:
     """Return a usable access token, refreshing it first when it is about to expire."""
     if not store.is_active or not store.access_token:
         raise PermanentError(f"{store.domain} has no access token (uninstalled?)")
+    if store.needs_reauth_since is not None:
+        raise ReauthorizationNeeded(store.domain)
     if needs_refresh(store):
         refresh_tokens(store.id)
         db.session.refresh(store)
@@ -61,13 +76,18 @@ def refresh_tokens(store_id: int) -> None:
             if session.get_bind().dialect.name == "postgresql":
                 # if the caller's own transaction holds the row, fail (and retry) instead of waiting
                 session.execute(text("SET LOCAL lock_timeout = '10s'"))
-            store = session.scalar(select(Store).where(Store.id == store_id).with_for_update())
+            # NO KEY UPDATE: serialises refreshers without blocking inserts that reference the store
+            lock_row = select(Store).where(Store.id == store_id).with_for_update(key_share=True)
+            store = session.scalar(lock_row)
             if store is None or not needs_refresh(store):
                 return  # another worker refreshed it while we waited
             save_tokens(store, _refresh_grant(store))
             log.info("shopify %s: access token refreshed", store.domain)
     except OperationalError as exc:
         raise TransientError(f"could not lock {store_id} for a token refresh: {exc}") from exc
+    except ReauthorizationNeeded:
+        mark_needs_reauth(store_id)
+        raise
     finally:
         with contextlib.suppress(LockError):  # expired after LOCK_SECONDS: nothing to release
             lock.release()
@@ -91,8 +111,23 @@ def _refresh_grant(store: Store) -> dict[str, Any]:
     if not result.ok or result.access_token is None:
         if result.log.code in {"network_error", "server_error"}:
             raise TransientError(f"token refresh failed: {result.log.code}")
+        if result.log.code in REFUSED_REFRESH:
+            raise ReauthorizationNeeded(store.domain)
         raise InstallError(f"token refresh refused: {result.log.code}")
     return grant_from(result.access_token)
+
+
+def mark_needs_reauth(store_id: int) -> None:
+    """Record, in its own transaction, that the store must be authorised again."""
+    with Session(db.engine) as session, session.begin():
+        session.execute(
+            update(Store)
+            .where(Store.id == store_id, Store.needs_reauth_since.is_(None))
+            .values(needs_reauth_since=utcnow())
+        )
+    log.warning(
+        "shopify store %s: refresh token refused; marked as needing re-authorisation", store_id
+    )
 
 
 def _stamp(value: datetime | None) -> str:

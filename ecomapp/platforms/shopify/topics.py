@@ -122,10 +122,3 @@ HANDLERS: dict[str, Handler] = {
 
 # Topics that still apply after uninstall (Shopify sends shop/redact 48 hours later).
 AFTER_UNINSTALL = {"app/uninstalled", *COMPLIANCE_TOPICS}
-# Compliance topics are declared in shopify.app.toml only; the API cannot subscribe to them.
-SUBSCRIBED_BY_API = tuple(t for t in HANDLERS if t not in COMPLIANCE_TOPICS)
-
-
-def graphql_topic(topic: str) -> str:
-    """Return the WebhookSubscriptionTopic value of a topic (orders/create: ORDERS_CREATE)."""
-    return topic.replace("/", "_").replace(".", "_").upper()
