@@ -97,3 +97,11 @@ def uninstalled_body(shop: str) -> bytes:
 def installed(fake: FakeShopify, shop: str) -> Store:
     """Install a shop through our install path with a grant the stand-in issued."""
     return install_store(shop, fake.issue(shop))
+
+
+def matching_gid(body: dict[str, Any]) -> dict[str, Any]:
+    """Return a sample body whose changed `id` is echoed in its GraphQL id, as Shopify sends."""
+    gid = body.get("admin_graphql_api_id")
+    if isinstance(gid, str) and "id" in body:
+        return body | {"admin_graphql_api_id": f"{gid.rsplit('/', 1)[0]}/{body['id']}"}
+    return body

@@ -19,7 +19,7 @@ from ecomapp.jobs.runner import run_job
 from ecomapp.models import Customer, Event, InboxDelivery, Order
 from tests import services
 from tests.fakes.shopify_server import FakeShopify, fixture
-from tests.shopify.support import deliver, installed
+from tests.shopify.support import deliver, installed, matching_gid
 
 SHOP = "super-toys.myshopify.com"
 WORKERS = 6
@@ -56,9 +56,9 @@ def _order(version: int) -> dict[str, Any]:
 def _deliveries() -> list[tuple[str, bytes]]:
     found = []
     for version in range(1, VERSIONS + 1):
-        found.append(("customers/create", json.dumps(_customer(version)).encode()))
+        found.append(("customers/create", json.dumps(matching_gid(_customer(version))).encode()))
         for topic in ("orders/create", "orders/paid", "orders/updated"):
-            found.append((topic, json.dumps(_order(version)).encode()))
+            found.append((topic, json.dumps(matching_gid(_order(version))).encode()))
     return found
 
 

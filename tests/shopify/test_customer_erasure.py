@@ -13,7 +13,7 @@ from ecomapp.extensions import db
 from ecomapp.models import Customer, InboxDelivery, Message, Order, Run
 from tests.fakes.shopify_server import FakeShopify, fixture
 from tests.privacy_support import OTHER, PERSON, automations, count, hits
-from tests.shopify.support import deliver, installed
+from tests.shopify.support import deliver, installed, matching_gid
 
 SHOP = "super-toys.myshopify.com"
 
@@ -35,6 +35,12 @@ def _shopify_customer(cid: int, person: dict[str, str]) -> dict[str, Any]:
     return body
 
 
+def _send(client: FlaskClient, topic: str, body: dict[str, Any]) -> None:
+    """Deliver a signed body; the door must accept it, or the erasure would prove nothing."""
+    response = deliver(client, topic, json.dumps(matching_gid(body)).encode(), SHOP)
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
 def _shopify_order(oid: int, customer: dict[str, Any]) -> dict[str, Any]:
     body = fixture("orders_create.json")
     address = customer["default_address"]
@@ -52,9 +58,9 @@ def _shopify_order(oid: int, customer: dict[str, Any]) -> dict[str, Any]:
 def _shopify_history(client: FlaskClient, run_jobs: Callable[[], None]) -> None:
     person, other = _shopify_customer(7001, PERSON), _shopify_customer(7002, OTHER)
     for body in (person, other):
-        deliver(client, "customers/create", json.dumps(body).encode(), SHOP)
-    deliver(client, "orders/create", json.dumps(_shopify_order(8001, person)).encode(), SHOP)
-    deliver(client, "orders/create", json.dumps(_shopify_order(8002, other)).encode(), SHOP)
+        _send(client, "customers/create", body)
+    _send(client, "orders/create", _shopify_order(8001, person))
+    _send(client, "orders/create", _shopify_order(8002, other))
     run_jobs()
 
 
@@ -71,7 +77,7 @@ def test_shopify_redact_leaves_no_trace_in_any_table(
     assert len(hits(PERSON)) > 20  # the person is everywhere before the request
     redact = {"shop_id": 1, "shop_domain": SHOP, "orders_to_redact": [8001]}
     redact["customer"] = {"id": 7001, "email": PERSON["email"], "phone": PERSON["phone"]}
-    deliver(client, "customers/redact", json.dumps(redact).encode(), SHOP)
+    _send(client, "customers/redact", redact)
     run_jobs()
     assert hits(PERSON) == []
     assert (

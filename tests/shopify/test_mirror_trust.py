@@ -15,7 +15,7 @@ from ecomapp.models import Customer, Event, Message, Order
 from tests.automation_support import make_automation
 from tests.fakes.shopify_server import FakeShopify, fixture
 from tests.privacy_support import count
-from tests.shopify.support import deliver, installed
+from tests.shopify.support import deliver, installed, matching_gid
 
 SHOP = "super-toys.myshopify.com"
 
@@ -32,7 +32,8 @@ def _order(**fields: Any) -> dict[str, Any]:
 
 
 def _send(client: FlaskClient, topic: str, body: dict[str, Any]) -> None:
-    assert deliver(client, topic, json.dumps(body).encode(), SHOP).status_code == 200
+    response = deliver(client, topic, json.dumps(matching_gid(body)).encode(), SHOP)
+    assert response.status_code == 200, response.get_data(as_text=True)
 
 
 def _events(kind: str) -> int:
