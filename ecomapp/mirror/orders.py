@@ -92,6 +92,9 @@ def _copy(store: Store, order: Order, rec: OrderRecord, customer: Customer | Non
         setattr(order, name, getattr(rec, name))
     if rec.tags is not None:
         order.tags = normalize_tags(rec.tags)
+    for name in ("payment_failures", "payment_card"):  # absent from most later payloads
+        if getattr(rec, name) is not None:
+            setattr(order, name, getattr(rec, name))
     order.customer_id = customer.id if customer else order.customer_id
     order.email = rec.email or (customer.email if customer else None)
     order.platform_created_at = order.platform_created_at or rec.placed_at

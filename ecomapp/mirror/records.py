@@ -80,6 +80,8 @@ class OrderRecord:
     gateway: str | None = None
     shipping_method: str | None = None
     client_ip: str | None = None
+    payment_failures: int | None = None
+    payment_card: str | None = None
     tags: list[str] | None = None
     note: str | None = None
     cart_token: str | None = None

@@ -144,6 +144,8 @@ class Order(MirrorMixin, db.Model):
     gateway: Mapped[str | None] = mapped_column(String(128))
     shipping_method: Mapped[str | None] = mapped_column(String(255))
     client_ip: Mapped[str | None] = mapped_column(String(64))
+    payment_failures: Mapped[int | None] = mapped_column(Integer)
+    payment_card: Mapped[str | None] = mapped_column(String(64))
     tags: Mapped[list[str]] = mapped_column(TagList, default=list)
     note: Mapped[str | None] = mapped_column(Text)
     cart_token: Mapped[str | None] = mapped_column(String(255), index=True)

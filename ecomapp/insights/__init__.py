@@ -1,0 +1,1 @@
+"""Store intelligence: pure functions over mirror rows."""
