@@ -10,6 +10,7 @@ from ecomapp.models.automation import (
     RunStep,
 )
 from ecomapp.models.compliance import DataExport
+from ecomapp.models.fraud import RiskVerdict
 from ecomapp.models.inventory import InventoryLevel
 from ecomapp.models.mail import (
     Attribution,
@@ -74,6 +75,7 @@ __all__ = [
     "Order",
     "Platform",
     "Product",
+    "RiskVerdict",
     "Run",
     "RunStatus",
     "RunStep",
