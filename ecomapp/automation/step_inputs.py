@@ -100,7 +100,7 @@ ACTION_INPUTS: dict[str, tuple[Input, ...]] = {
     "unpublish_product": (),
     "screen_order_fraud": (
         Input("flag_at", "Flag from level", "select", _pairs("low", "medium", "high")),
-        Input("hold_at", "Hold from level", "select", _pairs("medium", "high")),
+        Input("hold_at", "Hold from level", "select", (("", "Never"), *_pairs("medium", "high"))),
         Input("tag", "Order tag", "text", help="optional; default fraud-risk-<level>"),
     ),
 }
