@@ -78,6 +78,7 @@ def _history(store_id: int, orders: Sequence[Order]) -> list[Any]:
             .add_columns(ship.name, ship.address1, ship.province, ship.zip, ship.country_code)
             .outerjoin(ship, and_(ship.order_id == Order.id, ship.kind == "shipping"))
             .where(Order.store_id == store_id, who, Order.cancelled_at.is_(None))
+            .where(or_(Order.payment_failures.is_(None), Order.financial_status.in_(PAID)))
         )
     )
 
