@@ -67,11 +67,12 @@ def place(address: Address | None) -> PlaceFacts | None:
 
 def _history(store_id: int, orders: Sequence[Order]) -> list[Any]:
     customers = {o.customer_id for o in orders if o.customer_id}
-    emails = {o.email.lower() for o in orders if o.email}
+    # Exact e-mails as sent and lower-cased, so ix_orders_store_email serves the look-up.
+    emails = {e for o in orders if o.email for e in (o.email, o.email.lower())}
     if not customers and not emails:
         return []
     ship = aliased(Address)
-    who = or_(Order.customer_id.in_(customers), db.func.lower(Order.email).in_(emails))
+    who = or_(Order.customer_id.in_(customers), Order.email.in_(emails))
     return list(
         db.session.execute(
             select(Order.id, Order.customer_id, Order.email, Order.total_price, Order.placed_at)
