@@ -32,6 +32,7 @@ _COPIED = (
     "placed_at",
     "paid_at",
     "cancelled_at",
+    "cancel_reason",
 )
 PAID_STATUSES = {"paid", "partially_refunded", "refunded"}
 

@@ -88,6 +88,7 @@ class OrderRecord:
     placed_at: datetime | None = None
     paid_at: datetime | None = None
     cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
     updated_at: datetime | None = None
     lines: list[LineRecord] = field(default_factory=list)
     addresses: list[AddressRecord] = field(default_factory=list)

@@ -152,6 +152,7 @@ class Order(MirrorMixin, db.Model):
     placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(String(32))
 
     customer: Mapped[Customer | None] = relationship()
     line_items: Mapped[list[LineItem]] = relationship(

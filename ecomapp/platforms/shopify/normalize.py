@@ -173,6 +173,7 @@ def order_record(data: dict[str, Any]) -> OrderRecord:
         placed_at=when(data.get("processed_at") or data.get("created_at")),
         paid_at=when(data.get("processed_at")) if data.get("financial_status") == "paid" else None,
         cancelled_at=when(data.get("cancelled_at")),
+        cancel_reason=data.get("cancel_reason"),
         updated_at=when(data.get("updated_at")),
         lines=[line_record(li) for li in data.get("line_items") or []],
         addresses=[a for a in addresses if a is not None],
