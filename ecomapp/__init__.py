@@ -46,6 +46,7 @@ FEATURES: tuple[str, ...] = (
     "ecomapp.platforms.woocommerce",
     "ecomapp.platforms.shopify",
     "ecomapp.automation",
+    "ecomapp.fraud_review",
 )
 
 
