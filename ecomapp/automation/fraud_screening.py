@@ -61,12 +61,15 @@ def screen_order_fraud(ctx: StepContext, params: dict[str, Any]) -> dict[str, An
     decision = "held" if hold else "flagged" if flag else "passed"
     record_verdict(ctx.store, int(order["id"]), verdict, decision)
     adapter = get_adapter(ctx.store.platform)
+    # Repeatable writes first (tags, holds of open fulfillment orders), the assessment last:
+    # Shopify does not dedupe assessments, so a retry after a failed hold must not repeat it.
     if flag:
-        facts = verdict.reasons[:MAX_FACTS]
-        adapter.flag_order_risk(ctx.store, pid, RiskAssessment(level=level, facts=facts))
         adapter.add_tags(ctx.store, "order", pid, [params.get("tag") or f"fraud-risk-{level}"])
     if hold:
         reason = f"fraud risk {verdict.score}/100: " + "; ".join(verdict.reasons[:3])
         adapter.hold_fulfillment(ctx.store, pid, reason)
+    if flag:
+        facts = verdict.reasons[:MAX_FACTS]
+        adapter.flag_order_risk(ctx.store, pid, RiskAssessment(level=level, facts=facts))
     out = {"order": pid, "score": verdict.score, "level": level, "decision": decision}
     return out | {"reasons": verdict.reasons}
