@@ -52,6 +52,7 @@ FEATURES: tuple[str, ...] = (
     "ecomapp.automation",
     "ecomapp.privacy",
     "ecomapp.insights",
+    "ecomapp.fraud_review",
 )
 
 

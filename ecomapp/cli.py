@@ -12,12 +12,14 @@ from tqdm import tqdm
 from werkzeug.serving import run_simple
 
 from ecomapp.extensions import db
+from ecomapp.insights.fraud.commands import fraud_backtest_command
 
 
 def register(app: Flask) -> None:
     """Attach the CLI commands to the app."""
     for command in (seed_demo_command, demo_command, tick_command, login_link_command):
         app.cli.add_command(command)
+    app.cli.add_command(fraud_backtest_command)
 
 
 @click.command("seed-demo")

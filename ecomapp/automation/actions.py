@@ -17,6 +17,7 @@ from ecomapp import outbound
 from ecomapp.alert_recipients import alert_recipients
 from ecomapp.automation.conditions import OBJECTS
 from ecomapp.automation.effects import StepContext, discount_code
+from ecomapp.automation.fraud_screening import screen_order_fraud
 from ecomapp.extensions import db
 from ecomapp.jobs.retry import PermanentError, TransientError
 from ecomapp.mail.api import MailRequest, render, send_email
@@ -260,4 +261,5 @@ HANDLERS: dict[str, Callable[[StepContext, dict[str, Any]], dict[str, Any]]] = {
     "create_discount": _discount,
     "publish_product": _publish(True),
     "unpublish_product": _publish(False),
+    "screen_order_fraud": screen_order_fraud,
 }

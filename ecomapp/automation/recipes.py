@@ -189,6 +189,18 @@ def _abandoned(p: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _flag_suspicious(p: dict[str, str]) -> dict[str, Any]:
+    return {
+        "trigger": {"event": "order.created"},
+        "steps": [_action("screen_order_fraud", flag_at=p["flag_at"], tag=p["tag"])],
+    }
+
+
+def _hold_high_risk(p: dict[str, str]) -> dict[str, Any]:
+    step = _action("screen_order_fraud", flag_at="medium", hold_at="high", tag=p["tag"])
+    return {"trigger": {"event": "order.created"}, "steps": [step]}
+
+
 RECIPES: dict[str, Recipe] = {
     r.key: r
     for r in (
@@ -266,6 +278,25 @@ RECIPES: dict[str, Recipe] = {
                 Param("second_after_hours", "Second e-mail after (hours)", "24"),
             ),
             _abandoned,
+        ),
+        Recipe(
+            "flag_suspicious_orders",
+            "Flag suspicious orders",
+            "Score each new order for fraud; from the level chosen, record the risk with its"
+            " reasons on the order and tag it.",
+            (
+                Param("flag_at", "Flag from level", "medium", ("medium", "high")),
+                Param("tag", "Order tag", "fraud-review"),
+            ),
+            _flag_suspicious,
+        ),
+        Recipe(
+            "hold_high_risk_orders",
+            "Hold high-risk orders for review",
+            "Score each new order for fraud; flag medium and high risk, and hold the"
+            " fulfillment of high-risk orders (on-hold on WooCommerce) until reviewed.",
+            (Param("tag", "Order tag", "fraud-hold"),),
+            _hold_high_risk,
         ),
     )
 }

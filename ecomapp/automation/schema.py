@@ -64,6 +64,10 @@ ACTIONS: dict[str, tuple[str | None, dict[str, tuple[str, bool]]]] = {
     ),
     "publish_product": ("product", {}),
     "unpublish_product": ("product", {}),
+    "screen_order_fraud": (
+        "order",
+        {"flag_at": ("risk", False), "hold_at": ("risk", False), "tag": ("text", False)},
+    ),
 }
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 

@@ -98,6 +98,11 @@ ACTION_INPUTS: dict[str, tuple[Input, ...]] = {
     ),
     "publish_product": (),
     "unpublish_product": (),
+    "screen_order_fraud": (
+        Input("flag_at", "Flag from level", "select", _pairs("low", "medium", "high")),
+        Input("hold_at", "Hold from level", "select", (("", "Never"), *_pairs("medium", "high"))),
+        Input("tag", "Order tag", "text", help="optional; default fraud-risk-<level>"),
+    ),
 }
 ACTION_LABELS: dict[str, str] = {
     "tag_customer": "Tag the customer",
@@ -115,6 +120,7 @@ ACTION_LABELS: dict[str, str] = {
     "create_discount": "Create a discount code",
     "publish_product": "Publish the product",
     "unpublish_product": "Unpublish the product",
+    "screen_order_fraud": "Screen the order for fraud",
 }
 
 

@@ -1,4 +1,4 @@
-"""Store intelligence over the mirror: set-based group runs (spend ranges, later segments)."""
+"""Store intelligence over the mirror: set-based group runs, fraud scoring (pure functions)."""
 
 from flask import Blueprint, Flask
 

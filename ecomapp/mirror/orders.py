@@ -37,6 +37,7 @@ _COPIED = (
     "placed_at",
     "paid_at",
     "cancelled_at",
+    "cancel_reason",
 )
 __all__ = ["PAID_STATUSES", "apply_order", "find_order", "order_facts"]
 
@@ -121,6 +122,9 @@ def _copy(store: Store, order: Order, rec: OrderRecord, customer: Customer | Non
         setattr(order, name, getattr(rec, name))
     if rec.tags is not None:
         order.tags = normalize_tags(rec.tags)
+    for name in ("payment_failures", "payment_card"):  # absent from most later payloads
+        if getattr(rec, name) is not None:
+            setattr(order, name, getattr(rec, name))
     order.customer_id = customer.id if customer else order.customer_id
     order.email = rec.email or (customer.email if customer else None)
     order.paid_at = paid_time(order, rec, paid_before)

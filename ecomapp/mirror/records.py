@@ -82,12 +82,15 @@ class OrderRecord:
     gateway: str | None = None
     shipping_method: str | None = None
     client_ip: str | None = None
+    payment_failures: int | None = None
+    payment_card: str | None = None
     tags: list[str] | None = None
     note: str | None = None
     cart_token: str | None = None
     placed_at: datetime | None = None
     paid_at: datetime | None = None
     cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
     updated_at: datetime | None = None
     lines: list[LineRecord] = field(default_factory=list)
     addresses: list[AddressRecord] = field(default_factory=list)

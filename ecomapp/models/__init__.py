@@ -12,6 +12,7 @@ from ecomapp.models.automation import (
     RunStep,
 )
 from ecomapp.models.compliance import DataExport
+from ecomapp.models.fraud import RiskVerdict
 from ecomapp.models.insights import GroupChange, GroupRun, GroupRunStatus, OrderMonth
 from ecomapp.models.inventory import InventoryLevel
 from ecomapp.models.mail import (
@@ -84,6 +85,7 @@ __all__ = [
     "PendingEvent",
     "Platform",
     "Product",
+    "RiskVerdict",
     "Run",
     "RunStatus",
     "RunStep",

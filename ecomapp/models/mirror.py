@@ -163,12 +163,15 @@ class Order(MirrorMixin, db.Model):
     gateway: Mapped[str | None] = mapped_column(String(128))
     shipping_method: Mapped[str | None] = mapped_column(String(255))
     client_ip: Mapped[str | None] = mapped_column(String(64))
+    payment_failures: Mapped[int | None] = mapped_column(Integer)
+    payment_card: Mapped[str | None] = mapped_column(String(64))
     tags: Mapped[list[str]] = mapped_column(TagList, default=list)
     note: Mapped[str | None] = mapped_column(Text)
     cart_token: Mapped[str | None] = mapped_column(String(255), index=True)
     placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(String(32))
 
     customer: Mapped[Customer | None] = relationship()
     line_items: Mapped[list[LineItem]] = relationship(

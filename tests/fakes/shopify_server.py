@@ -264,7 +264,12 @@ class FakeShopify:
         return self._ok("orderUpdate", order={"id": v["input"]["id"], "note": v["input"]["note"]})
 
     def op_orderRiskAssessmentCreate(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
-        level = v["input"]["riskLevel"]
+        level, facts = v["input"]["riskLevel"], v["input"].get("facts") or []
+        if level not in ("HIGH", "MEDIUM", "LOW", "NONE", "PENDING") or len(facts) > 20:
+            error = {"field": ["orderRiskAssessmentInput"], "message": "Up to 20 facts"}
+            return {
+                "orderRiskAssessmentCreate": {"orderRiskAssessment": None, "userErrors": [error]}
+            }
         return self._ok("orderRiskAssessmentCreate", orderRiskAssessment={"riskLevel": level})
 
     def op_fulfillmentOrders(self, v: dict[str, Any], shop: str) -> dict[str, Any]:

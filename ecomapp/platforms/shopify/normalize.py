@@ -122,6 +122,26 @@ def _refunded(data: dict[str, Any]) -> Any:
     return to_money(total)
 
 
+def _payment_failures(data: dict[str, Any]) -> int | None:
+    """Count failed sale/authorization transactions, when the payload lists transactions."""
+    if "transactions" not in data:
+        return None
+    return sum(
+        1
+        for t in data.get("transactions") or []
+        if t.get("kind") in ("sale", "authorization") and t.get("status") in ("failure", "error")
+    )
+
+
+def _payment_card(data: dict[str, Any]) -> str | None:
+    """Return the card's BIN and last digits (never the full number), when given."""
+    details = data.get("payment_details") or {}
+    number = "".join(ch for ch in str(details.get("credit_card_number") or "") if ch.isdigit())
+    if not number:
+        return None
+    return f"{details.get('credit_card_bin') or ''}-{number[-4:]}"
+
+
 def order_record(data: dict[str, Any]) -> OrderRecord:
     """Return an order record from an orders/* payload."""
     customer = data.get("customer")
@@ -151,12 +171,15 @@ def order_record(data: dict[str, Any]) -> OrderRecord:
         gateway=", ".join(data.get("payment_gateway_names") or []) or None,
         shipping_method=shipping.get("title"),
         client_ip=data.get("browser_ip") or (data.get("client_details") or {}).get("browser_ip"),
+        payment_failures=_payment_failures(data),
+        payment_card=_payment_card(data),
         tags=tags(data.get("tags")),
         note=data.get("note"),
         cart_token=data.get("checkout_token") or data.get("cart_token"),
         placed_at=when(data.get("processed_at") or data.get("created_at")),
         paid_at=when(data.get("processed_at")) if data.get("financial_status") == "paid" else None,
         cancelled_at=when(data.get("cancelled_at")),
+        cancel_reason=data.get("cancel_reason"),
         updated_at=when(data.get("updated_at")),
         lines=[line_record(li) for li in data.get("line_items") or []],
         addresses=[a for a in addresses if a is not None],

@@ -196,6 +196,7 @@ def order_record(payload: dict[str, Any]) -> OrderRecord:
         gateway=_blank(payload.get("payment_method")),
         shipping_method=text(shipping[0].get("method_title")) if shipping else None,
         client_ip=_blank(payload.get("customer_ip_address")),
+        payment_failures=1 if payload.get("status") == "failed" else None,
         tags=meta_tags(payload),
         note=_blank(payload.get("customer_note")),
         cart_token=_blank(meta(payload, CART_META_KEY)),

@@ -1,0 +1,75 @@
+"""The screen_order_fraud action: score, keep the verdict, flag and hold on the platform."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from ecomapp.automation.effects import StepContext
+from ecomapp.extensions import db
+from ecomapp.insights.fraud import InvalidFraudSettings, Verdict, parse_settings, score_order
+from ecomapp.insights.fraud.mirror_facts import load_order_facts
+from ecomapp.jobs.retry import PermanentError
+from ecomapp.models import RiskVerdict, Store
+from ecomapp.platforms.base import RiskAssessment
+from ecomapp.platforms.registry import get_adapter
+
+LEVELS = ("low", "medium", "high")
+MAX_FACTS = 20  # Shopify takes up to 20 facts per assessment
+SETTINGS_KEY = "fraud"  # the store's merchant-edited fraud settings in Store.settings
+
+
+def _at_least(level: str, floor: str | None) -> bool:
+    return floor is not None and LEVELS.index(level) >= LEVELS.index(floor)
+
+
+def store_fraud_settings(store: Store) -> Any:
+    """Return the store's validated fraud settings (defaults when it has none)."""
+    try:
+        return parse_settings((store.settings or {}).get(SETTINGS_KEY))
+    except InvalidFraudSettings as exc:
+        raise PermanentError(f"fraud settings refused: {exc}") from exc
+
+
+def record_verdict(store: Store, order_id: int, verdict: Verdict, decision: str) -> RiskVerdict:
+    """Insert or update the order's verdict row."""
+    row = db.session.scalar(
+        select(RiskVerdict).where(
+            RiskVerdict.store_id == store.id, RiskVerdict.order_id == order_id
+        )
+    )
+    if row is None:
+        row = RiskVerdict(store_id=store.id, order_id=order_id)
+        db.session.add(row)
+    row.score, row.level, row.reasons = verdict.score, verdict.level.value, list(verdict.reasons)
+    row.decision = decision
+    db.session.flush()
+    return row
+
+
+def screen_order_fraud(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Score the event's order; record it; flag, tag and hold it at the levels the step names."""
+    order = ctx.obj("order")
+    facts = load_order_facts(ctx.store.id, [int(order["id"])]).get(int(order["id"]))
+    if facts is None:
+        raise LookupError("the order is no longer in the mirror")
+    verdict = score_order(facts, store_fraud_settings(ctx.store))
+    level, pid = verdict.level.value, order["platform_id"]
+    flag = _at_least(level, params.get("flag_at") or "medium")
+    hold = _at_least(level, params.get("hold_at"))
+    decision = "held" if hold else "flagged" if flag else "passed"
+    record_verdict(ctx.store, int(order["id"]), verdict, decision)
+    adapter = get_adapter(ctx.store.platform)
+    # Repeatable writes first (tags, holds of open fulfillment orders), the assessment last:
+    # Shopify does not dedupe assessments, so a retry after a failed hold must not repeat it.
+    if flag:
+        adapter.add_tags(ctx.store, "order", pid, [params.get("tag") or f"fraud-risk-{level}"])
+    if hold:
+        reason = f"fraud risk {verdict.score}/100: " + "; ".join(verdict.reasons[:3])
+        adapter.hold_fulfillment(ctx.store, pid, reason)
+    if flag:
+        facts = verdict.reasons[:MAX_FACTS]
+        adapter.flag_order_risk(ctx.store, pid, RiskAssessment(level=level, facts=facts))
+    out = {"order": pid, "score": verdict.score, "level": level, "decision": decision}
+    return out | {"reasons": verdict.reasons}

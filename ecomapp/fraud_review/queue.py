@@ -1,0 +1,84 @@
+"""Read the review queue: open verdicts with their orders and the customers' history."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from ecomapp.extensions import db
+from ecomapp.models import Order, RiskVerdict, Store
+
+OPEN = ("flagged", "held")
+DECIDED = ("approved", "fraud")
+QUEUE_SIZE = 100
+
+
+@dataclass
+class QueueItem:
+    """One verdict under review, its order, and what the customer did before."""
+
+    verdict: RiskVerdict
+    order: Order
+    past_orders: int = 0
+    addresses: list[str] = field(default_factory=list)
+    past_verdicts: list[str] = field(default_factory=list)
+
+
+def open_items(store: Store) -> list[QueueItem]:
+    """Return the store's verdicts awaiting a decision, riskiest first."""
+    rows = db.session.execute(
+        select(RiskVerdict, Order)
+        .join(Order, Order.id == RiskVerdict.order_id)
+        .where(RiskVerdict.store_id == store.id, RiskVerdict.decision.in_(OPEN))
+        .options(selectinload(Order.addresses))
+        .order_by(RiskVerdict.score.desc(), RiskVerdict.id.desc())
+        .limit(QUEUE_SIZE)
+    ).all()
+    items = [QueueItem(v, o) for v, o in rows]
+    for item in items:
+        _history(store, item)
+    return items
+
+
+def _history(store: Store, item: QueueItem) -> None:
+    order = item.order
+    who = [Order.customer_id == order.customer_id] if order.customer_id else []
+    who += [Order.email == order.email] if order.email else []
+    if not who:
+        return
+    earlier = db.session.scalars(
+        select(Order)
+        .where(Order.store_id == store.id, Order.id != order.id, or_(*who))
+        .options(selectinload(Order.addresses))
+    ).all()
+    item.past_orders = len(earlier)
+    places = {_label(a) for o in earlier for a in o.addresses if a.kind == "shipping"}
+    item.addresses = sorted(p for p in places if p)
+    ids = [o.id for o in earlier]
+    item.past_verdicts = list(
+        db.session.scalars(
+            select(RiskVerdict.decision).where(
+                RiskVerdict.store_id == store.id, RiskVerdict.order_id.in_(ids)
+            )
+        )
+    )
+
+
+def _label(address: Any) -> str:
+    return ", ".join(p for p in (address.address1, address.zip, address.country_code) if p)
+
+
+def decided_by_month(store: Store) -> list[tuple[str, int, int]]:
+    """Return (month, confirmed fraud, approved) for the store's decided verdicts."""
+    rows = db.session.execute(
+        select(RiskVerdict.updated_at, RiskVerdict.decision).where(
+            RiskVerdict.store_id == store.id, RiskVerdict.decision.in_(DECIDED)
+        )
+    ).all()
+    counts = Counter((r.updated_at.strftime("%Y-%m"), r.decision) for r in rows)
+    months = sorted({m for m, _ in counts})
+    return [(m, counts[(m, "fraud")], counts[(m, "approved")]) for m in months]

@@ -1,0 +1,61 @@
+"""CLI: backtest the store's fraud settings over its recent orders."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import click
+from sqlalchemy import select
+
+from ecomapp.extensions import db
+from ecomapp.insights.fraud import InvalidFraudSettings, parse_settings
+from ecomapp.insights.fraud.backtest import BacktestRow, backtest
+from ecomapp.insights.fraud.facts import OrderFacts
+from ecomapp.insights.fraud.mirror_facts import load_order_facts
+from ecomapp.models import Order, Store
+from ecomapp.models.types import utcnow
+
+BATCH = 500
+
+
+def known_fraud(store_id: int, since: datetime) -> tuple[list[int], set[int]]:
+    """Return the store's order ids placed since, and those cancelled as fraud."""
+    rows = db.session.execute(
+        select(Order.id, Order.cancel_reason).where(
+            Order.store_id == store_id, Order.placed_at >= since
+        )
+    ).all()
+    return [r.id for r in rows], {r.id for r in rows if (r.cancel_reason or "") == "fraud"}
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _line(row: BacktestRow) -> str:
+    figures = (
+        f"{row.flagged:>8} {row.held:>6} {_percent(row.precision):>9} {_percent(row.recall):>6}"
+    )
+    return f"{row.setting:<32} {figures}"
+
+
+@click.command("fraud-backtest")
+@click.argument("store_id", type=int)
+@click.option("--days", default=90, show_default=True, help="How many days of orders.")
+def fraud_backtest_command(store_id: int, days: int) -> None:
+    """Show what each fraud setting would have flagged and held over the last days."""
+    store = db.session.get(Store, store_id)
+    if store is None:
+        raise click.ClickException(f"no store {store_id}")
+    try:
+        settings = parse_settings((store.settings or {}).get("fraud"))
+    except InvalidFraudSettings as exc:
+        raise click.ClickException(f"fraud settings refused: {exc}") from exc
+    ids, fraud = known_fraud(store_id, utcnow() - timedelta(days=days))
+    facts: dict[int, OrderFacts] = {}
+    for at in range(0, len(ids), BATCH):
+        facts.update(load_order_facts(store_id, ids[at : at + BATCH]))
+    click.echo(f"{len(facts)} orders in {days} days, {len(fraud)} cancelled as fraud")
+    click.echo(f"{'setting':<32} {'flagged':>8} {'held':>6} {'precision':>9} {'recall':>6}")
+    for row in backtest(facts, fraud, settings):
+        click.echo(_line(row))

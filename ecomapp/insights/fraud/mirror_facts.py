@@ -1,0 +1,163 @@
+"""Load scorer facts for a batch of orders from the mirror with a few set-based queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import aliased, selectinload
+
+from ecomapp.extensions import db
+from ecomapp.insights.fraud.facts import (
+    NearbyOrder,
+    OrderFacts,
+    PastOrder,
+    PlaceFacts,
+    StoreValues,
+)
+from ecomapp.models import Address, Order
+
+STORE_VALUES_WINDOW = 5000  # the store's most recent orders that rank a first order's value
+PAID = {"paid", "partially_refunded", "refunded"}
+DAY = timedelta(days=1)
+
+
+def load_order_facts(store_id: int, order_ids: Iterable[int]) -> dict[int, OrderFacts]:
+    """Return the facts of each of the store's orders by id (unknown ids are left out)."""
+    orders = db.session.scalars(
+        select(Order)
+        .where(Order.store_id == store_id, Order.id.in_(list(order_ids)))
+        .options(selectinload(Order.addresses))
+    ).all()
+    if not orders:
+        return {}
+    values = store_values(store_id)
+    history = _history(store_id, orders)
+    nearby = _nearby(store_id, orders)
+    return {o.id: _facts(o, values, history, nearby) for o in orders}
+
+
+def store_values(store_id: int) -> StoreValues:
+    """Return the totals of the store's recent orders, sorted."""
+    totals = db.session.scalars(
+        select(Order.total_price)
+        .where(Order.store_id == store_id)
+        .order_by(Order.id.desc())
+        .limit(STORE_VALUES_WINDOW)
+    ).all()
+    return StoreValues(tuple(sorted(Decimal(t) for t in totals)))
+
+
+def place(address: Address | None) -> PlaceFacts | None:
+    """Return the comparable facts of a mirrored address."""
+    if address is None:
+        return None
+    return PlaceFacts(
+        address.name,
+        address.address1,
+        address.province,
+        address.zip,
+        address.country_code,
+        address.phone,
+    )
+
+
+def _history(store_id: int, orders: Sequence[Order]) -> list[Any]:
+    customers = {o.customer_id for o in orders if o.customer_id}
+    # Exact e-mails as sent and lower-cased, so ix_orders_store_email serves the look-up.
+    emails = {e for o in orders if o.email for e in (o.email, o.email.lower())}
+    if not customers and not emails:
+        return []
+    ship = aliased(Address)
+    who = or_(Order.customer_id.in_(customers), Order.email.in_(emails))
+    return list(
+        db.session.execute(
+            select(Order.id, Order.customer_id, Order.email, Order.total_price, Order.placed_at)
+            .add_columns(ship.name, ship.address1, ship.province, ship.zip, ship.country_code)
+            .outerjoin(ship, and_(ship.order_id == Order.id, ship.kind == "shipping"))
+            .where(Order.store_id == store_id, who, Order.cancelled_at.is_(None))
+            .where(or_(Order.payment_failures.is_(None), Order.financial_status.in_(PAID)))
+        )
+    )
+
+
+def _nearby(store_id: int, orders: Sequence[Order]) -> list[Any]:
+    placed = [o.placed_at for o in orders if o.placed_at]
+    if not placed:
+        return []
+    bill = aliased(Address)
+    phones = {p.phone for o in orders for p in o.addresses if p.phone}
+    keys = [
+        db.func.lower(Order.email).in_({o.email.lower() for o in orders if o.email}),
+        Order.client_ip.in_({o.client_ip for o in orders if o.client_ip}),
+        Order.payment_card.in_({o.payment_card for o in orders if o.payment_card}),
+        bill.phone.in_(phones),
+    ]
+    return list(
+        db.session.execute(
+            select(Order.id, Order.placed_at, Order.email, Order.client_ip, Order.payment_card)
+            .add_columns(Order.payment_failures, Order.financial_status, bill.phone)
+            .outerjoin(bill, and_(bill.order_id == Order.id, bill.kind == "billing"))
+            .where(Order.store_id == store_id, Order.placed_at >= min(placed) - DAY)
+            .where(Order.placed_at <= max(placed), or_(*keys))
+        )
+    )
+
+
+def _facts(order: Order, values: StoreValues, history: list[Any], nearby: list[Any]) -> OrderFacts:
+    billing = order.address("billing")
+    return OrderFacts(
+        total=Decimal(order.total_price),
+        currency=order.currency,
+        placed_at=order.placed_at,
+        email=order.email,
+        ip=order.client_ip,
+        card=order.payment_card,
+        billing=place(billing),
+        shipping=place(order.address("shipping")),
+        company=billing.company if billing else None,
+        payment_failures=order.payment_failures,
+        history=_past_of(order, history),
+        nearby=_near(order, nearby),
+        store_values=values,
+    )
+
+
+def _past_of(order: Order, rows: list[Any]) -> tuple[PastOrder, ...] | None:
+    if not order.customer_id and not order.email:
+        return None
+    return tuple(
+        PastOrder(Decimal(r.total_price), PlaceFacts(*r[5:10]) if r.country_code else None)
+        for r in rows
+        if r.id != order.id and _same_customer(r, order) and _before(r.placed_at, order)
+    )
+
+
+def _same_customer(row: Any, order: Order) -> bool:
+    if order.customer_id and row.customer_id == order.customer_id:
+        return True
+    return bool(order.email and row.email and row.email.lower() == order.email.lower())
+
+
+def _before(when: Any, order: Order) -> bool:
+    return when is None or order.placed_at is None or when <= order.placed_at
+
+
+def _near(order: Order, rows: list[Any]) -> tuple[NearbyOrder, ...]:
+    if order.placed_at is None:
+        return ()
+    return tuple(
+        NearbyOrder(
+            r.placed_at,
+            r.email,
+            r.client_ip,
+            r.phone,
+            r.payment_card,
+            failed=bool(r.payment_failures) and r.financial_status not in PAID,
+        )
+        for r in rows
+        if r.id != order.id and order.placed_at - DAY <= r.placed_at <= order.placed_at
+    )

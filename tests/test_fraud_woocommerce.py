@@ -1,0 +1,72 @@
+"""Fraud screening on WooCommerce, from the signed webhook to the loopback store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from ecomapp.automation.recipes import build_recipe
+from ecomapp.extensions import db
+from ecomapp.models import RiskVerdict, Store
+from tests.automation_support import make_automation
+from tests.factories import make_order
+from tests.fakes.woocommerce import payloads as wc
+from tests.fakes.woocommerce.flow import connect, deliver, hook_for, woo_settings
+from tests.fakes.woocommerce.server import FakeWooStore, running
+
+TORONTO = {"address_1": "1 Bay St", "city": "Toronto", "state": "ON", "postcode": "M5J 2N8"}
+
+
+@pytest.fixture
+def fake(app: Flask, client: FlaskClient, run_jobs: Callable[[], None]) -> Iterator[FakeWooStore]:
+    """Return a loopback store connected to the app, with our webhooks created on it."""
+    with woo_settings(app), running(FakeWooStore()) as store:
+        connect(client, store)
+        run_jobs()
+        yield store
+
+
+def _arrives(client: FlaskClient, fake: FakeWooStore, payload: dict[str, object]) -> None:
+    """Store the order and deliver what WooCommerce sends for it: created, then updated."""
+    fake.add("orders", payload)
+    for topic in ("order.created", "order.updated"):
+        assert deliver(client, hook_for(fake, topic), payload).status_code == 200
+
+
+def test_mismatched_high_value_first_order_is_put_on_hold_with_a_note_once(
+    client: FlaskClient, fake: FakeWooStore, run_jobs: Callable[[], None]
+) -> None:
+    """Given the hold recipe on a store of 60.00 orders and a failed order from the same
+    e-mail half an hour earlier, when a 1,240.00 order billed in CA and shipped to FR from a
+    Nigerian IP arrives (created and updated), then it is on-hold with one private note
+    listing the reasons, and the verdict is kept as held."""
+    store = db.session.scalar(select(Store).where(Store.platform == "woocommerce"))
+    for _ in range(30):
+        make_order(store, total_price="60.00")
+    early = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    _arrives(client, fake, wc.order(800, status="failed", email="eve@example.net", created=early))
+    run_jobs()
+    make_automation(store, build_recipe("hold_high_risk_orders", {})[1])
+
+    payload = wc.order(
+        801, email="eve@example.net", lines=[wc.line_item(11, 41, "Espresso", 1, 1235.0)]
+    )
+    payload["billing"] = payload["billing"] | TORONTO | {"country": "CA"}
+    payload["customer_ip_address"] = "197.210.0.10"
+    _arrives(client, fake, payload)
+    run_jobs()
+
+    assert fake.orders[801]["status"] == "on-hold"
+    risk_notes = [n["note"] for oid, n in fake.notes if oid == 801 and "risk high" in n["note"]]
+    assert len(risk_notes) == 1
+    assert "billing country CA, shipping country FR" in risk_notes[0]
+    assert "1 failed payment attempt before this order" in risk_notes[0]
+    assert "IP country NG, billing country CA, shipping country FR" in risk_notes[0]
+    assert all(n.get("customer_note") is False for oid, n in fake.notes if oid == 801)
+    verdict = db.session.scalar(select(RiskVerdict).where(RiskVerdict.store_id == store.id))
+    assert (verdict.level, verdict.decision) == ("high", "held")
