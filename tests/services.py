@@ -12,6 +12,9 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
 LOCAL_REDIS_URL = TEST_REDIS_URL or "redis://127.0.0.1:6379/15"
 RUN_ID = uuid.uuid4().hex[:8]
+# How many worker process groups the kill test SIGKILLs (CI: 20; `ECOMAPP_TEST_KILLS=100` for
+# the full storm, which takes several minutes on two cores).
+KILL_STORM = int(os.environ.get("ECOMAPP_TEST_KILLS", "20"))
 
 
 def reachable(url: str, default_port: int) -> bool:

@@ -41,8 +41,8 @@ WELCOME = {
     "trigger": {"event": "customer.created"},
     "steps": [{"type": "action", "action": "send_email", "params": {"template": "welcome"}}],
 }
-DELIVERIES = 30
-KILLS = 20
+KILLS = services.KILL_STORM
+DELIVERIES = max(30, KILLS * 3 // 2)
 WORKERS = 2
 
 
