@@ -96,6 +96,8 @@ def test_a_failed_dispatch_retried_from_the_jobs_page_runs_again(
     assert client.post(f"/jobs/{failed}/retry", headers={"X-CSRF-Token": token}).status_code == 200
     drain(app)
     db.session.expire_all()
-    records = db.session.scalars(select(JobRecord.status).where(JobRecord.job == DISPATCH))
+    records = db.session.scalars(
+        select(JobRecord.status).where(JobRecord.job == DISPATCH).order_by(JobRecord.id)
+    )
     assert list(records)[-1] == "succeeded"
     assert db.session.scalar(select(Event.dispatched_at)) is not None
