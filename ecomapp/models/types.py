@@ -19,8 +19,8 @@ def utcnow() -> datetime:
 
 def as_utc(value: datetime | None) -> datetime | None:
     """Return value as an aware UTC datetime (naive values are taken as UTC)."""
-    if value is None:
-        return None
+    if value is None or value.tzinfo is UTC:
+        return value
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
