@@ -44,7 +44,7 @@ def _runs_of(pid: str) -> list[int]:
 
 def _deliver_orders(store: object, pids: list[str]) -> None:
     for pid in pids:
-        for n in range(2):
+        for _ in range(2):
             record = order_record(customer=customer_record(platform_id=pid), total_price="80.00")
             deliver(store, "order", record)  # type: ignore[arg-type]
 
