@@ -178,7 +178,7 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
 def _log() -> Any:
     """Return where worker processes write their log (BENCH_WORKER_LOG, else nowhere)."""
     path = os.environ.get("BENCH_WORKER_LOG")
-    return open(path, "a") if path else subprocess.DEVNULL  # noqa: SIM115
+    return open(path, "a") if path else subprocess.DEVNULL
 
 
 def worker_rate(store: Store, orders: int, first: int, workers: int) -> tuple[int, float]:
@@ -187,10 +187,10 @@ def worker_rate(store: Store, orders: int, first: int, workers: int) -> tuple[in
     The time ends when the engine's jobs are done; the mail deliveries they queued (one job
     per message) run after it, untimed, before the workers stop.
     """
+    from rq.registry import StartedJobRegistry
+
     from ecomapp.automation.batch import wake
     from ecomapp.jobs.queue import get_queue
-
-    from rq.registry import StartedJobRegistry
 
     events = _apply_orders(store, orders, first)
     queue = get_queue()
