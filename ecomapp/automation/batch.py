@@ -437,6 +437,9 @@ class Batch:
 
     def continue_handed_off(self) -> None:
         """Drive runs whose next step is not batched, one by one (after the batch commit)."""
+        ids = [s.run_id for s in self.started if s.handed_off]
+        for chunk in range(0, len(ids), 1000):  # loaded together; `get` below finds them
+            db.session.scalars(select(Run).where(Run.id.in_(ids[chunk : chunk + 1000]))).all()
         for started in self.started:
             if not started.handed_off:
                 continue
