@@ -75,7 +75,10 @@ class TagList(TypeDecorator[list[str]]):
         return "," + ",".join(tags) + "," if tags else ""
 
     def process_result_value(self, value: str | None, dialect: Any) -> list[str]:
-        return [t for t in (value or "").split(",") if t]
+        inner = value.strip(",") if value else ""
+        if ",," in inner:  # not written by us (we store normalized tags), but tolerated
+            return [t for t in inner.split(",") if t]
+        return inner.split(",") if inner else []
 
     def coerce_compared_value(self, op: Any, value: Any) -> TypeEngine[Any]:
         return String()
