@@ -28,8 +28,9 @@ from ecomapp.automation.runs import _keep_loaded, _subject, drive, skipped_later
 from ecomapp.automation.schema import SCHEDULE_EVENT
 from ecomapp.automation.tag_batch import Skipped, TagBatch, applied_result
 from ecomapp.automation.tallies import Tally
+from ecomapp.events.batch_subscribers import BATCH_SUBSCRIBERS
 from ecomapp.extensions import db
-from ecomapp.jobs.queue import push_now, redis_connection
+from ecomapp.jobs.queue import enqueue, push_now, redis_connection
 from ecomapp.models import (
     Automation,
     Cart,
@@ -169,12 +170,27 @@ def run_batch(store_id: int, limit: int = BATCH_SIZE) -> int:
             db.session.commit()
             return 0
         db.session.execute(delete(PendingEvent).where(PendingEvent.event_id.in_(ids)))
+        _hand_to_subscribers(store_id, ids)
         batch = Batch(store, utcnow())
         if store.is_active:
             batch.run(ids)
         db.session.commit()
         batch.continue_handed_off()
     return len(ids)
+
+
+def _hand_to_subscribers(store_id: int, ids: list[int]) -> None:
+    """Queue one job per batch subscriber with the batch's events it wants (on commit)."""
+    if not BATCH_SUBSCRIBERS:
+        return
+    wanted = frozenset().union(*BATCH_SUBSCRIBERS.values())
+    rows = db.session.execute(
+        select(Event.id, Event.type).where(Event.id.in_(ids), Event.type.in_(wanted))
+    ).all()
+    for path, types in BATCH_SUBSCRIBERS.items():
+        mine = sorted(row.id for row in rows if row.type in types)
+        if mine:
+            enqueue(path, store_id, mine, store_id=store_id)
 
 
 def _claim(store_id: int, limit: int) -> list[int]:
