@@ -3,12 +3,16 @@
 Run: python -m bench.engine_throughput [--quick] [--customers 100000 --automations 50 --orders 500]
 Uses DATABASE_URL / REDIS_URL when set, else a temporary SQLite file and in-process queue.
 Prints `engine_events_per_s <rate> baseline <no-op jobs/s> ratio <x>` and
-`backtest_events_per_s <rate> events <n> seconds <s>`.
+`backtest_events_per_s <rate> events <n> seconds <s>`. With REDIS_URL and PostgreSQL it also
+starts real worker processes (`python -m ecomapp.jobs.worker`) on the same store, one then two,
+and prints `engine_scaleout_2v1 <rate with 2> baseline <rate with 1> ratio <x>`.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +37,7 @@ from ecomapp.jobs.inprocess import drain
 from ecomapp.jobs.queue import enqueue
 from ecomapp.mirror.orders import apply_order
 from ecomapp.mirror.records import CustomerRecord, LineRecord, OrderRecord
-from ecomapp.models import Customer, Event, Run, Store
+from ecomapp.models import Customer, Event, PendingEvent, Run, Store
 
 
 def noop(n: int) -> None:
@@ -116,24 +120,117 @@ def _order(i: int, customer_pid: str, now: datetime) -> OrderRecord:
     )
 
 
+def _apply_orders(store: Store, orders: int, first: int) -> int:
+    """Apply `orders` new orders numbered from `first`; return how many events they recorded."""
+    known = max(1, _customers(store))
+    now = datetime.now(UTC)
+    last = db.session.scalar(select(func.max(Event.id))) or 0
+    for i in range(first, first + orders):
+        apply_order(store, _order(i, f"demo-c{1 + (i * 7919) % known}", now))
+    db.session.commit()
+    return int(db.session.scalar(select(func.count(Event.id)).where(Event.id > last)) or 0)
+
+
+def _engine_busy(store: Store, queue: Any) -> bool:
+    """Return whether the store has pending events or an engine job queued or running."""
+    from rq.job import Job
+    from rq.registry import StartedJobRegistry
+
+    from ecomapp.automation.batch import JOB
+
+    pending = db.session.scalar(
+        select(func.count()).select_from(PendingEvent).where(PendingEvent.store_id == store.id)
+    )
+    db.session.commit()
+    ids = StartedJobRegistry(queue=queue).get_job_ids() + queue.get_job_ids()
+    jobs = Job.fetch_many(ids, connection=queue.connection)
+    return bool(pending) or any(job is not None and job.args[0] == JOB for job in jobs)
+
+
+def _wait(busy: Any) -> None:
+    """Wait until `busy()` is false twice in a row (a job between dequeue and start is seen)."""
+    quiet = 0
+    while quiet < 2:
+        time.sleep(0.05)
+        quiet = quiet + 1 if not busy() else 0
+
+
+def _workers_ready(pids: set[int]) -> bool:
+    from rq import Worker
+
+    from ecomapp.jobs.queue import redis_connection
+
+    return pids <= {w.pid for w in Worker.all(connection=redis_connection())}
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Stop the idle workers; kill any that hang (RQ's pub/sub thread may wait a minute)."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _log() -> Any:
+    """Return where worker processes write their log (BENCH_WORKER_LOG, else nowhere)."""
+    path = os.environ.get("BENCH_WORKER_LOG")
+    return open(path, "a") if path else subprocess.DEVNULL
+
+
+def worker_rate(store: Store, orders: int, first: int, workers: int) -> tuple[int, float]:
+    """Time real worker processes through the store's events: (events, seconds).
+
+    The time ends when the engine's jobs are done; the mail deliveries they queued (one job
+    per message) run after it, untimed, before the workers stop.
+    """
+    from rq.registry import StartedJobRegistry
+
+    from ecomapp.automation.batch import wake
+    from ecomapp.jobs.queue import get_queue
+
+    events = _apply_orders(store, orders, first)
+    queue = get_queue()
+    queue.empty()  # the mailer's per-event jobs are not the engine's
+    command = [sys.executable, "-m", "ecomapp.jobs.worker", "--no-ticker"]
+    procs = [
+        subprocess.Popen(command, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=_log())
+        for _ in range(workers)
+    ]
+    try:
+        while not _workers_ready({proc.pid for proc in procs}):
+            time.sleep(0.1)
+        started = time.perf_counter()
+        wake(store.id, force=True)
+        _wait(lambda: _engine_busy(store, queue))
+        seconds = time.perf_counter() - started - 0.05
+        _wait(lambda: queue.count > 0 or StartedJobRegistry(queue=queue).count > 0)  # mail
+    finally:
+        _stop(procs)
+    return events, seconds
+
+
+def scaleout(store: Store, orders: int) -> tuple[float, float]:
+    """Return the store's engine rate with one worker process, then with two."""
+    one = worker_rate(store, orders, 1_000_000, 1)
+    two = worker_rate(store, orders, 2_000_000, 2)
+    return one[0] / one[1], two[0] / two[1]
+
+
 def event_rate(app: Flask, store: Store, orders: int) -> tuple[int, float, int]:
     """Apply orders (events recorded), then time the engine's store jobs: (events, s, runs)."""
     from ecomapp.automation.batch import wake
     from ecomapp.jobs.queue import get_queue
 
-    known = max(1, _customers(store))
-    pids = [f"demo-c{1 + (i * 7919) % known}" for i in range(orders)]
-    now = datetime.now(UTC)
-    last = db.session.scalar(select(func.max(Event.id))) or 0
-    for i, pid in enumerate(pids):
-        apply_order(store, _order(i, pid, now))
-    db.session.commit()
-    events = db.session.scalar(select(func.count(Event.id)).where(Event.id > last))
+    events = _apply_orders(store, orders, 0)
     get_queue().empty()  # other subscribers' jobs (the mailer's) are not the engine's
     wake(store.id, force=True)
     seconds = _timed_drain(app)
     runs = db.session.scalar(select(func.count(Run.id)).where(Run.store_id == store.id))
-    return int(events or 0), seconds, int(runs or 0)
+    return events, seconds, int(runs or 0)
 
 
 def _customers(store: Store) -> int:
@@ -197,6 +294,9 @@ def _run(app: Flask, args: argparse.Namespace) -> None:
         f"automations, {runs} runs)"
     )
     print(f"engine_events_per_s {rate:.1f} baseline {baseline:.1f} ratio {rate / baseline:.2f}")
+    if app.config["SETTINGS"].redis_url and db.engine.dialect.name == "postgresql":
+        one, two = scaleout(store, args.orders)
+        print(f"engine_scaleout_2v1 {two:.1f} baseline {one:.1f} ratio {two / one:.2f}")
     if args.backtest_customers != args.customers:
         seeded = seed_demo(SeedSize(customers=args.backtest_customers, days=args.backtest_days))
         other = db.session.get(Store, seeded.store_id)

@@ -64,11 +64,12 @@ def test_older_version_never_overwrites_newer(run_jobs: Callable[[], None]) -> N
 
 
 def test_subscribers_get_only_the_event_types_they_asked_for(app: Flask) -> None:
-    """Given the mailer (order.created, consent) and the engine (every event, one job per
-    store), when a cart event is emitted, then only the engine's store job is queued; an
-    order.created queues one dispatch job for the mailer and no second engine job."""
+    """Given the mailer (order.created, consent; batched) and the engine (every event, one job
+    per store), when a cart event and three order.created events are emitted, then only the
+    engine's store job is queued; when it runs, the mailer gets one job with the three order
+    events of the batch, and nothing for the cart."""
+    from ecomapp.automation.batch import process_store_events
     from ecomapp.events import emit
-    from ecomapp.events.bus import subscribers_for
     from ecomapp.jobs import get_queue
 
     store = make_store()
@@ -76,9 +77,11 @@ def test_subscribers_get_only_the_event_types_they_asked_for(app: Flask) -> None
     db.session.commit()
     paths = [job.args[0] for job in get_queue().get_jobs()]
     assert paths == ["ecomapp.automation.batch:process_store_events"]
-    emit(store.id, "order.created", "order", None, {}, "order-1")
+    orders = [emit(store.id, "order.created", "order", None, {}, f"order-{n}") for n in range(3)]
     db.session.commit()
-    paths = [job.args[0] for job in get_queue().get_jobs()][1:]
-    assert paths == ["ecomapp.events.bus:dispatch_event"]
-    assert subscribers_for("cart.updated") == []
-    assert subscribers_for("order.created") == ["ecomapp.mail.subscribers:on_event"]
+    assert [job.args[0] for job in get_queue().get_jobs()] == paths
+    get_queue().empty()
+    process_store_events(store.id)
+    jobs = [list(job.args[:2]) for job in get_queue().get_jobs()]
+    ids = [e.id for e in orders if e is not None]
+    assert jobs == [["ecomapp.mail.subscribers:on_events", [store.id, ids]]]

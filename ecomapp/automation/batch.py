@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, event, insert, select, text, update
+from sqlalchemy import delete, event, func, insert, select, text, update
 from sqlalchemy.orm import Session, object_session
 
 from ecomapp.automation.batch_snapshots import load_snapshots
@@ -28,13 +28,16 @@ from ecomapp.automation.runs import _keep_loaded, _subject, drive, skipped_later
 from ecomapp.automation.schema import SCHEDULE_EVENT
 from ecomapp.automation.tag_batch import Skipped, TagBatch, applied_result
 from ecomapp.automation.tallies import Tally
+from ecomapp.events.batch_subscribers import BATCH_SUBSCRIBERS
 from ecomapp.extensions import db
-from ecomapp.jobs.queue import push_now, redis_connection
+from ecomapp.jobs.queue import enqueue, push_now, redis_connection
 from ecomapp.models import (
     Automation,
+    Cart,
     DueStatus,
     DueWork,
     Event,
+    Order,
     PendingEvent,
     Run,
     RunStatus,
@@ -45,24 +48,41 @@ from ecomapp.models.types import utcnow
 from ecomapp.redaction import describe
 
 log = logging.getLogger(__name__)
+_BY_CUSTOMER: dict[str, Any] = {"order": Order, "cart": Cart}
 JOB = "ecomapp.automation.batch:process_store_events"
 BATCH_SIZE = 500
 MAX_BATCHES = 20  # then the job queues its successor, so other stores get their turn
 WAKE_TTL = 300  # seconds a lost wake-up can block the next one (the sweeper covers it)
 WAKE_INFO = "ecomapp_engine_wake"
 RESUME_JOB = "ecomapp.automation.runs:resume_run"
-LOCK_CLASS = 7_245  # pg_advisory_xact_lock(class, store_id): one batch per store at a time
+LOCK_CLASS = 7_245  # pg_try_advisory_xact_lock(class, store_id * LANES + lane): one per lane
+LANES = 4  # a store's events split by customer: up to this many workers on one store
 
 
 @event.listens_for(Event, "after_insert")
 def _leave_pending(mapper: Any, connection: Any, target: Event) -> None:
     """Record the new event as pending for the engine, and wake its store after commit."""
     connection.execute(
-        insert(PendingEvent.__table__).values(event_id=target.id, store_id=target.store_id)
+        insert(PendingEvent.__table__).values(
+            event_id=target.id, store_id=target.store_id, lane=_lane_of(target)
+        )
     )
     session = object_session(target)
     if session is not None:
         session.info.setdefault(WAKE_INFO, set()).add(target.store_id)
+
+
+def _lane_of(target: Event) -> Any:
+    """Return the event's lane: its customer's for customer, order and cart events (so one
+    customer's events keep their order), else lane 0 (products, stock, schedules together)."""
+    subject = target.subject_id or 0
+    if target.subject_type == "customer":
+        return subject % LANES
+    model = _BY_CUSTOMER.get(target.subject_type)
+    if model is None:
+        return 0
+    owner = select(model.customer_id).where(model.id == subject).scalar_subquery()
+    return func.coalesce(owner, subject) % LANES
 
 
 @event.listens_for(Session, "after_commit")
@@ -95,12 +115,13 @@ def process_store_events(store_id: int) -> int:
         redis_connection().delete(_wake_key(store_id))
     except Exception as exc:
         log.warning("engine wake flag of store %s not cleared (%s)", store_id, exc)
+    _call_helper(store_id)
     done = 0
     for _ in range(MAX_BATCHES):
         taken = run_batch(store_id)
         done += taken
-        if taken < BATCH_SIZE:
-            return done
+        if taken == 0 or (taken < BATCH_SIZE and not _laned()):
+            return done  # a short batch of one lane leaves the other lanes to look at
     wake(store_id, force=True)
     return done
 
@@ -120,34 +141,85 @@ def sweep_pending(now: datetime | None = None) -> int:
     return len(stores)
 
 
+def _laned() -> bool:
+    """Return whether lanes run in parallel (PostgreSQL); SQLite has one writer, so not there."""
+    return db.engine.dialect.name == "postgresql"
+
+
+def _call_helper(store_id: int) -> None:
+    """Queue a second job for the store when its backlog spans lanes (another worker joins)."""
+    if not _laned():
+        return
+    lanes = db.session.execute(
+        select(PendingEvent.lane, func.count())
+        .where(PendingEvent.store_id == store_id)
+        .group_by(PendingEvent.lane)
+    ).all()
+    db.session.commit()
+    if len(lanes) > 1 and sum(n for _, n in lanes) > BATCH_SIZE:
+        wake(store_id)
+
+
 def run_batch(store_id: int, limit: int = BATCH_SIZE) -> int:
     """Claim and process up to `limit` pending events of a store; return how many."""
     with _keep_loaded():
         store = db.session.get(Store, store_id)
         if store is None:
             return 0
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(
-                text("SELECT pg_advisory_xact_lock(:c, :s)"), {"c": LOCK_CLASS, "s": store_id}
-            )
-        ids = list(
-            db.session.scalars(
-                select(PendingEvent.event_id)
-                .where(PendingEvent.store_id == store_id)
-                .order_by(PendingEvent.event_id)
-                .limit(limit)
-            )
-        )
+        ids = _claim(store_id, limit)
         if not ids:
             db.session.commit()
             return 0
         db.session.execute(delete(PendingEvent).where(PendingEvent.event_id.in_(ids)))
+        _hand_to_subscribers(store_id, ids)
         batch = Batch(store, utcnow())
         if store.is_active:
             batch.run(ids)
         db.session.commit()
         batch.continue_handed_off()
     return len(ids)
+
+
+def _hand_to_subscribers(store_id: int, ids: list[int]) -> None:
+    """Queue one job per batch subscriber with the batch's events it wants (on commit)."""
+    if not BATCH_SUBSCRIBERS:
+        return
+    wanted = frozenset().union(*BATCH_SUBSCRIBERS.values())
+    rows = db.session.execute(
+        select(Event.id, Event.type).where(Event.id.in_(ids), Event.type.in_(wanted))
+    ).all()
+    for path, types in BATCH_SUBSCRIBERS.items():
+        mine = sorted(row.id for row in rows if row.type in types)
+        if mine:
+            enqueue(path, store_id, mine, store_id=store_id)
+
+
+def _claim(store_id: int, limit: int) -> list[int]:
+    """Return the next pending event ids of one free lane (PostgreSQL) or of the store, in order.
+
+    On PostgreSQL each lane has its own transaction-scoped advisory lock, so two workers take
+    two lanes of one store at once; a lane another worker holds is left to it.
+    """
+    pending = select(PendingEvent.event_id).where(PendingEvent.store_id == store_id)
+    if not _laned():
+        return list(db.session.scalars(pending.order_by(PendingEvent.event_id).limit(limit)))
+    lanes = db.session.scalars(
+        select(PendingEvent.lane)
+        .where(PendingEvent.store_id == store_id)
+        .group_by(PendingEvent.lane)
+        .order_by(func.min(PendingEvent.event_id))
+    ).all()
+    for lane in lanes:
+        locked = db.session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(:c, :k)"),
+            {"c": LOCK_CLASS, "k": store_id * LANES + lane},
+        )
+        if locked:
+            stmt = pending.where(PendingEvent.lane == lane).order_by(PendingEvent.event_id)
+            ids = list(db.session.scalars(stmt.limit(limit)))
+            if ids:
+                return ids
+    return []
 
 
 @dataclass
@@ -235,12 +307,12 @@ class Batch:
                 tally.count(automation.id, self.now.date(), hit)
                 if hit:
                     self._start(ev, automation, snaps[ev.id])
-        tally.save(self.store.id)
         for started in self.started:
             self._walk(started)
         self._write_runs()
         refused = self._apply_tags()
         self._write_steps(refused)
+        tally.save(self.store.id)  # last: lanes share these rows, so their locks are held briefly
 
     def _seen(self, event_ids: list[int]) -> set[tuple[int, int]]:
         stmt = select(Run.automation_id, Run.event_id).where(
@@ -382,6 +454,9 @@ class Batch:
 
     def continue_handed_off(self) -> None:
         """Drive runs whose next step is not batched, one by one (after the batch commit)."""
+        ids = [s.run_id for s in self.started if s.handed_off]
+        for chunk in range(0, len(ids), 1000):  # loaded together; `get` below finds them
+            db.session.scalars(select(Run).where(Run.id.in_(ids[chunk : chunk + 1000]))).all()
         for started in self.started:
             if not started.handed_off:
                 continue

@@ -87,6 +87,9 @@ def comparator(op: str, expected: Any) -> Comparator:
         if bound is None:
             return lambda actual: False
         return lambda actual: (number := _fast_number(actual)) is not None and test(number, bound)
+    if op == "in":  # any of the values, each compared as "=" (compiled once, not per call)
+        each = [comparator("=", value) for value in expected or []]
+        return lambda actual: any(one(actual) for one in each)
     if op in ("=", "!=") and isinstance(expected, bool):
         return (lambda a: bool(a) == expected) if op == "=" else (lambda a: bool(a) != expected)
     if op in ("=", "!=") and _number(expected) is None:

@@ -147,29 +147,42 @@ class TagBatch:
     def apply(self, claimed: set[str]) -> dict[str, Exception]:
         """Make one remove and one add call per target with the net change of its claimed
         steps; return the keys not applied (refused by the platform, or after a refusal)."""
-        adapter = get_adapter(self.store.platform)
         refused: dict[str, Exception] = {}
         failed: dict[int, int] = {}  # id(run) -> its refused step
-        for (resource, pid), state in self.targets.items():
-            kept = [k for k in state.keys if k in claimed and not _after(self.planned[k], failed)]
-            refused.update({k: Skipped(k) for k in state.keys if k in claimed and k not in kept})
-            if not kept:
-                continue
-            add, remove = self._net(kept)
-            try:  # no savepoint: a refusal comes before the adapter changes anything
-                if remove:
-                    adapter.remove_tags(self.store, resource, pid, remove)
-                if add:
-                    adapter.add_tags(self.store, resource, pid, add)
-            except Exception as exc:
-                if is_transient(exc) and not is_last_attempt(exc):
-                    raise  # the job layer retries the whole batch
-                # refused, or still failing on the job's last attempt: the runs fail, readably
-                refused.update(dict.fromkeys(kept, exc))
-                for key in kept:
-                    run, step = id(self.planned[key].owner), _step_of(key)
-                    failed[run] = min(failed.get(run, step), step)
+        with db.session.no_autoflush:  # an adapter writing our mirror flushes once, at the end
+            for (resource, pid), state in self.targets.items():
+                self._apply_target(resource, pid, state, claimed, refused, failed)
         return refused
+
+    def _apply_target(
+        self,
+        resource: str,
+        pid: str,
+        state: _Target,
+        claimed: set[str],
+        refused: dict[str, Exception],
+        failed: dict[int, int],
+    ) -> None:
+        """Make one target's remove and add calls; record its refused keys."""
+        adapter = get_adapter(self.store.platform)
+        kept = [k for k in state.keys if k in claimed and not _after(self.planned[k], failed)]
+        refused.update({k: Skipped(k) for k in state.keys if k in claimed and k not in kept})
+        if not kept:
+            return
+        add, remove = self._net(kept)
+        try:  # no savepoint: a refusal comes before the adapter changes anything
+            if remove:
+                adapter.remove_tags(self.store, resource, pid, remove)
+            if add:
+                adapter.add_tags(self.store, resource, pid, add)
+        except Exception as exc:
+            if is_transient(exc) and not is_last_attempt(exc):
+                raise  # the job layer retries the whole batch
+            # refused, or still failing on the job's last attempt: the runs fail, readably
+            refused.update(dict.fromkeys(kept, exc))
+            for key in kept:
+                run, step = id(self.planned[key].owner), _step_of(key)
+                failed[run] = min(failed.get(run, step), step)
 
     def _net(self, keys: list[str]) -> tuple[list[str], list[str]]:
         """Return the tags to add and to remove after applying the steps' changes in order."""

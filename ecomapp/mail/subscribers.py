@@ -16,14 +16,27 @@ GIVE_UP_AFTER = timedelta(days=2)  # older stuck rows are left for the merchant 
 SWEEP_BATCH = 500
 
 
+def on_events(store_id: int, event_ids: list[int]) -> None:
+    """Job: route one store batch's events the mailer cares about, in order, one commit."""
+    events = db.session.scalars(
+        select(Event).where(Event.store_id == store_id, Event.id.in_(event_ids)).order_by(Event.id)
+    ).all()
+    for event in events:
+        _route(event)
+    db.session.commit()
+
+
 def on_event(event_id: int) -> None:
-    """Route canonical events the mailer cares about (order.created, consent changes)."""
+    """Route one canonical event (jobs queued per event before batches existed)."""
+    event = db.session.get(Event, event_id)
+    if event is not None:
+        _route(event)
+
+
+def _route(event: Event) -> None:
     from ecomapp.mail.attribution import on_order_created
     from ecomapp.mail.consent import on_consent_changed
 
-    event = db.session.get(Event, event_id)
-    if event is None:
-        return
     if event.type == "order.created":
         on_order_created(event)
     elif event.type == "customer.consent_changed":

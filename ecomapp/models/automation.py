@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -154,12 +155,17 @@ class PendingEvent(db.Model):
     """An event the engine has not taken yet; the store's batch job claims these in id order."""
 
     __tablename__ = "automation_pending_events"
-    __table_args__ = (Index("ix_pending_events_store_event", "store_id", "event_id"),)
+    __table_args__ = (
+        Index("ix_pending_events_store_event", "store_id", "event_id"),
+        Index("ix_pending_events_store_lane_event", "store_id", "lane", "event_id"),
+    )
 
     event_id: Mapped[int] = mapped_column(
         ForeignKey("events.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    # Its customer's lane (else its subject's): one worker per lane keeps per-customer order.
+    lane: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
 
 class AutomationTally(db.Model):

@@ -19,8 +19,8 @@ def utcnow() -> datetime:
 
 def as_utc(value: datetime | None) -> datetime | None:
     """Return value as an aware UTC datetime (naive values are taken as UTC)."""
-    if value is None:
-        return None
+    if value is None or value.tzinfo is UTC:
+        return value
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
@@ -75,7 +75,10 @@ class TagList(TypeDecorator[list[str]]):
         return "," + ",".join(tags) + "," if tags else ""
 
     def process_result_value(self, value: str | None, dialect: Any) -> list[str]:
-        return [t for t in (value or "").split(",") if t]
+        inner = value.strip(",") if value else ""
+        if ",," in inner:  # not written by us (we store normalized tags), but tolerated
+            return [t for t in inner.split(",") if t]
+        return inner.split(",") if inner else []
 
     def coerce_compared_value(self, op: Any, value: Any) -> TypeEngine[Any]:
         return String()
