@@ -9,6 +9,8 @@ as "error" and the others still run.
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import re
 import subprocess
 import sys
@@ -17,11 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.big_store import DEFAULT_DATABASE
+from bench.big_store import DEFAULT_DATABASE, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER = r"([-+0-9.eE]+|inf|nan)"
-FIGURE = re.compile(rf"^(\S+) {NUMBER} baseline {NUMBER} ratio {NUMBER}x?\s*$")
+FIGURE = re.compile(rf"^(\S+)\s+{NUMBER}\s+baseline\s+{NUMBER}\s+ratio\s+{NUMBER}x?\s*$")
+# Figures without a baseline of their own (latencies, backtest rates): `<name> <value> …`.
+SINGLE = re.compile(rf"^(backtest_events_per_s|door_p50_ms|door_p99_ms)\s+{NUMBER}\b")
 
 
 @dataclass
@@ -35,9 +39,16 @@ class Figure:
 
 
 def standard(output: str) -> list[Figure]:
-    """Return the `<name> <value> baseline <value> ratio <x>` lines of a bench's output."""
-    found = (FIGURE.match(line.strip()) for line in output.splitlines())
-    return [Figure(m[1], float(m[2]), float(m[3]), float(m[4])) for m in found if m]
+    """Return the `<name> <value> baseline <value> ratio <x>` lines of a bench's output, and
+    the known single-value lines (their baseline and ratio shown as nan)."""
+    figures = []
+    for line in output.splitlines():
+        pair, single = FIGURE.match(line.strip()), SINGLE.match(line.strip())
+        if pair:
+            figures.append(Figure(pair[1], float(pair[2]), float(pair[3]), float(pair[4])))
+        elif single:
+            figures.append(Figure(single[1], float(single[2]), math.nan, math.nan))
+    return figures
 
 
 def _pair(name: str, value: float, baseline: float) -> Figure:
@@ -90,6 +101,9 @@ class Bench:
     quick: list[str]
     parse: Callable[[str], list[Figure]] = standard
     timeout: float = 3600.0
+    # Environment for the bench (DATABASE_URL / REDIS_URL of benches that read them); a
+    # PostgreSQL DATABASE_URL here is recreated empty before the bench runs.
+    env: dict[str, str] = field(default_factory=dict)
     figures: list[Figure] = field(default_factory=list)
     error: str | None = None
 
@@ -101,6 +115,14 @@ GOALS: list[tuple[str, str, Callable[[Figure], bool]]] = [
     (r"^panel_.*_p95_ms$", "p95 < 100 ms", lambda f: f.value < 100),
     (r"^dashboard_lcp_ms$", "< 2,500 ms", lambda f: f.value < 2500),
     (r"^panel_browser_checks_passed$", "all pass", lambda f: f.value == f.baseline),
+    (r"^engine_events_per_s$", "≥ 1,000 events/s", lambda f: f.value >= 1000),
+    (r"^engine_scaleout_2v1$", "ratio ≥ 1.6 (1 worker)", lambda f: f.ratio >= 1.6),
+    (r"^backtest_events_per_s$", "≥ 20,000 events/s", lambda f: f.value >= 20000),
+    (r"^door_rps$", "ratio ≥ 0.30 (bare Flask)", lambda f: f.ratio >= 0.30),
+    (r"^door_p99_ms$", "p99 < 50 ms", lambda f: f.value < 50),
+    (r"^fraud_(precision|recall)$", "≥ 0.8", lambda f: f.value >= 0.8),
+    (r"^fraud_f1$", "above best single signal", lambda f: f.ratio > 1),
+    (r"^fraud_score_ms_per_order$", "< 5 ms", lambda f: f.value < 5),
 ]
 
 
@@ -119,7 +141,13 @@ def benches(db: str, redis: str) -> list[Bench]:
         own("panel_pages", *mine),
         own("regroup", *mine),
         own("dashboard_lcp", *mine),
-        own("engine_throughput"),
+        Bench(
+            "engine_throughput",
+            [*py, "bench.engine_throughput"],
+            [*py, "bench.engine_throughput", "--quick"],
+            env={"DATABASE_URL": f"{db}_engine", "REDIS_URL": redis},
+        ),
+        own("fraud_quality"),
         Bench(
             "job_throughput",
             [*py, "bench.job_throughput", "--jobs", "300", "--redis", redis],
@@ -137,6 +165,7 @@ def benches(db: str, redis: str) -> list[Bench]:
             [*py, "bench.shopify_webhook_door"],
             [*py, "bench.shopify_webhook_door", "--quick"],
             lambda out: standard(out) or webhook_door(out),
+            env={"DATABASE_URL": f"{db}_door", "REDIS_URL": redis},
         ),
         Bench(
             "woocommerce_ingest",
@@ -157,8 +186,16 @@ def run(bench: Bench, quick: bool) -> None:
     print(f"== {bench.name}: {' '.join(command[1:])}", flush=True)
     started = time.perf_counter()
     try:
+        if "DATABASE_URL" in bench.env:
+            recreate_database(bench.env["DATABASE_URL"])
         done = subprocess.run(
-            command, cwd=ROOT, capture_output=True, text=True, timeout=bench.timeout, check=False
+            command,
+            cwd=ROOT,
+            env={**os.environ, **bench.env},
+            capture_output=True,
+            text=True,
+            timeout=bench.timeout,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         bench.error = f"timed out after {bench.timeout:.0f}s"
