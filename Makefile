@@ -1,5 +1,5 @@
 # Everyday targets; the README's Quickstart uses bin/demo and bin/test directly.
-.PHONY: demo test test-real lint format migrate migration check ci worker bench bench-quick
+.PHONY: demo test test-real lint format migrate migration check ci worker bench bench-quick lock
 
 demo:            ## serve the demo store on the embedded defaults
 	bin/demo
@@ -37,6 +37,11 @@ bench:           ## every benchmark at the issue's sizes (PostgreSQL + Redis): f
 
 bench-quick:     ## the same at laptop sizes
 	.venv/bin/python -m bench.run_all --quick --database-url $(BENCH_DATABASE_URL) --redis-url $(BENCH_REDIS_URL)
+
+lock:            ## pin requirements.txt (what Heroku installs) from pyproject.toml; add LOCK_ARGS=--upgrade to update
+	CUSTOM_COMPILE_COMMAND="make lock" .venv/bin/pip-compile --quiet --strip-extras \
+		--no-emit-index-url --no-emit-find-links --no-emit-trusted-host $(LOCK_ARGS) \
+		--output-file requirements.txt pyproject.toml
 
 ci:
 	bash .ci/run
