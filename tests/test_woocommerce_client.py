@@ -119,3 +119,33 @@ def test_batch_updates_go_in_chunks_of_100(client: WooClient) -> None:
     client.batch("products", "update", [{"id": i, "stock_quantity": 1} for i in range(250)])
     sizes = [len(json.loads(call.request.body)["update"]) for call in responses.calls]
     assert sizes == [100, 100, 50]
+
+
+@responses.activate
+@pytest.mark.parametrize("status", [301, 302, 307])
+def test_a_store_redirect_is_never_followed(client: WooClient, status: int) -> None:
+    """Given a store answering with a redirect to the cloud metadata address, then the client
+    refuses it without following, naming where it pointed, and does not retry."""
+    metadata = "http://169.254.169.254/latest/meta-data/"
+    responses.get(f"{BASE}/orders/1", status=status, headers={"Location": metadata})
+    responses.get(metadata, body="secret")
+    with pytest.raises(WooCommerceError, match=r"redirect to http://169\.254\.169\.254/") as caught:
+        client.request("GET", "orders/1")
+    assert isinstance(caught.value, PermanentError)
+    assert [c.request.url for c in responses.calls] == [f"{BASE}/orders/1"]
+
+
+@responses.activate
+def test_a_plain_http_store_redirect_is_never_followed(waits: list[float]) -> None:
+    """Given a plain-http store (OAuth 1.0a) redirecting a POST, then it is not followed."""
+    plain = WooClient("http://shop.example.com", "ck_x", "cs_y", sleep=waits.append)
+    target = "http://127.0.0.1:6379/"
+    responses.post(
+        "http://shop.example.com/wp-json/wc/v3/orders/1/notes",
+        status=307,
+        headers={"Location": target},
+    )
+    responses.post(target, body="+OK")
+    with pytest.raises(WooCommerceError, match="not followed"):
+        plain.request("POST", "orders/1/notes", {"note": "x"})
+    assert len(responses.calls) == 1

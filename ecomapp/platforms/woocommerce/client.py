@@ -85,6 +85,13 @@ class WooClient:
                     )
                 self._wait(attempt, wait)
                 continue
+            if response.is_redirect:  # never followed: it could lead to an internal address
+                where = response.headers.get("Location", "?")
+                raise WooCommerceError(
+                    f"{method} {endpoint}: HTTP {response.status_code} redirect to {where} not "
+                    "followed (has the store moved? reconnect it at its new address)",
+                    response.status_code,
+                )
             if response.status_code >= 400:
                 raise WooCommerceError(
                     f"{method} {endpoint}: HTTP {response.status_code} {_message(response)}",
@@ -98,7 +105,7 @@ class WooClient:
     ) -> requests.Response:
         if not self.api.is_ssl:
             return self._call_plain_http(method, endpoint, data, params)
-        kwargs: dict[str, Any] = {"params": dict(params)}
+        kwargs: dict[str, Any] = {"params": dict(params), "allow_redirects": False}
         if method in ("POST", "PUT"):
             return getattr(self.api, method.lower())(endpoint, data, **kwargs)
         return getattr(self.api, method.lower())(endpoint, **kwargs)
@@ -122,7 +129,12 @@ class WooClient:
             body = json.dumps(data, ensure_ascii=False).encode()
             headers["content-type"] = "application/json;charset=utf-8"
         return requests.request(
-            method, signer.get_oauth_url(), data=body, headers=headers, timeout=self.api.timeout
+            method,
+            signer.get_oauth_url(),
+            data=body,
+            headers=headers,
+            timeout=self.api.timeout,
+            allow_redirects=False,
         )
 
     def _wait(self, attempt: int, retry_after: float | None) -> None:
