@@ -75,14 +75,6 @@ def mail_throughput(output: str) -> list[Figure]:
     return [_pair("mails_per_s", float(mailer[1]), float(smtp[1]))]
 
 
-def webhook_door(output: str) -> list[Figure]:
-    """Read `median /health X ms, webhook door Y ms` (the older form of this bench)."""
-    found = re.search(r"median /health ([0-9.]+) ms, webhook door ([0-9.]+) ms", output)
-    return (
-        [_pair("shopify_webhook_door_median_ms", float(found[2]), float(found[1]))] if found else []
-    )
-
-
 def woocommerce_ingest(output: str) -> list[Figure]:
     """Read the WooCommerce and demo deliveries per second."""
     demo = re.search(r"demo deliveries/s \(baseline\):\s+([0-9.]+)", output)
@@ -164,7 +156,6 @@ def benches(db: str, redis: str) -> list[Bench]:
             "shopify_webhook_door",
             [*py, "bench.shopify_webhook_door"],
             [*py, "bench.shopify_webhook_door", "--quick"],
-            lambda out: standard(out) or webhook_door(out),
             env={"DATABASE_URL": f"{db}_door", "REDIS_URL": redis},
         ),
         Bench(

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from ecomapp.extensions import db
 from ecomapp.mail import smtp
 from ecomapp.models import DueWork, JobRecord, Message, utcnow
+from tests.effects_support import worker_env
 from tests.factories import make_store
 from tests.fakes.smtp_server import running_smtp
 from tests.mail_support import configure_mail, make_customer, queue_mail
@@ -30,18 +31,6 @@ app = create_app()
 with app.app_context():
     deliver_message(int(sys.argv[1]))
 """
-
-
-def _worker_env(database_url: str) -> dict[str, str]:
-    settings = current_app.config["SETTINGS"]
-    return os.environ | {
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": settings.secret_key,
-        "ENCRYPTION_KEY": ",".join(settings.encryption_keys),
-        "APP_URL": settings.app_url,
-        "ECOMAPP_ENV": "testing",
-        "REDIS_URL": "",
-    }
 
 
 def _a_minute_later() -> None:
@@ -63,7 +52,7 @@ def test_job_killed_after_sending_then_retried_sends_once(
         worker = subprocess.Popen(
             [sys.executable, "-c", DELIVER_ONE, str(message.id)],
             cwd=ROOT,
-            env=_worker_env(database_url),
+            env=worker_env(database_url),
         )
         server.handler.on_data = lambda: os.kill(worker.pid, signal.SIGKILL)
         assert worker.wait(timeout=60) == -signal.SIGKILL
