@@ -53,6 +53,7 @@ FEATURES: tuple[str, ...] = (
     "ecomapp.privacy",
     "ecomapp.insights",
     "ecomapp.fraud_review",
+    "ecomapp.storefront",
 )
 
 
