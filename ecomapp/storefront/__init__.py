@@ -1,4 +1,4 @@
-"""Storefront endpoints: shoppers' requests through Shopify's app proxy or the WooCommerce plugin."""
+"""Storefront endpoints: shopper requests via Shopify's app proxy or the WooCommerce plugin."""
 
 from __future__ import annotations
 
