@@ -1,5 +1,5 @@
 # Everyday targets; the README's Quickstart uses bin/demo and bin/test directly.
-.PHONY: demo test test-real lint format migrate migration check ci worker bench bench-quick lock
+.PHONY: demo test test-real lint typecheck format migrate migration check ci worker bench bench-quick lock
 
 demo:            ## serve the demo store on the embedded defaults
 	bin/demo
@@ -13,6 +13,9 @@ test-real:       ## the suite on local PostgreSQL and Redis
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+typecheck:       ## mypy over ecomapp/ and app.py (configured in pyproject.toml)
+	.venv/bin/mypy
 
 format:
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .

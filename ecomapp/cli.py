@@ -43,7 +43,7 @@ def seed_demo_command(
     size = SeedSize(customers=customers, products=products, days=days, seed=seed, as_of=day)
     with tqdm(total=customers * 2, unit="customers", desc="seeding") as bar:
         result = seed_demo(size, progress=bar.update)
-        bar.n = bar.total
+        bar.n = customers * 2
     parts = ", ".join(f"{v:,} {k}" for k, v in result.counts.items())
     click.echo(f"Demo store {result.store_id}: {parts}")
 

@@ -1,11 +1,11 @@
 """Unbound Flask extensions, bound in create_app."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from flask_htmx import HTMX
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Engine, MetaData, event
+from sqlalchemy import CursorResult, Engine, MetaData, Result, Table, event
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -24,6 +24,23 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+if TYPE_CHECKING:
+    # `db.Model` is a variable to a type checker; models subclass this alias of the same class.
+    class Model(Base):
+        """What `db.Model` is at run time: our declarative base with Flask-SQLAlchemy's extras."""
+
+        __abstract__ = True
+        __table__: ClassVar[Table]  # every model is mapped to a Table, not any FromClause
+else:
+    Model = db.Model
+
+
+def affected(result: Result[Any]) -> int:
+    """Return how many rows an UPDATE/DELETE/INSERT statement touched."""
+    return cast(CursorResult[Any], result).rowcount
+
+
 migrate = Migrate(compare_type=True, render_as_batch=True)
 htmx = HTMX()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, g, render_template, request
 from sqlalchemy import Select, select
 
@@ -64,7 +66,7 @@ def orders() -> str:
     return render_template("admin/orders.html", orders=pager.items, pager=pager)
 
 
-def _jobs_stmt(status: str | None) -> Select[tuple[JobRecord]]:
+def _jobs_stmt(status: str | None) -> Select[Any]:
     stmt = select(JobRecord).where(JobRecord.store_id == g.store.id)
     if status:
         stmt = stmt.where(JobRecord.status == status)
@@ -95,7 +97,8 @@ def store_settings() -> tuple[str, int] | str:
     """Show and save the store's automation settings; refuse invalid values by field."""
     from ecomapp.admin import store_settings as model
 
-    values, errors = model.current_values(g.store), {}
+    values = model.current_values(g.store)
+    errors: dict[str, str] = {}
     if request.method == "POST":
         submitted, errors = model.parse(request.form.to_dict())
         values |= {k: request.form.get(k, "") for k in errors}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import BigInteger, ScalarSelect, delete, func, insert, select, type_coerce
 from sqlalchemy.exc import IntegrityError
@@ -44,7 +45,7 @@ class StoreCounts:
     orders_30d: int
 
 
-def _count(model: type, store: Store, *where: object) -> ScalarSelect[int]:
+def _count(model: Any, store: Store, *where: Any) -> ScalarSelect[int]:
     stmt = select(func.count()).select_from(model).where(model.store_id == store.id, *where)
     return stmt.scalar_subquery()
 

@@ -20,7 +20,7 @@ def evaluate(group: dict[str, Any], snap: Snapshot) -> tuple[bool, list[dict[str
 
 def holds_any(group: dict[str, Any], snap: Snapshot) -> tuple[bool, list[dict[str, Any]]]:
     """Evaluate an exit group: an empty group never holds."""
-    items = next(iter(group.values()), [])
+    items: list[Any] = next(iter(group.values()), [])
     if not items:
         return False, []
     trace: list[dict[str, Any]] = []

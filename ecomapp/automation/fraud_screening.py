@@ -69,7 +69,7 @@ def screen_order_fraud(ctx: StepContext, params: dict[str, Any]) -> dict[str, An
         reason = f"fraud risk {verdict.score}/100: " + "; ".join(verdict.reasons[:3])
         adapter.hold_fulfillment(ctx.store, pid, reason)
     if flag:
-        facts = verdict.reasons[:MAX_FACTS]
-        adapter.flag_order_risk(ctx.store, pid, RiskAssessment(level=level, facts=facts))
+        shown = verdict.reasons[:MAX_FACTS]
+        adapter.flag_order_risk(ctx.store, pid, RiskAssessment(level=level, facts=shown))
     out = {"order": pid, "score": verdict.score, "level": level, "decision": decision}
     return out | {"reasons": verdict.reasons}

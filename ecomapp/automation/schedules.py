@@ -30,14 +30,15 @@ def last_slot(schedule: dict[str, Any], now: datetime, timezone: str) -> datetim
         if schedule["every"] == "week":
             back = (slot.weekday() - WEEKDAYS.index(schedule["weekday"])) % 7
             slot -= timedelta(days=back)
-    return as_utc(slot)  # type: ignore[return-value]
+    return as_utc(slot)
 
 
 def slots_between(
     schedule: dict[str, Any], start: datetime, end: datetime, tz: str
 ) -> list[datetime]:
     """Return every slot of a schedule in (start, end], oldest first (for backtests)."""
-    slots, cursor = [], end
+    slots: list[datetime] = []
+    cursor = end
     while True:
         slot = last_slot(schedule, cursor, tz)
         if slot <= start:

@@ -48,7 +48,7 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
         [p(v) if p else v for p, v in zip(procs, (*row.values(), *filled.values()), strict=True)]
         for row in rows
     )
-    raw = conn.connection.driver_connection
+    raw: Any = conn.connection.driver_connection  # psycopg or sqlite3: typed by neither
     columns = ", ".join(names)
     if dialect.name == "postgresql":
         with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:

@@ -31,7 +31,7 @@ from ecomapp.models import (
 
 DEMO_DOMAIN = "demo.ecomapp.local"
 CHUNK = 2000
-Progress = Callable[[int], None]
+Progress = Callable[[int], object]
 
 
 @dataclass

@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ecomapp.extensions import db
+from ecomapp.extensions import affected, db
 from ecomapp.jobs.queue import JOB_IDS, enqueue, job_id, live_job_ids
 from ecomapp.jobs.retry import MAX_RESCUES
 from ecomapp.jobs.runner import REOPEN
@@ -105,7 +105,7 @@ def dispatch_event(event_id: int, generation: int = 0) -> None:
         .values(dispatch_touched_at=now)
     )
     db.session.commit()
-    event = db.session.get(Event, event_id) if taken.rowcount == 1 else None
+    event = db.session.get(Event, event_id) if affected(taken) == 1 else None
     if event is None:
         return  # gone, or dispatched already
     try:
@@ -161,7 +161,7 @@ def _rescue_event(event_id: int, store_id: int, rescues: int, stale: Any, now: d
     result = db.session.execute(
         update(Event).where(mine).values(dispatch_rescues=rescues + 1, dispatch_touched_at=now)
     )
-    if result.rowcount != 1:
+    if affected(result) != 1:
         return 0
     enqueue(DISPATCH, event_id, rescues + 1, store_id=store_id)
     return 1

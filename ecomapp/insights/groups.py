@@ -104,7 +104,7 @@ def _concat(parts: list[ColumnElement[str]]) -> ColumnElement[str]:
 
 def _tags_after(target: ColumnElement[Any], groups: list[str]) -> ColumnElement[str]:
     """Return the ',a,b,' tags with every rule group taken out and the target group appended."""
-    kept: ColumnElement[Any] = Customer.tags
+    kept: Any = Customer.tags
     for group in groups:
         kept = func.replace(kept, f",{group},", ",")
     base = case((kept == "", literal(",")), else_=kept)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -25,7 +27,9 @@ def _store_ranges() -> str:
         )
     )
     steps = (automation.definition.get("steps") if automation else None) or []
-    ranges = next((s["params"]["ranges"] for s in steps if s.get("action") == "group_by_spend"), [])
+    ranges: list[dict[str, Any]] = next(
+        (s["params"]["ranges"] for s in steps if s.get("action") == "group_by_spend"), []
+    )
     lines = [f"{r['min']}-{r.get('max') or ''} = {r['group']}" for r in ranges]
     return "\n".join(lines) or DEFAULT_RANGES
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from ecomapp.extensions import db
+from ecomapp.extensions import affected, db
 from ecomapp.jobs.queue import JOB_IDS
 from ecomapp.jobs.retry import MAX_ATTEMPTS, is_transient
 from ecomapp.jobs.runner import REOPEN
@@ -33,7 +33,7 @@ def _claim(delivery_id: int) -> bool:
         )
     )
     db.session.commit()
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 def ingest_delivery(delivery_id: int, generation: int = 0) -> None:

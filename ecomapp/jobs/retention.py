@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 
-from ecomapp.extensions import db
+from ecomapp.extensions import affected, db
 from ecomapp.models import (
     DueStatus,
     DueWork,
@@ -26,27 +26,33 @@ def prune(now: datetime | None = None) -> dict[str, int]:
     now = now or utcnow()
     cutoff = now - KEEP
     counts = {
-        "job_records": db.session.execute(
-            delete(JobRecord).where(
-                JobRecord.status == JobStatus.SUCCEEDED.value, JobRecord.started_at < cutoff
+        "job_records": affected(
+            db.session.execute(
+                delete(JobRecord).where(
+                    JobRecord.status == JobStatus.SUCCEEDED.value, JobRecord.started_at < cutoff
+                )
             )
-        ).rowcount,
-        "inbox_deliveries": db.session.execute(
-            delete(InboxDelivery).where(
-                InboxDelivery.status.in_([InboxStatus.DONE.value, InboxStatus.IGNORED.value]),
-                InboxDelivery.received_at < cutoff,
+        ),
+        "inbox_deliveries": affected(
+            db.session.execute(
+                delete(InboxDelivery).where(
+                    InboxDelivery.status.in_([InboxStatus.DONE.value, InboxStatus.IGNORED.value]),
+                    InboxDelivery.received_at < cutoff,
+                )
             )
-        ).rowcount,
-        "due_work": db.session.execute(
-            delete(DueWork).where(
-                DueWork.status.in_([DueStatus.ENQUEUED.value, DueStatus.DONE.value]),
-                DueWork.due_at < cutoff,
+        ),
+        "due_work": affected(
+            db.session.execute(
+                delete(DueWork).where(
+                    DueWork.status.in_([DueStatus.ENQUEUED.value, DueStatus.DONE.value]),
+                    DueWork.due_at < cutoff,
+                )
             )
-        ).rowcount,
+        ),
         # An expired link is refused by its signature, so its used mark can go.
-        "used_login_links": db.session.execute(
-            delete(UsedLoginLink).where(UsedLoginLink.expires_at < now)
-        ).rowcount,
+        "used_login_links": affected(
+            db.session.execute(delete(UsedLoginLink).where(UsedLoginLink.expires_at < now))
+        ),
     }
     db.session.commit()
     return counts

@@ -9,7 +9,7 @@ from typing import Any
 from redis.exceptions import RedisError
 from sqlalchemy import func, or_, select, update
 
-from ecomapp.extensions import db
+from ecomapp.extensions import affected, db
 from ecomapp.jobs import ingest as _ingest  # noqa: F401  (registers the ingest job id)
 from ecomapp.jobs.queue import enqueue, job_id, live_job_ids
 from ecomapp.jobs.retry import MAX_RESCUES
@@ -40,7 +40,7 @@ def enqueue_due(now: datetime | None = None) -> int:
             .where(DueWork.id == due_id, DueWork.status == DueStatus.PENDING.value)
             .values(status=DueStatus.ENQUEUED.value, enqueued_at=now)
         )
-        if result.rowcount == 1:
+        if affected(result) == 1:
             row = db.session.get(DueWork, due_id)
             assert row is not None
             enqueue(row.job, *row.args, store_id=row.store_id, attempt=row.attempt)
@@ -115,7 +115,7 @@ def _rescue_delivery(
         .where(mine)
         .values(status=InboxStatus.RECEIVED.value, rescues=rescues + 1, touched_at=now)
     )
-    if result.rowcount != 1:
+    if affected(result) != 1:
         return 0
     enqueue(ingest_delivery, delivery_id, rescues + 1, store_id=store_id)
     return 1

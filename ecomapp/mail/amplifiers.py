@@ -64,7 +64,7 @@ def check_str_method(
     elif name == "replace" and len(args) >= 2:
         check_length(_replaced_length(text, *args[:3]), "'replace'")
     elif name == "join" and args:
-        items = list(first)
+        items = list(first or ())
         check_size(items, "the list to join")
         check_length(_joined_length(text, items), "'join'")
         return (items, *args[1:])

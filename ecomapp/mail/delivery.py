@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from ecomapp.extensions import db
+from ecomapp.extensions import affected, db
 from ecomapp.jobs import PermanentError, TransientError, enqueue_at
 from ecomapp.jobs.retry import MAX_ATTEMPTS, is_transient
 from ecomapp.mail import policy
@@ -68,7 +68,7 @@ def _claim(message_id: int) -> bool:
         )
     )
     db.session.commit()
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 def _lost_cap_race(store: Store, message: Message, settings: EffectiveSettings) -> bool:

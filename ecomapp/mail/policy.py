@@ -96,7 +96,7 @@ def frequency_cap_until(store: Store, message: Message, hours: int) -> datetime 
     )
     if last is None:
         return None
-    return as_utc(last) + timedelta(hours=hours)  # type: ignore[operator]
+    return as_utc(last) + timedelta(hours=hours)
 
 
 def _zone(store: Store) -> ZoneInfo:

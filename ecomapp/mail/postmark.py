@@ -65,10 +65,10 @@ class PostmarkBackend(MailBackend):
             response = requests.get(
                 f"{API}/messages/outbound",
                 params={
-                    "count": 1,
-                    "offset": 0,
+                    "count": "1",
+                    "offset": "0",
                     "recipient": outgoing.to,
-                    f"metadata_{METADATA_KEY}": outgoing.message_id_header,
+                    f"metadata_{METADATA_KEY}": outgoing.message_id_header or "",
                 },
                 headers=self._headers(),
                 timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),

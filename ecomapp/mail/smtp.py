@@ -132,8 +132,9 @@ def _reset_and_keep(url: str, conn: smtplib.SMTP) -> None:
     _release(url, conn)
 
 
-def _refused(stage: str, code: int, reply: bytes) -> Exception:
-    text = f"SMTP {stage} refused: {code} {reply.decode(errors='replace')}"
+def _refused(stage: str, code: int, reply: bytes | str) -> Exception:
+    said = reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+    text = f"SMTP {stage} refused: {code} {said}"
     if 400 <= code < 500:
         return TransientError(text)
     return RecipientRejected(text) if stage == "RCPT" else PermanentError(text)

@@ -17,7 +17,15 @@ from ecomapp.models import Customer, Order, Store
 from ecomapp.models.types import as_utc, normalize_tags, utcnow
 
 # Contact facts: who and where the customer is, kept by per-source freshness.
-FACTS = ("email", "phone", "first_name", "last_name", "company", "city", "province")
+FACTS: tuple[str, ...] = (
+    "email",
+    "phone",
+    "first_name",
+    "last_name",
+    "company",
+    "city",
+    "province",
+)
 FACTS += ("country_code", "zip")
 # Facts the B2B rule reads: a change reclassifies the customer.
 _KIND_INPUTS = ("company", "role", "tags")
@@ -102,7 +110,7 @@ def _copy(customer: Customer, rec: CustomerRecord, from_order: bool) -> None:
     elif known is None:
         fresher = True
     else:
-        fresher = as_utc(at) > as_utc(known) if from_order else as_utc(at) >= as_utc(known)  # type: ignore[operator]
+        fresher = as_utc(at) > as_utc(known) if from_order else as_utc(at) >= as_utc(known)
     for name in FACTS:
         value = getattr(rec, name)
         if value is not None and value != "" and (fresher or not getattr(customer, name)):

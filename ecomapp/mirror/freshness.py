@@ -11,7 +11,7 @@ def is_stale(existing: datetime | None, incoming: datetime | None) -> bool:
     """Return True when the incoming version is older than what the mirror holds."""
     if existing is None or incoming is None:
         return False
-    return as_utc(incoming) < as_utc(existing)  # type: ignore[operator]
+    return as_utc(incoming) < as_utc(existing)
 
 
 def stamp(value: datetime | None) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, case, false, func, or_, update
 
-from ecomapp.extensions import db
+from ecomapp.extensions import affected, db
 from ecomapp.models import Customer, CustomerKind, Store
 from ecomapp.models.types import normalize_tags, tag_pattern
 
@@ -96,7 +96,7 @@ def classify(store: Store, customer_ids: Iterable[int] | None = None) -> int:
     if customer_ids is not None:
         stmt = stmt.where(Customer.id.in_(list(customer_ids)))
     result = db.session.execute(stmt.values(kind=kind).execution_options(synchronize_session=False))
-    return int(result.rowcount or 0)
+    return int(affected(result) or 0)
 
 
 def set_rule(store: Store, data: Any) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import select
 
@@ -172,9 +173,11 @@ def _emit_transitions(
     after = OrderState(
         order.financial_status, order.cancelled_at is not None, order.fulfillment_status
     )
-    firing = fired(
-        None if created else OrderState(before[0], before[1] is not None, before[2]), after
-    )  # type: ignore[arg-type]
+    status, cancelled, fulfillment = before if not created else (None, None, None)
+    earlier = OrderState(
+        cast(str | None, status), cancelled is not None, cast(str | None, fulfillment)
+    )
+    firing = fired(None if created else earlier, after)
     if "order.created" in firing:
         emit(
             store.id,

@@ -47,7 +47,7 @@ def apply_product(store: Store, rec: ProductRecord) -> Product:
     return product
 
 
-_VARIANT_FACTS = ("platform_id", "title", "sku", "price", "inventory_item_id")
+_VARIANT_FACTS: tuple[str, ...] = ("platform_id", "title", "sku", "price", "inventory_item_id")
 _VARIANT_FACTS += ("low_stock_threshold",)
 
 

@@ -19,7 +19,7 @@ from ecomapp.extensions import db
 
 Row = TypeVar("Row")
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def upsert_row(model: type[Row], store_id: int, platform_id: str) -> tuple[Row, bool]:

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ecomapp.extensions import db
+from ecomapp.extensions import Model
 from ecomapp.models.types import UTCDateTime, utcnow
 
 
@@ -36,7 +36,7 @@ class RunStatus(StrEnum):
     FAILED = "failed"
 
 
-class Automation(db.Model):
+class Automation(Model):
     """A merchant's automation: a validated JSON definition with a version number."""
 
     __tablename__ = "automations"
@@ -55,7 +55,7 @@ class Automation(db.Model):
     enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class AutomationVersion(db.Model):
+class AutomationVersion(Model):
     """A saved definition of an automation; runs point at the version they ran."""
 
     __tablename__ = "automation_versions"
@@ -69,7 +69,7 @@ class AutomationVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Run(db.Model):
+class Run(Model):
     """One trigger of one automation version by one event, with its trace."""
 
     __tablename__ = "automation_runs"
@@ -100,7 +100,7 @@ class Run(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class RunStep(db.Model):
+class RunStep(Model):
     """The outcome of one step of a run (action, wait, exit check)."""
 
     __tablename__ = "automation_run_steps"
@@ -118,7 +118,7 @@ class RunStep(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class EffectLedger(db.Model):
+class EffectLedger(Model):
     """One applied side effect, unique per (automation version, trigger event, step)."""
 
     __tablename__ = "automation_effects"
@@ -133,7 +133,7 @@ class EffectLedger(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Backtest(db.Model):
+class Backtest(Model):
     """A side-effect-free replay of an automation over the store's past days."""
 
     __tablename__ = "automation_backtests"
@@ -151,7 +151,7 @@ class Backtest(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class PendingEvent(db.Model):
+class PendingEvent(Model):
     """An event the engine has not taken yet; the store's batch job claims these in id order."""
 
     __tablename__ = "automation_pending_events"
@@ -168,7 +168,7 @@ class PendingEvent(db.Model):
     lane: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
 
-class AutomationTally(db.Model):
+class AutomationTally(Model):
     """How many events one automation saw on one day: evaluated, matched, skipped."""
 
     __tablename__ = "automation_tallies"

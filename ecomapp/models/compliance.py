@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ecomapp.extensions import db
+from ecomapp.extensions import Model
 from ecomapp.models.types import UTCDateTime, utcnow
 
 
-class DataExport(db.Model):
+class DataExport(Model):
     """Everything the mirror holds about one customer, collected for a data request."""
 
     __tablename__ = "data_exports"

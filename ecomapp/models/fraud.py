@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ecomapp.extensions import db
+from ecomapp.extensions import Model
 from ecomapp.models.types import UTCDateTime, utcnow
 
 
-class RiskVerdict(db.Model):
+class RiskVerdict(Model):
     """The latest fraud verdict on one order of a store (re-screening updates it)."""
 
     __tablename__ = "risk_verdicts"

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ecomapp.extensions import db
+from ecomapp.extensions import Model
 from ecomapp.models.types import Money, TagList, UTCDateTime, utcnow
 
 
-class OrderMonth(db.Model):
+class OrderMonth(Model):
     """A store's orders and revenue in one past UTC month, refreshed from the orders table."""
 
     __tablename__ = "order_months"
@@ -38,7 +38,7 @@ class GroupRunStatus(StrEnum):
     FAILED = "failed"
 
 
-class GroupRun(db.Model):
+class GroupRun(Model):
     """One application of group rules (e.g. spend ranges) to every customer of a store."""
 
     __tablename__ = "group_runs"
@@ -58,7 +58,7 @@ class GroupRun(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class GroupChange(db.Model):
+class GroupChange(Model):
     """The customers of one batch of a run that got the same change: tag added, tags removed."""
 
     __tablename__ = "group_changes"  # read back in id order from a run's cursor: no more indexes

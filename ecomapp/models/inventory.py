@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ecomapp.extensions import db
+from ecomapp.extensions import Model
 from ecomapp.models.types import UTCDateTime, utcnow
 
 
-class InventoryLevel(db.Model):
+class InventoryLevel(Model):
     """The available stock of one variant at one of the store's locations."""
 
     __tablename__ = "inventory_levels"

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ecomapp.extensions import db
+from ecomapp.extensions import Model
 from ecomapp.models.types import Money, UTCDateTime, utcnow
 
 
@@ -32,7 +32,7 @@ class MessageKind(StrEnum):
     MARKETING = "marketing"
 
 
-class Message(db.Model):
+class Message(Model):
     """One e-mail to one recipient, unique per store and idempotency key."""
 
     __tablename__ = "messages"
@@ -73,7 +73,7 @@ class Message(db.Model):
     bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class MailTemplate(db.Model):
+class MailTemplate(Model):
     """A merchant's version of one template key (subject, HTML, optional text)."""
 
     __tablename__ = "mail_templates"
@@ -97,7 +97,7 @@ class SuppressionReason(StrEnum):
     MANUAL = "manual"
 
 
-class Suppression(db.Model):
+class Suppression(Model):
     """An address the store must not mail (or not market to), checked before every send."""
 
     __tablename__ = "mail_suppressions"
@@ -112,7 +112,7 @@ class Suppression(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class MailSettings(db.Model):
+class MailSettings(Model):
     """A store's mail backend (secrets encrypted), branding, footer and sending rules."""
 
     __tablename__ = "mail_settings"
@@ -167,7 +167,7 @@ class TrackingKind(StrEnum):
     UNSUBSCRIBE = "unsubscribe"
 
 
-class TrackingEvent(db.Model):
+class TrackingEvent(Model):
     """One open, click or unsubscribe of a message."""
 
     __tablename__ = "mail_tracking_events"
@@ -184,7 +184,7 @@ class TrackingEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Attribution(db.Model):
+class Attribution(Model):
     """An order credited to the message (and automation) engaged with before it."""
 
     __tablename__ = "mail_attributions"

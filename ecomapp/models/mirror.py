@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ecomapp.extensions import db
+from ecomapp.extensions import Model
 from ecomapp.models.types import Money, TagList, UTCDateTime, utcnow
 
 
@@ -42,7 +42,7 @@ class MirrorMixin:
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class Customer(MirrorMixin, db.Model):
+class Customer(MirrorMixin, Model):
     """A store's customer with spend aggregates kept current by ingestion."""
 
     __tablename__ = "customers"
@@ -89,7 +89,7 @@ class Customer(MirrorMixin, db.Model):
         return full or (self.email or "")
 
 
-class Product(MirrorMixin, db.Model):
+class Product(MirrorMixin, Model):
     """A product; its variants carry price and stock."""
 
     __tablename__ = "products"
@@ -113,7 +113,7 @@ class Product(MirrorMixin, db.Model):
     )
 
 
-class Variant(MirrorMixin, db.Model):
+class Variant(MirrorMixin, Model):
     """A purchasable variant of a product, with price and stock."""
 
     __tablename__ = "variants"
@@ -136,7 +136,7 @@ class Variant(MirrorMixin, db.Model):
     product: Mapped[Product] = relationship(back_populates="variants")
 
 
-class Order(MirrorMixin, db.Model):
+class Order(MirrorMixin, Model):
     """An order with its totals, statuses, payment and shipping facts."""
 
     __tablename__ = "orders"
@@ -186,7 +186,7 @@ class Order(MirrorMixin, db.Model):
         return next((a for a in self.addresses if a.kind == kind), None)
 
 
-class LineItem(db.Model):
+class LineItem(Model):
     """One line of an order, with the product facts conditions look at."""
 
     __tablename__ = "line_items"
@@ -211,7 +211,7 @@ class LineItem(db.Model):
     order: Mapped[Order] = relationship(back_populates="line_items")
 
 
-class Address(db.Model):
+class Address(Model):
     """A billing or shipping address of an order."""
 
     __tablename__ = "addresses"
@@ -234,7 +234,7 @@ class Address(db.Model):
     order: Mapped[Order] = relationship(back_populates="addresses")
 
 
-class Cart(MirrorMixin, db.Model):
+class Cart(MirrorMixin, Model):
     """A cart or checkout seen on the store, until it converts or is abandoned."""
 
     __tablename__ = "carts"

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ecomapp.extensions import db
+from ecomapp.extensions import Model
 from ecomapp.models.types import UTCDateTime, utcnow
 
 
@@ -21,7 +21,7 @@ class Platform(StrEnum):
     DEMO = "demo"
 
 
-class Store(db.Model):
+class Store(Model):
     """One merchant's store; every other row belongs to exactly one."""
 
     __tablename__ = "stores"

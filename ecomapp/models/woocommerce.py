@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ecomapp.extensions import db
+from ecomapp.extensions import Model
 from ecomapp.models.types import UTCDateTime, utcnow
 
 
-class WooConnection(db.Model):
+class WooConnection(Model):
     """A pending /wc-auth connection: single-use tokens (stored hashed), expiry, store URL."""
 
     __tablename__ = "woo_connections"
@@ -28,7 +28,7 @@ class WooConnection(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class WooSite(db.Model):
+class WooSite(Model):
     """A connected WooCommerce site: its URL, our webhook and plugin secrets, sync state."""
 
     __tablename__ = "woo_sites"

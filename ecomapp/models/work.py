@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ecomapp.extensions import db
+from ecomapp.extensions import Model
 from ecomapp.models.types import UTCDateTime, utcnow
 
 
@@ -24,7 +24,7 @@ class InboxStatus(StrEnum):
     FAILED = "failed"
 
 
-class InboxDelivery(db.Model):
+class InboxDelivery(Model):
     """One inbound delivery (webhook, plugin event), recorded before any work."""
 
     __tablename__ = "inbox_deliveries"
@@ -54,7 +54,7 @@ class InboxDelivery(db.Model):
     rescues: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
-class Event(db.Model):
+class Event(Model):
     """A canonical event (order.created, cart.abandoned …) that automations match."""
 
     __tablename__ = "events"
@@ -89,7 +89,7 @@ class DueStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class DueWork(db.Model):
+class DueWork(Model):
     """A job to enqueue at `due_at` (waits, retries, schedules); claimed once."""
 
     __tablename__ = "due_work"
@@ -122,7 +122,7 @@ class JobStatus(StrEnum):
     FAILED = "failed"
 
 
-class JobRecord(db.Model):
+class JobRecord(Model):
     """What happened to one background job, for the panel."""
 
     __tablename__ = "job_records"
@@ -141,7 +141,7 @@ class JobRecord(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class UsedLoginLink(db.Model):
+class UsedLoginLink(Model):
     """A signed login link that was used once; kept until it would have expired anyway."""
 
     __tablename__ = "used_login_links"

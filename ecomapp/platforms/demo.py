@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import select
 
@@ -29,7 +30,7 @@ class DemoAdapter(PlatformAdapter):
         return apply_payload(store, delivery.topic, json.loads(delivery.body))
 
     def _row(self, store: Store, resource: str, platform_id: str) -> Customer | Order | Product:
-        model = _RESOURCES[resource]
+        model: Any = _RESOURCES[resource]
         row = db.session.scalar(
             select(model).where(model.store_id == store.id, model.platform_id == platform_id)
         )

@@ -19,10 +19,11 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 
-from ecomapp.extensions import db
+from ecomapp.extensions import affected, db
 from ecomapp.models import (
     Cart,
     Customer,
@@ -107,10 +108,10 @@ def _find(store: Store, request: ErasureRequest) -> Found:
     return Found(customers, orders, carts, needles)
 
 
-def _all(model: type, store: Store, clauses: list) -> list:  # type: ignore[type-arg]
+def _all(model: Any, store: Store, clauses: list[Any]) -> list[Any]:
     if not clauses:
         return []
-    stmt = select(model).where(model.store_id == store.id, or_(*clauses))  # type: ignore[attr-defined]
+    stmt = select(model).where(model.store_id == store.id, or_(*clauses))
     return list(db.session.scalars(stmt))
 
 
@@ -130,8 +131,8 @@ def _needles(
     for order in orders:
         needles.add_strong(order.email)
         for a in order.addresses:
-            full = a.name if a.name and " " in a.name else None
-            needles.add_strong(a.phone, a.address1, a.address2, full)
+            named = a.name if a.name and " " in a.name else None
+            needles.add_strong(a.phone, a.address1, a.address2, named)
             needles.add_weak(a.name, *(a.name or "").split(), a.city, a.zip, a.company)
     return needles
 
@@ -173,7 +174,7 @@ def _scrub_linked(store: Store, found: Found, token: str) -> int:
     return sum(_rewrite(model, ids, matcher, token) for model, ids in linked.items())
 
 
-def _ids(model: type, store: Store, clauses: list) -> list[int]:  # type: ignore[type-arg]
+def _ids(model: type, store: Store, clauses: list) -> list[int]:
     if not clauses:
         return []
     stmt = select(model.id).where(model.store_id == store.id, or_(*clauses))  # type: ignore[attr-defined]
@@ -241,15 +242,19 @@ def _drop_copies(store: Store, found: Found, request: ErasureRequest) -> int:
     emails = [n.lower() for n in found.needles.strong if "@" in n]
     dropped = 0
     if pids:
-        dropped += db.session.execute(
-            delete(DataExport).where(
-                DataExport.store_id == store.id, DataExport.customer_platform_id.in_(pids)
+        dropped += affected(
+            db.session.execute(
+                delete(DataExport).where(
+                    DataExport.store_id == store.id, DataExport.customer_platform_id.in_(pids)
+                )
             )
-        ).rowcount
+        )
     if emails:
-        dropped += db.session.execute(
-            delete(Suppression).where(
-                Suppression.store_id == store.id, func.lower(Suppression.email).in_(emails)
+        dropped += affected(
+            db.session.execute(
+                delete(Suppression).where(
+                    Suppression.store_id == store.id, func.lower(Suppression.email).in_(emails)
+                )
             )
-        ).rowcount
+        )
     return int(dropped or 0)

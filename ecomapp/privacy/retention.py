@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
 
-from ecomapp.extensions import db
+from ecomapp.extensions import affected, db
 from ecomapp.models import Cart, DataExport, InboxDelivery, InboxStatus, Message
 from ecomapp.models.types import utcnow
 
@@ -44,7 +44,7 @@ def prune_personal_data(now: datetime | None = None) -> dict[str, int]:
         .values(html="", text="", context={}),
     }
     counts = {
-        name: int(db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount)
+        name: int(affected(db.session.execute(stmt.execution_options(synchronize_session=False))))
         for name, stmt in statements.items()
     }
     db.session.commit()

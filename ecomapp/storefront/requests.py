@@ -61,7 +61,9 @@ def _from_plugin() -> StorefrontRequest:
 
     raw = request.headers.get("X-Ecomapp-Store", "")
     store = db.session.get(Store, int(raw)) if raw.isdigit() else None
-    site = store and db.session.scalar(select(WooSite).where(WooSite.store_id == store.id))
+    site = None
+    if store is not None:
+        site = db.session.scalar(select(WooSite).where(WooSite.store_id == store.id))
     if store is None or site is None or not store.is_active or not site.plugin_secret_enc:
         abort(401, description="unknown store")
     body = request.get_data(cache=True)

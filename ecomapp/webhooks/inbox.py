@@ -17,7 +17,7 @@ from ecomapp.jobs.queue import enqueue
 from ecomapp.models import InboxDelivery
 
 # The databases we run on, both with INSERT … ON CONFLICT DO NOTHING RETURNING.
-UPSERT_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+UPSERT_INSERTS: dict[str, Any] = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 def record_delivery(

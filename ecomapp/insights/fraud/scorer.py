@@ -36,7 +36,10 @@ class Verdict:
 def score_order(facts: OrderFacts, settings: FraudSettings | None = None) -> Verdict:
     """Return the verdict on one order from its facts (never raises on missing data)."""
     settings = settings or FraudSettings()
-    total, points, seen, missing = 0.0, {}, [], []
+    total = 0.0
+    points: dict[str, int] = {}
+    seen: list[str] = []
+    missing: list[str] = []
     for name, signal in SIGNAL_FUNCTIONS.items():
         setting = settings.signals[name]
         if not setting.enabled:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 
 from ecomapp.extensions import db
 from ecomapp.mirror.customers import find_customer
@@ -22,7 +22,7 @@ _ADDRESS_PII = ("name", "company", "address1", "address2", "zip", "phone")
 
 def _orders(store: Store, customer: Customer | None, order_ids: list[Any]) -> list[Order]:
     ids = [str(pid(i)) for i in order_ids or []]
-    clauses = [Order.platform_id.in_(ids)] if ids else []
+    clauses: list[ColumnElement[bool]] = [Order.platform_id.in_(ids)] if ids else []
     if customer is not None:
         clauses.append(Order.customer_id == customer.id)
     if not clauses:

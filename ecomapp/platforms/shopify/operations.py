@@ -17,7 +17,9 @@ TAGS_BATCH_RESOURCES = 50
 
 def tags_batch(kind: str, changes: list[Any]) -> tuple[str, dict[str, Any], list[str]]:
     """Return (mutation, variables, aliases) removing then adding tags on many resources at once."""
-    params, fields, variables = [], [], {}
+    params: list[str] = []
+    fields: list[str] = []
+    variables: dict[str, Any] = {}
     for i, change in enumerate(changes):
         if not (change.add or change.remove):
             continue  # a declared but unused variable is a GraphQL error

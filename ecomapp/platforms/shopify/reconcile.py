@@ -64,8 +64,7 @@ def reconcile_store(store_id: int) -> int:
         return 0
     started = utcnow()
     mark = store.settings.get(WATERMARK)
-    since = as_utc(store.installed_at) - OVERLAP if not mark else None
-    since_text = mark or since.strftime("%Y-%m-%dT%H:%M:%SZ")  # type: ignore[union-attr]
+    since_text = mark or (as_utc(store.installed_at) - OVERLAP).strftime("%Y-%m-%dT%H:%M:%SZ")
     client, count = AdminClient(store), 0
     for node in changed_nodes(client, "products", g.PRODUCT_FIELDS, since_text):
         apply_product(store, g.gql_product(node, _kids(node, "variants")))

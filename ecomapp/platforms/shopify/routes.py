@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any, cast
 
 from flask import Blueprint, abort, current_app, make_response, redirect, request, session, url_for
 from werkzeug.wrappers import Response
@@ -47,7 +48,7 @@ def app_home() -> Response:
             install_store(domain, exchange_id_token(id_token, claims))
         except InstallError as exc:
             return make_response(f"Could not install ecomapp: {exc}", 502)
-    return redirect(url_for("admin.dashboard", **request.args.to_dict()))
+    return redirect(url_for("admin.dashboard", **cast(dict[str, Any], request.args.to_dict())))
 
 
 @bp.get("/shopify/patch-id-token")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlencode
 
 import jwt
@@ -56,7 +56,7 @@ def bounce_response(request: Request) -> Response:
     args = request.args.to_dict()
     args.pop("id_token", None)
     reload_path = request.path + ("?" + urlencode(args) if args else "")
-    target = url_for("shopify.patch_id_token", **args)
+    target = url_for("shopify.patch_id_token", **cast(dict[str, Any], args))
     sep = "&" if "?" in target else "?"
     return make_response("", 302, {"Location": f"{target}{sep}shopify-reload={quote(reload_path)}"})
 

@@ -14,7 +14,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import current_app
 from sqlalchemy import delete, select, update
 
-from ecomapp.extensions import db
+from ecomapp.extensions import affected, db
 from ecomapp.jobs.queue import enqueue
 from ecomapp.jobs.retry import PermanentError, TransientError
 from ecomapp.models import Platform, Store, WooConnection, WooSite
@@ -127,7 +127,7 @@ def _claim(token: str) -> WooConnection | None:
         )
         .values(used_at=now)
     )
-    if result.rowcount != 1:
+    if affected(result) != 1:
         db.session.rollback()
         return None
     return db.session.scalar(
@@ -142,7 +142,7 @@ def complete_connection(body: Any) -> Store:
     fields = [body.get(name) for name in ("user_id", "consumer_key", "consumer_secret")]
     if not all(isinstance(value, str) and value for value in fields):
         raise ConnectRefused("user_id, consumer_key and consumer_secret are required")
-    token, key, secret = fields
+    token, key, secret = (str(value) for value in fields)
     pending = _claim(token)
     if pending is None:
         raise ConnectRefused("unknown, already used or expired connection token")
@@ -207,7 +207,7 @@ def finish_return(return_token: str, pending_id: int | None) -> Store | None:
         .values(returned_at=utcnow())
     )
     db.session.commit()
-    return db.session.get(Store, pending.store_id) if result.rowcount == 1 else None
+    return db.session.get(Store, pending.store_id) if affected(result) == 1 else None
 
 
 def disconnect(store: Store) -> Revocation:
@@ -233,4 +233,4 @@ def purge_pending_connections() -> int:
     cutoff = utcnow() - timedelta(days=1)
     result = db.session.execute(delete(WooConnection).where(WooConnection.expires_at < cutoff))
     db.session.commit()
-    return int(result.rowcount or 0)
+    return int(affected(result) or 0)

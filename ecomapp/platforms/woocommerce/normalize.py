@@ -92,7 +92,7 @@ def customer_record(payload: dict[str, Any]) -> CustomerRecord:
     )
 
 
-def _billing_place(billing: dict[str, Any]) -> dict[str, str | None]:
+def _billing_place(billing: dict[str, Any]) -> dict[str, Any]:
     """Return the customer fields WooCommerce keeps in the billing address."""
     return {
         "company": _blank(text(billing.get("company"))),

@@ -85,7 +85,7 @@ def revoke_key(site: WooSite, store: Store) -> Revocation:
     if site.key_id is None or not site.plugin_secret:
         reason = "the store did not tell us the key's id" if site.key_id is None else "no plugin"
         return Revocation(False, reason, description, ending)
-    reason = _ask_plugin(site, store)
-    if reason:
-        log.warning("store %s: key %s not revoked: %s", store.id, site.key_id, reason)
-    return Revocation(reason is None, reason or "", description, ending)
+    refused = _ask_plugin(site, store)
+    if refused:
+        log.warning("store %s: key %s not revoked: %s", store.id, site.key_id, refused)
+    return Revocation(refused is None, refused or "", description, ending)
