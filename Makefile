@@ -1,5 +1,5 @@
 # Everyday targets; the README's Quickstart uses bin/demo and bin/test directly.
-.PHONY: demo test test-real lint typecheck format migrate migration check ci worker bench bench-quick lock
+.PHONY: demo test test-real lint typecheck translations format migrate migration check ci worker bench bench-quick lock
 
 demo:            ## serve the demo store on the embedded defaults
 	bin/demo
@@ -16,6 +16,12 @@ lint:
 
 typecheck:       ## mypy over ecomapp/ and app.py (configured in pyproject.toml)
 	.venv/bin/mypy
+
+translations:    ## extract marked strings, update translations/*/messages.po, compile .mo
+	.venv/bin/pybabel extract -F babel.cfg -k _l -k N_ -k NavItem --no-location --omit-header \
+		-o translations/messages.pot .
+	.venv/bin/pybabel update -i translations/messages.pot -d translations --no-location
+	.venv/bin/pybabel compile -d translations
 
 format:
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .

@@ -143,6 +143,6 @@ def test_email_dashboard_sums_sends_and_revenue_per_day_in_sql(
     )  # fmt: skip
     db.session.commit()
     page = client.get("/email/").get_data(as_text=True)
-    days = dict(re.findall(r"<title>(\d{4}-\d\d-\d\d): (\d+ sent, USD [\d.,]+)</title>", page))
-    assert days["2026-06-14"] == "1 sent, USD 0.00"
-    assert days["2026-06-15"] == "2 sent, USD 80.00"
+    days = dict(re.findall(r"<title>(\d{4}-\d\d-\d\d): (\d+ sent, \$[\d.,]+)</title>", page))
+    assert days["2026-06-14"] == "1 sent, $0.00"
+    assert days["2026-06-15"] == "2 sent, $80.00"

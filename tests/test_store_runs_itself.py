@@ -60,7 +60,7 @@ def test_welcome_recipe_mail_click_and_order_become_attributed_revenue(
     page = client.get("/email/").get_data(as_text=True)
     row = re.search(rf'<tr data-automation="{automation.id}">(.*?)</tr>', page, re.S).group(1)
     assert automation.name in row
-    assert 'data-col="orders">1<' in row and 'data-col="revenue">USD 120.00<' in row
+    assert 'data-col="orders">1<' in row and 'data-col="revenue">$120.00<' in row
     dashboard = client.get("/").get_data(as_text=True)
     done = dict(re.findall(r'data-done="(\w+)">([^<]+)<', dashboard))
-    assert done == {"runs": "1", "emails": "1", "orders": "1", "revenue": "USD 120.00"}
+    assert done == {"runs": "1", "emails": "1", "orders": "1", "revenue": "$120.00"}

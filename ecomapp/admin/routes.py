@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, g, render_template, request
+from flask_babel import refresh
 from sqlalchemy import Select, select
 
 from ecomapp.admin import bp
@@ -105,6 +106,7 @@ def store_settings() -> tuple[str, int] | str:
         if not errors:
             g.store.settings = g.store.settings | submitted
             db.session.commit()
+            refresh()  # the page that answers is already in the language just chosen
             values = model.current_values(g.store)
     page = render_template(
         "admin/settings.html",

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+
 from ecomapp.alert_recipients import ALERT_RECIPIENTS_KEY, alert_recipients, parse_recipients
+from ecomapp.i18n import LANGUAGE_KEY, LANGUAGES, N_, store_language
 from ecomapp.mirror.carts import DEFAULT_ABANDON_MINUTES
 from ecomapp.mirror.products import DEFAULT_LOW_STOCK_THRESHOLD
 from ecomapp.models import Store
@@ -26,16 +29,16 @@ class NumberSetting:
 SETTINGS: tuple[NumberSetting, ...] = (
     NumberSetting(
         "abandon_after_minutes",
-        "A cart is abandoned after (minutes)",
-        "Quiet time before cart.abandoned fires; abandoned-cart reminders count from it.",
+        N_("A cart is abandoned after (minutes)"),
+        N_("Quiet time before cart.abandoned fires; abandoned-cart reminders count from it."),
         DEFAULT_ABANDON_MINUTES,
         10,
         7 * 24 * 60,
     ),
     NumberSetting(
         "low_stock_threshold",
-        "Default low-stock threshold",
-        "Used for variants without a threshold of their own (Shopify has none).",
+        N_("Default low-stock threshold"),
+        N_("Used for variants without a threshold of their own (Shopify has none)."),
         DEFAULT_LOW_STOCK_THRESHOLD,
         0,
         100_000,
@@ -50,6 +53,7 @@ def current_values(store: Store) -> dict[str, Any]:
     """Return every setting's value for a store (its own, else the default)."""
     values: dict[str, Any] = {s.key: int(store.settings.get(s.key, s.default)) for s in SETTINGS}
     values[ALERT_RECIPIENTS_KEY] = ", ".join(alert_recipients(store))
+    values[LANGUAGE_KEY] = store_language(store)
     return values
 
 
@@ -63,21 +67,39 @@ def _parse_recipients(form: dict[str, Any], values: dict[str, Any], errors: dict
         values[ALERT_RECIPIENTS_KEY] = found
 
 
+def _parse_language(form: dict[str, Any], values: dict[str, Any], errors: dict[str, str]) -> None:
+    if LANGUAGE_KEY not in form:
+        return
+    chosen = str(form[LANGUAGE_KEY])
+    if chosen in LANGUAGES:
+        values[LANGUAGE_KEY] = chosen
+    else:
+        errors[LANGUAGE_KEY] = _("Language: choose one of %(codes)s", codes=", ".join(LANGUAGES))
+
+
 def parse(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """Return (values, errors by field) from a submitted form."""
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     _parse_recipients(form, values, errors)
+    _parse_language(form, values, errors)
     for setting in SETTINGS:
         raw = str(form.get(setting.key, "")).strip()
         try:
             number = int(raw)
         except ValueError:
-            errors[setting.key] = f"{setting.label}: must be a whole number, got {raw!r}"
+            errors[setting.key] = _(
+                "%(label)s: must be a whole number, got %(raw)s",
+                label=_(setting.label),
+                raw=repr(raw),
+            )
             continue
         if not setting.minimum <= number <= setting.maximum:
-            errors[setting.key] = (
-                f"{setting.label}: must be between {setting.minimum} and {setting.maximum}"
+            errors[setting.key] = _(
+                "%(label)s: must be between %(low)s and %(high)s",
+                label=_(setting.label),
+                low=setting.minimum,
+                high=setting.maximum,
             )
             continue
         values[setting.key] = number

@@ -11,8 +11,10 @@ from typing import Any
 from sqlalchemy import select
 
 from ecomapp.extensions import db
+from ecomapp.i18n import store_language
 from ecomapp.mail.backends import Outgoing
-from ecomapp.mail.defaults import DEFAULT_TEMPLATES
+from ecomapp.mail.defaults import default_template
+from ecomapp.mail.languages import layout_text, mail_language
 from ecomapp.mail.layout import html_to_text, wrap
 from ecomapp.mail.sandbox import render_text
 from ecomapp.mail.signing import open_pixel_url, unsubscribe_url
@@ -39,14 +41,14 @@ class TemplateSource:
     text: str = ""
 
 
-def template_source(store: Store, key: str) -> TemplateSource:
-    """Return the store's version of a template, else the default, else the generic one."""
+def template_source(store: Store, key: str, language: str | None = None) -> TemplateSource:
+    """Return the store's version of a template, else the default in the language, else generic."""
     row = db.session.scalar(
         select(MailTemplate).where(MailTemplate.store_id == store.id, MailTemplate.key == key)
     )
     if row is not None:
         return TemplateSource(row.subject, row.html, row.text)
-    subject, html = DEFAULT_TEMPLATES.get(key, DEFAULT_TEMPLATES["generic"])
+    subject, html = default_template(key, language or store_language(store))
     return TemplateSource(subject, html)
 
 
@@ -73,6 +75,18 @@ def render_parts(
     marketing: bool,
 ) -> Rendered:
     """Render subject, body and text; wrap in the layout; track links when message_id is set."""
+    with mail_language(store_language(store)):
+        return _render_parts(store, source, variables, settings, message_id, marketing)
+
+
+def _render_parts(
+    store: Store,
+    source: TemplateSource,
+    variables: dict[str, Any],
+    settings: EffectiveSettings,
+    message_id: int | None,
+    marketing: bool,
+) -> Rendered:
     svars = store_vars(store, settings.brand_color, settings.logo_url, settings.postal_address)
     variables = variables | {"store": svars}
     unsub = None
@@ -96,7 +110,7 @@ def render_parts(
 def _text_footer(store: dict[str, Any], unsub: str | None) -> str:
     lines = ["", "--", f"{store['name']} · {store['address']}".rstrip(" ·")]
     if unsub:
-        lines.append(f"Unsubscribe: {unsub}")
+        lines.append(f"{layout_text('unsubscribe')}: {unsub}")
     return "\n".join(lines) + "\n"
 
 

@@ -72,6 +72,15 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
     ),
 }
 
+
+def default_template(key: str, language: str = "en") -> tuple[str, str]:
+    """Return the built-in (subject, HTML) of a template in a language (English as fallback)."""
+    from ecomapp.mail.defaults_th import DEFAULT_TEMPLATES_TH
+
+    table = DEFAULT_TEMPLATES_TH if language == "th" else DEFAULT_TEMPLATES
+    return table.get(key) or DEFAULT_TEMPLATES.get(key) or DEFAULT_TEMPLATES["generic"]
+
+
 LABELS: dict[str, str] = {
     "welcome": "Welcome a new customer",
     "review_request": "Ask for a review",

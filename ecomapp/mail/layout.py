@@ -10,7 +10,7 @@ from typing import Any
 from ecomapp.mail.sandbox import render_text
 
 LAYOUT = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{{ lang }}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light">
 <title>{{ subject }}</title>
@@ -35,8 +35,8 @@ LAYOUT = """<!doctype html>
 <div class="body">{{ body }}</div>
 <div class="foot"><p>{{ store.name }}
 {% if store.address %} &middot; {{ store.address }}{% endif %}</p>
-{% if unsubscribe_url %}<p>You receive this because you subscribed to news from {{ store.name }}.
-<a href="{{ unsubscribe_url }}" data-unsubscribe>Unsubscribe</a></p>{% endif %}</div>
+{% if unsubscribe_url %}<p>{{ why }}
+<a href="{{ unsubscribe_url }}" data-unsubscribe>{{ unsubscribe }}</a></p>{% endif %}</div>
 </div></td></tr></table></div>{% if pixel_url %}<img src="{{ pixel_url }}" width="1" height="1"
 alt="" style="display:block;border:0;width:1px;height:1px">{% endif %}</body></html>"""
 
@@ -45,7 +45,14 @@ def wrap(body_html: str, subject: str, store: dict[str, Any], **links: str | Non
     """Return the full e-mail HTML: branded header, body, footer with address and links."""
     from markupsafe import Markup
 
-    context = {"body": Markup(body_html), "subject": subject, "store": store} | links
+    from ecomapp.mail.languages import current_mail_language, layout_text
+
+    words = {
+        "lang": current_mail_language(),
+        "why": layout_text("why", store=store["name"]),
+        "unsubscribe": layout_text("unsubscribe"),
+    }
+    context = {"body": Markup(body_html), "subject": subject, "store": store} | words | links
     return render_text(LAYOUT, context)
 
 

@@ -15,6 +15,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from ecomapp.mail import render_limits as limits
 from ecomapp.mail.amplifiers import check_str_method, guard_filter
+from ecomapp.mail.languages import mail_money
 
 MAX_OUTPUT_CHARS = limits.MAX_OUTPUT_CHARS
 
@@ -105,6 +106,7 @@ def _make_env(autoescape: bool) -> MailSandbox:
     for name in ("lipsum", "cycler", "joiner", "namespace", "dict"):
         env.globals.pop(name, None)
     env.globals["range"] = limits.bounded_range
+    env.filters["money"] = mail_money
     env.filters = {name: guard_filter(name, f) for name, f in env.filters.items()}
     return env
 
