@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ecomapp.extensions import Model
 from ecomapp.models.types import Money, UTCDateTime, utcnow
+from ecomapp.secrets_at_rest import Ciphertext, Encrypted
 
 
 class MessageStatus(StrEnum):
@@ -120,8 +121,10 @@ class MailSettings(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), unique=True)
     backend: Mapped[str] = mapped_column(String(32), default="default")
-    smtp_url_enc: Mapped[str | None] = mapped_column(Text)
-    api_token_enc: Mapped[str | None] = mapped_column(Text)
+    smtp_url_enc: Mapped[str | None] = mapped_column(Ciphertext)
+    smtp_url = Encrypted("smtp_url_enc")
+    api_token_enc: Mapped[str | None] = mapped_column(Ciphertext)
+    api_token = Encrypted("api_token_enc")
     from_address: Mapped[str | None] = mapped_column(String(255))
     brand_color: Mapped[str | None] = mapped_column(String(16))
     logo_url: Mapped[str | None] = mapped_column(Text)
@@ -131,32 +134,6 @@ class MailSettings(Model):
     quiet_start_hour: Mapped[int | None] = mapped_column(Integer, default=21)
     quiet_end_hour: Mapped[int | None] = mapped_column(Integer, default=8)
     attribution_days: Mapped[int] = mapped_column(Integer, default=5)
-
-    @property
-    def smtp_url(self) -> str | None:
-        """Return the decrypted SMTP URL (it holds the password)."""
-        from ecomapp.secrets_at_rest import decrypt
-
-        return decrypt(self.smtp_url_enc)
-
-    @smtp_url.setter
-    def smtp_url(self, value: str | None) -> None:
-        from ecomapp.secrets_at_rest import encrypt
-
-        self.smtp_url_enc = encrypt(value)
-
-    @property
-    def api_token(self) -> str | None:
-        """Return the decrypted provider API token."""
-        from ecomapp.secrets_at_rest import decrypt
-
-        return decrypt(self.api_token_enc)
-
-    @api_token.setter
-    def api_token(self, value: str | None) -> None:
-        from ecomapp.secrets_at_rest import encrypt
-
-        self.api_token_enc = encrypt(value)
 
 
 class TrackingKind(StrEnum):

@@ -6,11 +6,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, String, Text, UniqueConstraint
+from sqlalchemy import JSON, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecomapp.extensions import Model
 from ecomapp.models.types import UTCDateTime, utcnow
+from ecomapp.secrets_at_rest import Ciphertext, Encrypted
 
 
 class Platform(StrEnum):
@@ -32,11 +33,14 @@ class Store(Model):
     domain: Mapped[str] = mapped_column(String(255), index=True)
     name: Mapped[str] = mapped_column(String(255), default="")
     email: Mapped[str | None] = mapped_column(String(255))
-    access_token_enc: Mapped[str | None] = mapped_column(Text)
+    access_token_enc: Mapped[str | None] = mapped_column(Ciphertext)
+    access_token = Encrypted("access_token_enc")
     access_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    refresh_token_enc: Mapped[str | None] = mapped_column(Text)
+    refresh_token_enc: Mapped[str | None] = mapped_column(Ciphertext)
+    refresh_token = Encrypted("refresh_token_enc")
     refresh_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    api_secret_enc: Mapped[str | None] = mapped_column(Text)
+    api_secret_enc: Mapped[str | None] = mapped_column(Ciphertext)
+    api_secret = Encrypted("api_secret_enc")
     scopes: Mapped[str] = mapped_column(String(1024), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     currency: Mapped[str] = mapped_column(String(3), default="USD")
@@ -52,45 +56,6 @@ class Store(Model):
     def is_active(self) -> bool:
         """Return True while the app is installed on this store."""
         return self.uninstalled_at is None
-
-    @property
-    def access_token(self) -> str | None:
-        """Return the decrypted access token (or consumer key)."""
-        from ecomapp.secrets_at_rest import decrypt
-
-        return decrypt(self.access_token_enc)
-
-    @access_token.setter
-    def access_token(self, value: str | None) -> None:
-        from ecomapp.secrets_at_rest import encrypt
-
-        self.access_token_enc = encrypt(value)
-
-    @property
-    def refresh_token(self) -> str | None:
-        """Return the decrypted refresh token."""
-        from ecomapp.secrets_at_rest import decrypt
-
-        return decrypt(self.refresh_token_enc)
-
-    @refresh_token.setter
-    def refresh_token(self, value: str | None) -> None:
-        from ecomapp.secrets_at_rest import encrypt
-
-        self.refresh_token_enc = encrypt(value)
-
-    @property
-    def api_secret(self) -> str | None:
-        """Return the decrypted API secret (WooCommerce consumer secret)."""
-        from ecomapp.secrets_at_rest import decrypt
-
-        return decrypt(self.api_secret_enc)
-
-    @api_secret.setter
-    def api_secret(self, value: str | None) -> None:
-        from ecomapp.secrets_at_rest import encrypt
-
-        self.api_secret_enc = encrypt(value)
 
     def __repr__(self) -> str:
         return f"<Store {self.id} {self.platform}:{self.domain}>"

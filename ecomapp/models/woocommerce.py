@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecomapp.extensions import Model
 from ecomapp.models.types import UTCDateTime, utcnow
+from ecomapp.secrets_at_rest import Ciphertext, Encrypted
 
 
 class WooConnection(Model):
@@ -38,35 +39,11 @@ class WooSite(Model):
     url: Mapped[str] = mapped_column(String(512))
     hook_token: Mapped[str] = mapped_column(String(64), unique=True)
     key_id: Mapped[int | None] = mapped_column()
-    webhook_secret_enc: Mapped[str | None] = mapped_column(Text)
-    plugin_secret_enc: Mapped[str | None] = mapped_column(Text)
+    webhook_secret_enc: Mapped[str | None] = mapped_column(Ciphertext)
+    webhook_secret = Encrypted("webhook_secret_enc")
+    plugin_secret_enc: Mapped[str | None] = mapped_column(Ciphertext)
+    plugin_secret = Encrypted("plugin_secret_enc")
     webhook_ids: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     sync_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     reconciled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    @property
-    def webhook_secret(self) -> str | None:
-        """Return the decrypted secret our webhooks are signed with."""
-        from ecomapp.secrets_at_rest import decrypt
-
-        return decrypt(self.webhook_secret_enc)
-
-    @webhook_secret.setter
-    def webhook_secret(self, value: str | None) -> None:
-        from ecomapp.secrets_at_rest import encrypt
-
-        self.webhook_secret_enc = encrypt(value)
-
-    @property
-    def plugin_secret(self) -> str | None:
-        """Return the decrypted secret shared with the companion plugin."""
-        from ecomapp.secrets_at_rest import decrypt
-
-        return decrypt(self.plugin_secret_enc)
-
-    @plugin_secret.setter
-    def plugin_secret(self, value: str | None) -> None:
-        from ecomapp.secrets_at_rest import encrypt
-
-        self.plugin_secret_enc = encrypt(value)

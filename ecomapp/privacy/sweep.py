@@ -16,6 +16,7 @@ from sqlalchemy import update as sql_update
 
 from ecomapp.extensions import db
 from ecomapp.privacy.needles import Needles, pattern, scrub
+from ecomapp.secrets_at_rest import Ciphertext
 
 
 def text_columns(table: Table) -> list[Column[Any]]:
@@ -24,7 +25,7 @@ def text_columns(table: Table) -> list[Column[Any]]:
     for column in table.columns:
         kind = column.type
         impl = getattr(kind, "impl", kind)
-        if isinstance(kind, LargeBinary) or column.name.endswith("_enc"):
+        if isinstance(kind, LargeBinary | Ciphertext):
             continue
         if isinstance(kind, JSON | String | Text) or isinstance(impl, String | Text):
             found.append(column)
