@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from ecomapp import i18n, request_limits
+from ecomapp import errors, i18n, request_limits
 from ecomapp.config import Settings
 from ecomapp.extensions import db, htmx, migrate
 from ecomapp.redaction import install_log_filter
@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     migrate.init_app(app, db, directory=str(root / "migrations"))
     htmx.init_app(app)
     i18n.init_app(app)
+    errors.init_app(app)
     request_limits.init_app(app)
     _register_blueprints(app)
     _register_cli(app)
