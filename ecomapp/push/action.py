@@ -14,7 +14,7 @@ from ecomapp.push.subscriptions import customer_subscriptions
 def send_push(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
     """Queue one push per live subscription of the event's customer, keyed by the step."""
     customer = ctx.obj("customer")
-    subs = customer_subscriptions(ctx.store, int(customer["id"]))
+    subs = customer_subscriptions(ctx.store, int(customer["id"]), customer.get("platform_id"))
     if not subs:
         return {"skipped": "the customer has no push subscription"}  # e-mail still goes
     context = dict(ctx.snap.get(OBJECTS, {})) | {"discount_code": ctx.outputs.get("discount_code")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ecomapp.extensions import db
 from ecomapp.models import Customer, PushSubscription, Store
@@ -75,11 +75,14 @@ def remove_subscription(row: PushSubscription, reason: str) -> None:
     row.removed_reason = reason
 
 
-def customer_subscriptions(store: Store, customer_id: int) -> list[PushSubscription]:
-    """Return a customer's live subscriptions."""
+def customer_subscriptions(
+    store: Store, customer_id: int, platform_id: str | None = None
+) -> list[PushSubscription]:
+    """Return a customer's live subscriptions (also those made before the mirror knew them)."""
+    mine = PushSubscription.customer_id == customer_id
+    if platform_id:
+        mine = or_(mine, PushSubscription.platform_customer_id == platform_id)
     stmt = select(PushSubscription).where(
-        PushSubscription.store_id == store.id,
-        PushSubscription.customer_id == customer_id,
-        PushSubscription.removed_at.is_(None),
+        PushSubscription.store_id == store.id, mine, PushSubscription.removed_at.is_(None)
     )
     return list(db.session.scalars(stmt.order_by(PushSubscription.id)))
