@@ -4,6 +4,9 @@
  *
  * Usage: php wp_harness.php '{"key": "...", "event": {...}, "user": 1}'
  *   prints JSON: the event's URL, its exact body and signature, and the panel URL.
+ * Usage: php wp_harness.php '{"mode": "storefront", "connection": {...}, "route": "notify-me",
+ *   "params": {...}, "user": 0, "reply": {"status": 201, "body": "..."}}'
+ *   runs the plugin's storefront REST route and prints {post: {url, body, headers}, status, body}.
  * Usage: php wp_harness.php '{"mode": "rest", "connection": {...}|null, "body": "...",
  *   "headers": {...}, "api_keys": [rows of woocommerce_api_keys]}'
  *   runs the plugin's REST route and prints {status, body, api_keys, connection}.
@@ -49,6 +52,22 @@ function add_query_arg( array $args, $url ) {
 }
 function wp_remote_post( $url, $args ) {
 	$GLOBALS['posts'][] = array( 'url' => $url, 'args' => $args );
+	return $GLOBALS['reply'] ?? null;
+}
+function wp_remote_retrieve_response_code( $response ) {
+	return $response['status'] ?? '';
+}
+function wp_remote_retrieve_body( $response ) {
+	return $response['body'] ?? '';
+}
+function sanitize_email( $email ) {
+	return filter_var( trim( $email ), FILTER_SANITIZE_EMAIL );
+}
+function absint( $value ) {
+	return abs( (int) $value );
+}
+function get_current_user_id() {
+	return $GLOBALS['user_id'] ?? 0;
 }
 function register_rest_route( $namespace, $route, $args ) {
 	$GLOBALS['routes'][ '/' . $namespace . $route ] = $args;
@@ -95,6 +114,9 @@ class Fake_REST_Request {
 	public function get_header( $name ) {
 		return $this->headers[ str_replace( '-', '_', strtolower( $name ) ) ] ?? null;
 	}
+	public function get_json_params() {
+		return json_decode( $this->body, true );
+	}
 }
 
 /** The wpdb calls the plugin makes, over an in-memory woocommerce_api_keys table. */
@@ -137,6 +159,28 @@ require $plugin . '/ecomapp-connector.php';
 do_action( 'plugins_loaded' );
 
 $input = json_decode( $argv[1], true );
+
+if ( 'storefront' === ( $input['mode'] ?? '' ) ) {
+	update_option( ECOMAPP_CONNECTOR_OPTION, $input['connection'] );
+	$GLOBALS['reply']   = $input['reply'];
+	$GLOBALS['user_id'] = $input['user'];
+	$handler            = 'notify-me' === $input['route'] ? 'notify_me' : 'push_subscribe';
+	$request            = new Fake_REST_Request( json_encode( $input['params'] ), array() );
+	$result             = Ecomapp_Notify_Me::$handler( $request );
+	$post               = $GLOBALS['posts'][0];
+	echo json_encode(
+		array(
+			'post'   => array(
+				'url'     => $post['url'],
+				'body'    => $post['args']['body'],
+				'headers' => $post['args']['headers'],
+			),
+			'status' => $result->status,
+			'body'   => $result->data,
+		)
+	);
+	exit( 0 );
+}
 
 if ( 'rest' === ( $input['mode'] ?? '' ) ) {
 	if ( $input['connection'] ) {
