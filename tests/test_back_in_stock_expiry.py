@@ -1,0 +1,68 @@
+"""Requests lapse after the store's N days; the panel sets N and refuses nonsense."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from ecomapp.automation.recipes import build_recipe
+from ecomapp.extensions import db
+from ecomapp.inventory.back_in_stock import waiting_counts
+from ecomapp.mirror.records import InventoryRecord
+from ecomapp.models import BackInStockRequest, Store
+from tests.automation_support import deliver, login, make_automation, messages, run_at
+from tests.factories import make_product
+from tests.storefront_support import plugin_post, woo_store_with_plugin
+
+ASKED = datetime(2026, 4, 1, 12, tzinfo=UTC)
+
+
+def _ask(client: FlaskClient, store: Store, variant: str, email: str) -> None:
+    body = {"variant_id": variant, "email": email, "consent": True, "consent_text": "Tell me"}
+    assert plugin_post(client, store, "back-in-stock", body).status_code == 201
+
+
+def test_an_expired_request_is_not_notified_and_leaves_the_count(
+    app: Flask, client: FlaskClient, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    """Given a store whose requests lapse after 10 days, one request made on day 0 and one on
+    day 5, when 5 units come back on day 11, then only the day-5 shopper is mailed and the
+    day-0 request is marked expired by the periodic job."""
+    time_machine.move_to(ASKED, tick=False)
+    store = woo_store_with_plugin(settings={"back_in_stock_expiry_days": 10})
+    variant = make_product(store, stock=0).variants[0]
+    make_automation(store, build_recipe("back_in_stock", {})[1])
+    _ask(client, store, variant.platform_id, "old@example.com")
+    time_machine.move_to(ASKED + timedelta(days=5), tick=False)
+    _ask(client, store, variant.platform_id, "new@example.com")
+    assert waiting_counts(store.id, [variant.id]) == {variant.id: 2}
+    later = ASKED + timedelta(days=11)
+    time_machine.move_to(later, tick=False)
+    assert waiting_counts(store.id, [variant.id]) == {variant.id: 1}
+    record = InventoryRecord(5, variant_platform_id=variant.platform_id, updated_at=later)
+    deliver(store, "inventory", record)
+    run_at(app, later)
+    run_at(app, later + timedelta(hours=2))
+    assert [m.to_email for m in messages(store, "back_in_stock")] == ["new@example.com"]
+    rows = db.session.execute(
+        select(BackInStockRequest.email, BackInStockRequest.status).order_by(BackInStockRequest.id)
+    ).all()
+    assert [tuple(r) for r in rows] == [
+        ("old@example.com", "expired"),
+        ("new@example.com", "notified"),
+    ]
+
+
+def test_panel_saves_the_expiry_and_names_a_bad_value(client: FlaskClient) -> None:
+    """Given the Back in stock page, when 30 is saved then the store keeps 30; 0 is refused 422."""
+    store = woo_store_with_plugin()
+    token = login(client, store)
+    saved = client.post("/back-in-stock/", data={"expiry_days": "30", "csrf_token": token})
+    assert saved.status_code == 302
+    assert db.session.get(Store, store.id).settings["back_in_stock_expiry_days"] == 30
+    bad = client.post("/back-in-stock/", data={"expiry_days": "0", "csrf_token": token})
+    assert bad.status_code == 422 and "expiry_days" in bad.get_data(as_text=True)
