@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import time_machine
 from flask import Flask
@@ -15,12 +15,13 @@ from sqlalchemy import select
 from ecomapp.extensions import db
 from ecomapp.models import PushMessage, PushSubscription, Store
 from tests.automation_support import deliver, make_automation, run_at
-from tests.factories import customer_record, make_store
+from tests.factories import customer_record, make_store, order_record
 from tests.mail_support import configure_mail
 from tests.push_support import push_ready
 from tests.storefront_support import proxy_query
 
 EVENING = datetime(2026, 6, 1, 22, 0, tzinfo=UTC)  # inside 21:00-08:00 quiet hours (UTC store)
+CLICKED = datetime(2026, 6, 3, 9, 0, tzinfo=UTC)
 PUSH_STEP = {
     "type": "action",
     "action": "send_push",
@@ -53,7 +54,8 @@ def test_builder_push_waits_out_quiet_hours_and_the_cap_then_click_is_tracked(
 ) -> None:
     """Given a customer subscribed on the storefront and an automation that pushes on each new
     customer event, when it fires at 22:00, then nothing goes until 08:00; a second push the
-    same morning waits for the 16 h cap; the click redirects and is recorded."""
+    same morning waits for the 16 h cap; the click redirects, is recorded, and the
+    customer's next order is credited to it."""
     time_machine.move_to(EVENING, tick=False)
     store = make_store("shopify", domain="push-shop.myshopify.com")
     configure_mail(store, quiet_start_hour=21, quiet_end_hour=8, frequency_cap_hours=16)
@@ -82,11 +84,20 @@ def test_builder_push_waits_out_quiet_hours_and_the_cap_then_click_is_tracked(
         assert len(service.delivered) == 1
         at(datetime(2026, 6, 3, 8, 5, tzinfo=UTC))
         assert len(service.delivered) == 2
+    time_machine.move_to(CLICKED, tick=False)
     token = service.delivered[0]["url"].rsplit("/", 1)[1]
     reply = client.get(f"/p/c/{token}")
     assert reply.status_code == 302 and reply.headers["Location"] == "https://x.test/n"
     clicked = db.session.scalar(select(PushMessage).where(PushMessage.click_token == token))
     assert clicked is not None and clicked.clicked_at is not None
+    buyer = customer_record(platform_id="777", first_name="Ann")
+    order = order_record(
+        customer=buyer, total_price="42.00", placed_at=CLICKED + timedelta(hours=1)
+    )
+    deliver(store, "order", order)
+    at(CLICKED + timedelta(hours=2))
+    db.session.refresh(clicked)
+    assert clicked.order_id is not None and str(clicked.revenue) == "42.00"
 
 
 def test_gone_subscription_is_removed_and_never_sent_again(

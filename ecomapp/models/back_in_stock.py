@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecomapp.extensions import db
-from ecomapp.models.types import UTCDateTime, utcnow
+from ecomapp.models.types import Money, UTCDateTime, utcnow
 
 
 class PushSubscription(db.Model):
@@ -67,6 +68,10 @@ class PushMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     clicked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders.id", ondelete="SET NULL"), unique=True
+    )  # the order this click earned (attribution), once
+    revenue: Mapped[Decimal | None] = mapped_column(Money)
 
 
 class BackInStockRequest(db.Model):

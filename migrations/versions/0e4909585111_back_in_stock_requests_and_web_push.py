@@ -1,8 +1,8 @@
 """back-in-stock requests and web push
 
-Revision ID: b99926524baf
+Revision ID: 0e4909585111
 Revises: 608284f1eb0a
-Create Date: 2026-12-05 15:03:23.952099
+Create Date: 2026-12-05 15:14:05.297432
 
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "b99926524baf"
+revision = "0e4909585111"
 down_revision = "608284f1eb0a"
 branch_labels = None
 depends_on = None
@@ -138,10 +138,18 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("sent_at", sa.DateTime(), nullable=True),
         sa.Column("clicked_at", sa.DateTime(), nullable=True),
+        sa.Column("order_id", sa.Integer(), nullable=True),
+        sa.Column("revenue", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
             name=op.f("fk_push_messages_customer_id_customers"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["orders.id"],
+            name=op.f("fk_push_messages_order_id_orders"),
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
@@ -158,6 +166,7 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_push_messages")),
         sa.UniqueConstraint("click_token", name=op.f("uq_push_messages_click_token")),
+        sa.UniqueConstraint("order_id", name=op.f("uq_push_messages_order_id")),
         sa.UniqueConstraint(
             "store_id", "idempotency_key", name=op.f("uq_push_messages_store_id_idempotency_key")
         ),
