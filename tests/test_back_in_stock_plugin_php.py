@@ -75,15 +75,19 @@ def test_plugin_without_consent_is_refused_by_the_app(client: FlaskClient) -> No
 
 
 def test_plugin_forwards_a_push_subscription(app: Flask, client: FlaskClient) -> None:
-    """Given a browser's push subscription posted to the plugin, then the app stores it."""
+    """Given a browser's push subscription posted to the plugin by signed-in user 7, then the
+    app stores it for user 7, whatever an unsigned header says."""
     store = woo_store_with_plugin()
     with push_ready(app) as service:
         subscription = service.browser("wp").subscription(service.url)
-        sent = _plugin(store, "push-subscribe", {"subscription": subscription, "consent": True})
+        params = {"subscription": subscription, "consent": True}
+        sent = _plugin(store, "push-subscribe", params, user=7)
+        sent["post"]["headers"]["X-Ecomapp-Customer"] = "9"  # outside the signature: ignored
         reply = _relay(client, sent)
     assert reply.status_code == 201, reply.get_data(as_text=True)
     sub = db.session.scalar(select(PushSubscription))
     assert sub.endpoint == subscription["endpoint"] and "browser notification" in sub.consent_text
+    assert sub.platform_customer_id == "7"  # the signed-in WordPress user, from the signed body
 
 
 def test_plugin_ships_the_notify_me_script() -> None:

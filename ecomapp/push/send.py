@@ -62,7 +62,7 @@ def queue_push(store: Store, sub: PushSubscription, req: PushRequest) -> PushMes
         run_id=req.run_id,
         kind=req.kind,
         title=req.title[:255],
-        body=req.body,
+        body=req.body[:1000],  # the encrypted payload must stay under ~4 KB
         url=req.url,
         icon=req.icon,
         click_token=secrets.token_urlsafe(24),

@@ -108,7 +108,8 @@ class Ecomapp_Notify_Me {
 	 * @return WP_REST_Response
 	 */
 	private static function forward( $path, array $payload ) {
-		$answer = Ecomapp_Client::send_storefront( $path, $payload, get_current_user_id() );
+		$payload['customer_id'] = (string) get_current_user_id(); // Inside the signature.
+		$answer                 = Ecomapp_Client::send_storefront( $path, $payload, get_current_user_id() );
 		$status = $answer['status'] ? $answer['status'] : 502;
 		$body   = json_decode( $answer['body'], true );
 		return new WP_REST_Response( is_array( $body ) ? $body : array( 'error' => 'ecomapp did not answer' ), $status );
