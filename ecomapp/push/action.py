@@ -13,7 +13,9 @@ from ecomapp.push.subscriptions import customer_subscriptions
 
 def send_push(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
     """Queue one push per live subscription of the event's customer, keyed by the step."""
-    customer = ctx.obj("customer")
+    customer = ctx.snap.get(OBJECTS, {}).get("customer")
+    if not customer:
+        return {"skipped": "no customer (a guest): nobody to push to"}  # e-mail still goes
     subs = customer_subscriptions(ctx.store, int(customer["id"]), customer.get("platform_id"))
     if not subs:
         return {"skipped": "the customer has no push subscription"}  # e-mail still goes
