@@ -16,15 +16,13 @@ def forget_person(
     requests += [func.lower(BackInStockRequest.email).in_(emails)] if emails else []
     subs = [PushSubscription.customer_id.in_(customer_ids)]
     subs += [PushSubscription.platform_customer_id.in_(platform_ids)] if platform_ids else []
-    gone = db.session.execute(
-        delete(BackInStockRequest).where(BackInStockRequest.store_id == store_id, or_(*requests))
-    ).rowcount
+    mine = delete(BackInStockRequest).where(BackInStockRequest.store_id == store_id, or_(*requests))
+    gone = db.session.execute(mine).rowcount  # type: ignore[attr-defined]
     db.session.execute(  # sent pushes stay for counts, without their words
         update(PushMessage)
         .where(PushMessage.store_id == store_id, PushMessage.customer_id.in_(customer_ids))
         .values(title="", body="", url="")
     )
-    gone += db.session.execute(
-        delete(PushSubscription).where(PushSubscription.store_id == store_id, or_(*subs))
-    ).rowcount
+    theirs = delete(PushSubscription).where(PushSubscription.store_id == store_id, or_(*subs))
+    gone += db.session.execute(theirs).rowcount  # type: ignore[attr-defined]
     return int(gone or 0)

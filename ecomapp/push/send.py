@@ -91,7 +91,8 @@ def _cap_until(store: Store, message: PushMessage, hours: int) -> datetime | Non
             PushMessage.status == "sent",
         )
     )
-    return None if last is None else as_utc(last) + timedelta(hours=hours)  # type: ignore[operator]
+    stamp = as_utc(last)
+    return None if stamp is None else stamp + timedelta(hours=hours)
 
 
 def delay_until(store: Store, message: PushMessage, now: datetime) -> tuple[datetime, str] | None:
