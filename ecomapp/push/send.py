@@ -26,6 +26,7 @@ from ecomapp.push.subscriptions import remove_subscription
 
 DELIVER = "ecomapp.push.send:deliver_push"
 TTL_SECONDS = 24 * 3600
+STALE_PENDING = timedelta(minutes=10)  # a delivery job queued this long ago was lost
 GONE = (404, 410)  # RFC 8030: the subscription expired or was unsubscribed
 
 
@@ -184,11 +185,13 @@ def _send(sub: PushSubscription, message: PushMessage) -> None:
 
 
 def send_due(now: datetime | None = None) -> int:
-    """Enqueue delayed pushes whose time has come (periodic)."""
+    """Enqueue delayed pushes whose time has come, and pending ones whose job was lost."""
     now = now or utcnow()
+    due = PushMessage.scheduled_for <= now
+    lost = PushMessage.scheduled_for.is_(None) & (PushMessage.created_at <= now - STALE_PENDING)
     rows = db.session.execute(
         select(PushMessage.id, PushMessage.store_id)
-        .where(PushMessage.status == "pending", PushMessage.scheduled_for <= now)
+        .where(PushMessage.status == "pending", due | lost)
         .limit(1000)
     ).all()
     for row in rows:
