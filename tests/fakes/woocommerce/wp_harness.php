@@ -7,6 +7,8 @@
  * Usage: php wp_harness.php '{"mode": "storefront", "connection": {...}, "route": "notify-me",
  *   "params": {...}, "user": 0, "reply": {"status": 201, "body": "..."}}'
  *   runs the plugin's storefront REST route and prints {post: {url, body, headers}, status, body}.
+ * Usage: php wp_harness.php '{"mode": "shortcode", "connection": {...}, "variant": 41}'
+ *   prints the notify-me form's HTML as the [ecomapp_notify_me] shortcode renders it.
  * Usage: php wp_harness.php '{"mode": "rest", "connection": {...}|null, "body": "...",
  *   "headers": {...}, "api_keys": [rows of woocommerce_api_keys]}'
  *   runs the plugin's REST route and prints {status, body, api_keys, connection}.
@@ -68,6 +70,41 @@ function absint( $value ) {
 }
 function get_current_user_id() {
 	return $GLOBALS['user_id'] ?? 0;
+}
+define( 'HOUR_IN_SECONDS', 3600 );
+define( 'DAY_IN_SECONDS', 86400 );
+function get_transient( $name ) {
+	return $GLOBALS['transients'][ $name ] ?? false;
+}
+function set_transient( $name, $value, $ttl ) {
+	$GLOBALS['transients'][ $name ] = $value;
+}
+function shortcode_atts( $defaults, $atts ) {
+	return array_merge( $defaults, array_intersect_key( (array) $atts, $defaults ) );
+}
+function esc_attr( $text ) {
+	return htmlspecialchars( (string) $text, ENT_QUOTES );
+}
+function esc_html( $text ) {
+	return htmlspecialchars( (string) $text, ENT_QUOTES );
+}
+function esc_url( $url ) {
+	return htmlspecialchars( (string) $url, ENT_QUOTES );
+}
+function esc_html__( $text, $domain ) {
+	return esc_html( $text );
+}
+function esc_attr__( $text, $domain ) {
+	return esc_attr( $text );
+}
+function rest_url( $path ) {
+	return '/wp-json/' . $path;
+}
+function home_url( $path ) {
+	return $path;
+}
+function plugins_url( $path, $plugin_dir ) {
+	return '/wp-content/plugins/ecomapp-connector/' . $path;
 }
 function register_rest_route( $namespace, $route, $args ) {
 	$GLOBALS['routes'][ '/' . $namespace . $route ] = $args;
@@ -159,6 +196,13 @@ require $plugin . '/ecomapp-connector.php';
 do_action( 'plugins_loaded' );
 
 $input = json_decode( $argv[1], true );
+
+if ( 'shortcode' === ( $input['mode'] ?? '' ) ) {
+	update_option( ECOMAPP_CONNECTOR_OPTION, $input['connection'] );
+	set_transient( 'ecomapp_vapid_key', '', DAY_IN_SECONDS ); // No push in a headless browser.
+	echo Ecomapp_Notify_Me::shortcode( array( 'variant' => $input['variant'] ) );
+	exit( 0 );
+}
 
 if ( 'storefront' === ( $input['mode'] ?? '' ) ) {
 	update_option( ECOMAPP_CONNECTOR_OPTION, $input['connection'] );
