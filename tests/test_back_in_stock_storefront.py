@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from ecomapp.extensions import db
 from ecomapp.models import BackInStockRequest, PushSubscription
+from ecomapp.platforms.woocommerce.webhooks import signature
 from tests.automation_support import count
 from tests.factories import make_product, make_store
 from tests.push_support import push_ready
@@ -90,3 +93,15 @@ def test_malformed_requests_name_the_field(client: FlaskClient) -> None:
         assert reply.status_code == status, (change, reply.get_data(as_text=True))
         assert field in reply.get_data(as_text=True)
     assert count(BackInStockRequest) == 0
+
+
+def test_request_signed_with_another_plugin_secret_is_refused(client: FlaskClient) -> None:
+    """Given a body signed with a secret that is not the store's plugin secret, then 401, no row."""
+    store = woo_store_with_plugin()
+    variant = make_product(store, stock=0).variants[0]
+    body = json.dumps({"variant_id": variant.platform_id, "email": "a@example.com"}).encode()
+    headers = {"X-Ecomapp-Store": str(store.id), "X-Ecomapp-Signature": signature("nope", body)}
+    reply = client.post(
+        "/storefront/back-in-stock", data=body, headers=headers, content_type="application/json"
+    )
+    assert reply.status_code == 401 and count(BackInStockRequest) == 0

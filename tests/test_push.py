@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ecomapp.extensions import db
 from ecomapp.models import PushMessage, PushSubscription, Store
+from ecomapp.push.keys import generate_keys
 from tests.automation_support import deliver, make_automation, run_at
 from tests.factories import customer_record, make_store, order_record
 from tests.mail_support import configure_mail
@@ -122,3 +123,24 @@ def test_gone_subscription_is_removed_and_never_sent_again(
         deliver(store, "customer", customer_record(platform_id="901"))
         run_jobs()
         assert len(service.refused) == 1 and service.delivered == []
+
+
+def test_push_signed_with_another_key_is_refused_and_the_subscription_kept(
+    app: Flask, client: FlaskClient, run_jobs: Callable[[], None]
+) -> None:
+    """Given a push service that knows another application server key (the deployment's keys
+    changed), when a push goes, then the service refuses the VAPID token, the message is
+    failed with the reason and the subscription is kept (it is not gone)."""
+    store = make_store("shopify", domain="rekeyed-shop.myshopify.com")
+    configure_mail(store)
+    make_automation(store, {"trigger": {"event": "customer.created"}, "steps": [PUSH_STEP]})
+    with push_ready(app) as service:
+        _subscribe(client, store, service.browser("k").subscription(service.url), "950")
+        service.vapid_public_key = generate_keys().public_key
+        deliver(store, "customer", customer_record(platform_id="950"))
+        run_jobs()
+        run_jobs()
+    message = db.session.scalar(select(PushMessage))
+    assert message.status == "failed" and "403" in (message.error or "")
+    assert service.delivered == [] and service.refused[0][1] == 403
+    assert db.session.scalar(select(PushSubscription)).removed_at is None
