@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -144,3 +145,16 @@ def test_push_signed_with_another_key_is_refused_and_the_subscription_kept(
     assert message.status == "failed" and "403" in (message.error or "")
     assert service.delivered == [] and service.refused[0][1] == 403
     assert db.session.scalar(select(PushSubscription)).removed_at is None
+
+
+def test_production_without_keys_hands_out_no_key(app: Flask, client: FlaskClient) -> None:
+    """Given a production deployment without VAPID keys, when the storefront asks for the key,
+    then 503 says push is not configured (no dev pair is generated, never a 500)."""
+    store = make_store("shopify", domain="keyless-shop.myshopify.com")
+    saved = app.config["SETTINGS"]
+    app.config["SETTINGS"] = dataclasses.replace(saved, env="production")
+    try:
+        reply = client.get(f"/storefront/push/key?{proxy_query(store.domain)}")
+    finally:
+        app.config["SETTINGS"] = saved
+    assert reply.status_code == 503 and "not configured" in reply.get_data(as_text=True)

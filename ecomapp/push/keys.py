@@ -12,7 +12,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
 
+from ecomapp.jobs.retry import PermanentError
+
 DEV_FILE = "vapid-dev-keys.json"
+
+
+class PushNotConfigured(PermanentError):
+    """Production without VAPID keys: nothing is sent and no key is handed out."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,9 @@ def vapid_keys() -> VapidKeys:
     if public and private:
         return VapidKeys(public, private)
     if config["SETTINGS"].is_production:
-        raise RuntimeError("VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are not set (flask push-keys)")
+        raise PushNotConfigured(
+            "VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are not set (flask push-keys)"
+        )
     return _dev_keys(Path(current_app.instance_path))
 
 

@@ -8,7 +8,7 @@ from flask import abort, current_app, jsonify
 from werkzeug.wrappers import Response
 
 from ecomapp.extensions import db
-from ecomapp.push.keys import vapid_keys
+from ecomapp.push.keys import PushNotConfigured, vapid_keys
 from ecomapp.push.subscriptions import BadSubscription, parse_subscription, save_subscription
 from ecomapp.storefront import bp
 from ecomapp.storefront.fields import consent, fields, json_field, signed_customer, text
@@ -29,7 +29,10 @@ def service_worker() -> Response:
 def public_key() -> Response:
     """Return the deployment's VAPID public key (the browser's applicationServerKey)."""
     storefront_request()
-    return jsonify(public_key=vapid_keys().public_key)
+    try:
+        return jsonify(public_key=vapid_keys().public_key)
+    except PushNotConfigured:
+        abort(503, description="web push is not configured on this deployment")
 
 
 @bp.route("/push/subscribe", methods=["POST"])
