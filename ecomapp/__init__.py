@@ -56,6 +56,8 @@ FEATURES: tuple[str, ...] = (
     "ecomapp.insights",
     "ecomapp.fraud_review",
     "ecomapp.storefront",
+    "ecomapp.push",
+    "ecomapp.inventory.back_in_stock_panel",
 )
 
 

@@ -19,11 +19,13 @@ from ecomapp.automation.conditions import OBJECTS
 from ecomapp.automation.effects import StepContext, discount_code
 from ecomapp.automation.fraud_screening import screen_order_fraud
 from ecomapp.extensions import db
+from ecomapp.inventory.back_in_stock_action import notify_back_in_stock
 from ecomapp.jobs.retry import PermanentError, TransientError
 from ecomapp.mail.api import MailRequest, render, send_email
 from ecomapp.models import EffectLedger, Store
 from ecomapp.platforms.base import DiscountSpec, RiskAssessment, UnsupportedOperation
 from ecomapp.platforms.registry import get_adapter
+from ecomapp.push.action import send_push
 
 SIGNATURE_HEADER = "X-Ecomapp-Signature"
 
@@ -262,4 +264,6 @@ HANDLERS: dict[str, Callable[[StepContext, dict[str, Any]], dict[str, Any]]] = {
     "publish_product": _publish(True),
     "unpublish_product": _publish(False),
     "screen_order_fraud": screen_order_fraud,
+    "send_push": send_push,
+    "notify_back_in_stock": notify_back_in_stock,
 }

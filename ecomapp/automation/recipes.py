@@ -180,12 +180,24 @@ def _abandoned(p: dict[str, str]) -> dict[str, Any]:
     if first > quiet:
         steps.append({"type": "wait", "hours": first - quiet})
     steps.append(_action("send_email", template="abandoned_cart", kind="marketing"))
+    if p.get("push_title"):
+        push = {"title": p["push_title"], "body": "Your cart is waiting.", "kind": "marketing"}
+        steps.append(_action("send_push", url="{{ cart.recovery_url }}", **push))
     steps.append({"type": "wait", "hours": max(second - max(first, quiet), 0.01)})
     steps.append(_action("send_email", template="abandoned_cart_second", kind="marketing"))
     return {
         "trigger": {"event": "cart.abandoned"},
         "exit_conditions": {"any": [{"field": "cart.converted", "op": "=", "value": True}]},
         "steps": steps,
+    }
+
+
+def _back_in_stock(p: dict[str, str]) -> dict[str, Any]:
+    restocked = {"op": "changed", "from": {"op": "<=", "value": 0}, "to": {"op": ">", "value": 0}}
+    return {
+        "trigger": {"event": "inventory.changed"},
+        "conditions": {"all": [{"field": "variant.inventory_quantity", **restocked}]},
+        "steps": [_action("notify_back_in_stock", template=p["template"])],
     }
 
 
@@ -276,8 +288,17 @@ RECIPES: dict[str, Recipe] = {
             (
                 Param("first_after_hours", "First e-mail after (hours)", "1"),
                 Param("second_after_hours", "Second e-mail after (hours)", "24"),
+                Param("push_title", "Also a push with the first e-mail (title, optional)", ""),
             ),
             _abandoned,
+        ),
+        Recipe(
+            "back_in_stock",
+            "Back-in-stock notices",
+            "When a variant comes back in stock, notify the shoppers waiting for it (e-mail or"
+            " push, as each chose), oldest request first, no more than the units available.",
+            (Param("template", "E-mail template", "back_in_stock"),),
+            _back_in_stock,
         ),
         Recipe(
             "flag_suspicious_orders",

@@ -68,6 +68,20 @@ ACTIONS: dict[str, tuple[str | None, dict[str, tuple[str, bool]]]] = {
         "order",
         {"flag_at": ("risk", False), "hold_at": ("risk", False), "tag": ("text", False)},
     ),
+    "send_push": (
+        "customer",
+        {
+            "title": ("text", True),
+            "body": ("text", False),
+            "url": ("text", False),
+            "icon": ("text", False),
+            "kind": ("kind", False),
+        },
+    ),
+    "notify_back_in_stock": (
+        "variant",
+        {"template": ("text", False), "push_title": ("text", False), "push_body": ("text", False)},
+    ),
 }
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 

@@ -103,6 +103,27 @@ ACTION_INPUTS: dict[str, tuple[Input, ...]] = {
         Input("hold_at", "Hold from level", "select", (("", "Never"), *_pairs("medium", "high"))),
         Input("tag", "Order tag", "text", help="optional; default fraud-risk-<level>"),
     ),
+    "send_push": (
+        Input("title", "Title", "text", help=_TEMPLATE_HELP),
+        Input("body", "Body", "textarea"),
+        Input("url", "Opens (URL)", "text", help="may use {{ cart.recovery_url }} …"),
+        Input("icon", "Icon (URL)", "text", help="optional"),
+        Input(
+            "kind",
+            "Kind",
+            "select",
+            (
+                ("marketing", "Marketing (quiet hours, frequency cap)"),
+                ("transactional", "Transactional"),
+            ),
+            default="marketing",
+        ),
+    ),
+    "notify_back_in_stock": (
+        Input("template", "E-mail template", "template", default="back_in_stock"),
+        Input("push_title", "Push title", "text", help="optional; {{ product.title }} …"),
+        Input("push_body", "Push body", "textarea", help="optional"),
+    ),
 }
 ACTION_LABELS: dict[str, str] = {
     "tag_customer": "Tag the customer",
@@ -121,6 +142,8 @@ ACTION_LABELS: dict[str, str] = {
     "publish_product": "Publish the product",
     "unpublish_product": "Unpublish the product",
     "screen_order_fraud": "Screen the order for fraud",
+    "send_push": "Send a push notification",
+    "notify_back_in_stock": "Notify shoppers waiting for it (back in stock)",
 }
 
 

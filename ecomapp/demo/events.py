@@ -22,7 +22,7 @@ from ecomapp.mirror.records import (
     LineRecord,
     OrderRecord,
 )
-from ecomapp.models import Customer, Product, Store, Variant, utcnow
+from ecomapp.models import BackInStockRequest, Customer, Product, Store, Variant, utcnow
 from ecomapp.platforms.demo_payloads import to_payload
 from ecomapp.webhooks.inbox import record_delivery
 
@@ -182,5 +182,27 @@ def drop_stock(store: Store) -> str | None:
         available=max((variant.low_stock_threshold or 1) - 1, 0),
         inventory_item_id=variant.inventory_item_id,
         updated_at=utcnow(),
+    )
+    return _deliver(store, "inventory", record)
+
+
+def restock_waited(store: Store) -> str | None:
+    """Deliver 3 units of a sold-out variant that shoppers are waiting for (back in stock)."""
+    variant = db.session.scalar(
+        select(Variant)
+        .join(BackInStockRequest, BackInStockRequest.variant_id == Variant.id)
+        .where(
+            Variant.store_id == store.id,
+            Variant.inventory_quantity <= 0,
+            BackInStockRequest.store_id == store.id,
+            BackInStockRequest.status == "waiting",
+        )
+        .order_by(Variant.id)
+        .limit(1)
+    )
+    if variant is None:
+        return None
+    record = InventoryRecord(
+        available=3, inventory_item_id=variant.inventory_item_id, updated_at=utcnow()
     )
     return _deliver(store, "inventory", record)

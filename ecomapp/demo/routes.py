@@ -17,6 +17,10 @@ ACTIONS: dict[str, tuple[str, Callable[[Store], str | None]]] = {
     "customer": ("A new customer signs up", demo_events.sign_up_customer),
     "cart": ("A shopper leaves a cart", demo_events.leave_cart),
     "stock": ("A variant drops below its low-stock threshold", demo_events.drop_stock),
+    "restock": (
+        "A sold-out variant with waiting shoppers gets 3 units",
+        demo_events.restock_waited,
+    ),
 }
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, delete, select
 from ecomapp.demo import catalog as c
 from ecomapp.demo.bulk import insert_rows, reserve_ids
 from ecomapp.extensions import db
+from ecomapp.inventory.back_in_stock_seed import clear_waiting, seed_waiting
 from ecomapp.models import (
     Address,
     Cart,
@@ -68,6 +69,7 @@ def reset_demo_store() -> Store:
     """Delete the demo store's rows and return a fresh demo store."""
     store = db.session.scalar(select(Store).where(Store.domain == DEMO_DOMAIN))
     if store is not None:
+        clear_waiting(store.id)
         for model in (LineItem, Address, Event, Cart, Order, Variant, Product, Customer):
             db.session.execute(delete(model).where(model.store_id == store.id))
         db.session.delete(store)
@@ -105,6 +107,7 @@ def seed_demo(size: SeedSize, progress: Progress | None = None) -> SeedResult:
             tick(2 * len(chunk.customers))
     counts |= {"orders": numbers[0], "line_items": numbers[1]}
     counts["carts"] = _seed_carts(store, rng, size, buyers, variants)
+    counts["waiting"] = seed_waiting(store, variants, buyers, datetime.now(UTC))
     db.session.commit()
     return SeedResult(store.id, counts)
 

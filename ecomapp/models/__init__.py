@@ -11,6 +11,7 @@ from ecomapp.models.automation import (
     RunStatus,
     RunStep,
 )
+from ecomapp.models.back_in_stock import BackInStockRequest, PushMessage, PushSubscription
 from ecomapp.models.compliance import DataExport
 from ecomapp.models.fraud import RiskVerdict
 from ecomapp.models.insights import GroupChange, GroupRun, GroupRunStatus, OrderMonth
@@ -57,6 +58,7 @@ __all__ = [
     "Automation",
     "AutomationTally",
     "AutomationVersion",
+    "BackInStockRequest",
     "Backtest",
     "Cart",
     "Customer",
@@ -85,6 +87,8 @@ __all__ = [
     "PendingEvent",
     "Platform",
     "Product",
+    "PushMessage",
+    "PushSubscription",
     "RiskVerdict",
     "Run",
     "RunStatus",

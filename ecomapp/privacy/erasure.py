@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 
 from ecomapp.extensions import affected, db
+from ecomapp.inventory.back_in_stock_privacy import forget_person
 from ecomapp.models import (
     Cart,
     Customer,
@@ -237,7 +238,7 @@ def _drop_deliveries(store: Store, needles: Needles, marks: list[bytes], keep: i
 
 
 def _drop_copies(store: Store, found: Found, request: ErasureRequest) -> int:
-    """Delete data exports and suppressions of the person: both are copies of their data."""
+    """Delete the person's data exports, suppressions, back-in-stock requests and push rows."""
     pids = [c.platform_id for c in found.customers] + list(request.customer_ids)
     emails = [n.lower() for n in found.needles.strong if "@" in n]
     dropped = 0
@@ -249,6 +250,8 @@ def _drop_copies(store: Store, found: Found, request: ErasureRequest) -> int:
                 )
             )
         )
+    ids = [c.id for c in found.customers]
+    dropped += forget_person(store.id, ids, [str(p) for p in pids], emails)
     if emails:
         dropped += affected(
             db.session.execute(

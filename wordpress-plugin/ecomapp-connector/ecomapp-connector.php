@@ -24,6 +24,7 @@ require_once __DIR__ . '/includes/class-ecomapp-panel.php';
 require_once __DIR__ . '/includes/class-ecomapp-carts.php';
 require_once __DIR__ . '/includes/class-ecomapp-revoke.php';
 require_once __DIR__ . '/includes/class-ecomapp-privacy.php';
+require_once __DIR__ . '/includes/class-ecomapp-notify-me.php';
 
 add_action(
 	'before_woocommerce_init',
@@ -44,6 +45,7 @@ add_action(
 		Ecomapp_Privacy::register();
 		if ( class_exists( 'WooCommerce' ) && Ecomapp_Client::is_connected() ) {
 			Ecomapp_Carts::register();
+			Ecomapp_Notify_Me::register();
 		}
 	}
 );

@@ -4,6 +4,11 @@
  *
  * Usage: php wp_harness.php '{"key": "...", "event": {...}, "user": 1}'
  *   prints JSON: the event's URL, its exact body and signature, and the panel URL.
+ * Usage: php wp_harness.php '{"mode": "storefront", "connection": {...}, "route": "notify-me",
+ *   "params": {...}, "user": 0, "reply": {"status": 201, "body": "..."}}'
+ *   runs the plugin's storefront REST route and prints {post: {url, body, headers}, status, body}.
+ * Usage: php wp_harness.php '{"mode": "shortcode", "connection": {...}, "variant": 41}'
+ *   prints the notify-me form's HTML as the [ecomapp_notify_me] shortcode renders it.
  * Usage: php wp_harness.php '{"mode": "rest", "connection": {...}|null, "body": "...",
  *   "headers": {...}, "api_keys": [rows of woocommerce_api_keys]}'
  *   runs the plugin's REST route and prints {status, body, api_keys, connection}.
@@ -49,6 +54,57 @@ function add_query_arg( array $args, $url ) {
 }
 function wp_remote_post( $url, $args ) {
 	$GLOBALS['posts'][] = array( 'url' => $url, 'args' => $args );
+	return $GLOBALS['reply'] ?? null;
+}
+function wp_remote_retrieve_response_code( $response ) {
+	return $response['status'] ?? '';
+}
+function wp_remote_retrieve_body( $response ) {
+	return $response['body'] ?? '';
+}
+function sanitize_email( $email ) {
+	return filter_var( trim( $email ), FILTER_SANITIZE_EMAIL );
+}
+function absint( $value ) {
+	return abs( (int) $value );
+}
+function get_current_user_id() {
+	return $GLOBALS['user_id'] ?? 0;
+}
+define( 'HOUR_IN_SECONDS', 3600 );
+define( 'DAY_IN_SECONDS', 86400 );
+function get_transient( $name ) {
+	return $GLOBALS['transients'][ $name ] ?? false;
+}
+function set_transient( $name, $value, $ttl ) {
+	$GLOBALS['transients'][ $name ] = $value;
+}
+function shortcode_atts( $defaults, $atts ) {
+	return array_merge( $defaults, array_intersect_key( (array) $atts, $defaults ) );
+}
+function esc_attr( $text ) {
+	return htmlspecialchars( (string) $text, ENT_QUOTES );
+}
+function esc_html( $text ) {
+	return htmlspecialchars( (string) $text, ENT_QUOTES );
+}
+function esc_url( $url ) {
+	return htmlspecialchars( (string) $url, ENT_QUOTES );
+}
+function esc_html__( $text, $domain ) {
+	return esc_html( $text );
+}
+function esc_attr__( $text, $domain ) {
+	return esc_attr( $text );
+}
+function rest_url( $path ) {
+	return '/wp-json/' . $path;
+}
+function home_url( $path ) {
+	return $path;
+}
+function plugins_url( $path, $plugin_dir ) {
+	return '/wp-content/plugins/ecomapp-connector/' . $path;
 }
 function register_rest_route( $namespace, $route, $args ) {
 	$GLOBALS['routes'][ '/' . $namespace . $route ] = $args;
@@ -95,6 +151,9 @@ class Fake_REST_Request {
 	public function get_header( $name ) {
 		return $this->headers[ str_replace( '-', '_', strtolower( $name ) ) ] ?? null;
 	}
+	public function get_json_params() {
+		return json_decode( $this->body, true );
+	}
 }
 
 /** The wpdb calls the plugin makes, over an in-memory woocommerce_api_keys table. */
@@ -137,6 +196,35 @@ require $plugin . '/ecomapp-connector.php';
 do_action( 'plugins_loaded' );
 
 $input = json_decode( $argv[1], true );
+
+if ( 'shortcode' === ( $input['mode'] ?? '' ) ) {
+	update_option( ECOMAPP_CONNECTOR_OPTION, $input['connection'] );
+	set_transient( 'ecomapp_vapid_key', '', DAY_IN_SECONDS ); // No push in a headless browser.
+	echo Ecomapp_Notify_Me::shortcode( array( 'variant' => $input['variant'] ) );
+	exit( 0 );
+}
+
+if ( 'storefront' === ( $input['mode'] ?? '' ) ) {
+	update_option( ECOMAPP_CONNECTOR_OPTION, $input['connection'] );
+	$GLOBALS['reply']   = $input['reply'];
+	$GLOBALS['user_id'] = $input['user'];
+	$handler            = 'notify-me' === $input['route'] ? 'notify_me' : 'push_subscribe';
+	$request            = new Fake_REST_Request( json_encode( $input['params'] ), array() );
+	$result             = Ecomapp_Notify_Me::$handler( $request );
+	$post               = $GLOBALS['posts'][0];
+	echo json_encode(
+		array(
+			'post'   => array(
+				'url'     => $post['url'],
+				'body'    => $post['args']['body'],
+				'headers' => $post['args']['headers'],
+			),
+			'status' => $result->status,
+			'body'   => $result->data,
+		)
+	);
+	exit( 0 );
+}
 
 if ( 'rest' === ( $input['mode'] ?? '' ) ) {
 	if ( $input['connection'] ) {

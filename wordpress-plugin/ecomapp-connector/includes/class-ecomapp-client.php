@@ -126,6 +126,79 @@ class Ecomapp_Client {
 	}
 
 	/**
+	 * Return the headers of a storefront request: store, signature over the body, shopper.
+	 *
+	 * @param string $body        The exact body bytes.
+	 * @param int    $customer_id The signed-in WordPress user (0: a guest).
+	 * @return array
+	 */
+	private static function storefront_headers( $body, $customer_id ) {
+		$c       = self::connection();
+		$headers = array(
+			'Content-Type'        => 'application/json',
+			'X-Ecomapp-Store'     => (string) $c['store'],
+			'X-Ecomapp-Signature' => base64_encode( hash_hmac( 'sha256', $body, $c['secret'], true ) ),
+		);
+		if ( $customer_id > 0 ) {
+			$headers['X-Ecomapp-Customer'] = (string) $customer_id;
+		}
+		return $headers;
+	}
+
+	/**
+	 * Post a shopper's request to ecomapp's storefront door, signed; return status and body.
+	 *
+	 * @param string $path        Path after /storefront/.
+	 * @param array  $payload     The fields.
+	 * @param int    $customer_id The signed-in WordPress user (0: a guest).
+	 * @return array{status: int, body: string}
+	 */
+	public static function send_storefront( $path, array $payload, $customer_id = 0 ) {
+		$c    = self::connection();
+		$body = wp_json_encode( $payload );
+		if ( false === $body ) {
+			return array( 'status' => 0, 'body' => '' );
+		}
+		$response = wp_remote_post(
+			$c['url'] . '/storefront/' . $path,
+			array(
+				'body'     => $body,
+				'timeout'  => 10,
+				'blocking' => true,
+				'headers'  => self::storefront_headers( $body, (int) $customer_id ),
+			)
+		);
+		if ( is_wp_error( $response ) ) {
+			return array( 'status' => 0, 'body' => '' );
+		}
+		return array(
+			'status' => (int) wp_remote_retrieve_response_code( $response ),
+			'body'   => (string) wp_remote_retrieve_body( $response ),
+		);
+	}
+
+	/**
+	 * Fetch a storefront resource from ecomapp (signed, empty body); '' when it failed.
+	 *
+	 * @param string $path Path after /storefront/.
+	 * @return string
+	 */
+	public static function get_storefront( $path ) {
+		$c        = self::connection();
+		$response = wp_remote_get(
+			$c['url'] . '/storefront/' . $path,
+			array(
+				'timeout' => 5,
+				'headers' => self::storefront_headers( '', 0 ),
+			)
+		);
+		if ( is_wp_error( $response ) || 200 !== (int) wp_remote_retrieve_response_code( $response ) ) {
+			return '';
+		}
+		return (string) wp_remote_retrieve_body( $response );
+	}
+
+	/**
 	 * Return the short-lived, single-use signed URL that opens the panel for this user.
 	 *
 	 * @param int $user_id The WordPress user opening the panel.

@@ -1,0 +1,48 @@
+"""Panel page "Back in stock": per product, how many shoppers wait (the demand signal)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
+from sqlalchemy.orm.attributes import flag_modified
+from werkzeug.wrappers import Response
+
+from ecomapp.extensions import db
+from ecomapp.inventory.back_in_stock import expiry_days, product_waiting
+
+bp = Blueprint("back_in_stock", __name__, url_prefix="/back-in-stock")
+EXPIRER = "ecomapp.inventory.back_in_stock:expire_requests"
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index() -> Response | tuple[str, int] | str:
+    """List products with waiting shoppers; on POST, save after how many days requests lapse."""
+    error = None
+    if request.method == "POST":
+        raw = (request.form.get("expiry_days") or "").strip()
+        if raw.isdigit() and 1 <= int(raw) <= 365:
+            g.store.settings = dict(g.store.settings or {}) | {
+                "back_in_stock_expiry_days": int(raw)
+            }
+            flag_modified(g.store, "settings")
+            db.session.commit()
+            return redirect(url_for("back_in_stock.index"))
+        error = "expiry_days: a whole number of days from 1 to 365"
+    rows = product_waiting(g.store.id)
+    page = render_template(
+        "inventory/back_in_stock.html", rows=rows, days=expiry_days(g.store), error=error
+    )
+    return (page, 422) if error else page
+
+
+def init_app(app: Flask) -> None:
+    """Register the page, its navigation link and the daily expiry of old requests."""
+    from ecomapp.admin.auth import PANEL_BLUEPRINTS
+    from ecomapp.admin.nav import NAV, NavItem
+    from ecomapp.jobs.periodic import PERIODIC
+
+    PANEL_BLUEPRINTS.add(bp.name)
+    app.register_blueprint(bp)
+    item = NavItem("Back in stock", "back_in_stock.index", 80)
+    if item not in NAV:
+        NAV.append(item)
+    PERIODIC[EXPIRER] = 3600
