@@ -19,6 +19,8 @@ from ecomapp.automation.conditions import OBJECTS
 from ecomapp.automation.effects import StepContext, discount_code
 from ecomapp.automation.fraud_screening import screen_order_fraud
 from ecomapp.extensions import db
+from ecomapp.inventory.low_stock import low_stock_demand
+from ecomapp.inventory.visibility import hide_sold_out_action
 from ecomapp.jobs.retry import PermanentError, TransientError
 from ecomapp.mail.api import MailRequest, render, send_email
 from ecomapp.models import EffectLedger, Store
@@ -262,4 +264,6 @@ HANDLERS: dict[str, Callable[[StepContext, dict[str, Any]], dict[str, Any]]] = {
     "publish_product": _publish(True),
     "unpublish_product": _publish(False),
     "screen_order_fraud": screen_order_fraud,
+    "low_stock_demand": low_stock_demand,
+    "hide_sold_out": hide_sold_out_action,
 }

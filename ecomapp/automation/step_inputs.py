@@ -103,6 +103,12 @@ ACTION_INPUTS: dict[str, tuple[Input, ...]] = {
         Input("hold_at", "Hold from level", "select", (("", "Never"), *_pairs("medium", "high"))),
         Input("tag", "Order tag", "text", help="optional; default fraud-risk-<level>"),
     ),
+    "low_stock_demand": (
+        Input("tag", "Product tag", "text", default="low-stock", help="removed on restock"),
+    ),
+    "hide_sold_out": (
+        Input("after_days", "Sold out for (days)", "number", default="14", minimum=1),
+    ),
 }
 ACTION_LABELS: dict[str, str] = {
     "tag_customer": "Tag the customer",
@@ -121,6 +127,8 @@ ACTION_LABELS: dict[str, str] = {
     "publish_product": "Publish the product",
     "unpublish_product": "Unpublish the product",
     "screen_order_fraud": "Screen the order for fraud",
+    "low_stock_demand": "Tag low stock and alert with demand figures",
+    "hide_sold_out": "Hide products sold out for N days",
 }
 
 

@@ -37,6 +37,7 @@ from ecomapp.models.mirror import (
     Product,
     Variant,
 )
+from ecomapp.models.stock_levels import LowStockCrossing, ProductStockState, VisibilityChange
 from ecomapp.models.store import Platform, Store
 from ecomapp.models.types import utcnow
 from ecomapp.models.woocommerce import WooConnection, WooSite
@@ -75,6 +76,7 @@ __all__ = [
     "JobRecord",
     "JobStatus",
     "LineItem",
+    "LowStockCrossing",
     "MailSettings",
     "MailTemplate",
     "Message",
@@ -85,6 +87,7 @@ __all__ = [
     "PendingEvent",
     "Platform",
     "Product",
+    "ProductStockState",
     "RiskVerdict",
     "Run",
     "RunStatus",
@@ -96,6 +99,7 @@ __all__ = [
     "TrackingKind",
     "UsedLoginLink",
     "Variant",
+    "VisibilityChange",
     "WooConnection",
     "WooSite",
     "utcnow",

@@ -1,0 +1,1 @@
+"""Inventory automation: low stock with demand, sold-out visibility, back-in-stock requests."""
