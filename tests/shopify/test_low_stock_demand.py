@@ -8,7 +8,9 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -27,6 +29,13 @@ SHOP = "low-stock.myshopify.com"
 ITEM = 271878346596884015
 WAREHOUSE = 24826418
 NOW = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_compiled_automations(app: Flask) -> None:
+    """Forget compiled automations: keyed by (store id, id, version, created_at), they would
+    be shared by tests whose frozen clocks and reused SQLite ids give equal keys."""
+    app.extensions.pop("ecomapp_compiled_automations", None)
 
 
 def _stocked(client: FlaskClient, fake: FakeShopify, run_jobs: Callable[[], None]) -> Variant:

@@ -7,7 +7,9 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -23,6 +25,13 @@ ITEM = 271878346596884015
 WAREHOUSE = 24826418
 NOW = datetime(2026, 3, 20, 9, 0, tzinfo=UTC)
 ONLINE_STORE = "gid://shopify/Publication/2"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_compiled_automations(app: Flask) -> None:
+    """Forget compiled automations: keyed by (store id, id, version, created_at), they would
+    be shared by tests whose frozen clocks and reused SQLite ids give equal keys."""
+    app.extensions.pop("ecomapp_compiled_automations", None)
 
 
 def _sold_out_product(client: FlaskClient, run_jobs: Callable[[], None]) -> Product:
