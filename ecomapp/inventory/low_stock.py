@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -107,17 +107,40 @@ def send_alert(
     return ", ".join(recipients)
 
 
-def _digest_due(store: Store, now: datetime) -> str | None:
-    """Return the key of today's digest when its hour has come and it was not sent yet."""
+def _digest_moment(store: Store, now: datetime) -> datetime | None:
+    """Return today's digest moment (UTC) once it has come, else None."""
     hour = digest_hour(store)
-    local = now.astimezone(ZoneInfo(store.timezone or "UTC"))
-    if hour is not None and local.hour < hour:
-        return None
-    key = f"low-stock-digest:{store.id}:{local.date().isoformat()}"
-    sent = db.session.scalar(
+    zone = ZoneInfo(store.timezone or "UTC")
+    local = now.astimezone(zone)
+    moment = local.replace(hour=hour or 0, minute=0, second=0, microsecond=0)
+    return moment.astimezone(UTC) if moment <= local else None
+
+
+def _digest_sent(store: Store, key: str) -> bool:
+    found = db.session.scalar(
         select(Message.id).where(Message.store_id == store.id, Message.idempotency_key == key)
     )
-    return None if sent else key
+    return found is not None
+
+
+def send_digest(store: Store, now: datetime) -> bool:
+    """Send the store's digest of crossings up to today's digest moment, once a day."""
+    moment = _digest_moment(store, now)
+    if moment is None:
+        return False
+    local_day = moment.astimezone(ZoneInfo(store.timezone or "UTC")).date().isoformat()
+    key = f"low-stock-digest:{store.id}:{local_day}"
+    crossings = db.session.scalars(
+        select(LowStockCrossing).where(
+            LowStockCrossing.store_id == store.id,
+            LowStockCrossing.alerted_at.is_(None),
+            LowStockCrossing.crossed_at <= moment,
+        )
+    ).all()
+    if not crossings or _digest_sent(store, key):
+        return False
+    send_alert(store, list(crossings), key, now, digest=True)
+    return True
 
 
 def send_digests(now: datetime | None = None) -> int:
@@ -129,17 +152,9 @@ def send_digests(now: datetime | None = None) -> int:
     sent = 0
     for store_id in store_ids:
         store = db.session.get(Store, store_id)
-        key = _digest_due(store, now) if store is not None and store.is_active else None
-        if store is None or key is None:
-            continue
-        crossings = db.session.scalars(
-            select(LowStockCrossing).where(
-                LowStockCrossing.store_id == store.id, LowStockCrossing.alerted_at.is_(None)
-            )
-        ).all()
-        send_alert(store, list(crossings), key, now, digest=True)
-        db.session.commit()
-        sent += 1
+        if store is not None and store.is_active and send_digest(store, now):
+            db.session.commit()
+            sent += 1
     return sent
 
 

@@ -1,0 +1,115 @@
+"""Low-stock digest in the store's time zone, and the stock recipes on the demo store from
+the panel, with the Stock page's Undo in headless Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from ecomapp.automation.recipes import build_recipe
+from ecomapp.demo.seed import SeedSize, seed_demo
+from ecomapp.extensions import db
+from ecomapp.mirror.records import InventoryRecord
+from ecomapp.models import Automation, Message, Product, Store, VisibilityChange, utcnow
+from tests.automation_support import deliver, login, make_automation
+from tests.browser import chromium_page, serve
+from tests.factories import make_product, make_store
+
+NOW = datetime(2026, 3, 20, 10, 0, tzinfo=UTC)  # 11:00 in Paris
+
+
+@pytest.fixture(autouse=True)
+def _fresh_compiled_automations(app: Flask) -> None:
+    """Forget compiled automations: keyed by (store id, id, version, created_at), they would
+    be shared by tests whose frozen clocks and reused SQLite ids give equal keys."""
+    app.extensions.pop("ecomapp_compiled_automations", None)
+
+
+def _ticks(run_jobs: Callable[[], None]) -> None:
+    """Tick until periodic work, the events it emits and the engine have all run."""
+    for _ in range(3):
+        run_jobs()
+
+
+def _digests(store: Store) -> list[Message]:
+    stmt = select(Message).where(
+        Message.store_id == store.id, Message.template_key == "low_stock_demand"
+    )
+    return list(db.session.scalars(stmt))
+
+
+def test_daily_digest_waits_for_its_hour_in_the_store_time_zone(
+    run_jobs: Callable[[], None], time_machine: time_machine.TimeMachineFixture
+) -> None:
+    """Given a digest at 08:00 in Paris, when two variants cross at 11:00, then no mail goes
+    out that day nor at 07:50 the next morning, and one digest naming both goes at 08:05."""
+    time_machine.move_to(NOW, tick=False)
+    settings = {"low_stock_digest_hour": 8, "alert_recipients": ["buyer@shop.example"]}
+    store = make_store(timezone="Europe/Paris", settings=settings)
+    products = [make_product(store, stock=9, threshold=5) for _ in range(2)]
+    make_automation(store, build_recipe("low_stock_demand", {})[1])
+    for product in products:
+        record = InventoryRecord(2, variant_platform_id=product.variants[0].platform_id)
+        deliver(store, "inventory", record)
+    _ticks(run_jobs)
+    assert _digests(store) == []
+    assert all("low-stock" in db.session.get(Product, p.id).tags for p in products)
+
+    time_machine.move_to(datetime(2026, 3, 21, 6, 50, tzinfo=UTC), tick=False)
+    _ticks(run_jobs)
+    assert _digests(store) == []
+
+    time_machine.move_to(datetime(2026, 3, 21, 7, 5, tzinfo=UTC), tick=False)
+    _ticks(run_jobs)
+    time_machine.move_to(datetime(2026, 3, 21, 9, 5, tzinfo=UTC), tick=False)
+    _ticks(run_jobs)
+    (digest,) = _digests(store)
+    assert digest.idempotency_key == f"low-stock-digest:{store.id}:2026-03-21"
+    assert [i["stock"] for i in digest.context["items"]] == [2, 2]
+    assert digest.context["digest"] is True
+
+
+def _use_recipe(client: FlaskClient, store: Store, key: str, **params: str) -> None:
+    csrf = login(client, store)
+    reply = client.post(f"/automations/recipes/{key}", data=params, headers={"X-CSRF-Token": csrf})
+    assert reply.status_code == 303, reply.get_data(as_text=True)
+    automation = db.session.scalar(select(Automation).order_by(Automation.id.desc()))
+    toggled = client.post(f"/automations/{automation.id}/toggle", headers={"X-CSRF-Token": csrf})
+    assert toggled.status_code == 200
+
+
+@pytest.mark.browser
+def test_demo_hides_its_sold_out_product_and_undo_in_chromium_shows_it(
+    app: Flask,
+    client: FlaskClient,
+    run_jobs: Callable[[], None],
+    time_machine: time_machine.TimeMachineFixture,
+) -> None:
+    """Given the seeded demo store (a product sold out for 20 days) and "Hide sold-out
+    products" after 14 days switched on from the panel, then the product is hidden and
+    logged; pressing Undo on the Stock page in Chromium shows it again."""
+    store = db.session.get(Store, seed_demo(SeedSize(customers=20, products=6, seed=4)).store_id)
+    _use_recipe(client, store, "hide_sold_out", after_days="14")
+    time_machine.move_to(utcnow() + timedelta(hours=1), tick=True)  # its next hourly slot
+    _ticks(run_jobs)
+    change = db.session.scalar(select(VisibilityChange))
+    product = db.session.get(Product, change.product_id)
+    assert (change.action, change.reason, product.status) == ("hide", "sold_out", "draft")
+
+    with serve(app) as base, chromium_page() as page:
+        page.goto(base + "/stock/")
+        row = page.locator(f'[data-testid="change-{change.id}"]')
+        assert product.title in row.inner_text()
+        page.click(f'[data-testid="undo-{change.id}"]')
+        page.wait_for_function(
+            f"() => document.querySelector('[data-testid=\"change-{change.id}\"]')"
+            ".innerText.includes('undone')"
+        )
+    db.session.expire_all()
+    assert db.session.get(Product, product.id).status == "active"
