@@ -15,6 +15,7 @@ from sqlalchemy import select
 from ecomapp.automation.recipes import build_recipe
 from ecomapp.demo.seed import SeedSize, seed_demo
 from ecomapp.extensions import db
+from ecomapp.inventory.visibility import hide_sold_out
 from ecomapp.mirror.records import InventoryRecord
 from ecomapp.models import Automation, Message, Product, Store, VisibilityChange, utcnow
 from tests.automation_support import deliver, login, make_automation
@@ -113,3 +114,48 @@ def test_demo_hides_its_sold_out_product_and_undo_in_chromium_shows_it(
         )
     db.session.expire_all()
     assert db.session.get(Product, product.id).status == "active"
+
+
+def test_stock_page_refuses_bad_input_and_other_stores_rows(client: FlaskClient) -> None:
+    """Given store A with a hidden product, then store B can neither undo nor exempt it (404),
+    and A's malformed exemption or restock date is a 400 naming the field."""
+    store_a, store_b = make_store(), make_store()
+    hidden, planned = make_product(store_a, stock=0), make_product(store_a, stock=0)
+    change = next(c for c in hide_sold_out(store_a, after_days=0) if c.product_id == hidden.id)
+    db.session.commit()
+    csrf = login(client, store_b)
+    headers = {"X-CSRF-Token": csrf}
+    assert client.post(f"/stock/changes/{change.id}/undo", headers=headers).status_code == 404
+    reply = client.post(
+        f"/stock/products/{hidden.id}/exempt", data={"exempt": "1"}, headers=headers
+    )
+    assert reply.status_code == 404
+
+    headers = {"X-CSRF-Token": login(client, store_a)}
+    reply = client.post(
+        f"/stock/products/{hidden.id}/exempt", data={"exempt": "y"}, headers=headers
+    )
+    assert reply.status_code == 400 and "exempt: must be 1 or 0" in reply.get_data(as_text=True)
+    url = f"/stock/products/{planned.id}/restock"
+    reply = client.post(url, data={"restock_planned_on": "31/12"}, headers=headers)
+    assert reply.status_code == 400 and "restock_planned_on" in reply.get_data(as_text=True)
+    assert db.session.get(VisibilityChange, change.id).undone_at is None
+
+
+def test_a_planned_restock_keeps_a_sold_out_product_listed(
+    client: FlaskClient, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    """Given a sold-out product whose restock is planned for the 25th, then the sweep leaves
+    it listed until that date has passed, and hides it after."""
+    time_machine.move_to(NOW, tick=False)
+    store = make_store()
+    product = make_product(store, stock=0)
+    headers = {"X-CSRF-Token": login(client, store)}
+    url = f"/stock/products/{product.id}/restock"
+    assert (
+        client.post(url, data={"restock_planned_on": "2026-03-25"}, headers=headers).status_code
+        == 200
+    )
+    assert hide_sold_out(store, after_days=0) == []
+    time_machine.move_to(datetime(2026, 3, 26, 10, tzinfo=UTC), tick=False)
+    assert [c.action for c in hide_sold_out(store, after_days=0)] == ["hide"]

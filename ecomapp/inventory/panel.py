@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, g, render_template, request
 from sqlalchemy import select
 
 from ecomapp.extensions import db
-from ecomapp.inventory.visibility import AlreadyUndone, set_exempt, undo
+from ecomapp.inventory.visibility import AlreadyUndone, set_exempt, state_of, undo
 from ecomapp.jobs.retry import PermanentError, TransientError
 from ecomapp.models import LowStockCrossing, Product, ProductStockState, VisibilityChange
 
@@ -97,3 +98,22 @@ def exempt(product_id: int) -> str:
     db.session.commit()
     title = db.session.get(Product, product_id).title  # type: ignore[union-attr]
     return render_template("inventory/_state_row.html", state=state, title=title)
+
+
+@bp.route("/products/<int:product_id>/restock", methods=["POST"])
+def restock_planned(product_id: int) -> str:
+    """Set or clear the date a restock is planned (form field restock_planned_on)."""
+    raw = (request.form.get("restock_planned_on") or "").strip()
+    try:
+        planned = date.fromisoformat(raw) if raw else None
+    except ValueError:
+        abort(400, f"restock_planned_on: must be a date YYYY-MM-DD, got {raw!r}")
+    product = db.session.scalar(
+        select(Product).where(Product.store_id == g.store.id, Product.id == product_id)
+    )
+    if product is None:
+        abort(404)
+    state = state_of(g.store, product.id)
+    state.restock_planned_on = planned
+    db.session.commit()
+    return render_template("inventory/_state_row.html", state=state, title=product.title)

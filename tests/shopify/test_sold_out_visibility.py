@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ecomapp.automation.recipes import build_recipe
 from ecomapp.extensions import db
-from ecomapp.models import Product, VisibilityChange
+from ecomapp.models import Product, ProductStockState, VisibilityChange
 from tests.automation_support import make_automation
 from tests.fakes.shopify_server import FakeShopify, fixture
 from tests.shopify.support import deliver, installed
@@ -91,3 +91,27 @@ def test_hidden_after_n_days_sold_out_and_shown_again_on_restock(
     ]
     published = [c for c in fake.calls if c.get("op") == "productsVisibility"]
     assert [c["query"].count("publishablePublish(") for c in published] == [0, 1]
+
+
+def test_a_product_shopify_refuses_is_logged_failed_and_not_marked_hidden(
+    client: FlaskClient,
+    fake: FakeShopify,
+    run_jobs: Callable[[], None],
+    time_machine: time_machine.TimeMachineFixture,
+) -> None:
+    """Given a sold-out product Shopify answers userErrors for, then the change is logged as
+    failed with Shopify's message, nothing is unpublished and the product is not hidden."""
+    time_machine.move_to(NOW, tick=False)
+    store = installed(fake, SHOP)
+    product = _sold_out_product(client, run_jobs)
+    fake.missing_products.add(f"gid://shopify/Product/{product.platform_id}")
+    make_automation(store, build_recipe("hide_sold_out", {"after_days": "3"})[1])
+    run_jobs()
+    time_machine.move_to(NOW + timedelta(days=3, hours=1), tick=False)
+    run_jobs()
+    run_jobs()
+    change = db.session.scalar(select(VisibilityChange))
+    assert (change.status, change.error) == ("failed", "Resource does not exist")
+    assert fake.unpublished == {}
+    state = db.session.scalar(select(ProductStockState))
+    assert state.hidden is False
