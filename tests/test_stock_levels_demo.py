@@ -46,10 +46,13 @@ def _digests(store: Store) -> list[Message]:
 
 
 def test_daily_digest_waits_for_its_hour_in_the_store_time_zone(
-    run_jobs: Callable[[], None], time_machine: time_machine.TimeMachineFixture
+    client: FlaskClient,
+    run_jobs: Callable[[], None],
+    time_machine: time_machine.TimeMachineFixture,
 ) -> None:
     """Given a digest at 08:00 in Paris, when two variants cross at 11:00, then no mail goes
-    out that day nor at 07:50 the next morning, and one digest naming both goes at 08:05."""
+    out that day nor at 07:50 the next morning (the Stock page lists them as waiting for it),
+    and one digest naming both goes at 08:05."""
     time_machine.move_to(NOW, tick=False)
     settings = {"low_stock_digest_hour": 8, "alert_recipients": ["buyer@shop.example"]}
     store = make_store(timezone="Europe/Paris", settings=settings)
@@ -61,6 +64,11 @@ def test_daily_digest_waits_for_its_hour_in_the_store_time_zone(
     _ticks(run_jobs)
     assert _digests(store) == []
     assert all("low-stock" in db.session.get(Product, p.id).tags for p in products)
+    login(client, store)
+    page = client.get("/stock/").get_data(as_text=True)
+    variant_id = products[0].variants[0].id
+    row = page.split(f'data-testid="low-{variant_id}"')[1].split("</tr>")[0]
+    assert "no recent sales" in row and "in the next digest" in row
 
     time_machine.move_to(datetime(2026, 3, 21, 6, 50, tzinfo=UTC), tick=False)
     _ticks(run_jobs)

@@ -9,9 +9,11 @@ from flask import Blueprint, abort, g, render_template, request
 from sqlalchemy import select
 
 from ecomapp.extensions import db
+from ecomapp.inventory.demand import Demand, demand_figures
+from ecomapp.inventory.low_stock import lead_and_safety
 from ecomapp.inventory.visibility import AlreadyUndone, set_exempt, state_of, undo
 from ecomapp.jobs.retry import PermanentError, TransientError
-from ecomapp.models import LowStockCrossing, Product, ProductStockState, VisibilityChange
+from ecomapp.models import LowStockCrossing, Product, ProductStockState, VisibilityChange, utcnow
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
 SHOWN = 100
@@ -55,10 +57,23 @@ def _low() -> list[tuple[LowStockCrossing, str]]:
     return [(crossing, title) for crossing, title in rows]
 
 
+def _figures(low: list[tuple[LowStockCrossing, str]]) -> dict[int, Demand]:
+    lead, safety = lead_and_safety(g.store)
+    ids = sorted({crossing.variant_id for crossing, _ in low})
+    return {d.variant_id: d for d in demand_figures(g.store, ids, utcnow(), lead, safety)}
+
+
 @bp.route("/")
 def index() -> str:
-    """Show low-stock crossings, visibility changes (with Undo) and sold-out products."""
-    return render_template("inventory/stock.html", changes=_changes(), states=_states(), low=_low())
+    """Show low-stock crossings with their figures, visibility changes and sold-out products."""
+    low = _low()
+    return render_template(
+        "inventory/stock.html",
+        changes=_changes(),
+        states=_states(),
+        low=low,
+        figures=_figures(low),
+    )
 
 
 def _platform_call(call: Any) -> Any:
