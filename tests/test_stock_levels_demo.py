@@ -17,7 +17,15 @@ from ecomapp.demo.seed import SeedSize, seed_demo
 from ecomapp.extensions import db
 from ecomapp.inventory.visibility import hide_sold_out
 from ecomapp.mirror.records import InventoryRecord
-from ecomapp.models import Automation, Message, Product, Store, VisibilityChange, utcnow
+from ecomapp.models import (
+    Automation,
+    LowStockCrossing,
+    Message,
+    Product,
+    Store,
+    VisibilityChange,
+    utcnow,
+)
 from tests.automation_support import deliver, login, make_automation
 from tests.browser import chromium_page, serve
 from tests.factories import make_product, make_store
@@ -167,3 +175,21 @@ def test_a_planned_restock_keeps_a_sold_out_product_listed(
     assert hide_sold_out(store, after_days=0) == []
     time_machine.move_to(datetime(2026, 3, 26, 10, tzinfo=UTC), tick=False)
     assert [c.action for c in hide_sold_out(store, after_days=0)] == ["hide"]
+
+
+def test_low_stock_recipe_on_the_demo_store_from_the_panel(
+    client: FlaskClient, run_jobs: Callable[[], None]
+) -> None:
+    """Given the seeded demo store and the recipe switched on from the panel, when the Try-it
+    'stock' button drops a variant under its threshold, then its product carries low-stock
+    and the owner gets the alert with that variant's figures."""
+    store = db.session.get(Store, seed_demo(SeedSize(customers=30, products=6, seed=5)).store_id)
+    _use_recipe(client, store, "low_stock_demand", tag="low-stock")
+    headers = {"X-CSRF-Token": login(client, store)}
+    assert client.post("/try/stock", headers=headers).status_code == 200
+    _ticks(run_jobs)
+    (alert,) = _digests(store)
+    (item,) = alert.context["items"]
+    crossing = db.session.scalar(select(LowStockCrossing))
+    assert "low-stock" in db.session.get(Product, crossing.product_id).tags
+    assert (alert.to_email, item["stock"]) == ("owner@demo.ecomapp.local", crossing.stock)
