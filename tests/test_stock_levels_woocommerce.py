@@ -101,7 +101,8 @@ def test_sold_out_products_hidden_in_batches_of_100_shown_on_restock_exempt_unto
 ) -> None:
     """Given 102 sold-out products (one exempted from the panel) and hiding after 3 days,
     then after 3 days the 101 others are hidden in two products/batch calls (100 + 1), the
-    exempt one and the in-stock one stay visible, and a restock shows its product again."""
+    exempt one and the in-stock one stay visible, and a restock shows its product again;
+    once the merchant undoes that show, a further restock leaves it hidden."""
     make_automation(_store(), build_recipe("hide_sold_out", {"after_days": "3"})[1])
     csrf = login(client, _store())
     exempt = _product(60)
@@ -123,6 +124,12 @@ def test_sold_out_products_hidden_in_batches_of_100_shown_on_restock_exempt_unto
     assert fake.products[61]["catalog_visibility"] == "visible"
     shown = db.session.scalar(select(VisibilityChange).where(VisibilityChange.action == "show"))
     assert (shown.product_id, shown.reason) == (_product(61).id, "restock")
+
+    undo = client.post(f"/stock/changes/{shown.id}/undo", headers={"X-CSRF-Token": csrf})
+    assert undo.status_code == 200 and fake.products[61]["catalog_visibility"] == "hidden"
+    _stock_update(client, fake, 61, 9, day=25)
+    run_jobs()
+    assert fake.products[61]["catalog_visibility"] == "hidden"  # the merchant's choice holds
 
 
 def test_undo_from_the_panel_shows_the_product_and_keeps_it_shown(

@@ -109,7 +109,7 @@ def restocked_hidden(store: Store) -> list[tuple[int, str]]:
             ),
         )
         .where(Product.store_id == store.id, ProductStockState.hidden.is_(True))
-        .where(_in_stock(Product.id))
+        .where(ProductStockState.kept_hidden.is_(False), _in_stock(Product.id))
         .order_by(Product.id)
     )
     return [(row.id, row.platform_id) for row in db.session.execute(stmt)]
@@ -142,7 +142,7 @@ def push(
         db.session.execute(
             update(ProductStockState)
             .where(ProductStockState.store_id == store.id, ProductStockState.product_id.in_(done))
-            .values(hidden=not visible)
+            .values(hidden=not visible, kept_hidden=False)
             .execution_options(synchronize_session="fetch")
         )
         db.session.flush()
@@ -178,7 +178,8 @@ class AlreadyUndone(Exception):
 
 
 def undo(store: Store, change_id: int, now: datetime | None = None) -> VisibilityChange | None:
-    """Reverse one logged change on the platform; an undone hide also exempts the product."""
+    """Reverse one logged change; an undone hide exempts the product, an undone show keeps it
+    hidden through restocks."""
     now = now or utcnow()
     change = db.session.scalar(
         select(VisibilityChange).where(
@@ -197,8 +198,11 @@ def undo(store: Store, change_id: int, now: datetime | None = None) -> Visibilit
     reverse.undo_of_id = change.id
     if reverse.status == "done":
         change.undone_at = now
+        state = state_of(store, product.id)
         if change.action == "hide":
-            state_of(store, product.id).exempt = True  # or the next sweep hides it again
+            state.exempt = True  # or the next sweep hides it again
+        else:
+            state.kept_hidden = True  # or the next restock shows it again
     return reverse
 
 

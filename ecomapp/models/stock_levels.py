@@ -44,6 +44,8 @@ class ProductStockState(db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
     sold_out_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Hidden by the merchant (an undone show): a restock does not show it again.
+    kept_hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     exempt: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     restock_planned_on: Mapped[date | None] = mapped_column(Date)
 
