@@ -15,6 +15,7 @@ from sqlalchemy import select
 from ecomapp.automation.recipes import build_recipe
 from ecomapp.extensions import db
 from ecomapp.models import Message, Product, Store, VisibilityChange
+from ecomapp.platforms.woocommerce.client import MAX_TRIES
 from tests.automation_support import login, make_automation
 from tests.fakes.woocommerce import payloads as wc
 from tests.fakes.woocommerce.flow import connect, deliver, hook_for, woo_settings
@@ -138,8 +139,9 @@ def test_undo_from_the_panel_shows_the_product_and_keeps_it_shown(
     run_jobs: Callable[[], None],
     time_machine: time_machine.TimeMachineFixture,
 ) -> None:
-    """Given hidden sold-out products, when the merchant presses Undo on one change, then the
-    product is visible at the store, the change reads undone, and the next sweep leaves it."""
+    """Given hidden sold-out products, when the merchant presses Undo on one change while the
+    store is down, then the row says the undo failed; pressed again, the product is visible
+    at the store, the change reads undone, and the next sweep leaves it."""
     make_automation(_store(), build_recipe("hide_sold_out", {"after_days": "3"})[1])
     run_jobs()
     time_machine.move_to(NOW + timedelta(days=3, hours=1), tick=False)
@@ -148,6 +150,10 @@ def test_undo_from_the_panel_shows_the_product_and_keeps_it_shown(
         select(VisibilityChange).where(VisibilityChange.product_id == _product(70).id)
     )
     csrf = login(client, _store())
+    fake.fail_next(*[503] * MAX_TRIES)  # the store is down: the undo is logged as failed
+    down = client.post(f"/stock/changes/{change.id}/undo", headers={"X-CSRF-Token": csrf})
+    assert down.status_code == 200 and "undo failed: " in down.get_data(as_text=True)
+    assert fake.products[70]["catalog_visibility"] == "hidden"
     reply = client.post(f"/stock/changes/{change.id}/undo", headers={"X-CSRF-Token": csrf})
     assert reply.status_code == 200 and "undone" in reply.get_data(as_text=True)
     assert fake.products[70]["catalog_visibility"] == "visible"

@@ -9,6 +9,7 @@ from sqlalchemy import and_, exists, or_, select, update
 
 from ecomapp.automation.effects import StepContext
 from ecomapp.extensions import db
+from ecomapp.jobs.retry import PermanentError, TransientError
 from ecomapp.models import Product, ProductStockState, Store, Variant, VisibilityChange, utcnow
 from ecomapp.platforms.registry import get_adapter
 
@@ -124,7 +125,10 @@ def push(
     changes = []
     for start in range(0, len(products), size):
         chunk = products[start : start + size]
-        refused = adapter.set_products_visible(store, [pid for _, pid in chunk], visible)
+        try:
+            refused = adapter.set_products_visible(store, [pid for _, pid in chunk], visible)
+        except (PermanentError, TransientError) as exc:  # logged; the next sweep tries again
+            refused = {platform_id: str(exc) for _, platform_id in chunk}
         for product_id, platform_id in chunk:
             error = refused.get(platform_id)
             change = VisibilityChange(
