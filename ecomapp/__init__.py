@@ -58,6 +58,7 @@ FEATURES: tuple[str, ...] = (
     "ecomapp.storefront",
     "ecomapp.push",
     "ecomapp.inventory.back_in_stock_panel",
+    "ecomapp.inventory.stock_levels",
 )
 
 

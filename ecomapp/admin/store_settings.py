@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from ecomapp.alert_recipients import ALERT_RECIPIENTS_KEY, alert_recipients, parse_recipients
 from ecomapp.i18n import LANGUAGE_KEY, LANGUAGES, N_, store_language
+from ecomapp.inventory.demand import DEFAULT_LEAD_DAYS, DEFAULT_SAFETY_DAYS
 from ecomapp.mirror.carts import DEFAULT_ABANDON_MINUTES
 from ecomapp.mirror.products import DEFAULT_LOW_STOCK_THRESHOLD
 from ecomapp.models import Store
@@ -24,6 +25,7 @@ class NumberSetting:
     default: int
     minimum: int
     maximum: int
+    optional: bool = False  # a form without the field keeps the saved value
 
 
 SETTINGS: tuple[NumberSetting, ...] = (
@@ -42,6 +44,33 @@ SETTINGS: tuple[NumberSetting, ...] = (
         DEFAULT_LOW_STOCK_THRESHOLD,
         0,
         100_000,
+    ),
+    NumberSetting(
+        "low_stock_lead_days",
+        "Supplier lead time (days)",
+        "Low-stock alerts suggest reorder = units/day x (lead time + safety days) - stock.",
+        DEFAULT_LEAD_DAYS,
+        0,
+        365,
+        True,
+    ),
+    NumberSetting(
+        "low_stock_safety_days",
+        "Safety stock (days of sales)",
+        "Added to the lead time in the suggested reorder quantity.",
+        DEFAULT_SAFETY_DAYS,
+        0,
+        365,
+        True,
+    ),
+    NumberSetting(
+        "low_stock_digest_hour",
+        "Daily low-stock digest at (hour, store time)",
+        "0-23 sends one digest a day instead of one mail per crossing; -1 turns it off.",
+        -1,
+        -1,
+        23,
+        True,
     ),
 )
 
@@ -84,6 +113,8 @@ def parse(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     _parse_recipients(form, values, errors)
     _parse_language(form, values, errors)
     for setting in SETTINGS:
+        if setting.optional and setting.key not in form:
+            continue
         raw = str(form.get(setting.key, "")).strip()
         try:
             number = int(raw)

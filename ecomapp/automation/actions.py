@@ -20,6 +20,8 @@ from ecomapp.automation.effects import StepContext, discount_code
 from ecomapp.automation.fraud_screening import screen_order_fraud
 from ecomapp.extensions import db
 from ecomapp.inventory.back_in_stock_action import notify_back_in_stock
+from ecomapp.inventory.low_stock import low_stock_demand
+from ecomapp.inventory.visibility import hide_sold_out_action
 from ecomapp.jobs.retry import PermanentError, TransientError
 from ecomapp.mail.api import MailRequest, render, send_email
 from ecomapp.models import EffectLedger, Store
@@ -266,4 +268,6 @@ HANDLERS: dict[str, Callable[[StepContext, dict[str, Any]], dict[str, Any]]] = {
     "screen_order_fraud": screen_order_fraud,
     "send_push": send_push,
     "notify_back_in_stock": notify_back_in_stock,
+    "low_stock_demand": low_stock_demand,
+    "hide_sold_out": hide_sold_out_action,
 }

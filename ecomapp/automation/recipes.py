@@ -151,6 +151,18 @@ def _low_stock(p: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _low_stock_demand(p: dict[str, str]) -> dict[str, Any]:
+    crossing = _low_stock({})
+    return crossing | {"steps": [_action("low_stock_demand", tag=p["tag"])]}
+
+
+def _hide_sold_out(p: dict[str, str]) -> dict[str, Any]:
+    return {
+        "trigger": {"schedule": {"every": "hour", "at": "00:15"}},
+        "steps": [_action("hide_sold_out", after_days=int(p["after_days"]))],
+    }
+
+
 ORDER_RULE_FIELDS = (
     "order.line_items.vendor",
     "order.line_items.product_type",
@@ -268,6 +280,23 @@ RECIPES: dict[str, Recipe] = {
             "Tell the merchant when a variant crosses below its threshold (once per crossing).",
             (Param("webhook_url", "Also POST to (optional URL)", ""),),
             _low_stock,
+        ),
+        Recipe(
+            "low_stock_demand",
+            "Low-stock alert with demand",
+            "When a variant crosses below its threshold, tag its product (removed on restock)"
+            " and e-mail its sales pace, days of cover, customers waiting and what to reorder"
+            " (lead time, safety days and the daily digest are in Settings).",
+            (Param("tag", "Product tag", "low-stock"),),
+            _low_stock_demand,
+        ),
+        Recipe(
+            "hide_sold_out",
+            "Hide sold-out products",
+            "Every hour, hide products sold out for N days with no restock planned; they are"
+            " shown again on restock. Exemptions and Undo are on the Stock page.",
+            (Param("after_days", "Sold out for (days)", "14"),),
+            _hide_sold_out,
         ),
         Recipe(
             "order_rule",

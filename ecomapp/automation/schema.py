@@ -82,6 +82,8 @@ ACTIONS: dict[str, tuple[str | None, dict[str, tuple[str, bool]]]] = {
         "variant",
         {"template": ("text", False), "push_title": ("text", False), "push_body": ("text", False)},
     ),
+    "low_stock_demand": ("variant", {"tag": ("text", False)}),
+    "hide_sold_out": (None, {"after_days": ("number", True)}),
 }
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 

@@ -124,6 +124,12 @@ ACTION_INPUTS: dict[str, tuple[Input, ...]] = {
         Input("push_title", "Push title", "text", help="optional; {{ product.title }} …"),
         Input("push_body", "Push body", "textarea", help="optional"),
     ),
+    "low_stock_demand": (
+        Input("tag", "Product tag", "text", default="low-stock", help="removed on restock"),
+    ),
+    "hide_sold_out": (
+        Input("after_days", "Sold out for (days)", "number", default="14", minimum=1),
+    ),
 }
 ACTION_LABELS: dict[str, str] = {
     "tag_customer": "Tag the customer",
@@ -144,6 +150,8 @@ ACTION_LABELS: dict[str, str] = {
     "screen_order_fraud": "Screen the order for fraud",
     "send_push": "Send a push notification",
     "notify_back_in_stock": "Notify shoppers waiting for it (back in stock)",
+    "low_stock_demand": "Tag low stock and alert with demand figures",
+    "hide_sold_out": "Hide products sold out for N days",
 }
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, delete, select
 
 from ecomapp.demo import catalog as c
 from ecomapp.demo.bulk import insert_rows, reserve_ids
+from ecomapp.demo.stock import stock_story
 from ecomapp.extensions import db
 from ecomapp.inventory.back_in_stock_seed import clear_waiting, seed_waiting
 from ecomapp.models import (
@@ -95,6 +96,7 @@ def seed_demo(size: SeedSize, progress: Progress | None = None) -> SeedResult:
     store = reset_demo_store()
     anchor = size.reference().replace(hour=0, minute=0, second=0, microsecond=0)
     variants = _seed_products(store, rng, size.products)
+    stock_story(store, variants, anchor)
     counts = {"products": size.products, "variants": len(variants), "customers": size.customers}
     buyers: list[dict[str, Any]] = []
     numbers = [0, 0]  # orders, line items so far

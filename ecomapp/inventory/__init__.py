@@ -1,1 +1,1 @@
-"""Inventory features: back-in-stock requests (and, beside them, low-stock and visibility)."""
+"""Inventory automation: low stock with demand, sold-out visibility, back-in-stock requests."""

@@ -55,6 +55,17 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "[{{ store.name }}] Low stock: {{ product.title }}",
         "<p>{{ product.title }} is running low ({{ quantity }} left).</p>",
     ),
+    "low_stock_demand": (
+        "[{{ store.name }}] Low stock: {% if items|length == 1 %}{{ items[0].title }}"
+        "{% else %}{{ items|length }} variants{% endif %}",
+        "<p>{% if digest %}Today's low-stock digest.{% else %}A variant crossed below its"
+        " low-stock threshold.{% endif %}</p><ul>{% for i in items %}<li>{{ i.title }}"
+        " ({{ i.sku }}): {{ i.stock }} in stock (threshold {{ i.threshold }}),"
+        " {{ i.per_day }} units/day over {{ window_days }} days, cover {{ i.cover }},"
+        " {{ i.waiting }} customers waiting, reorder {{ i.reorder }}</li>{% endfor %}</ul>"
+        "<p>Reorder = units per day x ({{ lead_days }} days lead time + {{ safety_days }}"
+        " safety days) - stock.</p>",
+    ),
     "generic": (
         "{{ subject or store.name }}",
         "{{ message }}",
@@ -91,6 +102,7 @@ LABELS: dict[str, str] = {
     "thank_you": "Thank a customer after an order",
     "back_in_stock": "Back in stock",
     "low_stock_alert": "Low stock alert (to the merchant)",
+    "low_stock_demand": "Low stock with demand figures (to the merchant)",
     "generic": "Generic message",
     "abandoned_cart_second": "Second abandoned-cart reminder",
     "discount_offer": "Send a discount code",

@@ -38,6 +38,7 @@ from ecomapp.models.mirror import (
     Product,
     Variant,
 )
+from ecomapp.models.stock_levels import LowStockCrossing, ProductStockState, VisibilityChange
 from ecomapp.models.store import Platform, Store
 from ecomapp.models.types import utcnow
 from ecomapp.models.woocommerce import WooConnection, WooSite
@@ -77,6 +78,7 @@ __all__ = [
     "JobRecord",
     "JobStatus",
     "LineItem",
+    "LowStockCrossing",
     "MailSettings",
     "MailTemplate",
     "Message",
@@ -87,6 +89,7 @@ __all__ = [
     "PendingEvent",
     "Platform",
     "Product",
+    "ProductStockState",
     "PushMessage",
     "PushSubscription",
     "RiskVerdict",
@@ -100,6 +103,7 @@ __all__ = [
     "TrackingKind",
     "UsedLoginLink",
     "Variant",
+    "VisibilityChange",
     "WooConnection",
     "WooSite",
     "utcnow",

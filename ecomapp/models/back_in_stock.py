@@ -8,11 +8,11 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ecomapp.extensions import db
+from ecomapp.extensions import Model
 from ecomapp.models.types import Money, UTCDateTime, utcnow
 
 
-class PushSubscription(db.Model):
+class PushSubscription(Model):
     """A browser's Web Push subscription, per customer or anonymous visitor; gone when removed."""
 
     __tablename__ = "push_subscriptions"
@@ -36,7 +36,7 @@ class PushSubscription(db.Model):
     removed_reason: Mapped[str | None] = mapped_column(String(255))
 
 
-class PushMessage(db.Model):
+class PushMessage(Model):
     """One push notification to one subscription, unique per store and idempotency key."""
 
     __tablename__ = "push_messages"
@@ -74,7 +74,7 @@ class PushMessage(db.Model):
     revenue: Mapped[Decimal | None] = mapped_column(Money)
 
 
-class BackInStockRequest(db.Model):
+class BackInStockRequest(Model):
     """A shopper waiting for one variant, by e-mail or push, until notified once or expired."""
 
     __tablename__ = "back_in_stock_requests"

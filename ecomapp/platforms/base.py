@@ -107,6 +107,17 @@ class PlatformAdapter(ABC):
         """Publish or unpublish a product."""
         raise UnsupportedOperation(f"{self.name} cannot publish products")
 
+    # How many products `set_products_visible` is given at once.
+    visibility_batch_size: ClassVar[int] = 50
+
+    def set_products_visible(
+        self, store: Store, product_platform_ids: list[str], visible: bool
+    ) -> dict[str, str]:
+        """Show or hide products on the storefront; return why, by product id, where refused."""
+        for platform_id in product_platform_ids:
+            self.set_product_published(store, platform_id, visible)
+        return {}
+
     def create_discount_code(self, store: Store, spec: DiscountSpec) -> str:
         """Create a discount code, or find the one already created with it; return its id."""
         raise UnsupportedOperation(f"{self.name} cannot create discount codes")

@@ -119,7 +119,7 @@ def _post(sub: PushSubscription, message: PushMessage) -> requests.Response:
     key = Vapid02.from_raw(vapid_keys().private_key.encode())
     try:
         with outbound.session() as session:
-            return webpush(  # type: ignore[return-value]
+            return webpush(
                 info,
                 data=_payload(message),
                 vapid_private_key=key,

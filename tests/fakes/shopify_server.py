@@ -21,6 +21,9 @@ from werkzeug.wrappers import Request, Response
 FIXTURES = Path(__file__).parent / "shopify"
 OPERATION = re.compile(r"^\s*(?:query|mutation)\s+(\w+)")
 TAG_FIELD = re.compile(r"(\w+): tags(Add|Remove)\(id: \$(\w+), tags: \$(\w+)\)")
+PUBLISH_FIELD = re.compile(
+    r"(\w+): publishable(Publish|Unpublish)\(id: \$(\w+), input: \[\{publicationId: \$(\w+)\}\]\)"
+)
 MAX_QUERY_COST = 1000
 
 
@@ -55,6 +58,9 @@ class FakeShopify:
     discounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # CODE -> discount node
     on_write: Any = None  # called with the operation name once a write has landed
     resource_tags: dict[str, list[str]] = field(default_factory=dict)  # gid -> tags (tagsBatch)
+    # Product gids taken off a publication: gid -> publication ids (publishableUnpublish).
+    unpublished: dict[str, set[str]] = field(default_factory=dict)
+    missing_products: set[str] = field(default_factory=set)  # gids Shopify does not know
     bulk_status: str = "COMPLETED"
     expires_in: int = 3600
     refresh_delay: float = 0.0
@@ -292,6 +298,33 @@ class FakeShopify:
 
     def op_publishableUnpublish(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
         return self._ok("publishableUnpublish")
+
+    def _publication_ids(self) -> set[str]:
+        return {n["id"] for n in self.op_publications({}, "")["publications"]["nodes"]}
+
+    def op_productsVisibility(self, v: dict[str, Any], shop: str) -> dict[str, Any] | Response:
+        """Run aliased publishablePublish/Unpublish fields; refuse a document over 1,000 points."""
+        fields = PUBLISH_FIELD.findall(self.calls[-1]["query"])
+        cost = 10 * len(fields)
+        if cost > MAX_QUERY_COST:
+            message = f"Query cost is {cost}, which exceeds the single query max cost limit (1000)."
+            extensions = {"code": "MAX_COST_EXCEEDED", "cost": cost, "maxCost": MAX_QUERY_COST}
+            body = {"errors": [{"message": message, "extensions": extensions}]}
+            return Response(json.dumps(body), 200)
+        out: dict[str, Any] = {}
+        for alias, verb, id_var, pub_var in fields:
+            product, publication = v[id_var], v[pub_var]
+            if product in self.missing_products or publication not in self._publication_ids():
+                error = {"field": ["id"], "message": "Resource does not exist"}
+                out[alias] = {"publishable": None, "userErrors": [error]}
+                continue
+            removed = self.unpublished.setdefault(product, set())
+            (removed.add if verb == "Unpublish" else removed.discard)(publication)
+            if not removed:
+                del self.unpublished[product]
+            out[alias] = {"publishable": {"id": product}, "userErrors": []}
+        self.wrote("productsVisibility")
+        return out
 
     def op_discountCodeBasicCreate(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
         code = v["discount"]["code"]

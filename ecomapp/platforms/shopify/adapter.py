@@ -115,17 +115,20 @@ class ShopifyAdapter(PlatformAdapter):
             if fo.get("status") == "ON_HOLD":
                 self._mutate(store, ops.RELEASE, {"id": fo["id"]}, "fulfillmentOrderReleaseHold")
 
-    def set_product_published(
-        self, store: Store, product_platform_id: str, published: bool
-    ) -> None:
-        """Publish or unpublish a product on the Online Store publication."""
+    def _online_store(self, store: Store) -> str:
         nodes = AdminClient(store).request(ops.PUBLICATIONS).get("publications", {}).get("nodes")
         online = [p for p in nodes or [] if p.get("name") == "Online Store"] or (nodes or [])[:1]
         if not online:
             raise PermanentError("the shop has no sales channel publication")
+        return str(online[0]["id"])
+
+    def set_product_published(
+        self, store: Store, product_platform_id: str, published: bool
+    ) -> None:
+        """Publish or unpublish a product on the Online Store publication."""
         variables = {
             "id": ops.gid("Product", product_platform_id),
-            "input": [{"publicationId": online[0]["id"]}],
+            "input": [{"publicationId": self._online_store(store)}],
         }
         query, field = (
             (ops.PUBLISH, "publishablePublish")
@@ -133,6 +136,23 @@ class ShopifyAdapter(PlatformAdapter):
             else (ops.UNPUBLISH, "publishableUnpublish")
         )
         self._mutate(store, query, variables, field)
+
+    visibility_batch_size = ops.VISIBILITY_BATCH
+
+    def set_products_visible(
+        self, store: Store, product_platform_ids: list[str], visible: bool
+    ) -> dict[str, str]:
+        """(Un)publish many products on the Online Store in one aliased mutation per 50."""
+        publication, refused = self._online_store(store), {}
+        for start in range(0, len(product_platform_ids), ops.VISIBILITY_BATCH):
+            chunk = product_platform_ids[start : start + ops.VISIBILITY_BATCH]
+            query, variables, aliases = ops.visibility_batch(publication, chunk, visible)
+            data = AdminClient(store).request(query, variables)
+            for alias, platform_id in aliases.items():
+                errors = (data.get(alias) or {}).get("userErrors") or []
+                if errors:
+                    refused[platform_id] = "; ".join(str(e.get("message")) for e in errors)
+        return refused
 
     def create_discount_code(self, store: Store, spec: DiscountSpec) -> str:
         """Create a basic discount code, or find the one an earlier try made; return its id."""

@@ -65,6 +65,27 @@ PUBLISH = """mutation publishablePublish($id: ID!, $input: [PublicationInput!]!)
 UNPUBLISH = """mutation publishableUnpublish($id: ID!, $input: [PublicationInput!]!) {
   publishableUnpublish(id: $id, input: $input) { userErrors { field message } } }"""
 
+# publishablePublish/Unpublish cost 10 points each, like tagsAdd: 50 per document.
+VISIBILITY_BATCH = 50
+
+
+def visibility_batch(
+    publication_id: str, product_ids: list[str], visible: bool
+) -> tuple[str, dict[str, Any], dict[str, str]]:
+    """Return (mutation, variables, alias -> product id) (un)publishing many products at once."""
+    verb = "publishablePublish" if visible else "publishableUnpublish"
+    params, fields, variables, aliases = ["$pub: ID!"], [], {"pub": publication_id}, {}
+    for i, platform_id in enumerate(product_ids):
+        variables[f"id{i}"] = gid("Product", platform_id)
+        params.append(f"$id{i}: ID!")
+        call = f"{verb}(id: $id{i}, input: [{{publicationId: $pub}}])"
+        fields.append(f"p{i}: {call} {{ userErrors {{ field message }} }}")
+        aliases[f"p{i}"] = platform_id
+    body = "\n  ".join(fields)
+    query = f"mutation productsVisibility({', '.join(params)}) {{\n  {body} }}"
+    return query, variables, aliases
+
+
 DISCOUNT_CREATE = """mutation discountCodeBasicCreate($discount: DiscountCodeBasicInput!) {
   discountCodeBasicCreate(basicCodeDiscount: $discount) {
     codeDiscountNode { id } userErrors { field message code } } }"""

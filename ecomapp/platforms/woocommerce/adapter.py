@@ -29,6 +29,7 @@ from ecomapp.platforms.woocommerce.erasure import (
     erase_deleted_customer,
 )
 from ecomapp.platforms.woocommerce.plugin import apply_cart_event
+from ecomapp.platforms.woocommerce.product_tags import write_product_tags
 from ecomapp.platforms.woocommerce.sites import client_for
 from ecomapp.platforms.woocommerce.tags import ENDPOINTS, TagEdit, write_customers, write_one
 
@@ -79,6 +80,9 @@ class WooCommerceAdapter(PlatformAdapter):
 
     def change_tags_bulk(self, store: Store, resource: str, changes: list[TagChange]) -> None:
         """Apply many customers' tag changes: read 100, write `customers/batch` of 100, check."""
+        if resource == "product":
+            write_product_tags(client_for(store), changes)
+            return
         if resource != "customer" or len(changes) < 2:
             super().change_tags_bulk(store, resource, changes)  # orders also get a note each
             return
@@ -130,6 +134,21 @@ class WooCommerceAdapter(PlatformAdapter):
         """Publish a product, or take it back to draft."""
         body = {"status": "publish" if published else "draft"}
         client_for(store).request("PUT", f"products/{product_platform_id}", body)
+
+    visibility_batch_size = 100  # products/batch refuses more than 100 items
+
+    def set_products_visible(
+        self, store: Store, product_platform_ids: list[str], visible: bool
+    ) -> dict[str, str]:
+        """Set catalog visibility (hidden, or visible again) through products/batch."""
+        value = "visible" if visible else "hidden"
+        items = [{"id": int(pid), "catalog_visibility": value} for pid in product_platform_ids]
+        refused = {}
+        for result in client_for(store).batch("products", "update", items):
+            if "error" in result:
+                error = result.get("error") or {}
+                refused[str(result.get("id"))] = str(error.get("message") or error.get("code"))
+        return refused
 
     def set_stock(self, store: Store, stock: dict[str, int]) -> None:
         """Set managed stock per product or variation id, in batches of 100 per parent."""

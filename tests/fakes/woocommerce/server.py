@@ -101,6 +101,7 @@ class FakeWooStore:
     webhooks: dict[int, dict[str, Any]] = field(default_factory=dict)
     notes: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     coupons: list[dict[str, Any]] = field(default_factory=list)
+    product_tags: dict[int, dict[str, Any]] = field(default_factory=dict)  # products/tags terms
     requests: list[tuple[str, str, dict[str, list[str]]]] = field(default_factory=list)
     failures: list[int] = field(default_factory=list)
     on_write: Callable[[str], None] | None = None  # told "note"/"coupon" once one is stored
@@ -307,6 +308,8 @@ class Router:
             return self.create_webhook(body)
         if path == "coupons":
             return self.coupons(method, query, body)
+        if path == "products/tags":
+            return self.tags(method, query, body)
         batch = _BATCH.match(path)
         if method == "POST" and batch:
             return self.batch(batch.group(1), body or {})
@@ -344,8 +347,51 @@ class Router:
                 error = {"code": code, "message": "Invalid ID.", "data": {"status": 400}}
                 results.append({"id": change.get("id"), "error": error})
                 continue
+            if kind == "products":
+                refused = self._product_change(change)
+                if refused is not None:
+                    results.append({"id": change.get("id"), "error": refused})
+                    continue
+                self._apply_product(found, change)
+                results.append(found)
+                continue
             results.append(self.shown(kind, _merge(found, change, kind)))
         return _json({"update": results})
+
+    def tags(self, method: str, query: dict[str, list[str]], body: Any) -> Response:
+        """List product tags (search matches name or slug) or create one; a name taken is 400."""
+        terms = sorted(self.store.product_tags.values(), key=lambda t: t["id"])
+        if method == "GET":
+            word = query.get("search", [""])[0].lower()
+            return _listing([t for t in terms if word in t["name"].lower() + t["slug"]], query)
+        name = str((body or {}).get("name") or "").strip()
+        if not name:
+            return _error("rest_missing_callback_param", "Missing parameter(s): name", 400)
+        taken = next((t for t in terms if t["name"].lower() == name.lower()), None)
+        if taken is not None:
+            message = "A term with the name provided already exists with this parent."
+            error = {"code": "term_exists", "message": message}
+            return _json(error | {"data": {"status": 400, "resource_id": taken["id"]}}, 400)
+        term = {"id": self.store.new_id(), "name": name, "slug": name.lower(), "count": 0}
+        self.store.product_tags[term["id"]] = term
+        return _json(term, 201)
+
+    def _product_change(self, change: dict[str, Any]) -> dict[str, Any] | None:
+        """Return the error wc/v3 gives a product update it refuses, or None."""
+        visibility = change.get("catalog_visibility", "visible")
+        if visibility not in ("visible", "catalog", "search", "hidden"):
+            message = "Invalid parameter(s): catalog_visibility"
+            return {"code": "rest_invalid_param", "message": message, "data": {"status": 400}}
+        return None
+
+    def _apply_product(self, found: dict[str, Any], change: dict[str, Any]) -> None:
+        """Set tags from term ids as WooCommerce does: the list replaces, names are ignored."""
+        if "tags" in change:
+            ids = [int(t.get("id") or 0) for t in change["tags"]]
+            terms = [self.store.product_tags[i] for i in ids if i in self.store.product_tags]
+            found["tags"] = [{k: t[k] for k in ("id", "name", "slug")} for t in terms]
+            change = {k: v for k, v in change.items() if k != "tags"}
+        _merge(found, change)
 
     def wrote(self, kind: str) -> None:
         """Tell the test a write landed (it may kill the worker that asked for it)."""
