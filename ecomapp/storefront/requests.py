@@ -3,11 +3,13 @@
 Storefront features (notify-me, signup forms, push subscriptions, recommendations, search capture)
 write one route under the `storefront` blueprint and call `storefront_request()`: it accepts
 either a Shopify app proxy request (query signature) or a body signed by the store's companion
-plugin (`X-Ecomapp-Store` + `X-Ecomapp-Signature`), and refuses anything else with 401.
+plugin (`X-Ecomapp-Store` + `X-Ecomapp-Signature`; the shopper's id, if any, inside the signed
+body), and refuses anything else with 401.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from flask import abort, current_app, request
@@ -69,5 +71,14 @@ def _from_plugin() -> StorefrontRequest:
     body = request.get_data(cache=True)
     if not verify(site.plugin_secret, body, request.headers.get("X-Ecomapp-Signature")):
         abort(401, description="bad signature")
-    customer = request.headers.get("X-Ecomapp-Customer") or None
-    return StorefrontRequest(store, WOOCOMMERCE_PLUGIN, customer)
+    return StorefrontRequest(store, WOOCOMMERCE_PLUGIN, _signed_customer(body))
+
+
+def _signed_customer(body: bytes) -> str | None:
+    """Return the shopper id the plugin put in the signed body (never from an unsigned header)."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    value = data.get("customer_id") if isinstance(data, dict) else None
+    return str(value)[:64] if value not in (None, "", 0, "0") else None

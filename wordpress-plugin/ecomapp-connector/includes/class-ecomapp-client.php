@@ -139,9 +139,8 @@ class Ecomapp_Client {
 			'X-Ecomapp-Store'     => (string) $c['store'],
 			'X-Ecomapp-Signature' => base64_encode( hash_hmac( 'sha256', $body, $c['secret'], true ) ),
 		);
-		if ( $customer_id > 0 ) {
-			$headers['X-Ecomapp-Customer'] = (string) $customer_id;
-		}
+		// The shopper's id travels inside the signed body (customer_id), never in a header.
+		unset( $customer_id );
 		return $headers;
 	}
 
