@@ -41,6 +41,16 @@ def test_a_store_switched_to_thai_shows_the_panel_in_thai_with_baht(client: Flas
     assert "฿" in dashboard and "{:,.2f}" not in dashboard
     orders = client.get("/orders").get_data(as_text=True)
     assert "วันที่สั่ง" in orders and "฿" in orders
+    thai_heading = {
+        "/email/": "จำนวนที่ส่งต่อวันและรายได้ที่มาจากอีเมล",
+        "/email/settings": "ตั้งค่าอีเมล",
+        "/email/templates": "เทมเพลตอีเมล",
+        "/groups/": "กลุ่มลูกค้า",
+        "/try/": "ทดลองร้านค้าตัวอย่าง",
+        "/settings": "ตั้งค่าร้านค้า",
+    }
+    for path, heading in thai_heading.items():
+        assert heading in client.get(path).get_data(as_text=True), path
 
 
 def test_an_unknown_language_is_refused_naming_the_field(client: FlaskClient) -> None:
