@@ -167,3 +167,29 @@ def test_standalone_request_is_left_to_other_sign_ins(client: FlaskClient) -> No
     response = client.get("/customers")
     assert response.status_code == 401 and "Location" not in response.headers
     assert "Content-Security-Policy" not in response.headers
+
+
+def test_inside_the_admin_the_panel_uses_app_bridge_navigation_title_bar_and_polaris(
+    client: FlaskClient, fake: FakeShopify
+) -> None:
+    """Given an embedded load, then App Bridge's nav menu (home first), title bar and Polaris load."""
+    installed(fake, SHOP)
+    response = client.get(f"/orders?shop={SHOP}&host=abc&embedded=1&id_token={session_token(SHOP)}")
+    page = response.text
+    assert response.status_code == 200 and "<ui-nav-menu>" in page
+    menu = page.split("<ui-nav-menu>")[1].split("</ui-nav-menu>")[0]
+    assert menu.strip().startswith('<a href="/" rel="home">Dashboard</a>')
+    assert '<a href="/orders">Orders</a>' in menu and '<a href="/shopify/panel">Shopify</a>' in menu
+    assert '<ui-title-bar title="Orders"></ui-title-bar>' in page
+    assert "https://cdn.shopify.com/shopifycloud/polaris.js" in page
+    assert 'class="embedded"' in page
+
+
+def test_standalone_the_panel_keeps_its_own_navigation(client: FlaskClient) -> None:
+    """Outside the admin there is no App Bridge markup: our own stylesheet and top bar work offline."""
+    from tests.factories import make_store
+
+    make_store(domain="demo.example.com", platform="demo")
+    page = client.get("/orders").get_data(as_text=True)
+    assert "<ui-nav-menu>" not in page and "cdn.shopify.com" not in page
+    assert '<header class="topbar">' in page
