@@ -172,7 +172,7 @@ def test_standalone_request_is_left_to_other_sign_ins(client: FlaskClient) -> No
 def test_inside_the_admin_the_panel_uses_app_bridge_navigation_title_bar_and_polaris(
     client: FlaskClient, fake: FakeShopify
 ) -> None:
-    """Given an embedded load, then App Bridge's nav menu (home first), title bar and Polaris load."""
+    """Given an embedded load, then App Bridge's nav menu (home first), title bar, Polaris."""
     installed(fake, SHOP)
     response = client.get(f"/orders?shop={SHOP}&host=abc&embedded=1&id_token={session_token(SHOP)}")
     page = response.text
@@ -186,7 +186,7 @@ def test_inside_the_admin_the_panel_uses_app_bridge_navigation_title_bar_and_pol
 
 
 def test_standalone_the_panel_keeps_its_own_navigation(client: FlaskClient) -> None:
-    """Outside the admin there is no App Bridge markup: our own stylesheet and top bar work offline."""
+    """Outside the admin there is no App Bridge markup: our stylesheet and top bar work offline."""
     from tests.factories import make_store
 
     make_store(domain="demo.example.com", platform="demo")
