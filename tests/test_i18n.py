@@ -48,6 +48,8 @@ def test_a_store_switched_to_thai_shows_the_panel_in_thai_with_baht(client: Flas
         "/groups/": "กลุ่มลูกค้า",
         "/try/": "ทดลองร้านค้าตัวอย่าง",
         "/settings": "ตั้งค่าร้านค้า",
+        "/stock/": "การเปลี่ยนการแสดงสินค้าบนหน้าร้าน",
+        "/back-in-stock/": "ลูกค้าที่รออยู่",
     }
     for path, heading in thai_heading.items():
         assert heading in client.get(path).get_data(as_text=True), path
