@@ -37,6 +37,7 @@ from ecomapp.models.mirror import (
     Product,
     Variant,
 )
+from ecomapp.models.recommendations import ProductRecommendation, RecoRun, RecoRunStatus
 from ecomapp.models.store import Platform, Store
 from ecomapp.models.types import utcnow
 from ecomapp.models.woocommerce import WooConnection, WooSite
@@ -85,6 +86,9 @@ __all__ = [
     "PendingEvent",
     "Platform",
     "Product",
+    "ProductRecommendation",
+    "RecoRun",
+    "RecoRunStatus",
     "RiskVerdict",
     "Run",
     "RunStatus",

@@ -1,0 +1,1 @@
+"""Product recommendations: co-purchase model, stored top-N, panel, nightly training."""
