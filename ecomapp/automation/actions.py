@@ -24,6 +24,7 @@ from ecomapp.mail.api import MailRequest, render, send_email
 from ecomapp.models import EffectLedger, Store
 from ecomapp.platforms.base import DiscountSpec, RiskAssessment, UnsupportedOperation
 from ecomapp.platforms.registry import get_adapter
+from ecomapp.recommendations.mail import send_recommendations
 
 SIGNATURE_HEADER = "X-Ecomapp-Signature"
 
@@ -262,4 +263,5 @@ HANDLERS: dict[str, Callable[[StepContext, dict[str, Any]], dict[str, Any]]] = {
     "publish_product": _publish(True),
     "unpublish_product": _publish(False),
     "screen_order_fraud": screen_order_fraud,
+    "send_recommendations": send_recommendations,
 }

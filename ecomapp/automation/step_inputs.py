@@ -90,6 +90,17 @@ ACTION_INPUTS: dict[str, tuple[Input, ...]] = {
             default="transactional",
         ),
     ),
+    "send_recommendations": (
+        Input("template", "E-mail template", "template", default="recommendations"),
+        Input("count", "Products", "number", default="4", minimum=1, maximum=12),
+        Input(
+            "kind",
+            "Kind",
+            "select",
+            (("marketing", "Marketing (needs consent)"), ("transactional", "Transactional")),
+            default="marketing",
+        ),
+    ),
     "create_discount": (
         Input("percent_off", "Percent off", "number", minimum=0, maximum=100),
         Input("amount_off", "Amount off", "number", minimum=0, help="or a fixed amount"),
@@ -121,6 +132,7 @@ ACTION_LABELS: dict[str, str] = {
     "publish_product": "Publish the product",
     "unpublish_product": "Unpublish the product",
     "screen_order_fraud": "Screen the order for fraud",
+    "send_recommendations": "E-mail recommendations for the order",
 }
 
 

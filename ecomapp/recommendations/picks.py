@@ -93,4 +93,4 @@ def for_product(store: Store, product_id: int, limit: int = 20) -> list[tuple[Pr
         .order_by(ProductRecommendation.rank)
         .limit(limit)
     )
-    return [(p, r) for p, r in db.session.execute(stmt).tuples()]
+    return [(p, r) for p, r in db.session.execute(stmt)]

@@ -93,7 +93,7 @@ def read_lines(
             .where(Order.store_id == store_id, Order.id.between(low, high))
             .where(Order.cancelled_at.is_(None))
         )
-        rows += db.session.execute(stmt).tuples().all()
+        rows += [tuple(r) for r in db.session.execute(stmt)]
         if on_chunk is not None:
             on_chunk(n * ORDER_CHUNK)
     return rows
