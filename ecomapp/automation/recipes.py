@@ -207,7 +207,7 @@ def _post_purchase(p: dict[str, str]) -> dict[str, Any]:
         "exit_conditions": _review(p)["exit_conditions"],
         "steps": [
             {"type": "wait", "days": p["days"]},
-            _action("send_recommendations", count=p["count"]),
+            _action("send_recommendations", template="recommendations", count=p["count"]),
         ],
     }
 
