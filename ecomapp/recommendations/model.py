@@ -76,7 +76,9 @@ def similarities(matrix: sp.csr_matrix, params: Params) -> sp.csr_matrix:
 def top_n(scores: sp.csr_matrix, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Return (row, column, rank, score) of each row's n best entries, vectorised."""
     coo = scores.tocoo()
-    order = np.lexsort((-coo.data, coo.row))
+    spread = float(coo.data.max() - coo.data.min()) + 1.0 if coo.nnz else 1.0
+    # one float sort instead of a lexsort: row first, then the score descending within it
+    order = np.argsort(coo.row + (coo.data.max(initial=0) - coo.data) / spread, kind="stable")
     rows, cols, data = coo.row[order], coo.col[order], coo.data[order]
     starts = np.searchsorted(rows, rows, side="left")
     rank = np.arange(len(rows)) - starts
