@@ -23,7 +23,7 @@ class Params:
 
     top_n: int = 30
     half_life_days: float = 365.0
-    min_support: float = 0.3  # decayed co-purchases a pair needs
+    min_support: float = 1.0  # decayed co-purchases a pair needs (one fresh, or older ones)
     shrink: float = 2.0  # damps scores resting on few co-purchases
 
 
@@ -78,7 +78,7 @@ def top_n(scores: sp.csr_matrix, n: int) -> tuple[np.ndarray, np.ndarray, np.nda
     coo = scores.tocoo()
     spread = float(coo.data.max() - coo.data.min()) + 1.0 if coo.nnz else 1.0
     # one float sort instead of a lexsort: row first, then the score descending within it
-    order = np.argsort(coo.row + (coo.data.max(initial=0) - coo.data) / spread, kind="stable")
+    order = np.argsort(coo.row + (coo.data.max(initial=0) - coo.data) / spread)
     rows, cols, data = coo.row[order], coo.col[order], coo.data[order]
     starts = np.searchsorted(rows, rows, side="left")
     rank = np.arange(len(rows)) - starts
