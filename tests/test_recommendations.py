@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -11,9 +12,18 @@ from sqlalchemy import func, select
 from ecomapp.demo.seed import SeedSize, seed_demo
 from ecomapp.extensions import db
 from ecomapp.jobs.inprocess import drain
-from ecomapp.models import Product, ProductRecommendation, RecoRun
+from ecomapp.models import (
+    Customer,
+    LineItem,
+    Order,
+    Product,
+    ProductRecommendation,
+    RecoRun,
+    Store,
+)
 from tests.automation_support import run_at
 from tests.browser import chromium_page, serve
+from tests.mail_support import queue_mail
 
 AS_OF = date(2026, 6, 30)
 NOON = datetime(2026, 6, 30, 12, tzinfo=UTC)
@@ -43,6 +53,33 @@ def test_nightly_job_trains_the_demo_store(app: Flask) -> None:
             ProductRecommendation.product_id == ProductRecommendation.recommended_id
         )
     )
+
+
+def test_any_template_shows_the_customers_recommended_grid(app: Flask) -> None:
+    """Given a trained demo store, when a mail's template uses {{ recommended.grid }}, then it
+    shows in-stock, published products the customer never bought, priced in dollars."""
+    store_id = seed_demo(SeedSize(customers=300, products=20, seed=3, as_of=AS_OF)).store_id
+    run_at(app, NOON)
+    run_at(app, NOON.replace(second=1))
+    store = db.session.get(Store, store_id)
+    customer = db.session.scalar(
+        select(Customer).where(Customer.orders_count >= 3).order_by(Customer.id)
+    )
+    message = queue_mail(store, customer, body="<p>For you</p>{{ recommended.grid }}")
+    shown = {int(i) for i in re.findall(r'data-product-id="(\d+)"', message.html)}
+    assert 1 <= len(shown) <= 4 and "$" in message.html
+    bought = set(
+        db.session.scalars(
+            select(Product.id)
+            .join(LineItem, LineItem.product_platform_id == Product.platform_id)
+            .join(Order, Order.id == LineItem.order_id)
+            .where(Order.customer_id == customer.id, Product.store_id == store_id)
+        )
+    )
+    assert not shown & bought
+    for product in db.session.scalars(select(Product).where(Product.id.in_(shown))):
+        assert product.status == "active"
+        assert any((v.inventory_quantity or 0) > 0 for v in product.variants)
 
 
 @pytest.mark.browser

@@ -30,10 +30,11 @@ def _bought(store: Store, order: Order | None, customer_id: int | None) -> Any:
     return stmt.where(Order.id == (order.id if order else -1))
 
 
-def _in_stock() -> Any:
+def _in_stock(store: Store) -> Any:
     """Return a select of product ids with a variant in stock (or whose stock is not tracked)."""
     return select(Variant.product_id).where(
-        or_(Variant.inventory_quantity.is_(None), Variant.inventory_quantity > 0)
+        Variant.store_id == store.id,
+        or_(Variant.inventory_quantity.is_(None), Variant.inventory_quantity > 0),
     )
 
 
@@ -58,7 +59,7 @@ def recommend_products(
         select(Product)
         .join(ranked, ranked.c.recommended_id == Product.id)
         .where(Product.store_id == store.id, Product.status == PUBLISHED)
-        .where(Product.deleted_at.is_(None), Product.id.in_(_in_stock()))
+        .where(Product.deleted_at.is_(None), Product.id.in_(_in_stock(store)))
         .order_by(ranked.c.score.desc(), ranked.c.best, Product.id)
         .limit(limit)
     )

@@ -16,7 +16,7 @@ from ecomapp.automation.recipes import build_recipe
 from ecomapp.extensions import db
 from ecomapp.mail import smtp
 from ecomapp.mirror.records import LineRecord
-from ecomapp.models import ProductRecommendation, RecoRun, RunStep, Store, utcnow
+from ecomapp.models import Attribution, ProductRecommendation, RecoRun, RunStep, Store, utcnow
 from tests.automation_support import make_automation, run_at
 from tests.factories import make_order, make_product
 from tests.fakes.shopify_server import FakeShopify, fixture
@@ -59,10 +59,12 @@ def _history(store: Store) -> None:
             make_order(store, lines=[_line("9007")], placed_at=placed)
 
 
-def _order_body() -> bytes:
+def _order_body(order_id: int = 5550001, products: tuple[int, int] = (9001, 9002)) -> bytes:
     body = fixture("orders_paid.json")
-    body |= {"id": 5550001, "name": "#5550", "financial_status": "paid", "cancelled_at": None}
-    body["admin_graphql_api_id"] = "gid://shopify/Order/5550001"
+    body |= {"id": order_id, "name": f"#{order_id}", "financial_status": "paid"}
+    now = utcnow().isoformat()
+    body |= {"cancelled_at": None, "created_at": now, "processed_at": now, "updated_at": now}
+    body["admin_graphql_api_id"] = f"gid://shopify/Order/{order_id}"
     body["customer"] |= {
         "id": 7770001,
         "admin_graphql_api_id": "gid://shopify/Customer/7770001",
@@ -72,8 +74,9 @@ def _order_body() -> bytes:
     }
     body["email"] = "ada@example.com"
     lines = body["line_items"][:2]
-    lines[0] |= {"id": 1, "product_id": 9001, "title": "Rain Shell", "variant_id": None}
-    lines[1] |= {"id": 2, "product_id": 9002, "title": "Wool Beanie", "variant_id": None}
+    for n, (line, pid) in enumerate(zip(lines, products, strict=True)):
+        title = CATALOG[str(pid)][0]
+        line |= {"id": order_id * 10 + n, "product_id": pid, "title": title, "variant_id": None}
     body["line_items"] = lines
     body.pop("refunds", None)
     return json.dumps(body).encode()
@@ -94,7 +97,7 @@ def test_order_leads_seven_days_later_to_one_mail_of_related_products(
         run_at(app, start + timedelta(seconds=1))  # … and runs: it trains every store
         assert db.session.scalar(select(RecoRun.status)) == "done"
         _, definition = build_recipe("post_purchase_recommendations", {"days": "7"})
-        make_automation(store, definition)
+        automation = make_automation(store, definition)
         assert deliver(client, "orders/paid", _order_body(), SHOP).status_code == 200
         run_at(app, start + timedelta(minutes=1))
         run_at(app, start + timedelta(days=6, hours=23))
@@ -110,8 +113,18 @@ def test_order_leads_seven_days_later_to_one_mail_of_related_products(
     titles = {CATALOG[p][0] for p in CATALOG} & set(re.findall(r"<strong>([^<]+)</strong>", html))
     assert titles == {"Trekking Poles", "Hip Pack"}, html
     assert len(shown) == 2 and "$20.00" in html
-    assert "/m/c/" in html  # product links go through the tracked redirect
     assert db.session.scalar(select(db.func.count()).select_from(ProductRecommendation)) > 0
+    click = re.search(r'href="http://127\.0\.0\.1:5000(/m/c/[^"]+)"', html)
+    assert click is not None  # product links go through the tracked redirect
+    assert client.get(click.group(1)).status_code in (302, 303)
+    time_machine.move_to(later + timedelta(hours=1), tick=False)
+    assert (
+        deliver(client, "orders/paid", _order_body(5550002, (9004, 9006)), SHOP).status_code == 200
+    )
+    run_at(app, later + timedelta(hours=1))
+    credited = db.session.scalar(select(Attribution))
+    assert credited is not None and credited.touch == "click"
+    assert credited.automation_id == automation.id
 
 
 def test_recommendations_step_is_skipped_with_a_reason_when_nothing_is_good_enough(
