@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 # category -> the categories whose products go with it (accessories of a jacket, a tent's stove)
@@ -36,12 +37,17 @@ class Baskets:
     by_category: dict[str, list[int]] = field(default_factory=dict)
     history: dict[str, list[int]] = field(default_factory=dict)
     favourite: dict[str, str] = field(default_factory=dict)
+    everyone: list[int] = field(default_factory=list)
+    cumulative: dict[int, list[float]] = field(default_factory=dict)  # id(pool) -> cum weights
 
     def _weighted(self, pool: list[int]) -> int:
-        return self.taste.choices(pool, [self.weights[i] for i in pool])[0]
+        cum = self.cumulative.get(id(pool))
+        if cum is None:
+            cum = self.cumulative[id(pool)] = list(accumulate(self.weights[i] for i in pool))
+        return self.taste.choices(pool, cum_weights=cum)[0]
 
     def _noise(self) -> int:
-        return self._weighted(list(range(len(self.variants))))
+        return self._weighted(self.everyone)
 
     def _first(self, key: str) -> int:
         roll, earlier = self.taste.random(), self.history.get(key, [])
@@ -88,6 +94,7 @@ def make_baskets(seed: int, variants: list[dict[str, Any]]) -> Baskets:
     weights = [1.0 / (rank + 1) ** 0.5 for rank in range(len(products))]
     taste.shuffle(weights)
     baskets = Baskets(taste, variants, products, categories, weights)
+    baskets.everyone = list(range(len(products)))
     for i, category in enumerate(categories):
         baskets.by_category.setdefault(category, []).append(i)
     baskets.partners = _partners(taste, categories, baskets.by_category)
