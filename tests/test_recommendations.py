@@ -55,6 +55,15 @@ def test_nightly_job_trains_the_demo_store(app: Flask) -> None:
     )
 
 
+def test_cli_trains_a_store(app: Flask, runner) -> None:
+    """Given the demo store, when `flask train-recommendations` runs, then it reports the run."""
+    store_id = seed_demo(SeedSize(customers=60, products=8, seed=5, as_of=AS_OF)).store_id
+    result = runner.invoke(args=["train-recommendations", str(store_id)])
+    assert result.exit_code == 0, result.output
+    assert "done" in result.output and "recommendations stored" in result.output
+    assert runner.invoke(args=["train-recommendations", "999999"]).exit_code != 0
+
+
 def test_any_template_shows_the_customers_recommended_grid(app: Flask) -> None:
     """Given a trained demo store, when a mail's template uses {{ recommended.grid }}, then it
     shows in-stock, published products the customer never bought, priced in dollars."""
