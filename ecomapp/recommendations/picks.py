@@ -75,6 +75,11 @@ def for_order(store: Store, order: Order, limit: int = 4) -> list[Product]:
     return recommend_products(store, seeds, exclude, limit)
 
 
+def bought_by(store: Store, customer_id: int) -> Any:
+    """Return a select of the product ids a customer of the store bought."""
+    return _bought(store, None, customer_id)
+
+
 def for_customer(store: Store, customer_id: int, limit: int = 4) -> list[Product]:
     """Return recommendations from everything a customer bought, leaving that out."""
     bought = _bought(store, None, customer_id)
