@@ -25,6 +25,8 @@ class Params:
     half_life_days: float = 365.0
     min_support: float = 1.0  # decayed co-purchases a pair needs (one fresh, or older ones)
     shrink: float = 2.0  # damps scores resting on few co-purchases
+    alpha: float = 0.5  # 0.5: cosine; higher favours popular recommended products less
+    category_weight: float = 0.0  # score of the top best seller of the category
 
 
 @dataclass(frozen=True)
@@ -63,23 +65,59 @@ def similarities(matrix: sp.csr_matrix, params: Params) -> sp.csr_matrix:
     """Return products x products cosine of decayed co-purchases with support, no diagonal."""
     gram = (matrix.T @ matrix).T  # symmetric: the CSC product read as CSR, without a copy
     n = gram.shape[0]
-    norms = np.sqrt(gram.diagonal())
-    rows = np.repeat(np.arange(n), np.diff(gram.indptr))
-    keep = (rows != gram.indices) & (gram.data >= params.min_support)
+    norms = np.sqrt(gram.diagonal()).astype(np.float32)
+    seed_norm = norms ** np.float32(2 * params.alpha) + np.float32(1e-9)  # per product
+    pick_norm = norms ** np.float32(2 - 2 * params.alpha) + np.float32(1e-9)
+    rows = row_of_entries(gram)
+    keep = (gram.data >= params.min_support) & (rows != gram.indices)
     rows, cols, support = rows[keep], gram.indices[keep], gram.data[keep]
-    cosine = support / (norms[rows] * norms[cols] + 1e-9)
-    score = cosine * support / (support + params.shrink)
+    score = support / (seed_norm[rows] * pick_norm[cols])
+    score *= support / (support + np.float32(params.shrink))
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
     return sp.csr_matrix((score, cols, indptr), shape=(n, n))
 
 
+def row_of_entries(matrix: sp.csr_matrix) -> np.ndarray:
+    """Return the row of each stored entry of a CSR matrix."""
+    counts = np.diff(matrix.indptr)
+    return np.repeat(np.arange(matrix.shape[0], dtype=np.int32), counts)
+
+
+BUCKETS = 64  # score buckets per row when pruning before the sort
+
+
+def _candidates(
+    rows: np.ndarray, data: np.ndarray, positive: np.ndarray, n_rows: int, n: int
+) -> np.ndarray:
+    """Return a mask keeping, per row, the entries of its best score buckets that hold >= n.
+
+    Buckets are global score quantiles (from a sample); one bincount counts each row's entries
+    per bucket, so the sort after it only sees each row's few best entries.
+    """
+    sample = data[positive][:: max(int(positive.sum()) // 10_000, 1)]
+    edges = np.quantile(sample, np.linspace(0, 1, BUCKETS + 1)[1:-1])
+    bucket = np.searchsorted(edges, data)  # 0 (worst) .. BUCKETS - 1 (best)
+    bucket[~positive] = 0
+    counts = np.bincount(rows.astype(np.int64) * BUCKETS + bucket, minlength=n_rows * BUCKETS)
+    from_top = np.cumsum(counts.reshape(n_rows, BUCKETS)[:, ::-1], axis=1)
+    reached = from_top >= n
+    depth = np.where(reached.any(axis=1), reached.argmax(axis=1), BUCKETS - 1)
+    return bucket >= (BUCKETS - 1 - depth)[rows]
+
+
 def top_n(scores: sp.csr_matrix, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Return (row, column, rank, score) of each row's n best entries, vectorised."""
-    coo = scores.tocoo()
-    spread = float(coo.data.max() - coo.data.min()) + 1.0 if coo.nnz else 1.0
-    # one float sort instead of a lexsort: row first, then the score descending within it
-    order = np.argsort(coo.row + (coo.data.max(initial=0) - coo.data) / spread)
-    rows, cols, data = coo.row[order], coo.col[order], coo.data[order]
+    """Return (row, column, rank, score) of each row's n best positive entries, vectorised."""
+    rows, cols, data = row_of_entries(scores), scores.indices, scores.data
+    positive = data > 0
+    if positive.any():
+        keep = positive & _candidates(rows, data, positive, scores.shape[0], n)
+        rows, cols, data = rows[keep], cols[keep], data[keep]
+    else:
+        rows, cols, data = rows[positive], cols[positive], data[positive]
+    spread = float(data.max() - data.min()) + 1.0 if len(data) else 1.0
+    # one float sort: row first, then the score descending within it
+    order = np.argsort(rows + (data.max(initial=0) - data).astype(np.float64) / spread)
+    rows, cols, data = rows[order], cols[order], data[order]
     starts = np.searchsorted(rows, rows, side="left")
     rank = np.arange(len(rows)) - starts
     keep = rank < n
@@ -131,7 +169,7 @@ def train(lines: Lines, categories: np.ndarray, params: Params) -> TopN:
     fill_p, fill_r, fill_k = fill_p[fresh], fill_r[fresh], fill_k[fresh]
     fill_rank = counts[fill_p] + fill_k
     keep = fill_rank < params.top_n
-    fill_score = np.full(int(keep.sum()), 0.0)
+    fill_score = params.category_weight * pop[fill_r[keep]] / (pop.max(initial=0) + 1e-9)
     return TopN(
         product=np.concatenate([rows, fill_p[keep]]),
         recommended=np.concatenate([cols, fill_r[keep]]),
@@ -145,7 +183,7 @@ def train(lines: Lines, categories: np.ndarray, params: Params) -> TopN:
 
 def as_matrix(model: TopN, n_products: int) -> sp.csr_matrix:
     """Return the stored top-N as products x products scores (fill picks a small epsilon)."""
-    score = np.where(model.source == CATEGORY, 1e-3 / (1 + model.rank), model.score)
+    score = model.score + np.where(model.source == CATEGORY, 1e-3 / (1 + model.rank), 0.0)
     shape = (n_products, n_products)
     return sp.csr_matrix((score, (model.product, model.recommended)), shape=shape)
 
