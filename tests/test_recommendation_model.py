@@ -28,7 +28,8 @@ def _lines(baskets: list[tuple[list[int], float]], n_products: int) -> Lines:
 
 def test_recent_co_purchases_outrank_old_ones_and_weak_pairs_fall_back_to_the_category() -> None:
     """Given 0 bought with 1 recently, with 2 half a year ago and with 3 once long ago, then 0's
-    picks are 1 before 2, 3 lacks support, and 2's picks are filled with its category's best sellers."""
+    picks are 1 before 2, 3 lacks support, and 2's picks are filled with its category's best
+    sellers."""
     baskets = [([0, 1], 5.0)] * 3 + [([0, 2], 200.0)] * 3 + [([0, 3], 900.0)]
     model = train(_lines(baskets, 4), np.array([0, 0, 0, 1]), Params(top_n=3))
     learned = model.source == CO_PURCHASE
