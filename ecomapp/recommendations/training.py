@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import cast
 
 import numpy as np
 from sqlalchemy import and_, delete, func, select
@@ -93,7 +94,7 @@ def read_lines(
             .where(Order.store_id == store_id, Order.id.between(low, high))
             .where(Order.cancelled_at.is_(None))
         )
-        rows += [tuple(r) for r in db.session.execute(stmt)]
+        rows += cast(list[tuple[int, int, int, datetime]], db.session.execute(stmt).all())
         if on_chunk is not None:
             on_chunk(n * ORDER_CHUNK)
     return rows
