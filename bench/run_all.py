@@ -115,6 +115,9 @@ GOALS: list[tuple[str, str, Callable[[Figure], bool]]] = [
     (r"^fraud_(precision|recall)$", "≥ 0.8", lambda f: f.value >= 0.8),
     (r"^fraud_f1$", "above best single signal", lambda f: f.ratio > 1),
     (r"^fraud_score_ms_per_order$", "< 5 ms", lambda f: f.value < 5),
+    (r"^reco_hit_rate_at_10_vs_popularity$", "ratio ≥ 2", lambda f: f.ratio >= 2),
+    (r"^reco_hit_rate_at_10_vs_als$", "ratio ≥ 1 (not below ALS)", lambda f: f.ratio >= 1),
+    (r"^reco_train_\d+k_lines_seconds$", "ratio ≤ 2 (plain SciPy)", lambda f: f.ratio <= 2),
 ]
 
 
@@ -140,6 +143,7 @@ def benches(db: str, redis: str) -> list[Bench]:
             env={"DATABASE_URL": f"{db}_engine", "REDIS_URL": redis},
         ),
         own("fraud_quality"),
+        own("reco_quality"),
         Bench(
             "job_throughput",
             [*py, "bench.job_throughput", "--jobs", "300", "--redis", redis],

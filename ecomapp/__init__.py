@@ -59,6 +59,7 @@ FEATURES: tuple[str, ...] = (
     "ecomapp.push",
     "ecomapp.inventory.back_in_stock_panel",
     "ecomapp.inventory.stock_levels",
+    "ecomapp.recommendations",
 )
 
 

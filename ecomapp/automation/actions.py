@@ -28,6 +28,7 @@ from ecomapp.models import EffectLedger, Store
 from ecomapp.platforms.base import DiscountSpec, RiskAssessment, UnsupportedOperation
 from ecomapp.platforms.registry import get_adapter
 from ecomapp.push.action import send_push
+from ecomapp.recommendations.mail import send_recommendations
 
 SIGNATURE_HEADER = "X-Ecomapp-Signature"
 
@@ -270,4 +271,5 @@ HANDLERS: dict[str, Callable[[StepContext, dict[str, Any]], dict[str, Any]]] = {
     "notify_back_in_stock": notify_back_in_stock,
     "low_stock_demand": low_stock_demand,
     "hide_sold_out": hide_sold_out_action,
+    "send_recommendations": send_recommendations,
 }

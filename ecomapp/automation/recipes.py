@@ -225,6 +225,17 @@ def _hold_high_risk(p: dict[str, str]) -> dict[str, Any]:
     return {"trigger": {"event": "order.created"}, "steps": [step]}
 
 
+def _post_purchase(p: dict[str, str]) -> dict[str, Any]:
+    return {
+        "trigger": {"event": "order.paid"},
+        "exit_conditions": _review(p)["exit_conditions"],
+        "steps": [
+            {"type": "wait", "days": p["days"]},
+            _action("send_recommendations", template="recommendations", count=p["count"]),
+        ],
+    }
+
+
 RECIPES: dict[str, Recipe] = {
     r.key: r
     for r in (
@@ -347,6 +358,14 @@ RECIPES: dict[str, Recipe] = {
             " fulfillment of high-risk orders (on-hold on WooCommerce) until reviewed.",
             (Param("tag", "Order tag", "fraud-hold"),),
             _hold_high_risk,
+        ),
+        Recipe(
+            "post_purchase_recommendations",
+            "Recommendations after a purchase",
+            "N days after an order, e-mail products its buyers also bought (in stock, not"
+            " bought yet); skipped when too few are good enough.",
+            (Param("days", "Days after the order", "7"), Param("count", "Products", "4")),
+            _post_purchase,
         ),
     )
 }

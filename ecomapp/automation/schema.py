@@ -53,6 +53,10 @@ ACTIONS: dict[str, tuple[str | None, dict[str, tuple[str, bool]]]] = {
         },
     ),
     "send_email": ("customer", {"template": ("text", True), "kind": ("kind", False)}),
+    "send_recommendations": (
+        "order",
+        {"template": ("text", False), "count": ("number", False), "kind": ("kind", False)},
+    ),
     "create_discount": (
         "customer",
         {

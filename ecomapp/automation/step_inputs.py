@@ -90,6 +90,17 @@ ACTION_INPUTS: dict[str, tuple[Input, ...]] = {
             default="transactional",
         ),
     ),
+    "send_recommendations": (
+        Input("template", "E-mail template", "template", default="recommendations"),
+        Input("count", "Products", "number", default="4", minimum=1, maximum=12),
+        Input(
+            "kind",
+            "Kind",
+            "select",
+            (("marketing", "Marketing (needs consent)"), ("transactional", "Transactional")),
+            default="marketing",
+        ),
+    ),
     "create_discount": (
         Input("percent_off", "Percent off", "number", minimum=0, maximum=100),
         Input("amount_off", "Amount off", "number", minimum=0, help="or a fixed amount"),
@@ -152,6 +163,7 @@ ACTION_LABELS: dict[str, str] = {
     "notify_back_in_stock": "Notify shoppers waiting for it (back in stock)",
     "low_stock_demand": "Tag low stock and alert with demand figures",
     "hide_sold_out": "Hide products sold out for N days",
+    "send_recommendations": "E-mail recommendations for the order",
 }
 
 

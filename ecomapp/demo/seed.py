@@ -9,11 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, delete, select
 
 from ecomapp.demo import catalog as c
+from ecomapp.demo.baskets import Baskets, make_baskets
 from ecomapp.demo.bulk import insert_rows, reserve_ids
 from ecomapp.demo.stock import stock_story
 from ecomapp.extensions import db
@@ -27,6 +29,8 @@ from ecomapp.models import (
     Order,
     Platform,
     Product,
+    ProductRecommendation,
+    RecoRun,
     Store,
     Variant,
 )
@@ -71,7 +75,8 @@ def reset_demo_store() -> Store:
     store = db.session.scalar(select(Store).where(Store.domain == DEMO_DOMAIN))
     if store is not None:
         clear_waiting(store.id)
-        for model in (LineItem, Address, Event, Cart, Order, Variant, Product, Customer):
+        children: tuple[Any, ...] = (ProductRecommendation, RecoRun, LineItem, Address, Event)
+        for model in (*children, Cart, Order, Variant, Product, Customer):  # children first
             db.session.execute(delete(model).where(model.store_id == store.id))
         db.session.delete(store)
         db.session.flush()
@@ -99,11 +104,12 @@ def seed_demo(size: SeedSize, progress: Progress | None = None) -> SeedResult:
     stock_story(store, variants, anchor)
     counts = {"products": size.products, "variants": len(variants), "customers": size.customers}
     buyers: list[dict[str, Any]] = []
+    baskets = make_baskets(size.seed, variants)
     numbers = [0, 0]  # orders, line items so far
     with ChunkWriter(db.session.connection()) as write:
         for start in range(0, size.customers, CHUNK):
             indexes = range(start, min(start + CHUNK, size.customers))
-            chunk = _make_chunk(store, rng, size, anchor, indexes, variants, numbers)
+            chunk = _make_chunk(store, rng, size, anchor, indexes, baskets, numbers)
             write(chunk)
             buyers += chunk.customers
             tick(2 * len(chunk.customers))
@@ -197,12 +203,12 @@ def _make_chunk(
     size: SeedSize,
     anchor: datetime,
     indexes: range,
-    variants: list[dict[str, Any]],
+    baskets: Baskets,
     numbers: list[int],
 ) -> Chunk:
     """Generate a chunk of customers with their orders (ids are given when it is written)."""
     customers = [_customer_row(store, rng, i, anchor) for i in indexes]
-    orders = _orders_for(store, rng, size, anchor, customers, variants, numbers)
+    orders = _orders_for(store, rng, size, anchor, customers, baskets, numbers)
     return Chunk(customers, orders)
 
 
@@ -311,10 +317,16 @@ def _order_row(
 
 
 def _lines_for(
-    rng: random.Random, variants: list[dict[str, Any]]
+    rng: random.Random,
+    variants: list[dict[str, Any]],
+    choose: Callable[[int], list[dict[str, Any]]] | None = None,
 ) -> tuple[list[dict[str, Any]], Decimal]:
+    """Return an order's lines; `choose(k)` picks its products (the draws of rng stay the same)."""
     lines, subtotal = [], Decimal("0")
-    for pick in rng.sample(variants, k=rng.choice((1, 1, 1, 2, 2, 3))):
+    picks = rng.sample(variants, k=rng.choice((1, 1, 1, 2, 2, 3)))
+    if choose is not None:
+        picks = choose(len(picks))
+    for pick in picks:
         product, variant = pick["product"], pick["variant"]
         qty = rng.choice((1, 1, 1, 2))
         subtotal += variant.price * qty
@@ -339,7 +351,7 @@ def _orders_for(
     size: SeedSize,
     anchor: datetime,
     customers: list[dict[str, Any]],
-    variants: list[dict[str, Any]],
+    baskets: Baskets,
     numbers: list[int],
 ) -> list[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]]:
     """Return (order, lines, addresses, customer) of the customers' orders, counting them."""
@@ -350,7 +362,8 @@ def _orders_for(
             placed = anchor - timedelta(days=rng.uniform(0, size.days))
             placed = max(placed, customer["platform_created_at"])
             order = _order_row(store, rng, numbers[0], customer, placed, anchor)
-            lines, subtotal = _lines_for(rng, variants)
+            choose = partial(baskets.pick, customer["platform_id"])
+            lines, subtotal = _lines_for(rng, baskets.flat, choose)
             shipping = Decimal("9.90") if order["shipping_method"] != "Store pickup" else Decimal(0)
             total = subtotal + shipping
             refunded = total if order["financial_status"] == "refunded" else Decimal(0)

@@ -81,6 +81,13 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "<p>Hi {{ customer.first_name or 'there' }}, use code <strong>{{ discount_code }}</strong>"
         " on your next order.</p>",
     ),
+    "recommendations": (
+        "Picked for you after your order {{ order.name }}",
+        "<p>Hi {{ customer.first_name or 'there' }},</p>"
+        "<p>Customers who bought what you ordered also liked:</p>"
+        "{{ recommendations_grid }}"
+        '<p><a href="{{ store.url }}">See more at {{ store.name }}</a></p>',
+    ),
 }
 
 
@@ -106,4 +113,5 @@ LABELS: dict[str, str] = {
     "generic": "Generic message",
     "abandoned_cart_second": "Second abandoned-cart reminder",
     "discount_offer": "Send a discount code",
+    "recommendations": "Recommend products after an order",
 }

@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import select
 
 from ecomapp.extensions import db
+from ecomapp.mail.languages import mail_money
 from ecomapp.models import Cart, Customer, LineItem, Order, Product, Store, Variant
+from ecomapp.recommendations.grid import RecommendedFor, grid_html
 
 
 def store_vars(store: Store, brand_color: str, logo_url: str | None, address: str) -> dict:
@@ -73,10 +75,14 @@ def cart_vars(cart: Cart | None) -> dict[str, Any]:
     }
 
 
-def product_vars(product: Product) -> dict[str, Any]:
-    """Return a product's variables with its first variant's price."""
+def product_vars(product: Product, store: Store | None = None) -> dict[str, Any]:
+    """Return a product's variables with its first variant's price (formatted, given a store)."""
     variant: Variant | None = product.variants[0] if product.variants else None
-    return {
+    shown: dict[str, Any] = {}
+    if store is not None:
+        shown["price_text"] = mail_money(variant.price, store.currency) if variant else ""
+        shown["link"] = f"https://{store.domain}/products/{product.handle or ''}"
+    return shown | {
         "id": product.id,
         "title": product.title,
         "handle": product.handle,
@@ -101,7 +107,7 @@ def products_by_id(store: Store, ids: list[Any]) -> list[dict[str, Any]]:
         select(Product).where(Product.store_id == store.id, Product.id.in_(wanted))
     ).all()
     by_id = {p.id: p for p in rows}
-    return [product_vars(by_id[i]) for i in wanted if i in by_id]
+    return [product_vars(by_id[i], store) for i in wanted if i in by_id]
 
 
 def mirror_vars(store: Store, context: dict[str, Any], customer_id: int | None) -> dict:
@@ -117,6 +123,9 @@ def mirror_vars(store: Store, context: dict[str, Any], customer_id: int | None) 
     product = _owned(Product, store, context.get("product_id"))
     out["product"] = product_vars(product) if product else {}
     out["recommendations"] = products_by_id(store, list(context.get("recommendation_ids", [])))
+    out["recommendations_grid"] = grid_html(out["recommendations"])
+    if customer is not None:  # "recommended for this customer", queried only when used
+        out["recommended"] = RecommendedFor(store, customer.id)
     return out
 
 

@@ -38,6 +38,7 @@ from ecomapp.models.mirror import (
     Product,
     Variant,
 )
+from ecomapp.models.recommendations import ProductRecommendation, RecoRun, RecoRunStatus
 from ecomapp.models.stock_levels import LowStockCrossing, ProductStockState, VisibilityChange
 from ecomapp.models.store import Platform, Store
 from ecomapp.models.types import utcnow
@@ -89,9 +90,12 @@ __all__ = [
     "PendingEvent",
     "Platform",
     "Product",
+    "ProductRecommendation",
     "ProductStockState",
     "PushMessage",
     "PushSubscription",
+    "RecoRun",
+    "RecoRunStatus",
     "RiskVerdict",
     "Run",
     "RunStatus",

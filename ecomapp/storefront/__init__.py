@@ -13,6 +13,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ecomapp.storefront.ping",
     "ecomapp.storefront.notify_me",
     "ecomapp.storefront.push",
+    "ecomapp.storefront.also_bought",
 )
 
 
