@@ -33,14 +33,30 @@ def register(app: Flask) -> None:
     default=None,
     help="The day the history ends (default: today); the same seed and day give the same store.",
 )
+@click.option("--currency", default="USD", show_default=True, help="Store currency, e.g. THB.")
+@click.option("--language", type=click.Choice(["en", "th"]), default="en", show_default=True)
 def seed_demo_command(
-    customers: int, products: int, days: int, seed: int, as_of: datetime | None
+    customers: int,
+    products: int,
+    days: int,
+    seed: int,
+    as_of: datetime | None,
+    currency: str,
+    language: str,
 ) -> None:
     """Create (or recreate) the demo store with realistic, deterministic data."""
     from ecomapp.demo.seed import SeedSize, seed_demo
 
     day = as_of.date() if as_of else None
-    size = SeedSize(customers=customers, products=products, days=days, seed=seed, as_of=day)
+    size = SeedSize(
+        customers=customers,
+        products=products,
+        days=days,
+        seed=seed,
+        as_of=day,
+        currency=currency.upper(),
+        language=language,
+    )
     with tqdm(total=customers * 2, unit="customers", desc="seeding") as bar:
         result = seed_demo(size, progress=bar.update)
         bar.n = customers * 2
@@ -52,7 +68,9 @@ def seed_demo_command(
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
 @click.option("--customers", default=1000, show_default=True, help="Size of a new demo store.")
-def demo_command(host: str, port: int, customers: int) -> None:
+@click.option("--currency", default="USD", show_default=True, help="A new demo store's currency.")
+@click.option("--language", type=click.Choice(["en", "th"]), default="en", show_default=True)
+def demo_command(host: str, port: int, customers: int, currency: str, language: str) -> None:
     """Migrate, seed the demo store if there is none, and serve it with an in-process worker."""
     from ecomapp.demo.seed import SeedSize, seed_demo
     from ecomapp.jobs.inprocess import start_background
@@ -61,7 +79,8 @@ def demo_command(host: str, port: int, customers: int) -> None:
     upgrade()
     if not db.session.scalar(select(func.count()).select_from(Store)):
         with tqdm(total=customers * 2, unit="customers", desc="seeding demo store") as bar:
-            seed_demo(SeedSize(customers=customers), progress=bar.update)
+            size = SeedSize(customers=customers, currency=currency.upper(), language=language)
+            seed_demo(size, progress=bar.update)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     start_background(app)
     click.echo(f"ecomapp demo store: http://{host}:{port}/")

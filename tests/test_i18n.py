@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
@@ -102,3 +103,17 @@ def test_every_marked_string_has_a_thai_translation_and_the_catalog_is_compiled(
     untranslated = [m.id for m in source if m.id and not m.string]
     assert untranslated == []
     assert {m.id: m.string for m in source if m.id} == {m.id: m.string for m in compiled if m.id}
+
+
+def test_a_thai_baht_demo_store_from_the_cli(app: Flask, client: FlaskClient) -> None:
+    """`flask seed-demo --currency THB --language th` gives a demo store in Thai with baht."""
+    result = app.test_cli_runner().invoke(
+        args=["seed-demo", "--customers", "15", "--products", "3", "--days", "20"]
+        + ["--currency", "thb", "--language", "th"]
+    )
+    assert result.exit_code == 0, result.output
+    store = db.session.scalar(select(Store))
+    assert store.currency == "THB" and store.settings["language"] == "th"
+    assert set(db.session.scalars(select(Order.currency))) == {"THB"}
+    page = client.get("/orders").get_data(as_text=True)
+    assert 'lang="th"' in page and "฿" in page and "คำสั่งซื้อ" in page

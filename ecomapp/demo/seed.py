@@ -50,6 +50,8 @@ class SeedSize:
     open_carts: int | None = None
     seed: int = 7
     as_of: date | None = None  # the store's "today"; None takes the clock's date
+    currency: str = "USD"  # the store's and its orders' currency (e.g. THB for a baht store)
+    language: str = "en"  # the panel's and mails' language (Settings → Language)
 
     def reference(self) -> datetime:
         """Return the instant the seeded history ends at (noon UTC of `as_of`, or now)."""
@@ -70,7 +72,7 @@ def _pick(rng: random.Random, weighted: tuple[tuple[str, int], ...]) -> str:
     return rng.choices([w[0] for w in weighted], [w[1] for w in weighted])[0]
 
 
-def reset_demo_store() -> Store:
+def reset_demo_store(currency: str = "USD", language: str = "en") -> Store:
     """Delete the demo store's rows and return a fresh demo store."""
     store = db.session.scalar(select(Store).where(Store.domain == DEMO_DOMAIN))
     if store is not None:
@@ -86,8 +88,12 @@ def reset_demo_store() -> Store:
         name="Demo Outfitters",
         email="owner@demo.ecomapp.local",
         timezone="America/New_York",
-        currency="USD",
-        settings={"address": "1 Demo Way, Portland, OR 97201, US", "brand_color": "#2f6f4f"},
+        currency=currency,
+        settings={
+            "address": "1 Demo Way, Portland, OR 97201, US",
+            "brand_color": "#2f6f4f",
+            "language": language,
+        },
     )
     db.session.add(store)
     db.session.flush()
@@ -98,7 +104,7 @@ def seed_demo(size: SeedSize, progress: Progress | None = None) -> SeedResult:
     """Create the demo store from scratch; the same seed and `as_of` give the same store."""
     rng = random.Random(size.seed)
     tick = progress or (lambda n: None)
-    store = reset_demo_store()
+    store = reset_demo_store(size.currency, size.language)
     anchor = size.reference().replace(hour=0, minute=0, second=0, microsecond=0)
     variants = _seed_products(store, rng, size.products)
     stock_story(store, variants, anchor)
@@ -300,7 +306,7 @@ def _order_row(
         "name": f"#{1000 + number}",
         "customer_id": None,  # set when the chunk is written
         "email": customer["email"],
-        "currency": "USD",
+        "currency": store.currency,
         "financial_status": financial,
         "fulfillment_status": "fulfilled" if fulfilled else None,
         "status": "cancelled" if cancelled else "open",
@@ -443,7 +449,7 @@ def _seed_carts(
                 "email": customer["email"],
                 "items": items,
                 "total_price": total,
-                "currency": "USD",
+                "currency": store.currency,
                 "recovery_url": f"https://{DEMO_DOMAIN}/cart/recover/demo-cart{i + 1}",
                 "last_activity_at": active,
                 "platform_created_at": active,
