@@ -107,9 +107,9 @@ def test_every_marked_string_has_a_thai_translation_and_the_catalog_is_compiled(
 
 def test_a_thai_baht_demo_store_from_the_cli(app: Flask, client: FlaskClient) -> None:
     """`flask seed-demo --currency THB --language th` gives a demo store in Thai with baht."""
+    size = ["--customers", "15", "--products", "3", "--days", "20"]
     result = app.test_cli_runner().invoke(
-        args=["seed-demo", "--customers", "15", "--products", "3", "--days", "20"]
-        + ["--currency", "thb", "--language", "th"]
+        args=["seed-demo", *size, "--currency", "thb", "--language", "th"]
     )
     assert result.exit_code == 0, result.output
     store = db.session.scalar(select(Store))
