@@ -7,6 +7,12 @@
  * Usage: php wp_harness.php '{"mode": "rest", "connection": {...}|null, "body": "...",
  *   "headers": {...}, "api_keys": [rows of woocommerce_api_keys]}'
  *   runs the plugin's REST route and prints {status, body, api_keys, connection}.
+ * Usage: php wp_harness.php '{"mode": "store", "connection": {...}, "state": {...},
+ *   "customer_id": "t_…"|null, "user": null|{"id", "email"}, "now": unix seconds,
+ *   "products": {...}, "currency": "EUR", "site_url": "http://…", "request": {"kind": …}}'
+ *   runs one storefront request (or one Action Scheduler queue run) through the plugin's
+ *   real hooks (see wp_store_fakes.php) and prints the new state, the HTML the plugin
+ *   printed, its redirect, the HTTP posts it made (real ones) and how long the request took.
  */
 
 define( 'ABSPATH', __DIR__ );
@@ -15,16 +21,28 @@ $GLOBALS['posts']   = array();
 $GLOBALS['actions'] = array();
 $GLOBALS['routes']  = array();
 
-function add_action( $hook, $callback ) {
-	$GLOBALS['actions'][ $hook ][] = $callback;
+function add_action( $hook, $callback, $priority = 10, $accepted_args = 1 ) {
+	$GLOBALS['actions'][ $hook ][ $priority ][] = array( $callback, $accepted_args );
+	ksort( $GLOBALS['actions'][ $hook ] );
 }
 function add_filter( $hook, $callback ) {
 	$GLOBALS['filters'][ $hook ][] = $callback;
 }
-function do_action( $hook ) {
-	foreach ( $GLOBALS['actions'][ $hook ] ?? array() as $callback ) {
-		call_user_func( $callback );
+function do_action( $hook, ...$args ) {
+	do_action_ref_array( $hook, $args );
+}
+function do_action_ref_array( $hook, $args ) {
+	foreach ( $GLOBALS['actions'][ $hook ] ?? array() as $callbacks ) {
+		foreach ( $callbacks as list( $callback, $accepted ) ) {
+			call_user_func_array( $callback, array_slice( $args, 0, $accepted ) );
+		}
 	}
+}
+function current_datetime() {
+	// WordPress: new DateTimeImmutable( 'now', wp_timezone() ), microseconds included.
+	$micro = (int) ( fmod( microtime( true ), 1 ) * 1000000 );
+	$at    = DateTimeImmutable::createFromFormat( 'U.u', sprintf( '%d.%06d', $GLOBALS['now'] ?? time(), $micro ) );
+	return $at->setTimezone( new DateTimeZone( 'UTC' ) );
 }
 function get_option( $name, $default = false ) {
 	return array_key_exists( $name, $GLOBALS['options'] ) ? $GLOBALS['options'][ $name ] : $default;
@@ -48,6 +66,9 @@ function add_query_arg( array $args, $url ) {
 	return $url . ( false === strpos( $url, '?' ) ? '?' : '&' ) . http_build_query( $args );
 }
 function wp_remote_post( $url, $args ) {
+	if ( function_exists( 'fake_http_post' ) ) {
+		return fake_http_post( $url, $args );
+	}
 	$GLOBALS['posts'][] = array( 'url' => $url, 'args' => $args );
 }
 function register_rest_route( $namespace, $route, $args ) {
@@ -132,11 +153,22 @@ class Fake_WPDB {
 	}
 }
 
+$input = json_decode( $argv[1], true );
+if ( 'store' === ( $input['mode'] ?? '' ) ) {
+	require __DIR__ . '/wp_store_fakes.php';
+	fake_store_setup( $input );
+}
+
 $plugin = dirname( __DIR__, 3 ) . '/wordpress-plugin/ecomapp-connector';
 require $plugin . '/ecomapp-connector.php';
 do_action( 'plugins_loaded' );
 
-$input = json_decode( $argv[1], true );
+if ( 'store' === ( $input['mode'] ?? '' ) ) {
+	register_shutdown_function( 'fake_store_finish', $input );
+	do_action( 'woocommerce_init' );
+	fake_store_request( $input['request'] );
+	exit( 0 );
+}
 
 if ( 'rest' === ( $input['mode'] ?? '' ) ) {
 	if ( $input['connection'] ) {
