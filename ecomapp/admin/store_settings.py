@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecomapp.alert_recipients import ALERT_RECIPIENTS_KEY, alert_recipients, parse_recipients
+from ecomapp.mail.reminder_policy import POLICIES, POLICY_KEY, cart_reminder_policy
 from ecomapp.mirror.carts import DEFAULT_ABANDON_MINUTES
 from ecomapp.mirror.products import DEFAULT_LOW_STOCK_THRESHOLD
 from ecomapp.models import Store
@@ -50,6 +51,7 @@ def current_values(store: Store) -> dict[str, Any]:
     """Return every setting's value for a store (its own, else the default)."""
     values: dict[str, Any] = {s.key: int(store.settings.get(s.key, s.default)) for s in SETTINGS}
     values[ALERT_RECIPIENTS_KEY] = ", ".join(alert_recipients(store))
+    values[POLICY_KEY] = cart_reminder_policy(store)
     return values
 
 
@@ -68,6 +70,11 @@ def parse(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     _parse_recipients(form, values, errors)
+    if POLICY_KEY in form:
+        if form[POLICY_KEY] in POLICIES:
+            values[POLICY_KEY] = form[POLICY_KEY]
+        else:
+            errors[POLICY_KEY] = f"Cart reminders: must be one of {', '.join(POLICIES)}"
     for setting in SETTINGS:
         raw = str(form.get(setting.key, "")).strip()
         try:

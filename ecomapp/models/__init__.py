@@ -17,6 +17,7 @@ from ecomapp.models.insights import GroupChange, GroupRun, GroupRunStatus, Order
 from ecomapp.models.inventory import InventoryLevel
 from ecomapp.models.mail import (
     Attribution,
+    ConsentRecord,
     MailSettings,
     MailTemplate,
     Message,
@@ -59,6 +60,7 @@ __all__ = [
     "AutomationVersion",
     "Backtest",
     "Cart",
+    "ConsentRecord",
     "Customer",
     "CustomerKind",
     "DataExport",

@@ -1,7 +1,8 @@
 """Learn a connected store's facts: name, time zone, currency, e-mail and alert recipients.
 
 WordPress's public site index (`GET /wp-json/`) has the name, `timezone_string` and
-`gmt_offset`; wc/v3 settings have the currency (`general`), the low-stock notification
+`gmt_offset`; wc/v3 settings have the currency and the store's country
+(`general`: `woocommerce_default_country`, "US:CA" or "DE"), the low-stock notification
 recipients WooCommerce itself e-mails (`products`: `woocommerce_stock_email_recipient`)
 and the shop's sender address (`email`: `woocommerce_email_from_address`).
 """
@@ -14,11 +15,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ecomapp.alert_recipients import ALERT_RECIPIENTS_KEY, parse_recipients
 from ecomapp.extensions import db
+from ecomapp.jobs import enqueue
 from ecomapp.jobs.retry import PermanentError
+from ecomapp.mail.reminder_policy import COUNTRY_KEY
 from ecomapp.models import Store
 from ecomapp.platforms.woocommerce.client import WooClient
 from ecomapp.platforms.woocommerce.normalize import text
-from ecomapp.platforms.woocommerce.sites import client_for
+from ecomapp.platforms.woocommerce.sites import active_woo_stores, client_for
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +58,15 @@ def _setting(client: WooClient, group: str, setting_id: str) -> str | None:
 
 
 def learn(store: Store, client: WooClient) -> None:
-    """Copy the store's name, time zone, currency, e-mail and stock recipients onto the row."""
+    """Copy the store's name, time zone, currency, country, e-mail and stock recipients."""
     site = client.site_index()
     store.name = text(site.get("name")) or store.name
     zone = time_zone(site.get("timezone_string"), site.get("gmt_offset"))
     store.timezone = zone or store.timezone
     store.currency = (_setting(client, "general", "woocommerce_currency") or store.currency)[:3]
+    country = (_setting(client, "general", "woocommerce_default_country") or "").split(":")[0]
+    if country:
+        store.settings = store.settings | {COUNTRY_KEY: country.upper()[:2]}
     sender = _setting(client, "email", "woocommerce_email_from_address")
     stock = _setting(client, "products", "woocommerce_stock_email_recipient")
     recipients, _ = parse_recipients(stock or sender or "")
@@ -76,3 +82,12 @@ def learn_store_facts(store_id: int) -> None:
         return
     learn(store, client_for(store))
     db.session.commit()
+
+
+def refresh_all_store_facts() -> int:
+    """Periodic: re-read every connected store's facts (a merchant may move its time zone)."""
+    stores = active_woo_stores()
+    for store in stores:
+        enqueue(learn_store_facts, store.id, store_id=store.id)
+    db.session.commit()
+    return len(stores)

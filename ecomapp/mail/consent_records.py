@@ -1,0 +1,68 @@
+"""Marketing consent given on a store: kept with its wording and source, applied to the mirror."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from ecomapp.extensions import db
+from ecomapp.models import ConsentRecord, Customer, Store
+from ecomapp.models.types import as_utc
+
+
+@dataclass(frozen=True)
+class ConsentAnswer:
+    """A shopper's answer to a consent checkbox: yes or no, the text shown, where, when."""
+
+    granted: bool
+    wording: str
+    source: str
+    given_at: datetime
+
+
+def record_consent(
+    store: Store, email: str, customer_id: int | None, answer: ConsentAnswer
+) -> ConsentRecord | None:
+    """Keep a new answer (the same one repeated is kept once) and apply it to the customer.
+
+    An answer older than the customer's last marketing change does not override it.
+    """
+    email = email.strip().lower()
+    last = db.session.scalars(
+        select(ConsentRecord)
+        .where(ConsentRecord.store_id == store.id, ConsentRecord.email == email)
+        .order_by(ConsentRecord.given_at.desc(), ConsentRecord.id.desc())
+        .limit(1)
+    ).first()
+    same = (answer.granted, answer.wording, answer.source)
+    if last is not None and (last.granted, last.wording, last.source) == same:
+        return None
+    row = ConsentRecord(
+        store_id=store.id,
+        customer_id=customer_id,
+        email=email,
+        granted=answer.granted,
+        wording=answer.wording,
+        source=answer.source,
+        given_at=answer.given_at,
+    )
+    db.session.add(row)
+    _apply(store, email, customer_id, answer)
+    db.session.flush()
+    return row
+
+
+def _apply(store: Store, email: str, customer_id: int | None, answer: ConsentAnswer) -> None:
+    match = func.lower(Customer.email) == email
+    if customer_id is not None:
+        match = match | (Customer.id == customer_id)
+    for customer in db.session.scalars(
+        select(Customer).where(Customer.store_id == store.id, match)
+    ):
+        changed = as_utc(customer.marketing_updated_at)
+        if changed is not None and changed > as_utc(answer.given_at):  # type: ignore[operator]
+            continue
+        customer.accepts_marketing = answer.granted
+        customer.marketing_updated_at = answer.given_at
