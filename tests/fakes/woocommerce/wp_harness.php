@@ -40,8 +40,7 @@ function do_action_ref_array( $hook, $args ) {
 }
 function current_datetime() {
 	// WordPress: new DateTimeImmutable( 'now', wp_timezone() ), microseconds included.
-	$micro = (int) ( fmod( microtime( true ), 1 ) * 1000000 );
-	$at    = DateTimeImmutable::createFromFormat( 'U.u', sprintf( '%d.%06d', $GLOBALS['now'] ?? time(), $micro ) );
+	$at = DateTimeImmutable::createFromFormat( 'U.u', sprintf( '%.6F', $GLOBALS['now'] ?? microtime( true ) ) );
 	return $at->setTimezone( new DateTimeZone( 'UTC' ) );
 }
 function get_option( $name, $default = false ) {

@@ -164,7 +164,7 @@ function as_schedule_single_action( $timestamp, $hook, $args = array(), $group =
 	return $id;
 }
 function as_enqueue_async_action( $hook, $args = array(), $group = '' ) {
-	return as_schedule_single_action( time(), $hook, $args, $group );
+	return as_schedule_single_action( (int) $GLOBALS['now'], $hook, $args, $group );
 }
 function as_get_scheduled_actions( $query = array(), $return_format = 'OBJECT' ) {
 	$found = array();
@@ -284,7 +284,7 @@ function fake_store_setup( $input ) {
 	$GLOBALS['products']   = $input['products'];
 	$GLOBALS['currency']   = $input['currency'];
 	$GLOBALS['site_url']   = $input['site_url'];
-	$GLOBALS['now']        = (int) $input['now'];
+	$GLOBALS['now']        = (float) $input['now'];
 	$GLOBALS['started']    = microtime( true );
 	$GLOBALS['checkout_fields'] = array();
 	$customer_id           = $input['customer_id'] ? $input['customer_id'] : 't_' . bin2hex( random_bytes( 8 ) );
@@ -336,7 +336,7 @@ function fake_store_request( $request ) {
 			do_action( 'wp_loaded' );
 			break;
 		case 'run_queue':
-			$GLOBALS['ran'] = fake_as_run_queue( $GLOBALS['now'] );
+			$GLOBALS['ran'] = fake_as_run_queue( (int) $GLOBALS['now'] );
 			return;
 	}
 	WC()->cart->calculate_totals();
