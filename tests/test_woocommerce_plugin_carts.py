@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hmac
 import json
 import shutil
 from collections.abc import Callable, Iterator
@@ -13,7 +15,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from ecomapp.extensions import db
-from ecomapp.models import Cart, ConsentRecord, Customer
+from ecomapp.mail.reminder_policy import cart_reminder_policy
+from ecomapp.models import Cart, ConsentRecord, Customer, Store
 from tests.fakes.woocommerce.flow import woo_settings
 from tests.fakes.woocommerce.server import FakeWooStore, running
 from tests.fakes.woocommerce.storefront import PluginShop
@@ -178,3 +181,63 @@ def test_recovery_link_refills_the_cart_and_a_tampered_one_does_not(
     assert sorted((line["product_id"], line["quantity"]) for line in lines) == [(41, 1), (42, 2)]
     forged = floor.request(None, "restore", get=query | {"ecomapp_lines": "42x99"})
     assert forged["customer_id"] is None and json.dumps(forged["state"]["options"]) == "{}"
+
+
+def _post_signed(client: FlaskClient, floor: PluginShop, event: dict[str, object]) -> int:
+    body = json.dumps(event).encode()
+    digest = hmac.new(floor.connection["secret"].encode(), body, "sha256").digest()
+    path = f"/woocommerce/plugin/{floor.connection['store']}/events"
+    headers = {"X-Ecomapp-Signature": base64.b64encode(digest).decode()}
+    return client.post(
+        path, data=body, headers=headers, content_type="application/json"
+    ).status_code
+
+
+def _cart_event(**changes: object) -> dict[str, object]:
+    cart = {"key": "k-empty", "email": "cy@example.com", "customer_id": 0, "items": []}
+    cart |= {"total": "0.00", "currency": "EUR", "updated_at_gmt": "2026-12-01T10:00:00"}
+    return {"event": "cart.updated", "cart": cart | changes}
+
+
+def test_the_app_never_stores_an_empty_cart_it_has_not_seen(
+    client: FlaskClient, shop: tuple[PluginShop, AppSwitch], run_jobs: Callable[[], None]
+) -> None:
+    """Given a signed event of an empty cart never reported with items, then no cart row."""
+    floor, _ = shop
+    assert _post_signed(client, floor, _cart_event())[0] == 200
+    run_jobs()
+    assert db.session.scalar(select(func.count(Cart.id))) == 0
+
+
+@pytest.mark.parametrize(
+    ("consent", "named"),
+    [
+        ({"granted": "yes", "wording": "x", "source": "classic_checkout"}, "cart.consent"),
+        ({"granted": True, "wording": "", "source": "classic_checkout"}, "consent.wording"),
+        ({"granted": True, "wording": "x", "source": "popup"}, "consent.source"),
+    ],
+)
+def test_a_malformed_consent_is_refused_naming_the_field(
+    client: FlaskClient,
+    shop: tuple[PluginShop, AppSwitch],
+    consent: dict[str, object],
+    named: str,
+) -> None:
+    """Given a consent without a yes/no, wording or known source, then 400 naming it."""
+    floor, _ = shop
+    status, text = _post_signed(client, floor, _cart_event(consent=consent))
+    assert status == 400 and named in text
+
+
+def test_connect_reads_the_stores_country_and_its_policy_follows(
+    shop: tuple[PluginShop, AppSwitch],
+) -> None:
+    """Given the stand-in store in France (woocommerce_default_country), then the store is
+    kept in Europe/Paris, in EUR, and cart reminders require consent by default."""
+    store = db.session.scalar(select(Store))
+    assert (store.timezone, store.currency, store.settings["country"]) == (
+        "Europe/Paris",
+        "EUR",
+        "FR",
+    )
+    assert cart_reminder_policy(store) == "require_consent"
