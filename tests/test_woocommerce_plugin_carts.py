@@ -183,14 +183,15 @@ def test_recovery_link_refills_the_cart_and_a_tampered_one_does_not(
     assert forged["customer_id"] is None and json.dumps(forged["state"]["options"]) == "{}"
 
 
-def _post_signed(client: FlaskClient, floor: PluginShop, event: dict[str, object]) -> int:
+def _post_signed(
+    client: FlaskClient, floor: PluginShop, event: dict[str, object]
+) -> tuple[int, str]:
     body = json.dumps(event).encode()
     digest = hmac.new(floor.connection["secret"].encode(), body, "sha256").digest()
     path = f"/woocommerce/plugin/{floor.connection['store']}/events"
     headers = {"X-Ecomapp-Signature": base64.b64encode(digest).decode()}
-    return client.post(
-        path, data=body, headers=headers, content_type="application/json"
-    ).status_code
+    reply = client.post(path, data=body, headers=headers, content_type="application/json")
+    return reply.status_code, reply.get_data(as_text=True)
 
 
 def _cart_event(**changes: object) -> dict[str, object]:
