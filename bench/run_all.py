@@ -140,6 +140,7 @@ def benches(db: str, redis: str) -> list[Bench]:
             env={"DATABASE_URL": f"{db}_engine", "REDIS_URL": redis},
         ),
         own("fraud_quality"),
+        own("woocommerce_storefront"),
         Bench(
             "job_throughput",
             [*py, "bench.job_throughput", "--jobs", "300", "--redis", redis],

@@ -367,7 +367,7 @@ function fake_store_finish( $input ) {
 			'ran'             => $GLOBALS['ran'] ?? 0,
 			'order_meta'      => (object) ( $GLOBALS['order_meta'] ?? array() ),
 			'checkout_fields' => $GLOBALS['checkout_fields'],
-			'ms'              => round( ( microtime( true ) - $GLOBALS['started'] ) * 1000, 1 ),
+			'ms'              => round( ( microtime( true ) - $GLOBALS['started'] ) * 1000, 3 ),
 		)
 	);
 }
