@@ -17,9 +17,11 @@ from sqlalchemy import func, select
 from ecomapp.extensions import db
 from ecomapp.mail.reminder_policy import cart_reminder_policy
 from ecomapp.models import Cart, ConsentRecord, Customer, Store
+from ecomapp.privacy.erasure import ErasureRequest, erase_person
 from tests.fakes.woocommerce.flow import woo_settings
 from tests.fakes.woocommerce.server import FakeWooStore, running
 from tests.fakes.woocommerce.storefront import PluginShop
+from tests.privacy_support import hits
 from tests.services import IN_CI
 from tests.woo_shop_support import AppSwitch, connected_shop, serve_switch
 
@@ -88,7 +90,8 @@ def test_consent_at_classic_checkout_reaches_the_app_with_its_wording(
     shop: tuple[PluginShop, AppSwitch], run_jobs: Callable[[], None]
 ) -> None:
     """Given the classic checkout, when the shopper types an e-mail and ticks the box, then the
-    app keeps one cart, the consent with its exact wording and source, and the customer opts in."""
+    app keeps one cart, the consent with its exact wording and source, and the customer opts in;
+    erasing the person erases the consent record too."""
     floor, _ = shop
     shopper = _shopper_with_cart(floor)
     page = floor.request(shopper, "checkout_page")["html"]
@@ -104,6 +107,11 @@ def test_consent_at_classic_checkout_reaches_the_app_with_its_wording(
     assert record.source == "classic_checkout"
     customer = db.session.scalar(select(Customer).where(Customer.email == "ada@example.com"))
     assert customer.accepts_marketing is True
+    erase_person(
+        db.session.get(Store, customer.store_id), ErasureRequest(emails=[record.email]), None
+    )
+    db.session.commit()
+    assert hits(["ada@example.com"]) == [] and db.session.scalar(select(ConsentRecord)) is None
 
 
 def test_block_checkout_registers_the_field_and_sends_the_answer(

@@ -25,6 +25,7 @@ from sqlalchemy import delete, func, or_, select, update
 from ecomapp.extensions import db
 from ecomapp.models import (
     Cart,
+    ConsentRecord,
     Customer,
     DataExport,
     EffectLedger,
@@ -236,7 +237,7 @@ def _drop_deliveries(store: Store, needles: Needles, marks: list[bytes], keep: i
 
 
 def _drop_copies(store: Store, found: Found, request: ErasureRequest) -> int:
-    """Delete data exports and suppressions of the person: both are copies of their data."""
+    """Delete data exports, suppressions and consent records of the person (their data)."""
     pids = [c.platform_id for c in found.customers] + list(request.customer_ids)
     emails = [n.lower() for n in found.needles.strong if "@" in n]
     dropped = 0
@@ -250,6 +251,11 @@ def _drop_copies(store: Store, found: Found, request: ErasureRequest) -> int:
         dropped += db.session.execute(
             delete(Suppression).where(
                 Suppression.store_id == store.id, func.lower(Suppression.email).in_(emails)
+            )
+        ).rowcount
+        dropped += db.session.execute(
+            delete(ConsentRecord).where(
+                ConsentRecord.store_id == store.id, ConsentRecord.email.in_(emails)
             )
         ).rowcount
     return int(dropped or 0)
