@@ -13,11 +13,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from time_machine import TimeMachineFixture
 
+from ecomapp.events.bus import emit
 from ecomapp.extensions import db
 from ecomapp.mail.reminder_policy import default_policy
-from ecomapp.mirror.carts import sweep_abandoned
+from ecomapp.mirror.carts import cart_facts, sweep_abandoned
 from ecomapp.mirror.records import CartRecord
-from ecomapp.models import Automation, Cart, Event, Message, Store
+from ecomapp.models import Automation, Cart, Event, Message, Run, Store
 from tests.automation_support import deliver, login, messages
 from tests.factories import customer_record, make_store
 from tests.mail_support import configure_mail
@@ -142,10 +143,28 @@ def test_the_recipe_refuses_a_cart_without_items(client: FlaskClient) -> None:
     store = _store()
     _recipe(client, store)
     definition = db.session.scalar(select(Automation)).definition
-    guard = {"field": "cart.item_count", "op": ">", "value": 0}
+    guard = {"field": "cart.item_count", "op": ">", "value": "0"}
     assert guard in definition["conditions"]["all"]
     kinds = {s["params"]["kind"] for s in definition["steps"] if s.get("type") == "action"}
     assert kinds == {"cart_reminder"}
+
+
+def test_the_recipe_skips_an_empty_cart_whoever_reports_it_abandoned(
+    client: FlaskClient, run_jobs: Callable[[], None]
+) -> None:
+    """Given an empty cart reported abandoned by some other path than the sweeper, when the
+    recipe sees it, then its item guard stops it: no run, no reminder."""
+    store = _store("service_opt_out")
+    _recipe(client, store)
+    now = datetime.now(UTC)
+    deliver(store, "cart", _cart("k7", now, True, ITEMS))
+    deliver(store, "cart", _cart("k7", now + timedelta(minutes=1), True, []))
+    run_jobs()
+    cart = db.session.scalar(select(Cart).where(Cart.platform_id == "k7"))
+    emit(store.id, "cart.abandoned", "cart", cart.id, cart_facts(cart), "abandoned:k7", now)
+    db.session.commit()
+    run_jobs()
+    assert messages(store) == [] and db.session.scalar(select(Run.id)) is None
 
 
 def test_quiet_hours_run_on_the_stores_clock(

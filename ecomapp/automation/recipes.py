@@ -184,7 +184,7 @@ def _abandoned(p: dict[str, str]) -> dict[str, Any]:
     steps.append(_action("send_email", template="abandoned_cart_second", kind="cart_reminder"))
     return {
         "trigger": {"event": "cart.abandoned"},
-        "conditions": {"all": [{"field": "cart.item_count", "op": ">", "value": 0}]},
+        "conditions": {"all": [{"field": "cart.item_count", "op": ">", "value": "0"}]},
         "exit_conditions": {"any": [{"field": "cart.converted", "op": "=", "value": True}]},
         "steps": steps,
     }

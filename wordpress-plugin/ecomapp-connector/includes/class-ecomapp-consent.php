@@ -50,7 +50,7 @@ class Ecomapp_Consent {
 	public static function render_classic() {
 		$given = self::current();
 		printf(
-			'<p class="form-row form-row-wide" id="%1$s_field"><label class="woocommerce-form__label woocommerce-form__label-for-checkbox checkbox"><input type="checkbox" class="woocommerce-form__input woocommerce-form__input-checkbox input-checkbox" name="%1$s" id="%1$s" value="1"%2$s> <span>%3$s</span></label></p>',
+			'<p class="form-row form-row-wide update_totals_on_change" id="%1$s_field"><label class="woocommerce-form__label woocommerce-form__label-for-checkbox checkbox"><input type="checkbox" class="woocommerce-form__input woocommerce-form__input-checkbox input-checkbox" name="%1$s" id="%1$s" value="1"%2$s> <span>%3$s</span></label></p>',
 			esc_attr( self::FIELD ),
 			( $given && $given['granted'] ) ? ' checked="checked"' : '',
 			esc_html( self::wording() )
