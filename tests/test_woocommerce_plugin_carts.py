@@ -7,16 +7,19 @@ import hmac
 import json
 import shutil
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from time_machine import TimeMachineFixture
 
 from ecomapp.extensions import db
 from ecomapp.mail.reminder_policy import cart_reminder_policy
-from ecomapp.models import Cart, ConsentRecord, Customer, Store
+from ecomapp.mail.suppressions import suppress
+from ecomapp.models import Cart, ConsentRecord, Customer, Store, Suppression, SuppressionReason
 from ecomapp.privacy.erasure import ErasureRequest, erase_person
 from tests.fakes.woocommerce.flow import woo_settings
 from tests.fakes.woocommerce.server import FakeWooStore, running
@@ -250,3 +253,28 @@ def test_connect_reads_the_stores_country_and_its_policy_follows(
         "FR",
     )
     assert cart_reminder_policy(store) == "require_consent"
+
+
+def test_a_yes_at_checkout_after_an_unsubscribe_lifts_it(
+    client: FlaskClient,
+    shop: tuple[PluginShop, AppSwitch],
+    run_jobs: Callable[[], None],
+    time_machine: TimeMachineFixture,
+) -> None:
+    """Given a shopper who unsubscribed yesterday, when they tick the box at checkout today,
+    then the unsubscribe is lifted and they opt in."""
+    floor, _ = shop
+    store = db.session.scalar(select(Store))
+    time_machine.move_to(datetime(2026, 12, 1, 9, 0, tzinfo=UTC), tick=False)
+    suppress(store, "cy@example.com", SuppressionReason.UNSUBSCRIBE, None)
+    db.session.commit()
+    time_machine.move_to(datetime(2026, 12, 2, 9, 0, tzinfo=UTC), tick=False)
+    consent = {"granted": True, "wording": WORDING, "source": "block_checkout"}
+    consent["given_at_gmt"] = "2026-12-02T09:00:00"
+    items = [{"product_id": 41, "quantity": 1, "name": "Tea Mug", "price": "9.00"}]
+    event = _cart_event(key="k-back", items=items, total="9.00", consent=consent)
+    assert _post_signed(client, floor, event)[0] == 200
+    run_jobs()
+    assert db.session.scalar(select(Suppression.id)) is None
+    customer = db.session.scalar(select(Customer).where(Customer.email == "cy@example.com"))
+    assert customer.accepts_marketing is True

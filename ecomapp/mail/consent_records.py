@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from ecomapp.extensions import db
-from ecomapp.models import ConsentRecord, Customer, Store
+from ecomapp.mail.suppressions import lift
+from ecomapp.models import ConsentRecord, Customer, Store, Suppression, SuppressionReason
 from ecomapp.models.types import as_utc
 
 
@@ -27,7 +28,8 @@ def record_consent(
 ) -> ConsentRecord | None:
     """Keep a new answer (the same one repeated is kept once) and apply it to the customer.
 
-    An answer older than the customer's last marketing change does not override it.
+    An answer older than the customer's last marketing change does not override it; a yes
+    given after an unsubscribe lifts the unsubscribe.
     """
     email = email.strip().lower()
     last = db.session.scalars(
@@ -50,8 +52,23 @@ def record_consent(
     )
     db.session.add(row)
     _apply(store, email, customer_id, answer)
+    if answer.granted:
+        _lift_older_unsubscribe(store, email, answer.given_at)
     db.session.flush()
     return row
+
+
+def _lift_older_unsubscribe(store: Store, email: str, given_at: datetime) -> None:
+    """Opting in again at checkout after an unsubscribe lifts that unsubscribe."""
+    unsubscribed = db.session.scalar(
+        select(func.max(Suppression.created_at)).where(
+            Suppression.store_id == store.id,
+            Suppression.email == email,
+            Suppression.reason == SuppressionReason.UNSUBSCRIBE.value,
+        )
+    )
+    if unsubscribed is not None and as_utc(unsubscribed) < as_utc(given_at):  # type: ignore[operator]
+        lift(store, email, SuppressionReason.UNSUBSCRIBE)
 
 
 def _apply(store: Store, email: str, customer_id: int | None, answer: ConsentAnswer) -> None:
