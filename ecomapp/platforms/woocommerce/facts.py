@@ -45,16 +45,15 @@ def time_zone(timezone_string: Any, gmt_offset: Any) -> str | None:
     return None  # a half-hour offset without a named zone has no IANA name
 
 
-def _setting(client: WooClient, group: str, setting_id: str) -> str | None:
-    """Return one option's value from a wc/v3 settings group, None when it cannot be read."""
+def _group(client: WooClient, group: str) -> dict[str, str]:
+    """Return a wc/v3 settings group's non-empty values by id ({} when it cannot be read)."""
     try:
         options = client.request("GET", f"settings/{group}")
     except PermanentError as exc:
         log.warning("settings/%s not readable: %s", group, exc)
-        return None
-    found = next((o for o in options if o.get("id") == setting_id), None)
-    value = found.get("value") if found else None
-    return str(value).strip() or None if value is not None else None
+        return {}
+    values = {str(o.get("id")): str(o.get("value") or "").strip() for o in options}
+    return {key: value for key, value in values.items() if value}
 
 
 def learn(store: Store, client: WooClient) -> None:
@@ -63,12 +62,13 @@ def learn(store: Store, client: WooClient) -> None:
     store.name = text(site.get("name")) or store.name
     zone = time_zone(site.get("timezone_string"), site.get("gmt_offset"))
     store.timezone = zone or store.timezone
-    store.currency = (_setting(client, "general", "woocommerce_currency") or store.currency)[:3]
-    country = (_setting(client, "general", "woocommerce_default_country") or "").split(":")[0]
+    general = _group(client, "general")
+    store.currency = general.get("woocommerce_currency", store.currency)[:3]
+    country = general.get("woocommerce_default_country", "").split(":")[0].upper()[:2]
     if country:
-        store.settings = store.settings | {COUNTRY_KEY: country.upper()[:2]}
-    sender = _setting(client, "email", "woocommerce_email_from_address")
-    stock = _setting(client, "products", "woocommerce_stock_email_recipient")
+        store.settings = store.settings | {COUNTRY_KEY: country}
+    sender = _group(client, "email").get("woocommerce_email_from_address")
+    stock = _group(client, "products").get("woocommerce_stock_email_recipient")
     recipients, _ = parse_recipients(stock or sender or "")
     store.email = sender or (recipients[0] if recipients else store.email)
     if recipients and not store.settings.get(ALERT_RECIPIENTS_KEY):
