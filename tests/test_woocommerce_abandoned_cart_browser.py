@@ -16,6 +16,7 @@ from sqlalchemy import select
 from time_machine import TimeMachineFixture
 
 from ecomapp.extensions import db
+from ecomapp.mail import smtp as smtp_pool
 from ecomapp.mirror.carts import sweep_abandoned
 from ecomapp.models import Automation, Cart, Message, Store
 from tests.automation_support import login
@@ -124,3 +125,4 @@ def test_shoppers_consent_and_abandonment_give_one_reminder_on_the_stores_clock(
                 sync_api.expect(page.get_by_test_id("cart-line")).to_have_text("Tea Mug \u00d7 1")
             finally:
                 browser.close()
+                smtp_pool.close_all()  # the mailer keeps its SMTP connection for reuse
