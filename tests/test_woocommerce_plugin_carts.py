@@ -278,3 +278,19 @@ def test_a_yes_at_checkout_after_an_unsubscribe_lifts_it(
     assert db.session.scalar(select(Suppression.id)) is None
     customer = db.session.scalar(select(Customer).where(Customer.email == "cy@example.com"))
     assert customer.accepts_marketing is True
+
+
+def test_consent_given_on_the_final_submit_still_travels_with_the_cart(
+    shop: tuple[PluginShop, AppSwitch],
+) -> None:
+    """Given a shopper who ticks the box and places the order at once (no review refresh),
+    then the cart is reported with that consent before the order starts a new cart key."""
+    floor, _ = shop
+    shopper = _shopper_with_cart(floor)
+    post = {"billing_email": "di@example.com", "ecomapp_marketing_consent": "1"}
+    placed = floor.request(shopper, "place_order", post=post)
+    last = _events(floor)[-1]["cart"]
+    assert last["consent"]["granted"] is True and last["items"]  # type: ignore[index]
+    assert last["email"] == "di@example.com"  # type: ignore[index]
+    assert placed["order_meta"]["_ecomapp_cart_key"] == last["key"]  # type: ignore[index]
+    assert floor.session(shopper)["ecomapp_cart_key"] is None

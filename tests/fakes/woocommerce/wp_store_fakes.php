@@ -257,6 +257,9 @@ function wp_remote_retrieve_response_code( $response ) {
 /** A WooCommerce order as the checkout hooks see it: meta only. */
 class Fake_Order {
 	public $meta = array();
+	public function get_billing_email() {
+		return $_POST['billing_email'] ?? '';
+	}
 	public function update_meta_data( $key, $value ) {
 		$this->meta[ $key ] = $value;
 	}

@@ -114,23 +114,28 @@ class Ecomapp_Carts {
 	}
 
 	/**
-	 * Store the cart key on the order it became, so ecomapp marks the cart converted.
+	 * Store the cart key on the order it became, so ecomapp marks the cart converted, and keep
+	 * the order's e-mail for the cart's last report.
 	 *
 	 * @param WC_Order $order The order being created.
 	 * @return void
 	 */
 	public static function link_order( $order ) {
+		self::remember_email( (string) $order->get_billing_email() );
 		if ( WC()->session && WC()->session->get( 'ecomapp_cart_key' ) ) {
 			$order->update_meta_data( self::ORDER_META, (string) WC()->session->get( 'ecomapp_cart_key' ) );
 		}
 	}
 
 	/**
-	 * Start a fresh cart key after checkout.
+	 * Report what the checkout itself changed (an e-mail or consent given on the final submit),
+	 * then start a fresh cart key for the next cart.
 	 *
 	 * @return void
 	 */
 	public static function forget_cart() {
+		self::report();
+		self::$dirty = false;
 		if ( WC()->session ) {
 			WC()->session->set( 'ecomapp_cart_key', null );
 			WC()->session->set( 'ecomapp_last_hash', null );
