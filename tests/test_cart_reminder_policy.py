@@ -70,11 +70,12 @@ def _abandon(store: Store, rec: CartRecord, run_jobs: Callable[[], None]) -> Mes
         ("GB", "require_consent"),
         ("FR:75", "require_consent"),
         ("US:CA", "service_opt_out"),
-        (None, "service_opt_out"),
+        (None, "require_consent"),
     ],
 )
 def test_default_policy_follows_the_stores_country(country: str | None, policy: str) -> None:
-    """Given a store's country, then EU/EEA/UK stores require consent, others send service."""
+    """Given a store's country, then EU/EEA/UK stores (and unknown) require consent, others
+    send service messages."""
     assert default_policy(country) == policy
 
 

@@ -1,8 +1,9 @@
 """A store's cart reminder policy: marketing that needs consent, or a service message.
 
 Stores in the EU, the EEA and the UK default to "require marketing consent" (ePrivacy/PECR
-treat a cart reminder to someone who did not opt in as direct marketing); elsewhere the
-default is a service message that carries a one-click opt-out and honours it.
+treat a cart reminder to someone who did not opt in as direct marketing), and so does a store
+whose country is not known yet; elsewhere the default is a service message that carries a
+one-click opt-out and honours it.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ CONSENT_COUNTRIES = frozenset(
 def default_policy(country: str | None) -> str:
     """Return the default policy for a store in this country (ISO 3166 alpha-2)."""
     code = (country or "").split(":")[0].strip().upper()
-    return REQUIRE_CONSENT if code in CONSENT_COUNTRIES else SERVICE_OPT_OUT
+    return REQUIRE_CONSENT if not code or code in CONSENT_COUNTRIES else SERVICE_OPT_OUT
 
 
 def cart_reminder_policy(store: Store) -> str:
