@@ -294,3 +294,25 @@ def test_consent_given_on_the_final_submit_still_travels_with_the_cart(
     assert last["email"] == "di@example.com"  # type: ignore[index]
     assert placed["order_meta"]["_ecomapp_cart_key"] == last["key"]  # type: ignore[index]
     assert floor.session(shopper)["ecomapp_cart_key"] is None
+
+
+def test_retries_back_off_and_the_last_attempt_gives_up_counted(
+    shop: tuple[PluginShop, AppSwitch],
+) -> None:
+    """Given the app down, then the third attempt waits twice as long as the second, and the
+    thirteenth failed attempt schedules nothing more and counts the event as dropped."""
+    floor, switch = shop
+    switch.down = True
+    _shopper_with_cart(floor)
+    event = floor.actions()[0]["args"][0]
+    floor.state["actions"] = [
+        {"id": 1, "hook": "ecomapp_send_event", "group": "ecomapp", "status": "pending"}
+        | {"args": [event, 2], "scheduled": 0, "attempted": None},
+        {"id": 2, "hook": "ecomapp_send_event", "group": "ecomapp", "status": "pending"}
+        | {"args": [event, 13], "scheduled": 0, "attempted": None},
+    ]
+    floor.state["next_id"] = 2
+    ran = floor.run_queue()
+    (retry,) = floor.actions("pending")
+    assert retry["args"][1] == 3 and retry["scheduled"] - int(ran["now"]) == 120
+    assert floor.state["options"] == {"ecomapp_queue_dropped": 1}

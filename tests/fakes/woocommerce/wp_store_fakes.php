@@ -368,6 +368,7 @@ function fake_store_finish( $input ) {
 			'redirect'        => $GLOBALS['redirect'] ?? null,
 			'posts'           => $GLOBALS['posts'],
 			'ran'             => $GLOBALS['ran'] ?? 0,
+			'now'             => $GLOBALS['now'],
 			'order_meta'      => (object) ( $GLOBALS['order_meta'] ?? array() ),
 			'checkout_fields' => $GLOBALS['checkout_fields'],
 			'ms'              => round( ( microtime( true ) - $GLOBALS['started'] ) * 1000, 3 ),

@@ -16,7 +16,7 @@ class Ecomapp_Queue {
 	const HOOK         = 'ecomapp_send_event';
 	const GROUP        = 'ecomapp';
 	const MAX_BACKLOG  = 500;
-	const MAX_ATTEMPTS = 10;
+	const MAX_ATTEMPTS = 13;
 	const FIRST_RETRY  = 60;
 	const LAST_RETRY   = 21600;
 	const DROPPED      = 'ecomapp_queue_dropped';
