@@ -77,6 +77,9 @@ class Ecomapp_Queue {
 	 * @return void
 	 */
 	public static function deliver( $event, $attempt = 1 ) {
+		if ( ! Ecomapp_Client::is_connected() ) {
+			return; // Disconnected since it was queued: there is nobody to send it to.
+		}
 		$status = Ecomapp_Client::post_event( (array) $event );
 		if ( ( $status >= 200 && $status < 300 ) || ( $status >= 400 && $status < 500 && 429 !== $status ) ) {
 			return;
