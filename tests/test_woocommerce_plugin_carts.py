@@ -19,7 +19,15 @@ from time_machine import TimeMachineFixture
 from ecomapp.extensions import db
 from ecomapp.mail.reminder_policy import cart_reminder_policy
 from ecomapp.mail.suppressions import suppress
-from ecomapp.models import Cart, ConsentRecord, Customer, Store, Suppression, SuppressionReason
+from ecomapp.models import (
+    Cart,
+    ConsentRecord,
+    Customer,
+    Event,
+    Store,
+    Suppression,
+    SuppressionReason,
+)
 from ecomapp.privacy.erasure import ErasureRequest, erase_person
 from tests.fakes.woocommerce.flow import woo_settings
 from tests.fakes.woocommerce.server import FakeWooStore, running
@@ -110,6 +118,8 @@ def test_consent_at_classic_checkout_reaches_the_app_with_its_wording(
     assert record.source == "classic_checkout"
     customer = db.session.scalar(select(Customer).where(Customer.email == "ada@example.com"))
     assert customer.accepts_marketing is True
+    changed = select(Event.data).where(Event.type == "customer.consent_changed")
+    assert db.session.scalar(changed)["source"] == "classic_checkout"
     erase_person(
         db.session.get(Store, customer.store_id), ErasureRequest(emails=[record.email]), None
     )

@@ -7,8 +7,11 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from ecomapp.events.bus import emit
 from ecomapp.extensions import db
 from ecomapp.mail.suppressions import lift
+from ecomapp.mirror.customers import customer_facts
+from ecomapp.mirror.freshness import stamp
 from ecomapp.models import ConsentRecord, Customer, Store, Suppression, SuppressionReason
 from ecomapp.models.types import as_utc
 
@@ -81,5 +84,18 @@ def _apply(store: Store, email: str, customer_id: int | None, answer: ConsentAns
         changed = as_utc(customer.marketing_updated_at)
         if changed is not None and changed > as_utc(answer.given_at):  # type: ignore[operator]
             continue
+        if customer.accepts_marketing != answer.granted:
+            _emit_change(store, customer, answer)
         customer.accepts_marketing = answer.granted
         customer.marketing_updated_at = answer.given_at
+
+
+def _emit_change(store: Store, customer: Customer, answer: ConsentAnswer) -> None:
+    """Emit customer.consent_changed, as a platform's consent update does."""
+    data = customer_facts(customer) | {
+        "accepts_marketing": answer.granted,
+        "previous": customer.accepts_marketing,
+        "source": answer.source,
+    }
+    key = f"customer.consent:{customer.platform_id}:{stamp(answer.given_at)}"
+    emit(store.id, "customer.consent_changed", "customer", customer.id, data, key, answer.given_at)
