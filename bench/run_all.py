@@ -144,6 +144,7 @@ def benches(db: str, redis: str) -> list[Bench]:
         ),
         own("fraud_quality"),
         own("reco_quality"),
+        own("woocommerce_storefront"),
         Bench(
             "job_throughput",
             [*py, "bench.job_throughput", "--jobs", "300", "--redis", redis],

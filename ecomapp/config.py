@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEV_SECRET = "dev-secret-not-for-production"
 DEV_ENCRYPTION_KEY = "dev-encryption-key-not-for-production"
@@ -17,6 +18,9 @@ REQUIRED_IN_PRODUCTION = (
     "REDIS_URL",
     "APP_URL",
 )
+
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class ConfigError(RuntimeError):
@@ -111,6 +115,22 @@ class Settings:
         """Return True when ECOMAPP_ENV says production."""
         return self.env == "production"
 
+    @property
+    def framed_cookies(self) -> bool:
+        """Return True when the session cookie must survive a third-party frame (WP admin).
+
+        That takes `SameSite=None; Secure; Partitioned`, which browsers keep only from a secure
+        origin: https, or a loopback address (http://localhost, http://127.0.0.1). A
+        development app on plain http elsewhere cannot keep a session in the frame: the plugin's
+        "Open in a new tab" link works there (docs/woocommerce.md).
+        """
+        if self.is_production:
+            return True
+        if self.env != "development":
+            return False
+        url = urlsplit(self.app_url)
+        return url.scheme == "https" or url.hostname in LOOPBACK_HOSTS
+
     def validate(self, env: Mapping[str, str] | None = None) -> None:
         """Refuse to run in production with a missing secret, naming it."""
         if not self.is_production:
@@ -153,8 +173,8 @@ class Settings:
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": url,
             "SQLALCHEMY_ENGINE_OPTIONS": self.engine_options(url),
-            "SESSION_COOKIE_SECURE": self.is_production,
-            "SESSION_COOKIE_SAMESITE": "None" if self.is_production else "Lax",
-            "SESSION_COOKIE_PARTITIONED": self.is_production,  # CHIPS: panel in a store's iframe
+            "SESSION_COOKIE_SECURE": self.framed_cookies,
+            "SESSION_COOKIE_SAMESITE": "None" if self.framed_cookies else "Lax",
+            "SESSION_COOKIE_PARTITIONED": self.framed_cookies,  # CHIPS: panel in a store's iframe
             "SETTINGS": self,
         }

@@ -28,7 +28,9 @@ def test_saved_abandon_delay_changes_when_carts_are_abandoned(client: FlaskClien
     reply = client.post("/settings", data=form)
     assert reply.status_code == 200 and 'data-testid="saved"' in reply.get_data(as_text=True)
     quiet = utcnow() - timedelta(minutes=31)
-    apply_cart(store, CartRecord(platform_id="k1", email="a@example.com", updated_at=quiet))
+    items = [{"title": "Mug", "quantity": 1, "price": "9.00"}]
+    rec = CartRecord(platform_id="k1", email="a@example.com", items=items, updated_at=quiet)
+    apply_cart(store, rec)
     db.session.commit()
     assert sweep_abandoned() == 1
 

@@ -11,9 +11,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from ecomapp.extensions import db
+from ecomapp.jobs.periodic import PERIODIC
 from ecomapp.models import Automation, Store
 from ecomapp.models.types import utcnow
-from tests.automation_support import login, messages
+from tests.automation_support import login, messages, run_at
 from tests.fakes.woocommerce import payloads as wc
 from tests.fakes.woocommerce.flow import client_transport, connect, woo_settings
 from tests.fakes.woocommerce.server import ADMIN_EMAIL, FakeWooStore, running
@@ -141,3 +142,23 @@ def test_invalid_recipient_is_refused_naming_the_field(
         "stock@shop.example.com",
         "buyer@shop.example.com",
     ]
+
+
+def test_facts_are_kept_current_by_the_periodic_refresh(
+    app: Flask, client: FlaskClient, fake: FakeWooStore, run_jobs: Callable[[], None]
+) -> None:
+    """Given a connected store, when the merchant moves it to Los Angeles in dollars and the
+    periodic refresh runs, then the store's zone, currency and country follow."""
+    connect(client, fake)
+    run_jobs()
+    fake.site |= {"timezone_string": "America/Los_Angeles", "gmt_offset": "-8"}
+    general = fake.settings["general"]
+    general["woocommerce_currency"]["value"] = "USD"
+    general["woocommerce_default_country"]["value"] = "US:CA"
+    path = "ecomapp.platforms.woocommerce.facts:refresh_all_store_facts"
+    assert PERIODIC[path] == 6 * 3600
+    run_at(app, utcnow() + timedelta(hours=7))
+    run_jobs()
+    store = _store()
+    assert (store.timezone, store.currency) == ("America/Los_Angeles", "USD")
+    assert store.settings["country"] == "US"

@@ -111,6 +111,7 @@ def store_settings() -> tuple[str, int] | str:
     page = render_template(
         "admin/settings.html",
         settings=model.SETTINGS,
+        reminder_policies=model.POLICIES,
         values=values,
         errors=errors,
         saved=request.method == "POST" and not errors,
@@ -137,6 +138,7 @@ def b2b_rule() -> tuple[str, int] | str:
     page = render_template(
         "admin/settings.html",
         settings=model.SETTINGS,
+        reminder_policies=model.POLICIES,
         values=model.current_values(g.store),
         errors=errors,
         saved=False,

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from ecomapp.alert_recipients import ALERT_RECIPIENTS_KEY, alert_recipients, parse_recipients
 from ecomapp.i18n import LANGUAGE_KEY, LANGUAGES, N_, store_language
 from ecomapp.inventory.demand import DEFAULT_LEAD_DAYS, DEFAULT_SAFETY_DAYS
+from ecomapp.mail.reminder_policy import POLICIES, POLICY_KEY, cart_reminder_policy
 from ecomapp.mirror.carts import DEFAULT_ABANDON_MINUTES
 from ecomapp.mirror.products import DEFAULT_LOW_STOCK_THRESHOLD
 from ecomapp.models import Store
@@ -83,6 +84,7 @@ def current_values(store: Store) -> dict[str, Any]:
     values: dict[str, Any] = {s.key: int(store.settings.get(s.key, s.default)) for s in SETTINGS}
     values[ALERT_RECIPIENTS_KEY] = ", ".join(alert_recipients(store))
     values[LANGUAGE_KEY] = store_language(store)
+    values[POLICY_KEY] = cart_reminder_policy(store)
     return values
 
 
@@ -112,6 +114,13 @@ def parse(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     errors: dict[str, str] = {}
     _parse_recipients(form, values, errors)
     _parse_language(form, values, errors)
+    if POLICY_KEY in form:
+        if form[POLICY_KEY] in POLICIES:
+            values[POLICY_KEY] = form[POLICY_KEY]
+        else:
+            errors[POLICY_KEY] = _(
+                "Cart reminders: must be one of %(choices)s", choices=", ".join(POLICIES)
+            )
     for setting in SETTINGS:
         if setting.optional and setting.key not in form:
             continue

@@ -191,14 +191,15 @@ def _abandoned(p: dict[str, str]) -> dict[str, Any]:
     steps: list[dict[str, Any]] = []
     if first > quiet:
         steps.append({"type": "wait", "hours": first - quiet})
-    steps.append(_action("send_email", template="abandoned_cart", kind="marketing"))
+    steps.append(_action("send_email", template="abandoned_cart", kind="cart_reminder"))
     if p.get("push_title"):
         push = {"title": p["push_title"], "body": "Your cart is waiting.", "kind": "marketing"}
         steps.append(_action("send_push", url="{{ cart.recovery_url }}", **push))
     steps.append({"type": "wait", "hours": max(second - max(first, quiet), 0.01)})
-    steps.append(_action("send_email", template="abandoned_cart_second", kind="marketing"))
+    steps.append(_action("send_email", template="abandoned_cart_second", kind="cart_reminder"))
     return {
         "trigger": {"event": "cart.abandoned"},
+        "conditions": {"all": [{"field": "cart.item_count", "op": ">", "value": "0"}]},
         "exit_conditions": {"any": [{"field": "cart.converted", "op": "=", "value": True}]},
         "steps": steps,
     }
@@ -324,7 +325,8 @@ RECIPES: dict[str, Recipe] = {
         Recipe(
             "abandoned_cart",
             "Abandoned-cart reminders",
-            "E-mail after 1 h and 24 h; stops the moment the cart converts.",
+            "E-mail after 1 h and 24 h, only for carts with items, under the store's cart"
+            " reminder policy; stops the moment the cart converts.",
             (
                 Param("first_after_hours", "First e-mail after (hours)", "1"),
                 Param("second_after_hours", "Second e-mail after (hours)", "24"),

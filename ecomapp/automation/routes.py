@@ -254,7 +254,12 @@ def step_params() -> str:
 @bp.route("/recipes")
 def recipes() -> str:
     """Show the recipe gallery."""
-    return render_template("automations/recipes.html", recipes=list(RECIPES.values()))
+    from ecomapp.mail.reminder_policy import POLICIES, cart_reminder_policy
+
+    policy = POLICIES[cart_reminder_policy(g.store)]
+    return render_template(
+        "automations/recipes.html", recipes=list(RECIPES.values()), reminder_policy=policy
+    )
 
 
 @bp.route("/recipes/<key>", methods=["POST"])

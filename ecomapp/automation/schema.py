@@ -368,7 +368,7 @@ def _param(value: Any, ptype: str, path: str, errors: list[FieldError]) -> Any:
             errors.append(FieldError(path, "must be a number"))
         return value
     choices = {"risk": ("low", "medium", "high"), "channel": ("email", "webhook")}
-    choices["kind"] = ("transactional", "marketing")
+    choices["kind"] = ("transactional", "marketing", "cart_reminder")
     if ptype in choices and value not in choices[ptype]:
         errors.append(FieldError(path, f"must be one of {', '.join(choices[ptype])}"))
     if ptype == "url" and not re.match(r"^https?://[^\s/]+", str(value or "")):

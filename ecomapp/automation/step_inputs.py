@@ -86,7 +86,11 @@ ACTION_INPUTS: dict[str, tuple[Input, ...]] = {
             "kind",
             "Kind",
             "select",
-            (("transactional", "Transactional"), ("marketing", "Marketing (needs consent)")),
+            (
+                ("transactional", "Transactional"),
+                ("marketing", "Marketing (needs consent)"),
+                ("cart_reminder", "Cart reminder (the store's cart reminder policy)"),
+            ),
             default="transactional",
         ),
     ),

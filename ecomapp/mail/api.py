@@ -12,6 +12,7 @@ from ecomapp.extensions import db
 from ecomapp.jobs import enqueue
 from ecomapp.mail import policy
 from ecomapp.mail.compose import TemplateSource, new_message_id, render_parts, template_source
+from ecomapp.mail.reminder_policy import needs_consent, offers_opt_out
 from ecomapp.mail.sandbox import MailTemplateError, render_text
 from ecomapp.mail.store_settings import effective_settings
 from ecomapp.mail.variables import json_safe, mirror_vars
@@ -28,7 +29,7 @@ class MailRequest:
     template_key: str
     idempotency_key: str
     context: dict[str, Any] = field(default_factory=dict)
-    kind: str = "transactional"  # or "marketing"
+    kind: str = "transactional"  # or "marketing", "cart_reminder"
     customer_id: int | None = None
     automation_id: int | None = None
     run_id: int | None = None
@@ -95,7 +96,7 @@ def _prepare(store: Store, message: Message, request: MailRequest) -> None:
     source = template_source(store, request.template_key)
     if request.subject or request.body:
         source = TemplateSource(request.subject or source.subject, request.body or source.html)
-    marketing = message.kind == MessageKind.MARKETING.value
+    marketing = offers_opt_out(message.kind)
     try:
         rendered = render_parts(
             store, source, template_variables(store, request), settings, message.id, marketing
@@ -122,6 +123,6 @@ def refusal_reason(
     if "@" not in to or any(ch.isspace() for ch in to.strip()):
         return "no valid recipient address"
     reason = policy.suppression_reason(store, to, kind)
-    if reason or kind != MessageKind.MARKETING.value:
+    if reason or not needs_consent(store, kind):
         return reason
     return policy.consent_reason(store, to, customer_id)

@@ -117,7 +117,7 @@ def _text_footer(store: dict[str, Any], unsub: str | None) -> str:
 def outgoing(message: Message, settings: EffectiveSettings) -> Outgoing:
     """Return the e-mail to hand over for a message row (headers, MIME, both parts)."""
     headers: dict[str, str] = {}
-    if message.kind == MessageKind.MARKETING.value:
+    if message.kind in (MessageKind.MARKETING.value, MessageKind.CART_REMINDER.value):
         headers["List-Unsubscribe"] = f"<{unsubscribe_url(message.id)}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     out = Outgoing(

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import ColumnElement, func, or_, select
 
 from ecomapp.extensions import db
+from ecomapp.mail.reminder_policy import needs_consent, offers_opt_out
 from ecomapp.mail.store_settings import EffectiveSettings
 from ecomapp.models import (
     Customer,
@@ -43,7 +44,7 @@ def suppression_reason(store: Store, email: str, kind: str) -> str | None:
     blocking = reasons - {SuppressionReason.UNSUBSCRIBE.value}
     if blocking:
         return f"address suppressed ({', '.join(sorted(blocking))})"
-    if kind == MessageKind.MARKETING.value and reasons:
+    if offers_opt_out(kind) and reasons:
         return "unsubscribed from marketing"
     return None
 
@@ -125,11 +126,12 @@ def check(store: Store, message: Message, settings: EffectiveSettings, now: date
     reason = suppression_reason(store, message.to_email, message.kind)
     if reason:
         return Decision(suppress=reason)
-    if message.kind != MessageKind.MARKETING.value:
+    if not offers_opt_out(message.kind):
         return Decision()
-    reason = consent_reason(store, message.to_email, message.customer_id)
-    if reason:
-        return Decision(suppress=reason)
+    if needs_consent(store, message.kind):
+        reason = consent_reason(store, message.to_email, message.customer_id)
+        if reason:
+            return Decision(suppress=reason)
     when = now
     cap = frequency_cap_until(store, message, settings.frequency_cap_hours)
     if cap is not None and cap > when:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ecomapp.events import emit
 from ecomapp.extensions import db
@@ -73,7 +73,10 @@ def _cart_customer(store: Store, rec: CartRecord) -> Customer | None:
 
 
 def sweep_abandoned(now: datetime | None = None) -> int:
-    """Emit cart.abandoned for carts quiet longer than their store's threshold."""
+    """Emit cart.abandoned for carts with items quiet longer than their store's threshold.
+
+    A cart without items is never abandoned, whatever e-mail it carries.
+    """
     now = now or utcnow()
     count = 0
     for store in db.session.scalars(select(Store).where(Store.uninstalled_at.is_(None))):
@@ -84,6 +87,7 @@ def sweep_abandoned(now: datetime | None = None) -> int:
                 Cart.converted_order_id.is_(None),
                 Cart.abandoned_at.is_(None),
                 Cart.email.is_not(None),
+                func.json_array_length(Cart.items) > 0,
                 Cart.last_activity_at <= now - timedelta(minutes=minutes),
             )
         ).all()

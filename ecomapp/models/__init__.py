@@ -18,6 +18,7 @@ from ecomapp.models.insights import GroupChange, GroupRun, GroupRunStatus, Order
 from ecomapp.models.inventory import InventoryLevel
 from ecomapp.models.mail import (
     Attribution,
+    ConsentRecord,
     MailSettings,
     MailTemplate,
     Message,
@@ -63,6 +64,7 @@ __all__ = [
     "BackInStockRequest",
     "Backtest",
     "Cart",
+    "ConsentRecord",
     "Customer",
     "CustomerKind",
     "DataExport",

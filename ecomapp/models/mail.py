@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecomapp.extensions import Model
@@ -31,6 +31,9 @@ class MessageKind(StrEnum):
 
     TRANSACTIONAL = "transactional"
     MARKETING = "marketing"
+    # A cart reminder: marketing or a service message with one-click opt-out, per the store's
+    # cart reminder policy (ecomapp.mail.reminder_policy).
+    CART_REMINDER = "cart_reminder"
 
 
 class Message(Model):
@@ -110,6 +113,23 @@ class Suppression(Model):
     reason: Mapped[str] = mapped_column(String(16))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConsentRecord(Model):
+    """One marketing consent answer: who, yes or no, the exact wording shown, where, when."""
+
+    __tablename__ = "consent_records"
+    __table_args__ = (Index("ix_consent_records_store_email", "store_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    email: Mapped[str] = mapped_column(String(255))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    wording: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(64))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

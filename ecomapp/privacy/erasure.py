@@ -27,6 +27,7 @@ from ecomapp.extensions import affected, db
 from ecomapp.inventory.back_in_stock_privacy import forget_person
 from ecomapp.models import (
     Cart,
+    ConsentRecord,
     Customer,
     DataExport,
     EffectLedger,
@@ -238,7 +239,8 @@ def _drop_deliveries(store: Store, needles: Needles, marks: list[bytes], keep: i
 
 
 def _drop_copies(store: Store, found: Found, request: ErasureRequest) -> int:
-    """Delete the person's data exports, suppressions, back-in-stock requests and push rows."""
+    """Delete the person's data exports, suppressions, consent records, back-in-stock requests
+    and push rows."""
     pids = [c.platform_id for c in found.customers] + list(request.customer_ids)
     emails = [n.lower() for n in found.needles.strong if "@" in n]
     dropped = 0
@@ -257,6 +259,13 @@ def _drop_copies(store: Store, found: Found, request: ErasureRequest) -> int:
             db.session.execute(
                 delete(Suppression).where(
                     Suppression.store_id == store.id, func.lower(Suppression.email).in_(emails)
+                )
+            )
+        )
+        dropped += affected(
+            db.session.execute(
+                delete(ConsentRecord).where(
+                    ConsentRecord.store_id == store.id, ConsentRecord.email.in_(emails)
                 )
             )
         )

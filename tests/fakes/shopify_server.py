@@ -175,6 +175,7 @@ class FakeShopify:
 
     def op_shop(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
         info = {"name": "Super Toys", "email": "super@supertoys.com", "currencyCode": "CAD"}
+        info |= {"billingAddress": {"countryCodeV2": "CA"}}
         return {"shop": info | {"ianaTimezone": "America/Toronto", "myshopifyDomain": shop}}
 
     def op_webhookSubscriptions(self, v: dict[str, Any], shop: str) -> dict[str, Any]:

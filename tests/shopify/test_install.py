@@ -53,6 +53,7 @@ def test_fresh_install_by_token_exchange_creates_store_and_subscribes_nothing_by
     assert not [c for c in fake.calls if c.get("op") == "webhookSubscriptionCreate"]
     store = db.session.get(Store, store.id)
     assert store.name == "Super Toys" and store.currency == "CAD"
+    assert store.settings["country"] == "CA"  # the default cart reminder policy follows it
     jobs = db.session.scalars(select(JobRecord.status).where(JobRecord.store_id == store.id))
     assert set(jobs) == {"succeeded"}
     follow = client.get(response.headers["Location"])

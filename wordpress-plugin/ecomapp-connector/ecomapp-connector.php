@@ -22,6 +22,8 @@ require_once __DIR__ . '/includes/class-ecomapp-client.php';
 require_once __DIR__ . '/includes/class-ecomapp-settings.php';
 require_once __DIR__ . '/includes/class-ecomapp-panel.php';
 require_once __DIR__ . '/includes/class-ecomapp-carts.php';
+require_once __DIR__ . '/includes/class-ecomapp-queue.php';
+require_once __DIR__ . '/includes/class-ecomapp-consent.php';
 require_once __DIR__ . '/includes/class-ecomapp-revoke.php';
 require_once __DIR__ . '/includes/class-ecomapp-privacy.php';
 require_once __DIR__ . '/includes/class-ecomapp-notify-me.php';
@@ -43,9 +45,11 @@ add_action(
 		Ecomapp_Panel::register();
 		Ecomapp_Revoke::register();
 		Ecomapp_Privacy::register();
+		Ecomapp_Queue::register();
 		if ( class_exists( 'WooCommerce' ) && Ecomapp_Client::is_connected() ) {
 			Ecomapp_Carts::register();
 			Ecomapp_Notify_Me::register();
+			Ecomapp_Consent::register();
 		}
 	}
 );

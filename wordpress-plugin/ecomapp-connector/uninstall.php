@@ -14,7 +14,15 @@ global $wpdb;
 delete_option( 'ecomapp_connector' );
 delete_option( 'ecomapp_capture_carts' );
 
-// Saved carts for recovery links: transients named ecomapp_cart_<key>.
+delete_option( 'ecomapp_consent_text' );
+delete_option( 'ecomapp_queue_dropped' );
+
+// Events still waiting in Action Scheduler.
+if ( function_exists( 'as_unschedule_all_actions' ) ) {
+	as_unschedule_all_actions( 'ecomapp_send_event' );
+}
+
+// Saved carts of versions before 0.3.0 (recovery links now carry their lines, signed).
 $wpdb->query(
 	$wpdb->prepare(
 		"DELETE FROM {$wpdb->options} WHERE option_name LIKE %s OR option_name LIKE %s",

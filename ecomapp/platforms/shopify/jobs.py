@@ -68,12 +68,15 @@ def drop_api_subscriptions_job(store_id: int) -> None:
 
 
 def refresh_shop_facts(store: Store) -> None:
-    """Copy the shop's name, e-mail, currency and time zone into the store row."""
+    """Copy the shop's name, e-mail, currency, time zone and country into the store row."""
     shop = AdminClient(store).request(ops.SHOP).get("shop") or {}
     store.name = shop.get("name") or store.name
     store.email = shop.get("email") or store.email
     store.currency = shop.get("currencyCode") or store.currency
     store.timezone = shop.get("ianaTimezone") or store.timezone
+    country = (shop.get("billingAddress") or {}).get("countryCodeV2")
+    if country:  # picks the default cart reminder policy
+        store.settings = (store.settings or {}) | {"country": str(country)}
 
 
 def setup_store(store_id: int) -> None:

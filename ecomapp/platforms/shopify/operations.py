@@ -101,7 +101,8 @@ CONSENT_UPDATE = """mutation customerEmailMarketingConsentUpdate(
   customerEmailMarketingConsentUpdate(input: $input) {
     customer { id } userErrors { field message } } }"""
 
-SHOP = """query shop { shop { name email currencyCode ianaTimezone myshopifyDomain } }"""
+SHOP = """query shop { shop { name email currencyCode ianaTimezone myshopifyDomain
+  billingAddress { countryCodeV2 } } }"""
 
 SUBSCRIPTIONS = """query webhookSubscriptions($cursor: String) {
   webhookSubscriptions(first: 100, after: $cursor) {

@@ -17,6 +17,7 @@ PERIODIC_JOBS = {
     f"{__name__}.webhooks:check_webhook_health": 180,
     f"{__name__}.sync:reconcile_all": 300,
     f"{__name__}.connect:purge_pending_connections": 86400,
+    f"{__name__}.facts:refresh_all_store_facts": 6 * 3600,
 }
 
 

@@ -10,16 +10,21 @@ import re
 import time
 from typing import Any
 
+from sqlalchemy import select
+
+from ecomapp.extensions import db
 from ecomapp.jobs.queue import redis_connection
+from ecomapp.mail.consent_records import ConsentAnswer, record_consent
 from ecomapp.mirror.carts import apply_cart
 from ecomapp.mirror.records import CartRecord, CustomerRecord
-from ecomapp.models import Store
-from ecomapp.models.types import to_money
+from ecomapp.models import Cart, Store
+from ecomapp.models.types import to_money, utcnow
 from ecomapp.platforms.woocommerce.normalize import gmt, text
 
 PANEL_TOKEN_MAX_AGE = 120
 CLOCK_SKEW = 30
 CART_EVENTS = {"cart.updated"}
+CONSENT_SOURCES = ("classic_checkout", "block_checkout")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
@@ -67,12 +72,30 @@ def check_event(event: Any) -> dict[str, Any]:
         raise PluginRefused("cart.currency must be a 3-letter ISO code")
     if not isinstance(cart.get("items", []), list):
         raise PluginRefused("cart.items must be a list")
+    _check_consent(cart.get("consent"))
     try:
         gmt(cart.get("updated_at_gmt"))
         to_money(cart.get("total"))
     except (ValueError, ArithmeticError) as exc:
         raise PluginRefused(f"cart.updated_at_gmt or cart.total is malformed: {exc}") from None
     return event
+
+
+def _check_consent(consent: Any) -> None:
+    """Accept no consent answer, or one with a yes/no, its wording and its source."""
+    if consent is None:
+        return
+    if not isinstance(consent, dict) or not isinstance(consent.get("granted"), bool):
+        raise PluginRefused("cart.consent must be an object with granted = true or false")
+    wording, source = consent.get("wording"), consent.get("source")
+    if not isinstance(wording, str) or not wording.strip() or len(wording) > 2000:
+        raise PluginRefused("cart.consent.wording is required (at most 2000 characters)")
+    if source not in CONSENT_SOURCES:
+        raise PluginRefused(f"cart.consent.source must be one of {', '.join(CONSENT_SOURCES)}")
+    try:
+        gmt(consent.get("given_at_gmt"))
+    except ValueError as exc:
+        raise PluginRefused(f"cart.consent.given_at_gmt is malformed: {exc}") from None
 
 
 def _item(item: dict[str, Any]) -> dict[str, Any]:
@@ -109,9 +132,31 @@ def cart_record(cart: dict[str, Any]) -> CartRecord:
 
 
 def apply_cart_event(store: Store, event: dict[str, Any]) -> bool:
-    """Upsert the cart of a plugin event into the mirror (emits cart.updated)."""
-    apply_cart(store, cart_record(event["cart"]))
+    """Upsert the cart of a plugin event (emits cart.updated) and record the consent it carries.
+
+    A cart the mirror has never seen is stored only once it has items (False: ignored).
+    """
+    rec = cart_record(event["cart"])
+    if not rec.items and not _known_cart(store, rec.platform_id):
+        return False
+    cart = apply_cart(store, rec)
+    consent = event["cart"].get("consent")
+    if consent and cart.email:
+        record_consent(store, cart.email, cart.customer_id, consent_answer(consent))
     return True
+
+
+def _known_cart(store: Store, platform_id: str) -> bool:
+    found = select(Cart.id).where(Cart.store_id == store.id, Cart.platform_id == platform_id)
+    return db.session.scalar(found) is not None
+
+
+def consent_answer(consent: dict[str, Any]) -> ConsentAnswer:
+    """Return the consent answer a plugin event carries."""
+    given_at = gmt(consent.get("given_at_gmt")) or utcnow()
+    return ConsentAnswer(
+        bool(consent["granted"]), str(consent["wording"]).strip(), str(consent["source"]), given_at
+    )
 
 
 def connection_key(app_url: str, store_id: int, secret: str) -> str:

@@ -121,6 +121,8 @@ class FakeWooStore:
     # How deliveries reach the app: (url, body, headers) -> HTTP status; set by the tests.
     transport: Callable[[str, bytes, dict[str, str]], int] | None = None
     callback_verify: bool | str = True  # CA bundle the store trusts when posting keys
+    # The storefront running the companion plugin's PHP (shop_pages.py), once it is installed.
+    shop: Any = None
     auth_nonce: str = ""
     _next_id: int = 900
 
@@ -256,6 +258,12 @@ class Router:
         self.store.requests.append((request.method, request.path, query))
         if request.path == "/wp-admin/admin.php":
             return self.admin_page()
+        if self.store.shop is not None:
+            from tests.fakes.woocommerce import shop_pages
+
+            page = shop_pages.handle(self.store.shop, request)
+            if page is not None:
+                return page
         if not request.path.startswith(API):
             return wp_site.handle(self.store, request, query)
         if not self.authenticated(request, query):

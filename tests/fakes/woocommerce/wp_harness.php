@@ -12,6 +12,12 @@
  * Usage: php wp_harness.php '{"mode": "rest", "connection": {...}|null, "body": "...",
  *   "headers": {...}, "api_keys": [rows of woocommerce_api_keys]}'
  *   runs the plugin's REST route and prints {status, body, api_keys, connection}.
+ * Usage: php wp_harness.php '{"mode": "store", "connection": {...}, "state": {...},
+ *   "customer_id": "t_…"|null, "user": null|{"id", "email"}, "now": unix seconds,
+ *   "products": {...}, "currency": "EUR", "site_url": "http://…", "request": {"kind": …}}'
+ *   runs one storefront request (or one Action Scheduler queue run) through the plugin's
+ *   real hooks (see wp_store_fakes.php) and prints the new state, the HTML the plugin
+ *   printed, its redirect, the HTTP posts it made (real ones) and how long the request took.
  */
 
 define( 'ABSPATH', __DIR__ );
@@ -20,16 +26,27 @@ $GLOBALS['posts']   = array();
 $GLOBALS['actions'] = array();
 $GLOBALS['routes']  = array();
 
-function add_action( $hook, $callback ) {
-	$GLOBALS['actions'][ $hook ][] = $callback;
+function add_action( $hook, $callback, $priority = 10, $accepted_args = 1 ) {
+	$GLOBALS['actions'][ $hook ][ $priority ][] = array( $callback, $accepted_args );
+	ksort( $GLOBALS['actions'][ $hook ] );
 }
 function add_filter( $hook, $callback ) {
 	$GLOBALS['filters'][ $hook ][] = $callback;
 }
-function do_action( $hook ) {
-	foreach ( $GLOBALS['actions'][ $hook ] ?? array() as $callback ) {
-		call_user_func( $callback );
+function do_action( $hook, ...$args ) {
+	do_action_ref_array( $hook, $args );
+}
+function do_action_ref_array( $hook, $args ) {
+	foreach ( $GLOBALS['actions'][ $hook ] ?? array() as $callbacks ) {
+		foreach ( $callbacks as list( $callback, $accepted ) ) {
+			call_user_func_array( $callback, array_slice( $args, 0, $accepted ) );
+		}
 	}
+}
+function current_datetime() {
+	// WordPress: new DateTimeImmutable( 'now', wp_timezone() ), microseconds included.
+	$at = DateTimeImmutable::createFromFormat( 'U.u', sprintf( '%.6F', $GLOBALS['now'] ?? microtime( true ) ) );
+	return $at->setTimezone( new DateTimeZone( 'UTC' ) );
 }
 function get_option( $name, $default = false ) {
 	return array_key_exists( $name, $GLOBALS['options'] ) ? $GLOBALS['options'][ $name ] : $default;
@@ -53,11 +70,15 @@ function add_query_arg( array $args, $url ) {
 	return $url . ( false === strpos( $url, '?' ) ? '?' : '&' ) . http_build_query( $args );
 }
 function wp_remote_post( $url, $args ) {
+	if ( function_exists( 'fake_http_post' ) ) {
+		return fake_http_post( $url, $args );
+	}
 	$GLOBALS['posts'][] = array( 'url' => $url, 'args' => $args );
 	return $GLOBALS['reply'] ?? null;
 }
 function wp_remote_retrieve_response_code( $response ) {
-	return $response['status'] ?? '';
+	// Real WordPress shape (store mode's HTTP), or the canned reply of the other modes.
+	return $response['response']['code'] ?? ( $response['status'] ?? '' );
 }
 function wp_remote_retrieve_body( $response ) {
 	return $response['body'] ?? '';
@@ -78,6 +99,9 @@ function get_transient( $name ) {
 }
 function set_transient( $name, $value, $ttl ) {
 	$GLOBALS['transients'][ $name ] = $value;
+}
+function add_shortcode( $tag, $callback ) {
+	$GLOBALS['shortcodes'][ $tag ] = $callback;
 }
 function shortcode_atts( $defaults, $atts ) {
 	return array_merge( $defaults, array_intersect_key( (array) $atts, $defaults ) );
@@ -191,11 +215,22 @@ class Fake_WPDB {
 	}
 }
 
+$input = json_decode( $argv[1], true );
+if ( 'store' === ( $input['mode'] ?? '' ) ) {
+	require __DIR__ . '/wp_store_fakes.php';
+	fake_store_setup( $input );
+}
+
 $plugin = dirname( __DIR__, 3 ) . '/wordpress-plugin/ecomapp-connector';
 require $plugin . '/ecomapp-connector.php';
 do_action( 'plugins_loaded' );
 
-$input = json_decode( $argv[1], true );
+if ( 'store' === ( $input['mode'] ?? '' ) ) {
+	register_shutdown_function( 'fake_store_finish', $input );
+	do_action( 'woocommerce_init' );
+	fake_store_request( $input['request'] );
+	exit( 0 );
+}
 
 if ( 'shortcode' === ( $input['mode'] ?? '' ) ) {
 	update_option( ECOMAPP_CONNECTOR_OPTION, $input['connection'] );

@@ -98,13 +98,24 @@ class Ecomapp_Client {
 	}
 
 	/**
+	 * Post one event and wait for ecomapp's answer (the background queue's send); return its status.
+	 *
+	 * @param array $event The event.
+	 * @return int The HTTP status, 0 when ecomapp did not answer in time.
+	 */
+	public static function post_event( array $event ) {
+		return self::send_signed( 'events', $event, 5 );
+	}
+
+	/**
 	 * Send a signed request and wait for ecomapp's answer; return its HTTP status (0: none).
 	 *
 	 * @param string $path    Path after /woocommerce/plugin/{store}/.
 	 * @param array  $payload The request body.
+	 * @param int    $timeout Seconds to wait for the answer.
 	 * @return int
 	 */
-	public static function send_signed( $path, array $payload ) {
+	public static function send_signed( $path, array $payload, $timeout = 10 ) {
 		$c    = self::connection();
 		$body = wp_json_encode( $payload );
 		if ( false === $body ) {
@@ -114,7 +125,7 @@ class Ecomapp_Client {
 			self::endpoint( $path ),
 			array(
 				'body'     => $body,
-				'timeout'  => 10,
+				'timeout'  => $timeout,
 				'blocking' => true,
 				'headers'  => array(
 					'Content-Type'        => 'application/json',
