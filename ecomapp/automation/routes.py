@@ -18,9 +18,9 @@ from ecomapp.automation.form_errors import ShownError, describe
 from ecomapp.automation.forms import condition_rows, draft_definition, form_to_definition
 from ecomapp.automation.library import get_automation, save_automation, set_enabled
 from ecomapp.automation.recipes import RECIPES, build_recipe
+from ecomapp.automation.registry import ACTIONS
 from ecomapp.automation.runs import retry_run
 from ecomapp.automation.schema import (
-    ACTIONS,
     SCHEDULE_EVENT,
     TRIGGER_EVENTS,
     InvalidAutomation,
@@ -33,7 +33,6 @@ from ecomapp.automation.step_forms import (
     rows_from_definition,
     rows_from_form,
 )
-from ecomapp.automation.step_inputs import ACTION_LABELS
 from ecomapp.automation.tallies import recent_tallies
 from ecomapp.automation.why import explain
 from ecomapp.extensions import db, htmx
@@ -51,9 +50,17 @@ def _options() -> dict[str, Any]:
         "field_types": FIELDS,
         "operators": list(OPERATORS),
         "quantifiers": QUANTIFIERS,
-        "actions": [(a, ACTION_LABELS.get(a, a)) for a in ACTIONS],
+        "actions": _action_choices(g.store.platform),
         "trigger_events": [*TRIGGER_EVENTS, SCHEDULE_EVENT],
     }
+
+
+def _action_choices(platform: str) -> list[tuple[str, str]]:
+    """Return the builder's actions; one the store's platform cannot run says so."""
+    return [
+        (a.name, a.label if a.supported_on(platform) else f"{a.label} (not on {platform})")
+        for a in ACTIONS.values()
+    ]
 
 
 def _templates() -> list[tuple[str, str]]:
