@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from ecomapp.extensions import db
@@ -28,17 +28,26 @@ class QueueItem:
     past_verdicts: list[str] = field(default_factory=list)
 
 
-def open_items(store: Store) -> list[QueueItem]:
-    """Return the store's verdicts awaiting a decision, riskiest first."""
-    rows = db.session.execute(
-        select(RiskVerdict, Order)
-        .join(Order, Order.id == RiskVerdict.order_id)
+def open_verdicts(store: Store) -> Select[tuple[RiskVerdict]]:
+    """Return the query of the store's verdicts awaiting a decision, riskiest first."""
+    return (
+        select(RiskVerdict)
         .where(RiskVerdict.store_id == store.id, RiskVerdict.decision.in_(OPEN))
-        .options(selectinload(Order.addresses))
         .order_by(RiskVerdict.score.desc(), RiskVerdict.id.desc())
-        .limit(QUEUE_SIZE)
-    ).all()
-    items = [QueueItem(v, o) for v, o in rows]
+    )
+
+
+def open_items(store: Store, verdicts: list[RiskVerdict] | None = None) -> list[QueueItem]:
+    """Return queue items for these verdicts (default: the first QUEUE_SIZE open ones)."""
+    if verdicts is None:
+        verdicts = list(db.session.scalars(open_verdicts(store).limit(QUEUE_SIZE)))
+    orders = db.session.scalars(
+        select(Order)
+        .where(Order.store_id == store.id, Order.id.in_([v.order_id for v in verdicts]))
+        .options(selectinload(Order.addresses))
+    )
+    by_id = {order.id: order for order in orders}
+    items = [QueueItem(v, by_id[v.order_id]) for v in verdicts if v.order_id in by_id]
     for item in items:
         _history(store, item)
     return items
