@@ -146,3 +146,20 @@ def test_the_automations_page_costs_the_same_statements_for_2_or_40(
         assert f"of <span data-total>{n}</span>" in page
         costs.append(len(seen))
     assert costs[0] == costs[1], costs
+
+
+def test_the_fraud_queue_costs_the_same_statements_for_2_or_12_orders(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Given stores with 2 and 12 orders awaiting review, when each opens the fraud queue, then
+    both cost the same number of SQL statements (customer histories read for the whole page)."""
+    costs = []
+    for n in (2, 12):
+        store = make_store()
+        _verdicts(store, n)
+        login(client, store)
+        with _statements(app) as seen:
+            page = client.get("/fraud/").get_data(as_text=True)
+        assert f"of <span data-total>{n}</span>" in page
+        costs.append(len(seen))
+    assert costs[0] == costs[1], costs
