@@ -3,7 +3,8 @@
 Run: python -m bench.dashboard_lcp [--quick] [--database-url URL]
 LCP comes from a PerformanceObserver in the page (median of several loads); the baseline is the
 LCP of a bare HTML page served by the same server. Then the checks the panel's browser tests make,
-against this store: every page opens, the customers list pages, search finds a customer.
+against this store: every page opens, every list shows its pager and total, the customers list
+pages, search finds a customer.
 """
 
 from __future__ import annotations
@@ -34,6 +35,18 @@ LCP_JS = """() => new Promise(resolve => {
   }).observe({type: 'largest-contentful-paint', buffered: true});
 })"""
 PAGES = ("/", "/customers", "/orders", "/jobs", "/groups/", "/automations/", "/automations/runs")
+# Every paged list of the panel: each must show its pager with the list's total.
+LISTS = (
+    "/customers",
+    "/orders",
+    "/jobs",
+    "/automations/",
+    "/automations/runs",
+    "/automations/events",
+    "/email/messages",
+    "/email/suppressions",
+    "/fraud/",
+)
 
 
 @contextmanager
@@ -66,6 +79,14 @@ def _check_pages(page: Any, base: str) -> None:
         assert page.locator("h1").first.is_visible(), f"{path} has no heading"
 
 
+def _check_pagers(page: Any, base: str) -> None:
+    for path in LISTS:
+        response = page.goto(base + path)
+        assert response is not None and response.ok, f"{path}: {response and response.status}"
+        summary = page.locator('[data-testid="pager-summary"]').first.inner_text()
+        assert " of " in summary, f"{path}: pager says {summary!r}"
+
+
 def _check_paging(page: Any, base: str, total: int) -> None:
     page.goto(base + "/customers")
     first = page.locator("#rows tr").first.inner_text()
@@ -91,6 +112,7 @@ def run_checks(page: Any, base: str, total: int, email: str) -> tuple[int, int]:
     checks: list[tuple[str, Callable[[], None]]] = [
         ("pages open", lambda: _check_pages(page, base)),
         ("customers list pages", lambda: _check_paging(page, base, total)),
+        ("every list shows its pager and total", lambda: _check_pagers(page, base)),
         ("search finds a customer", lambda: _check_search(page, base, email)),
     ]
     passed = 0

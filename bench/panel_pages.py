@@ -71,6 +71,11 @@ def _pages(app: Flask, store_id: int) -> dict[str, str]:
         "jobs": "/jobs",
         "automations": "/automations/",
         "runs": "/automations/runs",
+        "events": "/automations/events",
+        "events_page_100": "/automations/events?page=100",
+        "mail_messages": "/email/messages",
+        "suppressions": "/email/suppressions",
+        "fraud_queue": "/fraud/",
         "groups": "/groups/",
     }
 

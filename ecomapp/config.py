@@ -45,6 +45,10 @@ def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Below the idle timeouts of PgBouncer (600 s) and of managed PostgreSQL proxies.
+POOL_RECYCLE_SECONDS = 300
+
+
 @dataclass(frozen=True)
 class Settings:
     """Typed settings read from the environment."""
@@ -151,8 +155,13 @@ class Settings:
             )
 
     def engine_options(self, url: str) -> dict[str, object]:
-        """Return SQLAlchemy engine options; PostgreSQL sessions get bounded waits."""
-        options: dict[str, object] = {"pool_pre_ping": True}
+        """Return SQLAlchemy engine options; PostgreSQL sessions get bounded waits.
+
+        No pre-ping (a round trip on every checkout, the doors' largest cost after the INSERT):
+        connections are recycled before a server or proxy would drop them as idle, and a
+        connection found dead when used invalidates the pool (the doors retry once on it).
+        """
+        options: dict[str, object] = {"pool_pre_ping": False, "pool_recycle": POOL_RECYCLE_SECONDS}
         if url.startswith("postgresql"):
             # A killed worker's orphan can hold row locks in an idle transaction: the server
             # ends such a session, and nobody waits on a lock or a statement forever.

@@ -128,7 +128,7 @@ def test_delivery_recorded_while_redis_is_down_is_swept_later(app: Flask) -> Non
     real = app.extensions["ecomapp_redis"]
     app.extensions["ecomapp_redis"] = _refusing_redis()
     try:
-        delivery, created = record_delivery(
+        delivery_id, created = record_delivery(
             "demo", "e1", "customer", b'{"platform_id": "9"}', store_id=store.id
         )
     finally:
@@ -137,7 +137,7 @@ def test_delivery_recorded_while_redis_is_down_is_swept_later(app: Flask) -> Non
     tick(utcnow() + timedelta(minutes=2))
     drain(app)
     db.session.expire_all()
-    assert db.session.get(InboxDelivery, delivery.id).status == "done"
+    assert db.session.get(InboxDelivery, delivery_id).status == "done"
     assert _customers() == 1
 
 

@@ -228,3 +228,35 @@ def test_new_order_sent_as_the_store_sends_it_is_mirrored_once(
     run_jobs()
     assert len(seen) == 2 and seen[0] == seen[1] and b"\\/" in seen[0] and seen[0].isascii()
     assert _count(Order) == 1 and len(_events("order.created")) == 1
+
+
+def test_a_delivery_costs_one_lookup_one_insert_and_one_redis_transaction(
+    app: Flask, client: FlaskClient, fake: FakeWooStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a connected store, when a signed order arrives, then the door reads its hook token
+    once, inserts the inbox row once and hands its job to Redis in one pipeline."""
+    from redis.client import Pipeline
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    pipelines: list[int] = []
+    real = Pipeline.execute
+
+    def counted(self: Pipeline, *args: object, **options: object) -> object:
+        pipelines.append(1)
+        return real(self, *args, **options)
+
+    def seen(*args: object) -> None:
+        statements.append(str(args[2]).split()[0])
+
+    hook = hook_for(fake, "order.created")
+    with app.app_context():
+        engine = db.engine
+    monkeypatch.setattr(Pipeline, "execute", counted)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert deliver(client, hook, wc.order(728)).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert statements == ["SELECT", "INSERT"]  # the hook token's store, the inbox row
+    assert pipelines == [1]

@@ -34,10 +34,11 @@ def paginate(stmt: Select[Any], per_page: int = PAGE_SIZE) -> Pagination:
     """Return the requested page of stmt's rows with the total count (`?page=`, `?per_page=`)."""
     # Flask-SQLAlchemy's Pagination reads page/per_page from the request, clamps them, counts the
     # rows with the ORDER BY dropped, and answers an empty page past the end (error_out=False).
+    asked = request.args.get("per_page", type=int)
     return DeferredPagination(
         select=stmt,
         session=db.session(),
-        per_page=per_page,
+        per_page=max(1, asked) if asked is not None else per_page,
         max_per_page=MAX_PAGE_SIZE,
         error_out=False,
         count=True,

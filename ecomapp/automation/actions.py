@@ -1,4 +1,7 @@
-"""Effects of action steps: live through the platform adapter and the mailer, once per key."""
+"""Effects of action steps: live through the platform adapter and the mailer, once per key.
+
+The handlers here are declared as actions in `ecomapp.automation.registry`.
+"""
 
 from __future__ import annotations
 
@@ -17,18 +20,12 @@ from ecomapp import outbound
 from ecomapp.alert_recipients import alert_recipients
 from ecomapp.automation.conditions import OBJECTS
 from ecomapp.automation.effects import StepContext, discount_code
-from ecomapp.automation.fraud_screening import screen_order_fraud
 from ecomapp.extensions import db
-from ecomapp.inventory.back_in_stock_action import notify_back_in_stock
-from ecomapp.inventory.low_stock import low_stock_demand
-from ecomapp.inventory.visibility import hide_sold_out_action
 from ecomapp.jobs.retry import PermanentError, TransientError
 from ecomapp.mail.api import MailRequest, render, send_email
 from ecomapp.models import EffectLedger, Store
 from ecomapp.platforms.base import DiscountSpec, RiskAssessment, UnsupportedOperation
 from ecomapp.platforms.registry import get_adapter
-from ecomapp.push.action import send_push
-from ecomapp.recommendations.mail import send_recommendations
 
 SIGNATURE_HEADER = "X-Ecomapp-Signature"
 
@@ -44,7 +41,7 @@ class LiveEffects:
                 entry.action = action
                 db.session.add(entry)
                 db.session.flush()  # the unique key claims the effect before it happens
-                entry.result = HANDLERS[action](ctx, params)
+                entry.result = _handler(action)(ctx, params)
         except IntegrityError:
             return self._applied(ctx)
         except (UnsupportedOperation, LookupError) as exc:
@@ -60,11 +57,19 @@ class LiveEffects:
         return (done.result if done else {}) | {"already_applied": True}
 
 
+def _handler(action: str) -> Callable[[StepContext, dict[str, Any]], dict[str, Any]]:
+    from ecomapp.automation.registry import ACTIONS  # declares its actions with ours
+
+    return ACTIONS[action].handler
+
+
 def _adapter(ctx: StepContext) -> Any:
     return get_adapter(ctx.store.platform)
 
 
-def _tags(resource: str, add: bool) -> Callable[[StepContext, dict[str, Any]], dict[str, Any]]:
+def tags(resource: str, add: bool) -> Callable[[StepContext, dict[str, Any]], dict[str, Any]]:
+    """Return the handler adding (or removing) tags on the snapshot's customer or order."""
+
     def run(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
         target = ctx.obj(resource)
         method = _adapter(ctx).add_tags if add else _adapter(ctx).remove_tags
@@ -80,33 +85,38 @@ def template_context(ctx: StepContext) -> dict[str, Any]:
     return objects | {"discount_code": ctx.outputs.get("discount_code")}
 
 
-def _note(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+def note(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Add a rendered note to the order."""
     order = ctx.obj("order")
     note = render(params["note"], template_context(ctx))
     _adapter(ctx).add_order_note(ctx.store, order["platform_id"], note, key=ctx.key)
     return {"order": order["platform_id"], "note": note}
 
 
-def _status(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+def status(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Set the order's status."""
     order = ctx.obj("order")
     _adapter(ctx).set_order_status(ctx.store, order["platform_id"], params["status"])
     return {"order": order["platform_id"], "status": params["status"]}
 
 
-def _hold(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+def hold(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Hold the order's fulfillment, with a reason."""
     order = ctx.obj("order")
     _adapter(ctx).hold_fulfillment(ctx.store, order["platform_id"], params["reason"])
     return {"order": order["platform_id"], "held": params["reason"]}
 
 
-def _risk(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+def risk(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Record a risk level and its reasons on the order."""
     order = ctx.obj("order")
     risk = RiskAssessment(level=params["level"], facts=list(params["reasons"]))
     _adapter(ctx).flag_order_risk(ctx.store, order["platform_id"], risk)
     return {"order": order["platform_id"], "risk": params["level"], "reasons": risk.facts}
 
 
-def _group(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+def group(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Put the customer in a group (a tag), leaving the listed others."""
     customer = ctx.obj("customer")
     remove = [t for t in params.get("replace", []) if t != params["group"]]
     if remove:
@@ -126,7 +136,8 @@ def spend_group(ranges: list[dict[str, Any]], spent: Any) -> str | None:
     return None
 
 
-def _group_by_spend(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+def group_by_spend(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Put the customer in the group whose spend range holds their lifetime spend."""
     customer = ctx.obj("customer")
     group = spend_group(params["ranges"], ctx.snap.get("customer.total_spent"))
     others = [str(r["group"]) for r in params["ranges"] if str(r["group"]) != group]
@@ -139,7 +150,9 @@ def _group_by_spend(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
     return {"customer": customer["platform_id"], "group": group, "removed": held}
 
 
-def _publish(published: bool) -> Callable[[StepContext, dict[str, Any]], dict[str, Any]]:
+def publish(published: bool) -> Callable[[StepContext, dict[str, Any]], dict[str, Any]]:
+    """Return the handler publishing (or unpublishing) the product."""
+
     def run(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
         product = ctx.obj("product")
         _adapter(ctx).set_product_published(ctx.store, product["platform_id"], published)
@@ -148,7 +161,8 @@ def _publish(published: bool) -> Callable[[StepContext, dict[str, Any]], dict[st
     return run
 
 
-def _discount(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+def discount(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Create a discount code for the customer; later steps see it."""
     customer = ctx.obj("customer")
     spec = DiscountSpec(
         code=discount_code(ctx, params),
@@ -162,7 +176,8 @@ def _discount(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
     return {"code": spec.code, "platform_id": platform_id}
 
 
-def _email(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+def email(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Send the customer an e-mail from a template, once per key."""
     customer = ctx.obj("customer")
     if not customer.get("email"):
         raise PermanentError("the customer has no e-mail address")
@@ -193,7 +208,8 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _notify(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+def notify(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Tell the merchant by e-mail to the alert recipients or by a signed POST."""
     context = template_context(ctx)
     title = render(params["title"], context)
     message = render(params.get("message") or "", context)
@@ -248,28 +264,3 @@ def _post(ctx: StepContext, url: str, title: str, message: str) -> dict[str, Any
     if response.status_code >= 300:
         raise PermanentError(f"POST {url} answered {response.status_code}")
     return {"url": url, "status": response.status_code, "title": title}
-
-
-HANDLERS: dict[str, Callable[[StepContext, dict[str, Any]], dict[str, Any]]] = {
-    "tag_customer": _tags("customer", True),
-    "untag_customer": _tags("customer", False),
-    "tag_order": _tags("order", True),
-    "untag_order": _tags("order", False),
-    "order_note": _note,
-    "set_order_status": _status,
-    "hold_fulfillment": _hold,
-    "flag_order_risk": _risk,
-    "add_to_group": _group,
-    "group_by_spend": _group_by_spend,
-    "notify_merchant": _notify,
-    "send_email": _email,
-    "create_discount": _discount,
-    "publish_product": _publish(True),
-    "unpublish_product": _publish(False),
-    "screen_order_fraud": screen_order_fraud,
-    "send_push": send_push,
-    "notify_back_in_stock": notify_back_in_stock,
-    "low_stock_demand": low_stock_demand,
-    "hide_sold_out": hide_sold_out_action,
-    "send_recommendations": send_recommendations,
-}

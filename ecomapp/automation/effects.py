@@ -59,8 +59,11 @@ class RecordingEffects:
             k: objects[k].get("name") or objects[k].get("email") for k in objects if k != "event"
         }
         record = {"action": action, "params": params, "target": target, "dry_run": True}
-        if action == "create_discount":
-            record["code"] = discount_code(ctx, params)
+        from ecomapp.automation.registry import ACTIONS  # it imports this module
+
+        extra = ACTIONS[action].record if action in ACTIONS else None
+        if extra is not None:
+            record |= extra(ctx, params)
         self.applied.append(record)
         return record
 

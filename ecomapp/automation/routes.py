@@ -10,6 +10,7 @@ from flask import abort, current_app, g, redirect, render_template, request, url
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
+from ecomapp.admin.paging import paginate
 from ecomapp.automation import bp
 from ecomapp.automation.actions import webhook_secret
 from ecomapp.automation.backtest import run_backtest
@@ -18,9 +19,9 @@ from ecomapp.automation.form_errors import ShownError, describe
 from ecomapp.automation.forms import condition_rows, draft_definition, form_to_definition
 from ecomapp.automation.library import get_automation, save_automation, set_enabled
 from ecomapp.automation.recipes import RECIPES, build_recipe
+from ecomapp.automation.registry import ACTIONS
 from ecomapp.automation.runs import retry_run
 from ecomapp.automation.schema import (
-    ACTIONS,
     SCHEDULE_EVENT,
     TRIGGER_EVENTS,
     InvalidAutomation,
@@ -33,7 +34,6 @@ from ecomapp.automation.step_forms import (
     rows_from_definition,
     rows_from_form,
 )
-from ecomapp.automation.step_inputs import ACTION_LABELS
 from ecomapp.automation.tallies import recent_tallies
 from ecomapp.automation.why import explain
 from ecomapp.extensions import db, htmx
@@ -51,9 +51,17 @@ def _options() -> dict[str, Any]:
         "field_types": FIELDS,
         "operators": list(OPERATORS),
         "quantifiers": QUANTIFIERS,
-        "actions": [(a, ACTION_LABELS.get(a, a)) for a in ACTIONS],
+        "actions": _action_choices(g.store.platform),
         "trigger_events": [*TRIGGER_EVENTS, SCHEDULE_EVENT],
     }
+
+
+def _action_choices(platform: str) -> list[tuple[str, str]]:
+    """Return the builder's actions; one the store's platform cannot run says so."""
+    return [
+        (a.name, a.label if a.supported_on(platform) else f"{a.label} (not on {platform})")
+        for a in ACTIONS.values()
+    ]
 
 
 def _templates() -> list[tuple[str, str]]:
@@ -65,17 +73,20 @@ def _templates() -> list[tuple[str, str]]:
     return [(k, LABELS.get(k, k) + (" (customised)" if k in custom else "")) for k in keys]
 
 
-def _counts(store_id: int) -> dict[int, dict[str, int]]:
+def _counts(store_id: int, ids: list[int]) -> dict[int, dict[str, int]]:
+    """Return 7-day run counts by status, and skips, of these automations (two queries)."""
     since = utcnow() - timedelta(days=7)
     rows = db.session.execute(
         select(Run.automation_id, Run.status, func.count())
-        .where(Run.store_id == store_id, Run.started_at >= since)
+        .where(Run.store_id == store_id, Run.automation_id.in_(ids), Run.started_at >= since)
         .group_by(Run.automation_id, Run.status)
     )
     out: dict[int, dict[str, int]] = {}
     for automation_id, status, count in rows:
         out.setdefault(automation_id, {})[status] = count
     for automation_id, tally in recent_tallies(store_id, 7).items():
+        if automation_id not in ids:
+            continue
         mine = out.setdefault(automation_id, {})
         if tally["skipped"]:
             mine["skipped"] = mine.get("skipped", 0) + tally["skipped"]
@@ -84,11 +95,17 @@ def _counts(store_id: int) -> dict[int, dict[str, int]]:
 
 @bp.route("/")
 def index() -> str:
-    """List the store's automations with on/off toggles and 7-day run counts."""
-    rows = db.session.scalars(
-        select(Automation).where(Automation.store_id == g.store.id).order_by(Automation.id)
-    ).all()
-    return render_template("automations/index.html", automations=rows, counts=_counts(g.store.id))
+    """List the store's automations a page at a time with on/off toggles and 7-day run counts.
+
+    A fixed number of statements whatever the page holds: the count, the page's ids and rows,
+    its run counts and its skip tallies.
+    """
+    stmt = select(Automation).where(Automation.store_id == g.store.id).order_by(Automation.id)
+    pager = paginate(stmt)
+    counts = _counts(g.store.id, [a.id for a in pager.items])
+    return render_template(
+        "automations/index.html", automations=pager.items, pager=pager, counts=counts
+    )
 
 
 def _owned(automation_id: int) -> Automation:
@@ -105,7 +122,9 @@ def toggle(automation_id: int) -> str:
     set_enabled(automation, not automation.enabled)
     db.session.commit()
     return render_template(
-        "automations/_row.html", a=automation, counts=_counts(g.store.id).get(automation.id, {})
+        "automations/_row.html",
+        a=automation,
+        counts=_counts(g.store.id, [automation.id]).get(automation.id, {}),
     )
 
 
@@ -313,7 +332,7 @@ def runs() -> str:
         stmt = stmt.where(Run.automation_id == automation_id)
     if status:
         stmt = stmt.where(Run.status == status)
-    rows = db.session.scalars(stmt.order_by(Run.id.desc()).limit(PAGE)).all()
+    pager = paginate(stmt.order_by(Run.id.desc()), per_page=PAGE)
     names = dict(
         db.session.execute(
             select(Automation.id, Automation.name).where(Automation.store_id == g.store.id)
@@ -326,7 +345,8 @@ def runs() -> str:
     )
     return render_template(
         template,
-        runs=rows,
+        runs=pager.items,
+        pager=pager,
         names=names,
         automation_id=automation_id,
         status=status,
@@ -365,11 +385,10 @@ def retry(run_id: int) -> Response:
 
 @bp.route("/events")
 def events() -> str:
-    """List the store's latest events, each with its "why (not)" answer one click away."""
-    rows = db.session.scalars(
-        select(Event).where(Event.store_id == g.store.id).order_by(Event.id.desc()).limit(PAGE)
-    ).all()
-    return render_template("automations/events.html", events=rows)
+    """List the store's events a page at a time, each with its "why (not)" answer one click away."""
+    stmt = select(Event).where(Event.store_id == g.store.id).order_by(Event.id.desc())
+    pager = paginate(stmt, per_page=PAGE)
+    return render_template("automations/events.html", events=pager.items, pager=pager)
 
 
 @bp.route("/events/<int:event_id>")

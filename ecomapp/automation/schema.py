@@ -15,6 +15,7 @@ from ecomapp.automation.fields import (
     OPERATORS,
     QUANTIFIERS,
 )
+from ecomapp.automation.registry import ACTIONS as REGISTERED
 from ecomapp.event_types import EVENT_TYPES
 
 SCHEMA_VERSION = 1
@@ -31,63 +32,10 @@ OBJECTS_BY_FAMILY = {
     "product": {"product"},
     "schedule": set(),
 }
-# action -> (object it acts on or None, {param: (type, required)})
+# action -> (object it acts on or None, {param: (type, required)}), from the action registry.
 ACTIONS: dict[str, tuple[str | None, dict[str, tuple[str, bool]]]] = {
-    "tag_customer": ("customer", {"tags": ("tags", True)}),
-    "untag_customer": ("customer", {"tags": ("tags", True)}),
-    "tag_order": ("order", {"tags": ("tags", True)}),
-    "untag_order": ("order", {"tags": ("tags", True)}),
-    "order_note": ("order", {"note": ("text", True)}),
-    "set_order_status": ("order", {"status": ("text", True)}),
-    "hold_fulfillment": ("order", {"reason": ("text", True)}),
-    "flag_order_risk": ("order", {"level": ("risk", True), "reasons": ("tags", True)}),
-    "add_to_group": ("customer", {"group": ("text", True), "replace": ("tags", False)}),
-    "group_by_spend": ("customer", {"ranges": ("ranges", True)}),
-    "notify_merchant": (
-        None,
-        {
-            "channel": ("channel", True),
-            "title": ("text", True),
-            "message": ("text", False),
-            "url": ("url", False),
-        },
-    ),
-    "send_email": ("customer", {"template": ("text", True), "kind": ("kind", False)}),
-    "send_recommendations": (
-        "order",
-        {"template": ("text", False), "count": ("number", False), "kind": ("kind", False)},
-    ),
-    "create_discount": (
-        "customer",
-        {
-            "percent_off": ("money", False),
-            "amount_off": ("money", False),
-            "prefix": ("text", False),
-            "expires_in_days": ("number", False),
-        },
-    ),
-    "publish_product": ("product", {}),
-    "unpublish_product": ("product", {}),
-    "screen_order_fraud": (
-        "order",
-        {"flag_at": ("risk", False), "hold_at": ("risk", False), "tag": ("text", False)},
-    ),
-    "send_push": (
-        "customer",
-        {
-            "title": ("text", True),
-            "body": ("text", False),
-            "url": ("text", False),
-            "icon": ("text", False),
-            "kind": ("kind", False),
-        },
-    ),
-    "notify_back_in_stock": (
-        "variant",
-        {"template": ("text", False), "push_title": ("text", False), "push_body": ("text", False)},
-    ),
-    "low_stock_demand": ("variant", {"tag": ("text", False)}),
-    "hide_sold_out": (None, {"after_days": ("number", True)}),
+    action.name: (action.target, {i.name: (i.schema_type, i.required) for i in action.inputs})
+    for action in REGISTERED.values()
 }
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 

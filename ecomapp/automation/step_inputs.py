@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ecomapp.automation.recipes import parse_ranges
-from ecomapp.automation.schema import ACTIONS, InvalidAutomation
+from ecomapp.automation.registry import ACTIONS, ORDER_STATUSES, Input
+from ecomapp.automation.schema import InvalidAutomation
 
-ORDER_STATUSES = (
-    "pending",
-    "processing",
-    "on-hold",
-    "completed",
-    "cancelled",
-    "refunded",
-    "failed",
-)
-
-
-@dataclass(frozen=True)
-class Input:
-    """One typed form input for an action parameter (`name` is the schema's param name)."""
-
-    name: str
-    label: str
-    widget: str  # text | tags | textarea | ranges | url | number | select | template
-    choices: tuple[tuple[str, str], ...] = ()
-    default: str = ""  # what the engine assumes when the parameter is absent
-    help: str = ""
-    minimum: int | None = None
-    maximum: int | None = None
+__all__ = ["ACTION_INPUTS", "ACTION_LABELS", "ORDER_STATUSES", "BadInput", "Input"]
 
 
 class BadInput(ValueError):
@@ -42,139 +20,15 @@ class BadInput(ValueError):
         self.reason, self.suffix = reason, suffix
 
 
-def _pairs(*values: str) -> tuple[tuple[str, str], ...]:
-    return tuple((v, v) for v in values)
-
-
-_TEMPLATE_HELP = "may use {{ order.name }}, {{ customer.first_name }} …"
-TAGS = Input("tags", "Tags", "tags", help="comma-separated, e.g. vip, repeat")
-ACTION_INPUTS: dict[str, tuple[Input, ...]] = {
-    "tag_customer": (TAGS,),
-    "untag_customer": (TAGS,),
-    "tag_order": (TAGS,),
-    "untag_order": (TAGS,),
-    "order_note": (Input("note", "Note", "textarea", help=_TEMPLATE_HELP),),
-    "set_order_status": (Input("status", "New status", "select", _pairs(*ORDER_STATUSES)),),
-    "hold_fulfillment": (Input("reason", "Reason", "text"),),
-    "flag_order_risk": (
-        Input("level", "Risk level", "select", _pairs("low", "medium", "high")),
-        Input("reasons", "Reasons", "tags", help="comma-separated"),
-    ),
-    "add_to_group": (
-        Input("group", "Group", "text", help="groups are customer tags"),
-        Input("replace", "Leave these groups", "tags", help="optional, comma-separated"),
-    ),
-    "group_by_spend": (
-        Input(
-            "ranges", "Spend ranges", "ranges", help="one per line: min-max = group (max optional)"
-        ),
-    ),
-    "notify_merchant": (
-        Input(
-            "channel",
-            "Send by",
-            "select",
-            (("email", "E-mail to the store"), ("webhook", "Signed POST to a URL")),
-        ),
-        Input("title", "Title", "text", help=_TEMPLATE_HELP),
-        Input("message", "Message", "textarea"),
-        Input("url", "Webhook URL", "url", help="for a signed POST only"),
-    ),
-    "send_email": (
-        Input("template", "E-mail template", "template"),
-        Input(
-            "kind",
-            "Kind",
-            "select",
-            (
-                ("transactional", "Transactional"),
-                ("marketing", "Marketing (needs consent)"),
-                ("cart_reminder", "Cart reminder (the store's cart reminder policy)"),
-            ),
-            default="transactional",
-        ),
-    ),
-    "send_recommendations": (
-        Input("template", "E-mail template", "template", default="recommendations"),
-        Input("count", "Products", "number", default="4", minimum=1, maximum=12),
-        Input(
-            "kind",
-            "Kind",
-            "select",
-            (("marketing", "Marketing (needs consent)"), ("transactional", "Transactional")),
-            default="marketing",
-        ),
-    ),
-    "create_discount": (
-        Input("percent_off", "Percent off", "number", minimum=0, maximum=100),
-        Input("amount_off", "Amount off", "number", minimum=0, help="or a fixed amount"),
-        Input("prefix", "Code prefix", "text"),
-        Input("expires_in_days", "Expires after (days)", "number", default="30", minimum=1),
-    ),
-    "publish_product": (),
-    "unpublish_product": (),
-    "screen_order_fraud": (
-        Input("flag_at", "Flag from level", "select", _pairs("low", "medium", "high")),
-        Input("hold_at", "Hold from level", "select", (("", "Never"), *_pairs("medium", "high"))),
-        Input("tag", "Order tag", "text", help="optional; default fraud-risk-<level>"),
-    ),
-    "send_push": (
-        Input("title", "Title", "text", help=_TEMPLATE_HELP),
-        Input("body", "Body", "textarea"),
-        Input("url", "Opens (URL)", "text", help="may use {{ cart.recovery_url }} …"),
-        Input("icon", "Icon (URL)", "text", help="optional"),
-        Input(
-            "kind",
-            "Kind",
-            "select",
-            (
-                ("marketing", "Marketing (quiet hours, frequency cap)"),
-                ("transactional", "Transactional"),
-            ),
-            default="marketing",
-        ),
-    ),
-    "notify_back_in_stock": (
-        Input("template", "E-mail template", "template", default="back_in_stock"),
-        Input("push_title", "Push title", "text", help="optional; {{ product.title }} …"),
-        Input("push_body", "Push body", "textarea", help="optional"),
-    ),
-    "low_stock_demand": (
-        Input("tag", "Product tag", "text", default="low-stock", help="removed on restock"),
-    ),
-    "hide_sold_out": (
-        Input("after_days", "Sold out for (days)", "number", default="14", minimum=1),
-    ),
-}
-ACTION_LABELS: dict[str, str] = {
-    "tag_customer": "Tag the customer",
-    "untag_customer": "Remove customer tags",
-    "tag_order": "Tag the order",
-    "untag_order": "Remove order tags",
-    "order_note": "Add an order note",
-    "set_order_status": "Change the order status",
-    "hold_fulfillment": "Hold fulfillment",
-    "flag_order_risk": "Flag order risk",
-    "add_to_group": "Add to a customer group",
-    "group_by_spend": "Group by lifetime spend",
-    "notify_merchant": "Notify the merchant",
-    "send_email": "Send an e-mail",
-    "create_discount": "Create a discount code",
-    "publish_product": "Publish the product",
-    "unpublish_product": "Unpublish the product",
-    "screen_order_fraud": "Screen the order for fraud",
-    "send_push": "Send a push notification",
-    "notify_back_in_stock": "Notify shoppers waiting for it (back in stock)",
-    "low_stock_demand": "Tag low stock and alert with demand figures",
-    "hide_sold_out": "Hide products sold out for N days",
-    "send_recommendations": "E-mail recommendations for the order",
-}
+# The builder's inputs and labels of each action, from the action registry.
+ACTION_INPUTS: dict[str, tuple[Input, ...]] = {a.name: a.inputs for a in ACTIONS.values()}
+ACTION_LABELS: dict[str, str] = {a.name: a.label for a in ACTIONS.values()}
 
 
 def is_required(action: str, name: str) -> bool:
     """Return whether the schema requires this parameter of this action."""
-    spec = ACTIONS.get(action, (None, {}))[1]
-    return bool(spec.get(name, ("", False))[1])
+    found = ACTIONS.get(action)
+    return any(i.name == name and i.required for i in (found.inputs if found else ()))
 
 
 def normalize(text: str) -> str:

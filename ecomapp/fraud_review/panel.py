@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, render_template
 from sqlalchemy import select
 
+from ecomapp.admin.paging import paginate
 from ecomapp.extensions import db
-from ecomapp.fraud_review.queue import OPEN, decided_by_month, open_items
+from ecomapp.fraud_review.queue import OPEN, decided_by_month, open_items, open_verdicts
 from ecomapp.models import Order, RiskVerdict
 from ecomapp.platforms.registry import get_adapter
 
@@ -15,9 +16,13 @@ bp = Blueprint("fraud_review", __name__, url_prefix="/fraud")
 
 @bp.route("/")
 def queue() -> str:
-    """Show risky orders awaiting review and the decisions made per month."""
+    """Show risky orders awaiting review, a page at a time, and the decisions made per month."""
+    pager = paginate(open_verdicts(g.store))
     return render_template(
-        "fraud_review/queue.html", items=open_items(g.store), months=decided_by_month(g.store)
+        "fraud_review/queue.html",
+        items=open_items(g.store, list(pager.items)),
+        pager=pager,
+        months=decided_by_month(g.store),
     )
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from ecomapp.extensions import db
@@ -28,44 +29,70 @@ class QueueItem:
     past_verdicts: list[str] = field(default_factory=list)
 
 
-def open_items(store: Store) -> list[QueueItem]:
-    """Return the store's verdicts awaiting a decision, riskiest first."""
-    rows = db.session.execute(
-        select(RiskVerdict, Order)
-        .join(Order, Order.id == RiskVerdict.order_id)
+def open_verdicts(store: Store) -> Select[Any]:
+    """Return the query of the store's verdicts awaiting a decision, riskiest first."""
+    return (
+        select(RiskVerdict)
         .where(RiskVerdict.store_id == store.id, RiskVerdict.decision.in_(OPEN))
-        .options(selectinload(Order.addresses))
         .order_by(RiskVerdict.score.desc(), RiskVerdict.id.desc())
-        .limit(QUEUE_SIZE)
-    ).all()
-    items = [QueueItem(v, o) for v, o in rows]
-    for item in items:
-        _history(store, item)
+    )
+
+
+def open_items(store: Store, verdicts: list[RiskVerdict] | None = None) -> list[QueueItem]:
+    """Return queue items for these verdicts (default: the first QUEUE_SIZE open ones)."""
+    if verdicts is None:
+        verdicts = list(db.session.scalars(open_verdicts(store).limit(QUEUE_SIZE)))
+    orders = db.session.scalars(
+        select(Order)
+        .where(Order.store_id == store.id, Order.id.in_([v.order_id for v in verdicts]))
+        .options(selectinload(Order.addresses))
+    )
+    by_id = {order.id: order for order in orders}
+    items = [QueueItem(v, by_id[v.order_id]) for v in verdicts if v.order_id in by_id]
+    _histories(store, items)
     return items
 
 
-def _history(store: Store, item: QueueItem) -> None:
-    order = item.order
-    who = [Order.customer_id == order.customer_id] if order.customer_id else []
-    who += [Order.email == order.email] if order.email else []
-    if not who:
+def _histories(store: Store, items: list[QueueItem]) -> None:
+    """Fill each item's customer history from two queries for the whole page (no N+1)."""
+    customers = {i.order.customer_id for i in items if i.order.customer_id}
+    emails = {i.order.email for i in items if i.order.email}
+    if not (customers or emails):
         return
-    earlier = db.session.scalars(
+    related = db.session.scalars(
         select(Order)
-        .where(Order.store_id == store.id, Order.id != order.id, or_(*who))
+        .where(
+            Order.store_id == store.id,
+            or_(Order.customer_id.in_(customers), Order.email.in_(emails)),
+        )
         .options(selectinload(Order.addresses))
     ).all()
+    decisions: dict[int, list[str]] = {}
+    for order_id, decision in db.session.execute(
+        select(RiskVerdict.order_id, RiskVerdict.decision).where(
+            RiskVerdict.store_id == store.id, RiskVerdict.order_id.in_([o.id for o in related])
+        )
+    ):
+        decisions.setdefault(order_id, []).append(decision)
+    for item in items:
+        _history(item, related, decisions)
+
+
+def _history(item: QueueItem, related: Sequence[Order], decisions: dict[int, list[str]]) -> None:
+    order = item.order
+    earlier = [
+        o
+        for o in related
+        if o.id != order.id
+        and (
+            (order.customer_id and o.customer_id == order.customer_id)
+            or (order.email and o.email == order.email)
+        )
+    ]
     item.past_orders = len(earlier)
     places = {_label(a) for o in earlier for a in o.addresses if a.kind == "shipping"}
     item.addresses = sorted(p for p in places if p)
-    ids = [o.id for o in earlier]
-    item.past_verdicts = list(
-        db.session.scalars(
-            select(RiskVerdict.decision).where(
-                RiskVerdict.store_id == store.id, RiskVerdict.order_id.in_(ids)
-            )
-        )
-    )
+    item.past_verdicts = [d for o in earlier for d in decisions.get(o.id, [])]
 
 
 def _label(address: Any) -> str:

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from ecomapp.admin.paging import paginate
 from ecomapp.extensions import db
 from ecomapp.mail.api import MailRequest, send_email
 from ecomapp.mail.chart import chart
@@ -55,9 +56,13 @@ def messages() -> str:
     stmt = select(Message).where(Message.store_id == g.store.id)
     if status:
         stmt = stmt.where(Message.status == status)
-    rows = db.session.scalars(stmt.order_by(Message.id.desc()).limit(PAGE_SIZE)).all()
+    pager = paginate(stmt.order_by(Message.id.desc()), per_page=PAGE_SIZE)
     return render_template(
-        "mail/messages.html", messages=rows, status=status, statuses=list(MessageStatus)
+        "mail/messages.html",
+        messages=pager.items,
+        pager=pager,
+        status=status,
+        statuses=list(MessageStatus),
     )
 
 
@@ -199,11 +204,7 @@ def settings() -> str:
 
 @bp.route("/suppressions")
 def suppressions() -> str:
-    """List the store's suppressed addresses."""
-    rows = db.session.scalars(
-        select(Suppression)
-        .where(Suppression.store_id == g.store.id)
-        .order_by(Suppression.id.desc())
-        .limit(PAGE_SIZE * 4)
-    ).all()
-    return render_template("mail/suppressions.html", rows=rows)
+    """List the store's suppressed addresses a page at a time."""
+    stmt = select(Suppression).where(Suppression.store_id == g.store.id)
+    pager = paginate(stmt.order_by(Suppression.id.desc()), per_page=PAGE_SIZE)
+    return render_template("mail/suppressions.html", rows=pager.items, pager=pager)

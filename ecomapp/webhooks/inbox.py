@@ -1,4 +1,9 @@
-"""Record an inbound delivery once; a duplicate is acknowledged and not processed again."""
+"""Record an inbound delivery once; a duplicate is acknowledged and not processed again.
+
+The doors' fast path: one Core `INSERT … ON CONFLICT DO NOTHING RETURNING id` in autocommit
+mode (durable when it returns), then, for a new row only, its ingestion job handed to Redis in
+one pipelined transaction. No ORM object, no session commit, no SELECT on the request path.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,19 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, select
+from sqlalchemy import Insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.exc import DBAPIError
 
 from ecomapp.extensions import db
 from ecomapp.jobs.ingest import ingest_delivery
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue, job_path, push_now
 from ecomapp.models import InboxDelivery
 
 # The databases we run on, both with INSERT … ON CONFLICT DO NOTHING RETURNING.
 UPSERT_INSERTS: dict[str, Any] = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+INGEST = job_path(ingest_delivery)
 
 
 def record_delivery(
@@ -28,8 +34,12 @@ def record_delivery(
     headers: Mapping[str, str] | None = None,
     store_id: int | None = None,
     shop_domain: str | None = None,
-) -> tuple[InboxDelivery, bool]:
-    """Commit one inbox row and enqueue its ingestion; return (row, created)."""
+) -> tuple[int | None, bool]:
+    """Record one inbox row and enqueue its ingestion; return (new row id or None, created).
+
+    Inside the caller's open transaction the row and its job commit with it (the job is handed
+    to Redis after the commit); with none open (the webhook doors) the INSERT runs alone.
+    """
     values: dict[str, Any] = {
         "platform": platform,
         "external_id": external_id,
@@ -39,16 +49,16 @@ def record_delivery(
         "store_id": store_id,
         "shop_domain": shop_domain,
     }
-    new_id = _insert_or_ignore(values)
-    if new_id is None:
+    if db.session().in_transaction():
+        new_id = _insert_in_session(values)
+        if new_id is not None:
+            enqueue(ingest_delivery, new_id, store_id=store_id)
         db.session.commit()
-        return _existing(platform, external_id), False
-    delivery = InboxDelivery(id=new_id, **values)
-    make_transient_to_detached(delivery)  # the row we just inserted, without reading it back
-    db.session.add(delivery)
-    enqueue(ingest_delivery, new_id, store_id=store_id)
-    db.session.commit()
-    return delivery, True
+        return new_id, new_id is not None
+    new_id = _insert_alone(values)
+    if new_id is not None:
+        push_now("default", INGEST, [new_id], store_id, 1, fresh=True)
+    return new_id, new_id is not None
 
 
 @cache
@@ -62,29 +72,30 @@ def _insert_statement(dialect: str) -> Insert:
     )
 
 
-def _insert_or_ignore(values: dict[str, Any]) -> int | None:
-    """Insert the row unless (platform, external_id) exists; return its new id or None.
+def _insert_in_session(values: dict[str, Any]) -> int | None:
+    """Insert-or-ignore on the session's connection; return the new id or None."""
+    connection = db.session.connection()
+    statement = _insert_statement(connection.dialect.name)
+    return connection.execute(statement, values).scalar_one_or_none()
 
-    Inside the caller's transaction the row commits with it. With no transaction open (the
-    webhook doors) the INSERT runs alone in autocommit mode: durable when it returns, and one
-    round trip instead of BEGIN, INSERT, COMMIT.
+
+def _insert_alone(values: dict[str, Any]) -> int | None:
+    """Insert-or-ignore in autocommit mode: one round trip instead of BEGIN, INSERT, COMMIT.
+
+    The pool does not ping a connection before handing it out (a round trip per request);
+    a connection the server closed meanwhile fails here, the pool drops it and every
+    connection as old, and the INSERT is tried once more on a fresh one.
     """
-    if db.session().in_transaction():
-        connection = db.session.connection()
-        statement = _insert_statement(connection.dialect.name)
-        return connection.execute(statement, values).scalar_one_or_none()
+    try:
+        return _execute_alone(values)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        return _execute_alone(values)
+
+
+def _execute_alone(values: dict[str, Any]) -> int | None:
     with db.engine.connect() as alone:
         alone = alone.execution_options(isolation_level="AUTOCOMMIT")
         statement = _insert_statement(alone.dialect.name)
         return alone.execute(statement, values).scalar_one_or_none()
-
-
-def _existing(platform: str, external_id: str) -> InboxDelivery:
-    found = db.session.scalar(
-        select(InboxDelivery).where(
-            InboxDelivery.platform == platform, InboxDelivery.external_id == external_id
-        )
-    )
-    if found is None:  # only a concurrent delete between our INSERT and this SELECT
-        raise LookupError(f"inbox row {platform}:{external_id} vanished")
-    return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, g, jsonify, render_template
 from sqlalchemy import select
 
+from ecomapp.admin.paging import paginate
 from ecomapp.extensions import db
 from ecomapp.models import DataExport, JobRecord, Platform
 from ecomapp.platforms.registry import get_adapter
@@ -26,16 +27,13 @@ def latest_sync() -> JobRecord | None:
 @panel.get("/shopify/panel")
 def home() -> str:
     """Show sync progress and data exports of the current Shopify store."""
-    exports = db.session.scalars(
-        select(DataExport)
-        .where(DataExport.store_id == g.store.id)
-        .order_by(DataExport.id.desc())
-        .limit(50)
-    ).all()
+    stmt = select(DataExport).where(DataExport.store_id == g.store.id)
+    pager = paginate(stmt.order_by(DataExport.id.desc()))
     return render_template(
         "shopify/panel.html",
         sync=latest_sync(),
-        exports=exports,
+        exports=pager.items,
+        pager=pager,
         is_shopify=g.store.platform == Platform.SHOPIFY.value,
     )
 

@@ -57,9 +57,11 @@ def store_id_for(domain: str) -> int | None:
     cache = _cache()
     found = cache.get(domain)
     if found is None:
-        found = db.session.scalar(
-            select(Store.id).where(Store.platform == Platform.SHOPIFY.value, Store.domain == domain)
+        query = select(Store.id).where(
+            Store.platform == Platform.SHOPIFY.value, Store.domain == domain
         )
+        with db.engine.connect() as conn:  # no session transaction left open on the door
+            found = conn.scalar(query)
         if found is not None:
             cache.put(domain, found)
     return found

@@ -28,9 +28,15 @@ hooks = Blueprint("shopify_webhooks", __name__)
 KEPT_HEADERS = ("Topic", "Shop-Domain", "API-Version", "Webhook-Id", "Event-Id", "Triggered-At")
 
 
-def shopify_header(name: str) -> str:
-    """Return a Shopify delivery header, with or without the `X-` prefix."""
-    return request.headers.get(f"X-Shopify-{name}") or request.headers.get(f"Shopify-{name}") or ""
+def shopify_headers() -> dict[str, str]:
+    """Return the delivery's Shopify headers by lower-case short name (`X-` prefix or not)."""
+    found: dict[str, str] = {}
+    for key, value in request.headers.items():
+        lower = key.lower()
+        name = lower.removeprefix("x-")
+        if name.startswith("shopify-") and value and (lower != name or name[8:] not in found):
+            found[name[8:]] = value  # the `X-` form wins, as Shopify sends both
+    return found
 
 
 def body_signature(body: bytes, secret: str) -> str:
@@ -51,18 +57,19 @@ def signed_by_us(body: bytes, sent: str) -> bool:
 def receive() -> tuple[str, int]:
     """Verify, check, record and acknowledge one Shopify webhook delivery."""
     body = request.get_data(cache=False)  # capped by ecomapp.request_limits
-    if not signed_by_us(body, shopify_header("Hmac-Sha256")):
+    sent = shopify_headers()
+    if not signed_by_us(body, sent.get("hmac-sha256", "")):
         return "Unauthorized: bad or missing HMAC", 401
-    topic, domain = shopify_header("Topic"), shopify_header("Shop-Domain").lower()
-    event_id = shopify_header("Event-Id") or shopify_header("Webhook-Id")
+    topic, domain = sent.get("topic", ""), sent.get("shop-domain", "").lower()
+    event_id = sent.get("event-id") or sent.get("webhook-id")
     if not topic or not event_id or not is_shop_domain(domain):
         return "Bad Request: topic, event id or shop domain missing or invalid", 400
     try:
-        check_fresh(shopify_header("Triggered-At"), utcnow())
+        check_fresh(sent.get("triggered-at", ""), utcnow())
         check_shape(topic, parse_payload(body), domain)
     except DeliveryRefused as exc:
         return f"Bad Request: {exc}", 400
-    headers = {name: shopify_header(name) for name in KEPT_HEADERS if shopify_header(name)}
+    headers = {name: sent[name.lower()] for name in KEPT_HEADERS if name.lower() in sent}
     record_delivery(
         "shopify",
         f"{topic}:{event_id}"[:255],

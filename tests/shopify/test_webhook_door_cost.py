@@ -1,0 +1,101 @@
+"""The door's request path: one SQL statement and one Redis round trip per new delivery."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from redis.client import Pipeline, Redis
+from sqlalchemy import event, func, select
+
+from ecomapp.extensions import db
+from ecomapp.jobs.queue import get_queue
+from ecomapp.models import InboxDelivery
+from tests.fakes.shopify_server import FIXTURES, FakeShopify
+from tests.shopify.support import deliver, installed
+
+SHOP = "super-toys.myshopify.com"
+
+
+@dataclass
+class Trips:
+    """SQL statements and Redis round trips seen while counting."""
+
+    sql: list[str] = field(default_factory=list)
+    redis: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def trips(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Trips]:
+    """Count every statement the engine sends and every Redis command or pipeline executed."""
+    seen = Trips()
+    one, many = Redis.execute_command, Pipeline.execute
+
+    def command(self: Redis, *args: object, **options: object) -> object:
+        if args[0] != "INFO":  # RQ's server version: cached on a real Redis connection
+            seen.redis.append(str(args[0]))
+        return one(self, *args, **options)
+
+    def pipeline(self: Pipeline, *args: object, **options: object) -> object:
+        seen.redis.append("pipeline")
+        return many(self, *args, **options)
+
+    def statement(*args: object) -> None:
+        seen.sql.append(str(args[2]).split()[0])
+
+    monkeypatch.setattr(Redis, "execute_command", command)
+    monkeypatch.setattr(Pipeline, "execute", pipeline)
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", statement)
+    yield seen
+    event.remove(engine, "before_cursor_execute", statement)
+
+
+def _order(number: int) -> bytes:
+    body = json.loads((FIXTURES / "orders_create.json").read_text())
+    body |= {"id": number, "admin_graphql_api_id": f"gid://shopify/Order/{number}"}
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def test_a_new_delivery_costs_one_insert_and_one_redis_transaction(
+    app: Flask, client: FlaskClient, fake: FakeShopify, trips: Trips
+) -> None:
+    """Given an installed shop the door has seen, when a new signed order arrives, then the
+    door sends one SQL statement (the insert-or-ignore) and one Redis pipeline (its job)."""
+    installed(fake, SHOP)
+    assert deliver(client, "orders/create", _order(1), SHOP).status_code == 200
+    queued = get_queue().count
+    trips.sql.clear(), trips.redis.clear()
+    assert deliver(client, "orders/create", _order(2), SHOP).status_code == 200
+    assert trips.sql == ["INSERT"]
+    assert trips.redis == ["pipeline"]
+    assert get_queue().count == queued + 1
+    assert db.session.scalar(select(func.count()).select_from(InboxDelivery)) == 2
+
+
+def test_a_duplicate_costs_one_statement_and_no_job(
+    app: Flask, client: FlaskClient, fake: FakeShopify, trips: Trips
+) -> None:
+    """Given a delivery already recorded, when Shopify sends it again, then it is acknowledged
+    after one statement, with no Redis call and no second row or job."""
+    installed(fake, SHOP)
+    body = _order(3)
+    assert deliver(client, "orders/create", body, SHOP, event_id="evt-3").status_code == 200
+    queued = get_queue().count
+    trips.sql.clear(), trips.redis.clear()
+    assert deliver(client, "orders/create", body, SHOP, event_id="evt-3").status_code == 200
+    assert trips.sql == ["INSERT"] and trips.redis == []
+    assert get_queue().count == queued
+    assert db.session.scalar(select(func.count()).select_from(InboxDelivery)) == 1
+
+
+def test_the_pool_does_not_ping_on_checkout(app: Flask) -> None:
+    """Connections are recycled instead of pinged before every use (a round trip each)."""
+    with app.app_context():
+        pool = db.engine.pool
+    assert pool._pre_ping is False and pool._recycle > 0
