@@ -11,6 +11,7 @@ from ecomapp.models.automation import (
     RunStatus,
     RunStep,
 )
+from ecomapp.models.collections import CollectionKind, SearchTermDay, SmartCollection
 from ecomapp.models.compliance import DataExport
 from ecomapp.models.fraud import RiskVerdict
 from ecomapp.models.insights import GroupChange, GroupRun, GroupRunStatus, OrderMonth
@@ -59,6 +60,7 @@ __all__ = [
     "AutomationVersion",
     "Backtest",
     "Cart",
+    "CollectionKind",
     "Customer",
     "CustomerKind",
     "DataExport",
@@ -89,6 +91,8 @@ __all__ = [
     "Run",
     "RunStatus",
     "RunStep",
+    "SearchTermDay",
+    "SmartCollection",
     "Store",
     "Suppression",
     "SuppressionReason",

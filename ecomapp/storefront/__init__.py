@@ -9,7 +9,7 @@ from flask import Blueprint, Flask
 bp = Blueprint("storefront", __name__, url_prefix="/storefront")
 
 # Modules that add routes to `bp`; imported before the blueprint is registered.
-ROUTE_MODULES: tuple[str, ...] = ("ecomapp.storefront.ping",)
+ROUTE_MODULES: tuple[str, ...] = ("ecomapp.storefront.ping", "ecomapp.storefront.searches")
 
 
 def init_app(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from ecomapp.platforms.shopify import operations as ops
 from ecomapp.platforms.shopify.graphql import AdminClient, user_errors
 from ecomapp.platforms.shopify.topics import AFTER_UNINSTALL, HANDLERS
 
+JOB_POLLS = 30
 RISK_SENTIMENT = {"high": "NEGATIVE", "medium": "NEUTRAL", "low": "POSITIVE"}
 
 
@@ -171,6 +173,52 @@ class ShopifyAdapter(PlatformAdapter):
         self._mutate(
             store, ops.CONSENT_UPDATE, {"input": payload}, "customerEmailMarketingConsentUpdate"
         )
+
+    def create_collection(self, store: Store, title: str) -> str:
+        """Create a manually sorted custom collection; return its gid."""
+        data = {"title": title, "sortOrder": "MANUAL"}
+        found = self._mutate(store, ops.COLLECTION_CREATE, {"input": data}, "collectionCreate")
+        return str(found["collection"]["id"])
+
+    def _collection_jobs(
+        self, store: Store, query: str, field: str, ref: str, key: str, items: list[Any]
+    ) -> None:
+        """Send items in calls of 250 and wait for each asynchronous job before the next."""
+        for start in range(0, len(items), ops.COLLECTION_BATCH):
+            chunk = items[start : start + ops.COLLECTION_BATCH]
+            found = self._mutate(store, query, {"id": ref, key: chunk}, field)
+            self._wait_for_job(store, (found or {}).get("job"))
+
+    def _wait_for_job(self, store: Store, job: dict[str, Any] | None) -> None:
+        from flask import current_app
+
+        from ecomapp.jobs.retry import TransientError
+
+        interval = float(current_app.config.get("SHOPIFY_BULK_POLL_SECONDS", 1.0))
+        for _ in range(JOB_POLLS):
+            if job is None or job.get("done"):
+                return
+            time.sleep(interval)
+            job = AdminClient(store).request(ops.JOB, {"id": job["id"]}).get("job")
+        raise TransientError("Shopify has not finished the collection job yet")
+
+    def add_to_collection(self, store: Store, ref: str, product_ids: list[str]) -> None:
+        """Add products with collectionAddProductsV2 (appended in this order when MANUAL)."""
+        gids = [ops.gid("Product", p) for p in product_ids]
+        query, field = ops.COLLECTION_ADD, "collectionAddProductsV2"
+        self._collection_jobs(store, query, field, ref, "productIds", gids)
+
+    def remove_from_collection(self, store: Store, ref: str, product_ids: list[str]) -> None:
+        """Remove products with collectionRemoveProducts."""
+        gids = [ops.gid("Product", p) for p in product_ids]
+        query, field = ops.COLLECTION_REMOVE, "collectionRemoveProducts"
+        self._collection_jobs(store, query, field, ref, "productIds", gids)
+
+    def reorder_collection(self, store: Store, ref: str, moves: list[tuple[str, int]]) -> None:
+        """Move products with collectionReorderProducts (newPosition is an UnsignedInt64)."""
+        items = [{"id": ops.gid("Product", p), "newPosition": str(i)} for p, i in moves]
+        query, field = ops.COLLECTION_REORDER, "collectionReorderProducts"
+        self._collection_jobs(store, query, field, ref, "moves", items)
 
     def start_sync(self, store: Store) -> None:
         """Queue the initial Bulk Operations import."""
