@@ -140,6 +140,10 @@ class PlatformAdapter(ABC):
         """Move products to zero-based positions, one move after another."""
         raise UnsupportedOperation(f"{self.name} cannot order collections")
 
+    def read_ratings(self, store: Store) -> dict[str, tuple[Decimal, int]] | None:
+        """Return (average, count) per product platform id; None where products carry them."""
+        return None
+
     def start_sync(self, store: Store) -> None:
         """Start the initial import of products, customers and orders."""
 

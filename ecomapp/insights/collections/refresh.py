@@ -11,9 +11,11 @@ from sqlalchemy import select, update
 from ecomapp.extensions import db
 from ecomapp.insights.collections.changes import CollectionChange, plan
 from ecomapp.insights.collections.membership import compute_members
+from ecomapp.insights.collections.ratings import mirror_ratings
 from ecomapp.jobs.queue import enqueue
 from ecomapp.jobs.retry import PermanentError
 from ecomapp.models import SmartCollection, Store
+from ecomapp.models.collections import CollectionKind
 from ecomapp.models.types import utcnow
 from ecomapp.platforms.base import PlatformAdapter, UnsupportedOperation
 from ecomapp.platforms.registry import get_adapter
@@ -60,6 +62,8 @@ def refresh_collection(collection_id: int, now: datetime | None = None) -> Colle
         return None
     now = now or utcnow()
     adapter = get_adapter(store.platform)
+    if collection.kind == CollectionKind.TOP_RATED:
+        mirror_ratings(store, adapter)
     new = compute_members(collection, now)
     change = plan(list(collection.members), new)
     if not adapter.orders_collections:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from ecomapp.extensions import db
@@ -220,6 +221,23 @@ class ShopifyAdapter(PlatformAdapter):
         query, field = ops.COLLECTION_REORDER, "collectionReorderProducts"
         self._collection_jobs(store, query, field, ref, "moves", items)
 
+    def read_ratings(self, store: Store) -> dict[str, tuple[Decimal, int]]:
+        """Read the `reviews.rating` and `reviews.rating_count` metafields review apps write."""
+        found: dict[str, tuple[Decimal, int]] = {}
+        client, cursor = AdminClient(store), None
+        while True:
+            page = client.request(ops.RATINGS, {"cursor": cursor}).get("products") or {}
+            for node in page.get("nodes") or []:
+                rating = _rating_value(node.get("rating"))
+                if rating is not None:
+                    count = str((node.get("count") or {}).get("value") or "0")
+                    pid = node["id"].rsplit("/", 1)[-1]
+                    found[pid] = (rating, int(count) if count.isdigit() else 0)
+            info = page.get("pageInfo") or {}
+            if not info.get("hasNextPage"):
+                return found
+            cursor = info.get("endCursor")
+
     def start_sync(self, store: Store) -> None:
         """Queue the initial Bulk Operations import."""
         from ecomapp.jobs.queue import enqueue
@@ -254,3 +272,13 @@ def _discount_input(spec: DiscountSpec) -> dict[str, Any]:
     if spec.expires_in_days is not None:
         discount["endsAt"] = (now + timedelta(days=spec.expires_in_days)).isoformat()
     return discount
+
+
+def _rating_value(metafield: dict[str, Any] | None) -> Decimal | None:
+    """Return a `rating` metafield's value ({"value": "4.5", "scale_max": "5.0", …}) on 0-5."""
+    try:
+        data = json.loads((metafield or {}).get("value") or "null")
+        value, top = Decimal(str(data["value"])), Decimal(str(data.get("scale_max") or "5"))
+    except (TypeError, KeyError, ValueError, ArithmeticError):
+        return None
+    return (value * 5 / top).quantize(Decimal("0.01")) if top > 0 else None
