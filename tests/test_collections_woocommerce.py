@@ -15,10 +15,12 @@ from sqlalchemy import select
 
 from ecomapp.admin.auth import login_token
 from ecomapp.extensions import db
-from ecomapp.models import SmartCollection, Store
+from ecomapp.models import SearchTermDay, SmartCollection, Store
+from ecomapp.models.woocommerce import WooSite
 from tests.fakes.woocommerce import payloads as wc
 from tests.fakes.woocommerce.flow import connect, woo_settings
 from tests.fakes.woocommerce.server import FakeWooStore, running
+from tests.storefront_support import PLUGIN_SECRET, plugin_post
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 JACKETS = {"id": 31, "name": "Jackets", "slug": "jackets"}
@@ -46,6 +48,8 @@ def woo(
         fake.products[5] |= {"average_rating": "4.80", "rating_count": 6}
         fake.products[6] |= {"average_rating": "4.20", "rating_count": 9}
         fake.products[7] |= {"average_rating": "5.00", "rating_count": 1}
+        fake.products[12] |= {"name": "Storm Parka", "tags": [{"id": 3, "name": "Waterproof"}]}
+        fake.products[13] |= {"name": "Parka Lite"}
         for pid in (8, 9):
             fake.products[pid]["categories"].append(JACKETS)
         lines = [(8, 1), (9, 4), (10, 7)]
@@ -56,6 +60,10 @@ def woo(
         run_jobs()
         store = db.session.scalar(select(Store))
         assert store is not None
+        site = db.session.scalar(select(WooSite))
+        assert site is not None
+        site.plugin_secret = PLUGIN_SECRET  # the companion plugin is installed
+        db.session.commit()
         client.get(f"/login/{login_token(store)}")
         yield fake
 
@@ -164,3 +172,30 @@ def test_the_form_names_the_field_and_saves_nothing(woo: FakeWooStore, client: F
         as_text=True
     )
     assert db.session.scalar(select(SmartCollection)) is None
+
+
+def test_searches_sent_by_the_plugin_make_a_most_searched_category(
+    woo: FakeWooStore, client: FlaskClient, run_jobs: Callable[[], None]
+) -> None:
+    """Given plugin-signed searches, then they count per term and day and rank products."""
+    store = db.session.scalar(select(Store))
+    assert store is not None
+    for term in ("Parka", "parka ", "WATERPROOF", "waterproof", "waterproof"):
+        assert plugin_post(client, store, "search", {"term": term}).status_code == 200
+    forged = client.post(
+        "/storefront/search",
+        json={"term": "parka"},
+        headers={"X-Ecomapp-Store": str(store.id), "X-Ecomapp-Signature": "forged"},
+    )
+    assert forged.status_code == 401
+    missing = plugin_post(client, store, "search", {"query": "parka"})
+    assert missing.status_code == 422 and missing.json["field"] == "term"
+    counts = {r.term: r.count for r in db.session.scalars(select(SearchTermDay))}
+    assert counts == {"parka": 2, "waterproof": 3}
+
+    create(client, title="Most searched", kind="most_searched")
+    run_jobs()
+    (category,) = [c["id"] for c in woo.categories.values() if c["name"] == "Most searched"]
+    assert in_category(woo, category) == [12, 13]
+    smart = db.session.scalar(select(SmartCollection))
+    assert smart is not None and smart.members == ["12", "13"]  # parka + waterproof first

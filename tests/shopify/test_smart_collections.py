@@ -7,13 +7,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import time_machine
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from ecomapp.extensions import db
-from ecomapp.models import Product, SmartCollection
+from ecomapp.models import Product, SearchTermDay, SmartCollection
 from tests.collections_support import DAY, collection, products, sell
+from tests.factories import make_product
 from tests.fakes.shopify_server import FakeShopify
-from tests.shopify.support import installed
+from tests.shopify.support import SECRET, installed
+from tests.storefront_support import proxy_query
 
 SHOP = "collections-shop.myshopify.com"
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # 04:00 in America/Toronto
@@ -161,3 +164,30 @@ def test_a_refused_mutation_is_recorded_and_nothing_is_marked_pushed(
     assert smart is not None and smart.members == []
     assert "Collection does not exist" in (smart.last_error or "")
     assert smart.next_refresh_at is not None and smart.next_refresh_at > NOW + timedelta(hours=1)
+
+
+def test_searches_through_the_app_proxy_make_a_most_searched_collection(
+    fake: FakeShopify,
+    client: FlaskClient,
+    run_jobs: Callable[[], None],
+    time_machine: time_machine.TimeMachineFixture,
+) -> None:
+    """Given web pixel searches through the signed app proxy, then they rank the collection."""
+    time_machine.move_to(NOW, tick=False)
+    store = installed(fake, SHOP)
+    products(store, ["601", "602", "603"], NOW - 100 * DAY)
+    make_product(store, platform_id="604", title="Beanie", tags=["Winter"], created_at=NOW)
+    for term in ("winter", "Winter", "Jacket 602"):
+        query = proxy_query(SHOP, secret=SECRET)
+        response = client.post(f"/storefront/search?{query}", data={"term": term})
+        assert response.status_code == 200, response.get_data(as_text=True)
+    forged = proxy_query(SHOP, {"term": "winter"}, secret="not-the-secret")
+    assert client.post(f"/storefront/search?{forged}").status_code == 401
+    counts = {r.term: r.count for r in db.session.scalars(select(SearchTermDay))}
+    assert counts == {"winter": 2, "jacket 602": 1}
+
+    collection(store, "most_searched", title="Searched")
+    run_jobs()
+    run_jobs()
+    (ref,) = fake.collections
+    assert fake.collections[ref]["products"] == gids("604", "602")
