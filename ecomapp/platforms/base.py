@@ -140,6 +140,10 @@ class PlatformAdapter(ABC):
         """Move products to zero-based positions, one move after another."""
         raise UnsupportedOperation(f"{self.name} cannot order collections")
 
+    def category_products(self, store: Store, category: str) -> list[str] | None:
+        """Return the products of an existing collection; None where the mirror holds them."""
+        return None
+
     def read_ratings(self, store: Store) -> dict[str, tuple[Decimal, int]] | None:
         """Return (average, count) per product platform id; None where products carry them."""
         return None

@@ -412,3 +412,12 @@ class FakeShopify:
         ]
         info = {"hasNextPage": False, "endCursor": None}
         return {"products": {"pageInfo": info, "nodes": nodes}}
+
+    def op_collectionProducts(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        """Answer a collection's products (one page), or null for an unknown collection."""
+        collection = self.collections.get(v["id"])
+        if collection is None:
+            return {"collection": None}
+        nodes = [{"id": gid} for gid in collection["products"]]
+        info = {"hasNextPage": False, "endCursor": None}
+        return {"collection": {"products": {"pageInfo": info, "nodes": nodes}}}

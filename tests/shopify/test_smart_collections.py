@@ -191,3 +191,25 @@ def test_searches_through_the_app_proxy_make_a_most_searched_collection(
     run_jobs()
     (ref,) = fake.collections
     assert fake.collections[ref]["products"] == gids("604", "602")
+
+
+def test_best_sellers_in_an_existing_shopify_collection(
+    fake: FakeShopify, run_jobs: Callable[[], None], time_machine: time_machine.TimeMachineFixture
+) -> None:
+    """Given a merchant's own collection, then 'best sellers in it' holds only its products."""
+    time_machine.move_to(NOW, tick=False)
+    store = installed(fake, SHOP)
+    products(store, ["701", "702", "703"], NOW - 100 * DAY)
+    for pid, units in (("701", 1), ("702", 2), ("703", 3)):
+        sell(store, pid, units, NOW - DAY)
+    fake.collections["gid://shopify/Collection/77"] = {
+        "title": "Winter",
+        "sortOrder": "BEST_SELLING",
+        "products": gids("701", "702"),
+    }
+    smart = collection(store, title="Best in Winter", scope_kind="category", scope_value="77")
+    run_jobs()
+    run_jobs()
+    smart = db.session.get(SmartCollection, smart.id)
+    assert smart is not None and smart.platform_ref is not None
+    assert fake.collections[smart.platform_ref]["products"] == gids("702", "701")

@@ -12,6 +12,7 @@ class CollectionChange:
     add: list[str] = field(default_factory=list)
     remove: list[str] = field(default_factory=list)
     moves: list[tuple[str, int]] = field(default_factory=list)
+    target: list[str] = field(default_factory=list)  # the members once applied
 
     def __bool__(self) -> bool:
         return bool(self.add or self.remove or self.moves)
@@ -29,7 +30,9 @@ def plan(old: list[str], new: list[str]) -> CollectionChange:
     """
     wanted, had = set(new), set(old)
     change = CollectionChange(
-        add=[p for p in new if p not in had], remove=[p for p in old if p not in wanted]
+        add=[p for p in new if p not in had],
+        remove=[p for p in old if p not in wanted],
+        target=list(new),
     )
     current = [p for p in old if p in wanted] + change.add
     for position, product in enumerate(new):

@@ -26,8 +26,13 @@ def days_of(collection: SmartCollection) -> int:
     return int(collection.params.get("days") or DEFAULT_DAYS[Kind(collection.kind)])
 
 
-def _eligible(collection: SmartCollection) -> list[ColumnElement[bool]]:
-    """Return the product filters every kind shares: store, live, scope, exclusions."""
+def _eligible(
+    collection: SmartCollection, within: list[str] | None = None
+) -> list[ColumnElement[bool]]:
+    """Return the product filters every kind shares: store, live, scope, exclusions.
+
+    `within` is the scope's products where the mirror does not hold them (a Shopify collection).
+    """
     where = [
         Product.store_id == collection.store_id,
         Product.deleted_at.is_(None),
@@ -35,6 +40,8 @@ def _eligible(collection: SmartCollection) -> list[ColumnElement[bool]]:
     ]
     if collection.scope_kind == "type":
         where.append(func.lower(Product.product_type) == collection.scope_value.lower())
+    elif within is not None:
+        where.append(Product.platform_id.in_(within))
     elif collection.scope_kind == "category":
         where.append(Product.categories.contains(f",{collection.scope_value},"))
     if collection.exclusions:
@@ -57,52 +64,64 @@ def _sales(collection: SmartCollection, since: datetime, amount: Any) -> Select[
     )
 
 
-def _ranked_by(collection: SmartCollection, scores: Select[Any]) -> Select[Any]:
+def _ranked_by(
+    collection: SmartCollection, scores: Select[Any], within: list[str] | None
+) -> Select[Any]:
     sub = scores.subquery()
     return (
         select(Product.platform_id)
         .join(sub, sub.c.pid == Product.platform_id)
-        .where(*_eligible(collection), sub.c.score > 0)
+        .where(*_eligible(collection, within), sub.c.score > 0)
         .order_by(sub.c.score.desc(), Product.id)
     )
 
 
-def best_sellers(collection: SmartCollection, now: datetime) -> Select[Any]:
+def best_sellers(
+    collection: SmartCollection, now: datetime, within: list[str] | None = None
+) -> Select[Any]:
     """Rank by units (or revenue) sold in the last N days."""
     revenue = collection.params.get("metric") == "revenue"
     amount = LineItem.quantity * LineItem.price if revenue else LineItem.quantity
     since = now - timedelta(days=days_of(collection))
-    return _ranked_by(collection, _sales(collection, since, amount))
+    return _ranked_by(collection, _sales(collection, since, amount), within)
 
 
-def trending(collection: SmartCollection, now: datetime) -> Select[Any]:
+def trending(
+    collection: SmartCollection, now: datetime, within: list[str] | None = None
+) -> Select[Any]:
     """Rank by growth of units sold in the last N days over the N days before."""
     days = timedelta(days=days_of(collection))
     recent = case((Order.placed_at >= now - days, LineItem.quantity), else_=-LineItem.quantity)
-    return _ranked_by(collection, _sales(collection, now - 2 * days, recent))
+    return _ranked_by(collection, _sales(collection, now - 2 * days, recent), within)
 
 
-def top_rated(collection: SmartCollection, now: datetime) -> Select[Any]:
+def top_rated(
+    collection: SmartCollection, now: datetime, within: list[str] | None = None
+) -> Select[Any]:
     """Rank by review average, then by how many reviews, with a minimum count."""
     least = int(collection.params.get("min_ratings") or 1)
     return (
         select(Product.platform_id)
-        .where(*_eligible(collection), Product.rating > 0, Product.rating_count >= least)
+        .where(*_eligible(collection, within), Product.rating > 0, Product.rating_count >= least)
         .order_by(Product.rating.desc(), Product.rating_count.desc(), Product.id)
     )
 
 
-def new_arrivals(collection: SmartCollection, now: datetime) -> Select[Any]:
+def new_arrivals(
+    collection: SmartCollection, now: datetime, within: list[str] | None = None
+) -> Select[Any]:
     """Newest first, created within the last N days."""
     since = now - timedelta(days=days_of(collection))
     return (
         select(Product.platform_id)
-        .where(*_eligible(collection), Product.platform_created_at >= since)
+        .where(*_eligible(collection, within), Product.platform_created_at >= since)
         .order_by(Product.platform_created_at.desc(), Product.id.desc())
     )
 
 
-def most_searched(collection: SmartCollection, now: datetime) -> Select[Any]:
+def most_searched(
+    collection: SmartCollection, now: datetime, within: list[str] | None = None
+) -> Select[Any]:
     """Rank by searches in the last N days whose term is in the title or is one of the tags."""
     since = (now - timedelta(days=days_of(collection))).date()
     term = SearchTermDay.term
@@ -116,7 +135,7 @@ def most_searched(collection: SmartCollection, now: datetime) -> Select[Any]:
         .where(Product.store_id == collection.store_id, SearchTermDay.day >= since)
         .group_by(Product.platform_id)
     )
-    return _ranked_by(collection, scores)
+    return _ranked_by(collection, scores, within)
 
 
 RANKINGS = {
@@ -128,7 +147,9 @@ RANKINGS = {
 }
 
 
-def compute_members(collection: SmartCollection, now: datetime) -> list[str]:
+def compute_members(
+    collection: SmartCollection, now: datetime, within: list[str] | None = None
+) -> list[str]:
     """Return the collection's product platform ids in order: pins first, then the ranking."""
     limit = collection.size_limit
     pinned: list[str] = []
@@ -142,6 +163,6 @@ def compute_members(collection: SmartCollection, now: datetime) -> list[str]:
         )
         excluded = set(collection.exclusions or [])
         pinned = [p for p in dict.fromkeys(collection.pins) if p in live and p not in excluded]
-    stmt = RANKINGS[Kind(collection.kind)](collection, now).limit(limit + len(pinned))
+    stmt = RANKINGS[Kind(collection.kind)](collection, now, within).limit(limit + len(pinned))
     ranked = [p for p in db.session.scalars(stmt) if p not in pinned]
     return (pinned + ranked)[:limit]

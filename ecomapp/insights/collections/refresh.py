@@ -62,13 +62,15 @@ def refresh_collection(collection_id: int, now: datetime | None = None) -> Colle
         return None
     now = now or utcnow()
     adapter = get_adapter(store.platform)
-    if collection.kind == CollectionKind.TOP_RATED:
-        mirror_ratings(store, adapter)
-    new = compute_members(collection, now)
-    change = plan(list(collection.members), new)
-    if not adapter.orders_collections:
-        change.moves = []
     try:
+        if collection.kind == CollectionKind.TOP_RATED:
+            mirror_ratings(store, adapter)
+        within = None
+        if collection.scope_kind == "category":
+            within = adapter.category_products(store, collection.scope_value)
+        change = plan(list(collection.members), compute_members(collection, now, within))
+        if not adapter.orders_collections:
+            change.moves = []
         if collection.platform_ref is None:
             collection.platform_ref = adapter.create_collection(store, collection.title)
             db.session.commit()
@@ -79,7 +81,7 @@ def refresh_collection(collection_id: int, now: datetime | None = None) -> Colle
         collection.next_refresh_at = next_refresh(store, collection.refresh_hour, now)
         db.session.commit()
         return None
-    collection.members = new
+    collection.members = change.target
     collection.last_change = change.summary()
     collection.last_error = None
     collection.last_refresh_at = now

@@ -221,6 +221,22 @@ class ShopifyAdapter(PlatformAdapter):
         query, field = ops.COLLECTION_REORDER, "collectionReorderProducts"
         self._collection_jobs(store, query, field, ref, "moves", items)
 
+    def category_products(self, store: Store, category: str) -> list[str]:
+        """Return the product ids of an existing collection, page after page."""
+        found: list[str] = []
+        client, cursor = AdminClient(store), None
+        variables: dict[str, Any] = {"id": ops.gid("Collection", category)}
+        while True:
+            node = client.request(ops.COLLECTION_PRODUCTS, {**variables, "cursor": cursor})
+            if node.get("collection") is None:
+                raise PermanentError(f"collection {category} not found on Shopify")
+            page = node["collection"].get("products") or {}
+            found += [n["id"].rsplit("/", 1)[-1] for n in page.get("nodes") or []]
+            info = page.get("pageInfo") or {}
+            if not info.get("hasNextPage"):
+                return found
+            cursor = info.get("endCursor")
+
     def read_ratings(self, store: Store) -> dict[str, tuple[Decimal, int]]:
         """Read the `reviews.rating` and `reviews.rating_count` metafields review apps write."""
         found: dict[str, tuple[Decimal, int]] = {}

@@ -111,6 +111,10 @@ JOB = """query job($id: ID!) { job(id: $id) { id done } }"""
 # up to 250 products (or moves) per call.
 COLLECTION_BATCH = 250
 
+COLLECTION_PRODUCTS = """query collectionProducts($id: ID!, $cursor: String) {
+  collection(id: $id) { products(first: 250, after: $cursor) {
+    pageInfo { hasNextPage endCursor } nodes { id } } } }"""
+
 RATINGS = """query ratings($cursor: String) {
   products(first: 250, after: $cursor) {
     pageInfo { hasNextPage endCursor }
