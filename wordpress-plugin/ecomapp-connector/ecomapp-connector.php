@@ -22,6 +22,7 @@ require_once __DIR__ . '/includes/class-ecomapp-client.php';
 require_once __DIR__ . '/includes/class-ecomapp-settings.php';
 require_once __DIR__ . '/includes/class-ecomapp-panel.php';
 require_once __DIR__ . '/includes/class-ecomapp-carts.php';
+require_once __DIR__ . '/includes/class-ecomapp-searches.php';
 require_once __DIR__ . '/includes/class-ecomapp-revoke.php';
 require_once __DIR__ . '/includes/class-ecomapp-privacy.php';
 
@@ -44,6 +45,7 @@ add_action(
 		Ecomapp_Privacy::register();
 		if ( class_exists( 'WooCommerce' ) && Ecomapp_Client::is_connected() ) {
 			Ecomapp_Carts::register();
+			Ecomapp_Searches::register();
 		}
 	}
 );

@@ -7,6 +7,8 @@
  * Usage: php wp_harness.php '{"mode": "rest", "connection": {...}|null, "body": "...",
  *   "headers": {...}, "api_keys": [rows of woocommerce_api_keys]}'
  *   runs the plugin's REST route and prints {status, body, api_keys, connection}.
+ * Usage: php wp_harness.php '{"mode": "search", "key": "...", "term": "..."}'
+ *   renders a search results page for the term and prints the request the plugin sent.
  */
 
 define( 'ABSPATH', __DIR__ );
@@ -52,6 +54,18 @@ function wp_remote_post( $url, $args ) {
 }
 function register_rest_route( $namespace, $route, $args ) {
 	$GLOBALS['routes'][ '/' . $namespace . $route ] = $args;
+}
+function is_admin() {
+	return false;
+}
+function is_search() {
+	return isset( $GLOBALS['search_term'] );
+}
+function is_paged() {
+	return false;
+}
+function get_search_query( $escaped = true ) {
+	return $GLOBALS['search_term'] ?? '';
 }
 function is_wp_error( $thing ) {
 	return $thing instanceof WP_Error;
@@ -162,6 +176,16 @@ if ( 'rest' === ( $input['mode'] ?? '' ) ) {
 			'connection' => get_option( ECOMAPP_CONNECTOR_OPTION, null ),
 		)
 	);
+	exit( 0 );
+}
+
+if ( 'search' === ( $input['mode'] ?? '' ) ) {
+	update_option( ECOMAPP_CONNECTOR_OPTION, Ecomapp_Client::parse_key( $input['key'] ) );
+	$GLOBALS['search_term'] = $input['term'];
+	Ecomapp_Searches::register();
+	do_action( 'template_redirect' );
+	$post = $GLOBALS['posts'][0] ?? null;
+	echo json_encode( $post ? array( 'url' => $post['url'], 'body' => $post['args']['body'], 'headers' => $post['args']['headers'], 'blocking' => $post['args']['blocking'] ) : null );
 	exit( 0 );
 }
 
