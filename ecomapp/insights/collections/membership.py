@@ -129,7 +129,7 @@ def most_searched(
         func.lower(Product.title).contains(term, autoescape=False),
         func.lower(Product.tags).contains(literal(",") + term + literal(","), autoescape=False),
     )
-    scores = (
+    scores: Select[Any] = (
         select(Product.platform_id.label("pid"), func.sum(SearchTermDay.count).label("score"))
         .join(SearchTermDay, and_(SearchTermDay.store_id == Product.store_id, matches))
         .where(Product.store_id == collection.store_id, SearchTermDay.day >= since)
