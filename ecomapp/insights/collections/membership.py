@@ -49,7 +49,7 @@ def _eligible(
     return where
 
 
-def _sales(collection: SmartCollection, since: datetime, amount: Any) -> Select[Any]:
+def _sales(collection: SmartCollection, since: datetime, amount: Any) -> Select[Any, Any]:
     """Return (product platform id, score) summed over order lines placed since `since`."""
     return (
         select(LineItem.product_platform_id.label("pid"), func.sum(amount).label("score"))
@@ -65,7 +65,7 @@ def _sales(collection: SmartCollection, since: datetime, amount: Any) -> Select[
 
 
 def _ranked_by(
-    collection: SmartCollection, scores: Select[Any], within: list[str] | None
+    collection: SmartCollection, scores: Select[Any, Any], within: list[str] | None
 ) -> Select[Any]:
     sub = scores.subquery()
     return (
@@ -129,7 +129,7 @@ def most_searched(
         func.lower(Product.title).contains(term, autoescape=False),
         func.lower(Product.tags).contains(literal(",") + term + literal(","), autoescape=False),
     )
-    scores: Select[Any] = (
+    scores: Select[Any, Any] = (
         select(Product.platform_id.label("pid"), func.sum(SearchTermDay.count).label("score"))
         .join(SearchTermDay, and_(SearchTermDay.store_id == Product.store_id, matches))
         .where(Product.store_id == collection.store_id, SearchTermDay.day >= since)
