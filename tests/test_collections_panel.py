@@ -49,3 +49,21 @@ def test_demo_new_arrivals_are_its_recent_products_and_other_stores_are_hidden(
     token = {"csrf_token": _csrf(client)}
     assert client.post(f"/collections/{other.id}/refresh", data=token).status_code == 404
     assert "Not yours" not in client.get("/collections/").text
+
+
+def test_a_deleted_collection_is_no_longer_kept(
+    client: FlaskClient, run_jobs: Callable[[], None]
+) -> None:
+    """Given a kept collection, when deleted from its page, then it is gone from the list."""
+    seed_demo(SeedSize(customers=10, products=10, days=30, seed=6))
+    form = {"title": "Gone soon", "kind": "top_rated", "size_limit": "5", "refresh_hour": "3"}
+    client.post("/collections/new", data=form | {"csrf_token": _csrf(client)})
+    smart = db.session.scalar(select(SmartCollection))
+    assert smart is not None
+    page = client.get(f"/collections/{smart.id}").text
+    assert 'data-testid="delete-collection"' in page
+    token = {"csrf_token": _csrf(client)}
+    assert client.post(f"/collections/{smart.id}/delete", data=token).status_code == 302
+    run_jobs()  # the refresh queued at save finds nothing to do
+    assert db.session.scalar(select(SmartCollection)) is None
+    assert "Gone soon" not in client.get("/collections/").text

@@ -105,3 +105,11 @@ def refresh(collection_id: int) -> Response:
     enqueue(refresh_collection, collection.id, store_id=g.store.id)
     db.session.commit()
     return redirect(url_for("collections.index"))
+
+
+@bp.route("/<int:collection_id>/delete", methods=["POST"])
+def delete(collection_id: int) -> Response:
+    """Stop keeping a collection; the platform's collection or category stays as it is."""
+    db.session.delete(_mine(collection_id))
+    db.session.commit()
+    return redirect(url_for("collections.index"))
