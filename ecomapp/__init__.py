@@ -54,6 +54,7 @@ FEATURES: tuple[str, ...] = (
     "ecomapp.automation",
     "ecomapp.privacy",
     "ecomapp.insights",
+    "ecomapp.insights.collections",
     "ecomapp.fraud_review",
     "ecomapp.storefront",
     "ecomapp.push",

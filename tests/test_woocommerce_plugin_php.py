@@ -23,7 +23,7 @@ from sqlalchemy import select
 from time_machine import TimeMachineFixture, escape_hatch
 
 from ecomapp.extensions import db
-from ecomapp.models import Cart, Event
+from ecomapp.models import Cart, Event, SearchTermDay
 from tests.fakes.woocommerce.flow import connect, woo_settings
 from tests.fakes.woocommerce.server import CONSUMER_KEY, FakeWooStore, running
 from tests.services import IN_CI
@@ -216,3 +216,24 @@ def test_plugin_deletes_only_ecomapps_key_when_asked_properly() -> None:
     answer = _revoke_via_php(body, "s3cret", _rows())
     assert answer["status"] == 200 and json.loads(answer["body"]) == {"revoked": True, "key_id": 7}
     assert [r["key_id"] for r in answer["api_keys"]] == [8] and answer["connection"] is None
+
+
+def test_plugin_reports_a_storefront_search_that_the_app_counts(
+    client: FlaskClient, key: str
+) -> None:
+    """Given a search results page, when the plugin's PHP reports it, then the term counts."""
+    payload = json.dumps({"mode": "search", "key": key, "term": "Storm Parka"})
+    result = subprocess.run(
+        [_php_or_skip(), str(HARNESS), payload], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    sent = json.loads(result.stdout)
+    assert sent["blocking"] is False and urlsplit(sent["url"]).path == "/storefront/search"
+    response = client.post(
+        "/storefront/search",
+        data=sent["body"].encode(),
+        headers={k: v for k, v in sent["headers"].items() if k.startswith("X-")},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert db.session.scalar(select(SearchTermDay.term)) == "storm parka"

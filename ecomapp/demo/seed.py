@@ -106,7 +106,7 @@ def seed_demo(size: SeedSize, progress: Progress | None = None) -> SeedResult:
     tick = progress or (lambda n: None)
     store = reset_demo_store(size.currency, size.language)
     anchor = size.reference().replace(hour=0, minute=0, second=0, microsecond=0)
-    variants = _seed_products(store, rng, size.products)
+    variants = _seed_products(store, rng, size.products, anchor)
     stock_story(store, variants, anchor)
     counts = {"products": size.products, "variants": len(variants), "customers": size.customers}
     buyers: list[dict[str, Any]] = []
@@ -126,7 +126,22 @@ def seed_demo(size: SeedSize, progress: Progress | None = None) -> SeedResult:
     return SeedResult(store.id, counts)
 
 
-def _seed_products(store: Store, rng: random.Random, count: int) -> list[dict[str, Any]]:
+def _review_facts(i: int, anchor: datetime) -> dict[str, Any]:
+    """Return a demo product's creation date and reviews (no draw from rng: counts stay put)."""
+    count = (i * 7) % 25
+    recent = i % 5 == 4  # every fifth product is a new arrival
+    return {
+        "platform_created_at": anchor - timedelta(days=i % 28 + 1)
+        if recent
+        else datetime(2025, 1, 1, tzinfo=UTC),
+        "rating": Decimal(30 + (i * 13) % 21) / 10 if count else None,
+        "rating_count": count or None,
+    }
+
+
+def _seed_products(
+    store: Store, rng: random.Random, count: int, anchor: datetime
+) -> list[dict[str, Any]]:
     types = list(c.PRODUCT_TYPES)
     variants: list[dict[str, Any]] = []
     for i in range(count):
@@ -144,7 +159,7 @@ def _seed_products(store: Store, rng: random.Random, count: int) -> list[dict[st
             product_type=ptype,
             tags=[ptype.lower(), "bestseller"] if i % 7 == 0 else [ptype.lower()],
             status="active",
-            platform_created_at=datetime(2025, 1, 1, tzinfo=UTC),
+            **_review_facts(i, anchor),
         )
         sizes = c.SIZES if ptype in ("Jackets", "Footwear") else ("One size",)
         for j, label in enumerate(sizes):

@@ -31,6 +31,7 @@ def apply_product(store: Store, rec: ProductRecord) -> Product:
         setattr(product, name, getattr(rec, name))
     if rec.tags is not None:
         product.tags = normalize_tags(rec.tags)
+    _apply_collection_facts(product, rec)
     product.deleted_at = None
     product.platform_created_at = product.platform_created_at or rec.created_at
     product.platform_updated_at = rec.updated_at or product.platform_updated_at
@@ -45,6 +46,14 @@ def apply_product(store: Store, rec: ProductRecord) -> Product:
         return product
     emit(store.id, kind, "product", product.id, product_facts(product), key, rec.updated_at)
     return product
+
+
+def _apply_collection_facts(product: Product, rec: ProductRecord) -> None:
+    """Keep what smart collections read: ratings and category ids, when the record has them."""
+    if rec.rating is not None:
+        product.rating, product.rating_count = rec.rating, rec.rating_count
+    if rec.categories is not None:
+        product.categories = normalize_tags(rec.categories)
 
 
 _VARIANT_FACTS: tuple[str, ...] = ("platform_id", "title", "sku", "price", "inventory_item_id")

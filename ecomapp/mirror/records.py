@@ -124,6 +124,9 @@ class ProductRecord:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     variants: list[VariantRecord] = field(default_factory=list)
+    rating: Decimal | None = None
+    rating_count: int | None = None
+    categories: list[str] | None = None
 
 
 @dataclass

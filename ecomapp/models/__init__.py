@@ -12,6 +12,7 @@ from ecomapp.models.automation import (
     RunStep,
 )
 from ecomapp.models.back_in_stock import BackInStockRequest, PushMessage, PushSubscription
+from ecomapp.models.collections import CollectionKind, SearchTermDay, SmartCollection
 from ecomapp.models.compliance import DataExport
 from ecomapp.models.fraud import RiskVerdict
 from ecomapp.models.insights import GroupChange, GroupRun, GroupRunStatus, OrderMonth
@@ -64,6 +65,7 @@ __all__ = [
     "BackInStockRequest",
     "Backtest",
     "Cart",
+    "CollectionKind",
     "ConsentRecord",
     "Customer",
     "CustomerKind",
@@ -102,6 +104,8 @@ __all__ = [
     "Run",
     "RunStatus",
     "RunStep",
+    "SearchTermDay",
+    "SmartCollection",
     "Store",
     "Suppression",
     "SuppressionReason",

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -107,6 +108,11 @@ class Product(MirrorMixin, Model):
     status: Mapped[str] = mapped_column(String(32), default="active")
     image_url: Mapped[str | None] = mapped_column(Text)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Review average and count (WooCommerce product fields; Shopify `reviews.*` metafields).
+    rating: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
+    rating_count: Mapped[int | None] = mapped_column(Integer)
+    # Platform category / collection ids as ',12,15,' (WooCommerce categories).
+    categories: Mapped[list[str]] = mapped_column(TagList, default=list, server_default="")
 
     variants: Mapped[list[Variant]] = relationship(
         back_populates="product", cascade="all, delete-orphan", order_by="Variant.id"

@@ -132,6 +132,33 @@ class PlatformAdapter(ABC):
         """Push a customer's e-mail marketing consent back to the platform."""
         raise UnsupportedOperation(f"{self.name} cannot update marketing consent")
 
+    # False where a collection's order cannot be kept (WooCommerce categories).
+    orders_collections: ClassVar[bool] = True
+
+    def create_collection(self, store: Store, title: str) -> str:
+        """Create a manually sorted collection (or category) for a smart collection; its id."""
+        raise UnsupportedOperation(f"{self.name} cannot keep collections")
+
+    def add_to_collection(self, store: Store, ref: str, product_ids: list[str]) -> None:
+        """Add products (platform ids, in this order) to the end of a collection."""
+        raise UnsupportedOperation(f"{self.name} cannot keep collections")
+
+    def remove_from_collection(self, store: Store, ref: str, product_ids: list[str]) -> None:
+        """Remove products from a collection."""
+        raise UnsupportedOperation(f"{self.name} cannot keep collections")
+
+    def reorder_collection(self, store: Store, ref: str, moves: list[tuple[str, int]]) -> None:
+        """Move products to zero-based positions, one move after another."""
+        raise UnsupportedOperation(f"{self.name} cannot order collections")
+
+    def category_products(self, store: Store, category: str) -> list[str] | None:
+        """Return the products of an existing collection; None where the mirror holds them."""
+        return None
+
+    def read_ratings(self, store: Store) -> dict[str, tuple[Decimal, int]] | None:
+        """Return (average, count) per product platform id; None where products carry them."""
+        return None
+
     def start_sync(self, store: Store) -> None:
         """Start the initial import of products, customers and orders."""
 

@@ -53,6 +53,19 @@ class DemoAdapter(PlatformAdapter):
     def change_tags_bulk(self, store: Store, resource: str, changes: list[TagChange]) -> None:
         """Do nothing: the demo store is its mirror, which set-based group runs already wrote."""
 
+    def create_collection(self, store: Store, title: str) -> str:
+        """Return a local id: the demo store's collections are the members the app keeps."""
+        return f"demo-collection:{title}"
+
+    def add_to_collection(self, store: Store, ref: str, product_ids: list[str]) -> None:
+        """Do nothing: the members the app records are the demo store's collection."""
+
+    def remove_from_collection(self, store: Store, ref: str, product_ids: list[str]) -> None:
+        """Do nothing: the members the app records are the demo store's collection."""
+
+    def reorder_collection(self, store: Store, ref: str, moves: list[tuple[str, int]]) -> None:
+        """Do nothing: the members the app records are the demo store's collection."""
+
     def add_order_note(
         self, store: Store, order_platform_id: str, note: str, key: str | None = None
     ) -> None:

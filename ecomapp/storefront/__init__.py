@@ -14,6 +14,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ecomapp.storefront.notify_me",
     "ecomapp.storefront.push",
     "ecomapp.storefront.also_bought",
+    "ecomapp.storefront.searches",
 )
 
 

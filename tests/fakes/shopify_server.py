@@ -61,6 +61,11 @@ class FakeShopify:
     # Product gids taken off a publication: gid -> publication ids (publishableUnpublish).
     unpublished: dict[str, set[str]] = field(default_factory=dict)
     missing_products: set[str] = field(default_factory=set)  # gids Shopify does not know
+    # Custom collections: gid -> {"title", "sortOrder", "products": [product gids in order]}.
+    collections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    jobs: dict[str, bool] = field(default_factory=dict)  # job gid -> done
+    # Product gid -> ("reviews.rating" JSON value, "reviews.rating_count" value), as apps write.
+    ratings: dict[str, tuple[str, str]] = field(default_factory=dict)
     bulk_status: str = "COMPLETED"
     expires_in: int = 3600
     refresh_delay: float = 0.0
@@ -350,3 +355,103 @@ class FakeShopify:
 
     def op_inventory(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
         return {"nodes": [{"id": i, "inventoryQuantity": 7} for i in v["ids"]]}
+
+    # --- custom collections (asynchronous jobs, up to 250 products or moves per call) ---------
+
+    def _job(self) -> dict[str, Any]:
+        """Start a job: not done when the mutation answers, done when first polled."""
+        job_id = f"gid://shopify/Job/{secrets.token_hex(8)}"
+        self.jobs[job_id] = False
+        return {"id": job_id, "done": False}
+
+    def op_job(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        if v["id"] not in self.jobs:
+            return {"job": None}
+        self.jobs[v["id"]] = True
+        return {"job": {"id": v["id"], "done": True}}
+
+    def op_collectionCreate(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        data = v["input"]
+        if not str(data.get("title") or "").strip():
+            error = {"field": ["title"], "message": "Title can't be blank"}
+            return {"collectionCreate": {"collection": None, "userErrors": [error]}}
+        gid = f"gid://shopify/Collection/{4000 + len(self.collections)}"
+        sort = data.get("sortOrder", "BEST_SELLING")
+        self.collections[gid] = {"title": data["title"], "sortOrder": sort, "products": []}
+        return self._ok("collectionCreate", collection={"id": gid})
+
+    def _too_many(self, name: str, count: int) -> Response | None:
+        if count <= 250:
+            return None
+        message = f"{name}: too many items ({count}); the maximum is 250"
+        return Response(json.dumps({"errors": [{"message": message}]}), 200)
+
+    def _collection_refused(self, field_name: str, code: str, message: str) -> dict[str, Any]:
+        error = {"field": ["id"], "message": message, "code": code}
+        return {field_name: {"job": None, "userErrors": [error]}}
+
+    def op_collectionAddProductsV2(self, v: dict[str, Any], shop: str) -> Any:
+        name = "collectionAddProductsV2"
+        refused = self._too_many(name, len(v["productIds"]))
+        if refused is not None:
+            return refused
+        collection = self.collections.get(v["id"])
+        if collection is None:
+            return self._collection_refused(
+                name, "COLLECTION_DOES_NOT_EXIST", "Collection does not exist"
+            )
+        products = collection["products"]  # manual sort: appended in the order given
+        products += [p for p in v["productIds"] if p not in products]
+        return self._ok(name, job=self._job())
+
+    def op_collectionRemoveProducts(self, v: dict[str, Any], shop: str) -> Any:
+        name = "collectionRemoveProducts"
+        refused = self._too_many(name, len(v["productIds"]))
+        if refused is not None:
+            return refused
+        collection = self.collections.get(v["id"])
+        if collection is None:
+            return {name: {"job": None, "userErrors": [{"field": ["id"], "message": "not found"}]}}
+        gone = set(v["productIds"])
+        collection["products"] = [p for p in collection["products"] if p not in gone]
+        return self._ok(name, job=self._job())
+
+    def op_collectionReorderProducts(self, v: dict[str, Any], shop: str) -> Any:
+        name = "collectionReorderProducts"
+        refused = self._too_many(name, len(v["moves"]))
+        if refused is not None:
+            return refused
+        collection = self.collections.get(v["id"])
+        if collection is None:
+            return self._collection_refused(
+                name, "COLLECTION_NOT_FOUND", "The collection was not found."
+            )
+        if collection["sortOrder"] != "MANUAL":
+            return self._collection_refused(
+                name, "MANUALLY_SORTED_COLLECTION", "The collection is not manually sorted."
+            )
+        products = collection["products"]
+        for move in v["moves"]:  # one after another, positions in the list as it is then
+            if move["id"] not in products:
+                continue
+            products.remove(move["id"])
+            products.insert(min(int(move["newPosition"]), len(products)), move["id"])
+        return self._ok(name, job=self._job())
+
+    def op_ratings(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        """Answer the products page with the `reviews` metafields (null where none is set)."""
+        nodes = [
+            {"id": gid, "rating": {"value": rating}, "count": {"value": count}}
+            for gid, (rating, count) in self.ratings.items()
+        ]
+        info = {"hasNextPage": False, "endCursor": None}
+        return {"products": {"pageInfo": info, "nodes": nodes}}
+
+    def op_collectionProducts(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        """Answer a collection's products (one page), or null for an unknown collection."""
+        collection = self.collections.get(v["id"])
+        if collection is None:
+            return {"collection": None}
+        nodes = [{"id": gid} for gid in collection["products"]]
+        info = {"hasNextPage": False, "endCursor": None}
+        return {"collection": {"products": {"pageInfo": info, "nodes": nodes}}}

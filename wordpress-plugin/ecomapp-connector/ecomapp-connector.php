@@ -24,6 +24,7 @@ require_once __DIR__ . '/includes/class-ecomapp-panel.php';
 require_once __DIR__ . '/includes/class-ecomapp-carts.php';
 require_once __DIR__ . '/includes/class-ecomapp-queue.php';
 require_once __DIR__ . '/includes/class-ecomapp-consent.php';
+require_once __DIR__ . '/includes/class-ecomapp-searches.php';
 require_once __DIR__ . '/includes/class-ecomapp-revoke.php';
 require_once __DIR__ . '/includes/class-ecomapp-privacy.php';
 require_once __DIR__ . '/includes/class-ecomapp-notify-me.php';
@@ -50,6 +51,7 @@ add_action(
 			Ecomapp_Carts::register();
 			Ecomapp_Notify_Me::register();
 			Ecomapp_Consent::register();
+			Ecomapp_Searches::register();
 		}
 	}
 );

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from ecomapp.extensions import db
@@ -20,6 +22,7 @@ from ecomapp.platforms.shopify import operations as ops
 from ecomapp.platforms.shopify.graphql import AdminClient, user_errors
 from ecomapp.platforms.shopify.topics import AFTER_UNINSTALL, HANDLERS
 
+JOB_POLLS = 30
 RISK_SENTIMENT = {"high": "NEGATIVE", "medium": "NEUTRAL", "low": "POSITIVE"}
 
 
@@ -192,6 +195,85 @@ class ShopifyAdapter(PlatformAdapter):
             store, ops.CONSENT_UPDATE, {"input": payload}, "customerEmailMarketingConsentUpdate"
         )
 
+    def create_collection(self, store: Store, title: str) -> str:
+        """Create a manually sorted custom collection; return its gid."""
+        data = {"title": title, "sortOrder": "MANUAL"}
+        found = self._mutate(store, ops.COLLECTION_CREATE, {"input": data}, "collectionCreate")
+        return str(found["collection"]["id"])
+
+    def _collection_jobs(
+        self, store: Store, query: str, field: str, ref: str, key: str, items: list[Any]
+    ) -> None:
+        """Send items in calls of 250 and wait for each asynchronous job before the next."""
+        for start in range(0, len(items), ops.COLLECTION_BATCH):
+            chunk = items[start : start + ops.COLLECTION_BATCH]
+            found = self._mutate(store, query, {"id": ref, key: chunk}, field)
+            self._wait_for_job(store, (found or {}).get("job"))
+
+    def _wait_for_job(self, store: Store, job: dict[str, Any] | None) -> None:
+        from flask import current_app
+
+        from ecomapp.jobs.retry import TransientError
+
+        interval = float(current_app.config.get("SHOPIFY_BULK_POLL_SECONDS", 1.0))
+        for _ in range(JOB_POLLS):
+            if job is None or job.get("done"):
+                return
+            time.sleep(interval)
+            job = AdminClient(store).request(ops.JOB, {"id": job["id"]}).get("job")
+        raise TransientError("Shopify has not finished the collection job yet")
+
+    def add_to_collection(self, store: Store, ref: str, product_ids: list[str]) -> None:
+        """Add products with collectionAddProductsV2 (appended in this order when MANUAL)."""
+        gids = [ops.gid("Product", p) for p in product_ids]
+        query, field = ops.COLLECTION_ADD, "collectionAddProductsV2"
+        self._collection_jobs(store, query, field, ref, "productIds", gids)
+
+    def remove_from_collection(self, store: Store, ref: str, product_ids: list[str]) -> None:
+        """Remove products with collectionRemoveProducts."""
+        gids = [ops.gid("Product", p) for p in product_ids]
+        query, field = ops.COLLECTION_REMOVE, "collectionRemoveProducts"
+        self._collection_jobs(store, query, field, ref, "productIds", gids)
+
+    def reorder_collection(self, store: Store, ref: str, moves: list[tuple[str, int]]) -> None:
+        """Move products with collectionReorderProducts (newPosition is an UnsignedInt64)."""
+        items = [{"id": ops.gid("Product", p), "newPosition": str(i)} for p, i in moves]
+        query, field = ops.COLLECTION_REORDER, "collectionReorderProducts"
+        self._collection_jobs(store, query, field, ref, "moves", items)
+
+    def category_products(self, store: Store, category: str) -> list[str]:
+        """Return the product ids of an existing collection, page after page."""
+        found: list[str] = []
+        client, cursor = AdminClient(store), None
+        variables: dict[str, Any] = {"id": ops.gid("Collection", category)}
+        while True:
+            node = client.request(ops.COLLECTION_PRODUCTS, {**variables, "cursor": cursor})
+            if node.get("collection") is None:
+                raise PermanentError(f"collection {category} not found on Shopify")
+            page = node["collection"].get("products") or {}
+            found += [n["id"].rsplit("/", 1)[-1] for n in page.get("nodes") or []]
+            info = page.get("pageInfo") or {}
+            if not info.get("hasNextPage"):
+                return found
+            cursor = info.get("endCursor")
+
+    def read_ratings(self, store: Store) -> dict[str, tuple[Decimal, int]]:
+        """Read the `reviews.rating` and `reviews.rating_count` metafields review apps write."""
+        found: dict[str, tuple[Decimal, int]] = {}
+        client, cursor = AdminClient(store), None
+        while True:
+            page = client.request(ops.RATINGS, {"cursor": cursor}).get("products") or {}
+            for node in page.get("nodes") or []:
+                rating = _rating_value(node.get("rating"))
+                if rating is not None:
+                    count = str((node.get("count") or {}).get("value") or "0")
+                    pid = node["id"].rsplit("/", 1)[-1]
+                    found[pid] = (rating, int(count) if count.isdigit() else 0)
+            info = page.get("pageInfo") or {}
+            if not info.get("hasNextPage"):
+                return found
+            cursor = info.get("endCursor")
+
     def start_sync(self, store: Store) -> None:
         """Queue the initial Bulk Operations import."""
         from ecomapp.jobs.queue import enqueue
@@ -226,3 +308,13 @@ def _discount_input(spec: DiscountSpec) -> dict[str, Any]:
     if spec.expires_in_days is not None:
         discount["endsAt"] = (now + timedelta(days=spec.expires_in_days)).isoformat()
     return discount
+
+
+def _rating_value(metafield: dict[str, Any] | None) -> Decimal | None:
+    """Return a `rating` metafield's value ({"value": "4.5", "scale_max": "5.0", …}) on 0-5."""
+    try:
+        data = json.loads((metafield or {}).get("value") or "null")
+        value, top = Decimal(str(data["value"])), Decimal(str(data.get("scale_max") or "5"))
+    except (TypeError, KeyError, ValueError, ArithmeticError):
+        return None
+    return (value * 5 / top).quantize(Decimal("0.01")) if top > 0 else None

@@ -112,6 +112,37 @@ UNSUBSCRIBE = """mutation webhookSubscriptionDelete($id: ID!) {
   webhookSubscriptionDelete(id: $id) {
     deletedWebhookSubscriptionId userErrors { field message } } }"""
 
+COLLECTION_CREATE = """mutation collectionCreate($input: CollectionInput!) {
+  collectionCreate(input: $input) { collection { id } userErrors { field message } } }"""
+
+COLLECTION_ADD = """mutation collectionAddProductsV2($id: ID!, $productIds: [ID!]!) {
+  collectionAddProductsV2(id: $id, productIds: $productIds) {
+    job { id done } userErrors { field message code } } }"""
+
+COLLECTION_REMOVE = """mutation collectionRemoveProducts($id: ID!, $productIds: [ID!]!) {
+  collectionRemoveProducts(id: $id, productIds: $productIds) {
+    job { id done } userErrors { field message } } }"""
+
+COLLECTION_REORDER = """mutation collectionReorderProducts($id: ID!, $moves: [MoveInput!]!) {
+  collectionReorderProducts(id: $id, moves: $moves) {
+    job { id done } userErrors { field message code } } }"""
+
+JOB = """query job($id: ID!) { job(id: $id) { id done } }"""
+
+# collectionAddProductsV2, collectionRemoveProducts and collectionReorderProducts each take
+# up to 250 products (or moves) per call.
+COLLECTION_BATCH = 250
+
+COLLECTION_PRODUCTS = """query collectionProducts($id: ID!, $cursor: String) {
+  collection(id: $id) { products(first: 250, after: $cursor) {
+    pageInfo { hasNextPage endCursor } nodes { id } } } }"""
+
+RATINGS = """query ratings($cursor: String) {
+  products(first: 250, after: $cursor) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id rating: metafield(namespace: "reviews", key: "rating") { value }
+      count: metafield(namespace: "reviews", key: "rating_count") { value } } } }"""
+
 GID_TYPES = {"customer": "Customer", "order": "Order", "product": "Product"}
 
 

@@ -201,6 +201,50 @@ class WooCommerceAdapter(PlatformAdapter):
                 raise
             return str(existing[0]["id"])
 
+    orders_collections = False  # a category has no order of its own (menu_order is global)
+
+    def create_collection(self, store: Store, title: str) -> str:
+        """Create a product category; one already named so is reused."""
+        client = client_for(store)
+        try:
+            return str(client.request("POST", "products/categories", {"name": title})["id"])
+        except WooCommerceError as exc:
+            if exc.status != 400:
+                raise
+            found = client.request("GET", "products/categories", search=title, per_page=100)
+            same = [c for c in found if str(c.get("name")) == title]
+            if not same:
+                raise
+            return str(same[0]["id"])
+
+    def add_to_collection(self, store: Store, ref: str, product_ids: list[str]) -> None:
+        """Assign the category to products, keeping their other categories (batches of 100)."""
+        self._recategorize(store, ref, product_ids, member=True)
+
+    def remove_from_collection(self, store: Store, ref: str, product_ids: list[str]) -> None:
+        """Take the category off products, keeping their other categories (batches of 100)."""
+        self._recategorize(store, ref, product_ids, member=False)
+
+    def reorder_collection(self, store: Store, ref: str, moves: list[tuple[str, int]]) -> None:
+        """Do nothing: a WooCommerce category has no order of its own."""
+
+    def _recategorize(self, store: Store, ref: str, product_ids: list[str], member: bool) -> None:
+        """Read 100 products' categories, write `products/batch` of 100, check every item."""
+        client = client_for(store)
+        for start in range(0, len(product_ids), 100):
+            chunk = product_ids[start : start + 100]
+            include = ",".join(chunk)
+            current = client.request("GET", "products", include=include, per_page=100)
+            updates = []
+            for product in current:
+                ids = [int(c["id"]) for c in product.get("categories") or []]
+                kept = [i for i in ids if i != int(ref)]
+                updates.append({"id": product["id"], "categories": _ids(kept, ref, member)})
+            result = client.request("POST", "products/batch", {"update": updates})
+            failed = [str(r.get("id")) for r in result.get("update", []) if "error" in r]
+            if failed:
+                raise WooCommerceError(f"products/batch refused products {failed}", 400)
+
     def start_sync(self, store: Store) -> None:
         """Enqueue the initial import."""
         enqueue(f"{__package__}.sync:initial_sync", store.id, store_id=store.id)
@@ -208,6 +252,11 @@ class WooCommerceAdapter(PlatformAdapter):
     def reconcile(self, store: Store) -> None:
         """Enqueue a reconciliation pass."""
         enqueue(f"{__package__}.sync:reconcile_store", store.id, store_id=store.id)
+
+
+def _ids(kept: list[int], ref: str, member: bool) -> list[dict[str, int]]:
+    """Return a product's categories for wc/v3: the kept ones, plus ours when it is a member."""
+    return [{"id": i} for i in [*kept, *([int(ref)] if member else [])]]
 
 
 def _parents(store: Store, variant_platform_ids: list[str]) -> dict[str, str]:

@@ -245,4 +245,15 @@ def product_record(payload: dict[str, Any]) -> ProductRecord:
         created_at=gmt(payload.get("date_created_gmt")),
         updated_at=gmt(payload.get("date_modified_gmt")),
         variants=[] if variable else [variant_record(payload)],
+        rating=_rating(payload),
+        rating_count=int(payload.get("rating_count") or 0),
+        categories=[str(c["id"]) for c in categories if c.get("id") is not None],
     )
+
+
+def _rating(payload: dict[str, Any]) -> Decimal | None:
+    """Return wc/v3's `average_rating` ("4.50", "0" when unrated) as a Decimal."""
+    try:
+        return Decimal(str(payload.get("average_rating") or "0")).quantize(Decimal("0.01"))
+    except ArithmeticError:
+        return None

@@ -102,6 +102,7 @@ class FakeWooStore:
     notes: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     coupons: list[dict[str, Any]] = field(default_factory=list)
     product_tags: dict[int, dict[str, Any]] = field(default_factory=dict)  # products/tags terms
+    categories: dict[int, dict[str, Any]] = field(default_factory=dict)  # product categories
     requests: list[tuple[str, str, dict[str, list[str]]]] = field(default_factory=list)
     failures: list[int] = field(default_factory=list)
     on_write: Callable[[str], None] | None = None  # told "note"/"coupon" once one is stored
@@ -318,6 +319,8 @@ class Router:
             return self.coupons(method, query, body)
         if path == "products/tags":
             return self.tags(method, query, body)
+        if path == "products/categories":
+            return self.product_categories(method, query, body)
         batch = _BATCH.match(path)
         if method == "POST" and batch:
             return self.batch(batch.group(1), body or {})
@@ -435,6 +438,22 @@ class Router:
         self.store.coupons.append(coupon)
         self.wrote("coupon")
         return _json(coupon, 201)
+
+    def product_categories(self, method: str, query: dict[str, list[str]], body: Any) -> Response:
+        """List categories (`search` by name) or create one; a taken name is `term_exists`."""
+        if method == "GET":
+            word = query.get("search", [""])[0].lower()
+            found = [c for c in self.store.categories.values() if word in c["name"].lower()]
+            return _listing(found, query)
+        name = str((body or {}).get("name") or "").strip()
+        if not name:
+            return _error("rest_missing_callback_param", "Missing parameter(s): name", 400)
+        if any(c["name"] == name for c in self.store.categories.values()):
+            return _error("term_exists", "A term with the name provided already exists.", 400)
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        category = {"id": self.store.new_id(), "name": name, "slug": slug, "parent": 0}
+        self.store.categories[category["id"]] = category
+        return _json(category, 201)
 
     def find(self, kind: str, item_id: int) -> dict[str, Any] | None:
         """Return a stored item; variations are found by their own id too."""

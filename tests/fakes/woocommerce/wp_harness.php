@@ -18,6 +18,8 @@
  *   runs one storefront request (or one Action Scheduler queue run) through the plugin's
  *   real hooks (see wp_store_fakes.php) and prints the new state, the HTML the plugin
  *   printed, its redirect, the HTTP posts it made (real ones) and how long the request took.
+ * Usage: php wp_harness.php '{"mode": "search", "key": "...", "term": "..."}'
+ *   renders a search results page for the term and prints the request the plugin sent.
  */
 
 define( 'ABSPATH', __DIR__ );
@@ -132,6 +134,18 @@ function plugins_url( $path, $plugin_dir ) {
 }
 function register_rest_route( $namespace, $route, $args ) {
 	$GLOBALS['routes'][ '/' . $namespace . $route ] = $args;
+}
+function is_admin() {
+	return false;
+}
+function is_search() {
+	return isset( $GLOBALS['search_term'] );
+}
+function is_paged() {
+	return false;
+}
+function get_search_query( $escaped = true ) {
+	return $GLOBALS['search_term'] ?? '';
 }
 function is_wp_error( $thing ) {
 	return $thing instanceof WP_Error;
@@ -285,6 +299,16 @@ if ( 'rest' === ( $input['mode'] ?? '' ) ) {
 			'connection' => get_option( ECOMAPP_CONNECTOR_OPTION, null ),
 		)
 	);
+	exit( 0 );
+}
+
+if ( 'search' === ( $input['mode'] ?? '' ) ) {
+	update_option( ECOMAPP_CONNECTOR_OPTION, Ecomapp_Client::parse_key( $input['key'] ) );
+	$GLOBALS['search_term'] = $input['term'];
+	Ecomapp_Searches::register();
+	do_action( 'template_redirect' );
+	$post = $GLOBALS['posts'][0] ?? null;
+	echo json_encode( $post ? array( 'url' => $post['url'], 'body' => $post['args']['body'], 'headers' => $post['args']['headers'], 'blocking' => $post['args']['blocking'] ) : null );
 	exit( 0 );
 }
 
