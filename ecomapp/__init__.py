@@ -54,6 +54,7 @@ FEATURES: tuple[str, ...] = (
     "ecomapp.insights",
     "ecomapp.fraud_review",
     "ecomapp.storefront",
+    "ecomapp.segments",
 )
 
 

@@ -46,6 +46,6 @@ def paginate(stmt: Select[Any], per_page: int = PAGE_SIZE) -> Pagination:
 
 def page_args(page: int) -> dict[str, Any]:
     """Return the current query arguments with `page` replaced (for pager links)."""
-    args = request.args.to_dict()
+    args = (request.view_args or {}) | request.args.to_dict()  # path parts (an id) too
     args["page"] = page
     return args

@@ -37,6 +37,7 @@ from ecomapp.models.mirror import (
     Product,
     Variant,
 )
+from ecomapp.models.segments import CustomerRfm, Segment, SegmentDay, SegmentMember
 from ecomapp.models.store import Platform, Store
 from ecomapp.models.types import utcnow
 from ecomapp.models.woocommerce import WooConnection, WooSite
@@ -60,6 +61,7 @@ __all__ = [
     "Backtest",
     "Cart",
     "Customer",
+    "CustomerRfm",
     "CustomerKind",
     "DataExport",
     "DueStatus",
@@ -89,6 +91,9 @@ __all__ = [
     "Run",
     "RunStatus",
     "RunStep",
+    "Segment",
+    "SegmentDay",
+    "SegmentMember",
     "Store",
     "Suppression",
     "SuppressionReason",
