@@ -189,3 +189,30 @@ def test_a_store_sees_and_counts_only_its_own_segments(
     assert "Theirs" not in client.get("/segments/").get_data(as_text=True)
     why = client.get(f"/segments/{mine.id}/why", query_string={"customer": "o1@x.test"})
     assert why.status_code == 404  # another store's customer is not found here
+
+
+def test_coupon_codes_are_mirrored_from_woocommerce_coupon_lines(app: object) -> None:
+    """Given a WooCommerce order with two coupon lines, when it is mirrored, then the order keeps
+    both codes (and an order payload without coupon_lines keeps the codes it had)."""
+    from ecomapp.mirror.orders import apply_order
+    from ecomapp.models import Order
+    from ecomapp.platforms.woocommerce.normalize import order_record
+    from tests.fakes.woocommerce import payloads as wc
+
+    store = make_store(platform="woocommerce", domain="coupons.example")
+    body = wc.order() | {
+        "coupon_lines": [
+            {"id": 1, "code": "spring10", "discount": "5.00"},
+            {"id": 2, "code": "FREESHIP", "discount": "4.00"},
+        ]
+    }
+    apply_order(store, order_record(body))
+    db.session.commit()
+    order = db.session.scalar(select(Order).where(Order.store_id == store.id))
+    assert order is not None and order.discount_codes == ["spring10", "FREESHIP"]
+    trimmed = {k: v for k, v in body.items() if k != "coupon_lines"}
+    trimmed["date_modified_gmt"] = "2099-01-01T00:00:00"
+    apply_order(store, order_record(trimmed))
+    db.session.commit()
+    db.session.refresh(order)
+    assert order.discount_codes == ["spring10", "FREESHIP"]
