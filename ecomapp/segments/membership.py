@@ -1,21 +1,23 @@
-"""Segment membership, set-based: one diff statement per batch of customers, moves applied in
-bulk, `customer.entered_segment` / `customer.left_segment` emitted once per move.
+"""Segment membership, set-based: one statement finds every move, moves are applied in batches,
+and `customer.entered_segment` / `customer.left_segment` is emitted once per move.
 
-The first computation of a segment fills its members with one INSERT … SELECT per batch and
-emits nothing (it is the baseline, not news). Later computations (nightly over the whole store,
-or for the customers a batch of events touched) select only the customers whose membership
-differs from the table, then insert and delete those. The segment row is locked per batch, so
-two workers never both see (and announce) the same move.
+A whole-store computation is ONE statement over the store's customers: the first time, an
+INSERT … SELECT that fills the members (it emits nothing: a baseline, not news); after that, a
+diff SELECT returning only the customers whose membership differs from the table, whose moves
+are then inserted and deleted BATCH at a time. One statement lets the database evaluate the
+history EXISTS once for the store (a hashed semi-join), where id-range batches made it scan
+the order lines once per batch. The computation for the customers a batch of events touched
+runs the same diff restricted to their ids. The segment row is locked (PostgreSQL) until the
+moves are committed, so two workers never both see, and announce, the same move.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, literal, select
+from sqlalchemy import and_, case, delete, func, insert, literal, select, text
 
 from ecomapp.events.bus import emit
 from ecomapp.extensions import db
@@ -33,31 +35,19 @@ class Moves:
     entered: int = 0
     left: int = 0
 
-
-def _windows(store_id: int, ids: list[int] | None) -> Iterator[Any]:
-    """Yield SQL conditions covering the store's customers (or these ids), BATCH at a time."""
-    if ids is not None:
-        for start in range(0, len(ids), BATCH):
-            yield and_(Customer.store_id == store_id, Customer.id.in_(ids[start : start + BATCH]))
-        return
-    after = 0
-    while True:
-        page = (
-            select(Customer.id)
-            .where(Customer.store_id == store_id, Customer.id > after)
-            .order_by(Customer.id)
-            .limit(BATCH)
-            .subquery()
-        )
-        count, last = db.session.execute(select(func.count(), func.max(page.c.id))).one()
-        if not count:
-            return
-        yield and_(Customer.store_id == store_id, Customer.id > after, Customer.id <= last)
-        after = last
+    def add(self, other: Moves) -> None:
+        """Count another computation's moves in."""
+        self.entered, self.left = self.entered + other.entered, self.left + other.left
 
 
 def _lock(segment: Segment) -> None:
-    """Hold the segment row until the batch commits (PostgreSQL; SQLite writes serially)."""
+    """Hold the segment row until the transaction commits (PostgreSQL; SQLite writes serially).
+
+    On PostgreSQL the transaction also runs without JIT: the planner overestimates the cost of
+    the hashed EXISTS inside CASE, and compiling the statement took longer than running it.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
     db.session.execute(select(Segment.id).where(Segment.id == segment.id).with_for_update())
 
 
@@ -91,56 +81,63 @@ def _differences(segment: Segment, condition: Any, window: Any) -> list[tuple[in
     return [(int(cid), int(now_in)) for cid, now_in in db.session.execute(stmt)]
 
 
+def _announce(segment: Segment, kind: str, ids: list[int], now: datetime) -> None:
+    data = {"segment": segment.name, "segment_id": segment.id}
+    stamp = now.isoformat()
+    for cid in ids:
+        key = f"{kind}:{segment.id}:{cid}:{stamp}"
+        emit(segment.store_id, kind, "customer", cid, data | {"customer_id": cid}, key, now)
+
+
 def _apply(segment: Segment, moves: list[tuple[int, int]], now: datetime) -> Moves:
+    """Insert the entering and delete the leaving, BATCH at a time, announcing each move."""
     entered = [cid for cid, now_in in moves if now_in]
     left = [cid for cid, now_in in moves if not now_in]
-    if entered:
+    for start in range(0, len(entered), BATCH):
+        chunk = entered[start : start + BATCH]
         rows = [
-            {
-                "segment_id": segment.id,
-                "customer_id": c,
-                "store_id": segment.store_id,
-                "entered_at": now,
-            }
-            for c in entered
+            {"segment_id": segment.id, "customer_id": c, "store_id": segment.store_id}
+            | {"entered_at": now}
+            for c in chunk
         ]
         db.session.execute(insert(SegmentMember), rows)
-    if left:
+        _announce(segment, ENTERED, chunk, now)
+    for start in range(0, len(left), BATCH):
+        chunk = left[start : start + BATCH]
         db.session.execute(
             delete(SegmentMember).where(
-                SegmentMember.segment_id == segment.id, SegmentMember.customer_id.in_(left)
+                SegmentMember.segment_id == segment.id, SegmentMember.customer_id.in_(chunk)
             )
         )
-    stamp = now.isoformat()
-    for kind, ids in ((ENTERED, entered), (LEFT, left)):
-        data = {"segment": segment.name, "segment_id": segment.id}
-        for cid in ids:
-            key = f"{kind}:{segment.id}:{cid}:{stamp}"
-            emit(segment.store_id, kind, "customer", cid, data | {"customer_id": cid}, key, now)
+        _announce(segment, LEFT, chunk, now)
     return Moves(len(entered), len(left))
 
 
 def recompute(segment: Segment, now: datetime, customer_ids: list[int] | None = None) -> Moves:
-    """Bring the segment's members up to date (all customers, or these), committing per batch."""
+    """Bring the segment's members up to date: every customer of the store, or these."""
     if customer_ids is not None and segment.computed_at is None:
         return Moves()  # its first computation (queued at creation) covers them
     condition = segment_condition(segment.store_id, segment.conditions, now)
-    first, total = segment.computed_at is None, Moves()
-    ids = sorted(set(customer_ids)) if customer_ids is not None else None
-    for window in _windows(segment.store_id, ids):
+    in_store = Customer.store_id == segment.store_id
+    total = Moves()
+    if customer_ids is None:
         _lock(segment)
-        if first:
-            total.entered += _fill(segment, condition, window, now)
+        if segment.computed_at is None:
+            total.entered = _fill(segment, condition, in_store, now)
         else:
-            moved = _apply(segment, _differences(segment, condition, window), now)
-            total.entered, total.left = total.entered + moved.entered, total.left + moved.left
+            total = _apply(segment, _differences(segment, condition, in_store), now)
+        return _finish(segment, now, total)
+    ids = sorted(set(customer_ids))
+    for start in range(0, len(ids), BATCH):
+        _lock(segment)
+        window = and_(in_store, Customer.id.in_(ids[start : start + BATCH]))
+        total.add(_apply(segment, _differences(segment, condition, window), now))
         db.session.commit()
-    _finish(segment, now)
-    return total
+    return _finish(segment, now, total)
 
 
-def _finish(segment: Segment, now: datetime) -> None:
-    """Store the size, the time and today's point of the trend."""
+def _finish(segment: Segment, now: datetime, moves: Moves) -> Moves:
+    """Store the size, the time and today's point of the trend; commit."""
     _lock(segment)
     size = db.session.scalar(
         select(func.count())
@@ -150,14 +147,8 @@ def _finish(segment: Segment, now: datetime) -> None:
     segment.members, segment.computed_at = int(size or 0), now
     day = db.session.get(SegmentDay, (segment.id, now.date()))
     if day is None:
-        db.session.add(
-            SegmentDay(
-                segment_id=segment.id,
-                day=now.date(),
-                store_id=segment.store_id,
-                members=segment.members,
-            )
-        )
-    else:
-        day.members = segment.members
+        day = SegmentDay(segment_id=segment.id, day=now.date(), store_id=segment.store_id)
+        db.session.add(day)
+    day.members = segment.members
     db.session.commit()
+    return moves

@@ -108,12 +108,6 @@ def upgrade():
             name=op.f("fk_segment_members_segment_id_segments"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(
-            ["store_id"],
-            ["stores.id"],
-            name=op.f("fk_segment_members_store_id_stores"),
-            ondelete="CASCADE",
-        ),
         sa.PrimaryKeyConstraint("segment_id", "customer_id", name=op.f("pk_segment_members")),
     )
     with op.batch_alter_table("segment_members", schema=None) as batch_op:
