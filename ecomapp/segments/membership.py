@@ -115,40 +115,56 @@ def _apply(segment: Segment, moves: list[tuple[int, int]], now: datetime) -> Mov
 
 def recompute(segment: Segment, now: datetime, customer_ids: list[int] | None = None) -> Moves:
     """Bring the segment's members up to date: every customer of the store, or these."""
-    if customer_ids is not None and segment.computed_at is None:
+    if customer_ids is None:
+        return _whole_store(segment, now)
+    if segment.computed_at is None:
         return Moves()  # its first computation (queued at creation) covers them
+    return _for_customers(segment, now, sorted(set(customer_ids)))
+
+
+def _whole_store(segment: Segment, now: datetime) -> Moves:
+    """Fill or diff over every customer of the store in one statement; count; commit."""
     condition = segment_condition(segment.store_id, segment.conditions, now)
     in_store = Customer.store_id == segment.store_id
-    total = Moves()
-    if customer_ids is None:
-        _lock(segment)
-        if segment.computed_at is None:
-            total.entered = _fill(segment, condition, in_store, now)
-        else:
-            total = _apply(segment, _differences(segment, condition, in_store), now)
-        return _finish(segment, now, total)
-    ids = sorted(set(customer_ids))
-    for start in range(0, len(ids), BATCH):
-        _lock(segment)
-        window = and_(in_store, Customer.id.in_(ids[start : start + BATCH]))
-        total.add(_apply(segment, _differences(segment, condition, window), now))
-        db.session.commit()
-    return _finish(segment, now, total)
-
-
-def _finish(segment: Segment, now: datetime, moves: Moves) -> Moves:
-    """Store the size, the time and today's point of the trend; commit."""
     _lock(segment)
+    if segment.computed_at is None:
+        moves = Moves(entered=_fill(segment, condition, in_store, now))
+    else:
+        moves = _apply(segment, _differences(segment, condition, in_store), now)
     size = db.session.scalar(
         select(func.count())
         .select_from(SegmentMember)
         .where(SegmentMember.segment_id == segment.id)
     )
     segment.members, segment.computed_at = int(size or 0), now
+    _record_day(segment, now)
+    db.session.commit()
+    return moves
+
+
+def _for_customers(segment: Segment, now: datetime, ids: list[int]) -> Moves:
+    """Diff these customers, BATCH at a time; keep the size by the moves (under the lock)."""
+    condition = segment_condition(segment.store_id, segment.conditions, now)
+    total = Moves()
+    for start in range(0, len(ids), BATCH):
+        _lock(segment)
+        window = and_(
+            Customer.store_id == segment.store_id, Customer.id.in_(ids[start : start + BATCH])
+        )
+        moved = _apply(segment, _differences(segment, condition, window), now)
+        if moved.entered or moved.left:
+            db.session.refresh(segment, ["members"])
+            segment.members += moved.entered - moved.left
+            _record_day(segment, now)
+        db.session.commit()
+        total.add(moved)
+    return total
+
+
+def _record_day(segment: Segment, now: datetime) -> None:
+    """Store today's point of the trend: the segment's size now."""
     day = db.session.get(SegmentDay, (segment.id, now.date()))
     if day is None:
         day = SegmentDay(segment_id=segment.id, day=now.date(), store_id=segment.store_id)
         db.session.add(day)
     day.members = segment.members
-    db.session.commit()
-    return moves

@@ -14,6 +14,7 @@ from ecomapp.automation.form_errors import ShownError, describe
 from ecomapp.automation.forms import condition_rows, conditions_from_form
 from ecomapp.automation.schema import InvalidAutomation
 from ecomapp.extensions import db, htmx
+from ecomapp.insights.groups import active_run
 from ecomapp.jobs.queue import enqueue
 from ecomapp.models import Customer, Segment, SegmentDay, SegmentMember
 from ecomapp.models.types import utcnow
@@ -21,7 +22,8 @@ from ecomapp.segments import bp
 from ecomapp.segments.explain import explain
 from ecomapp.segments.fields import RFM_GROUPS, SEGMENT_FIELDS, validate_conditions
 from ecomapp.segments.jobs import COMPUTE
-from ecomapp.segments.library import get_segment, save_segment
+from ecomapp.segments.library import get_segment, save_segment, tag_of
+from ecomapp.segments.tags import start_tag_push
 from ecomapp.segments.trend import trend
 
 TREND_DAYS = 90
@@ -140,6 +142,7 @@ def show(segment_id: int) -> str:
     return render_template(
         "segments/show.html",
         segment=segment,
+        tag=tag_of(segment),
         points=points,
         line=line,
         members=pager.items,
@@ -171,6 +174,16 @@ def why(segment_id: int) -> tuple[str, int] | str:
     return render_template(
         "segments/_why.html", customer=customer, member=member, holds=holds, trace=trace
     )
+
+
+@bp.route("/<int:segment_id>/push-tag", methods=["POST"])
+def push_tag(segment_id: int) -> Response | tuple[str, int]:
+    """Start putting the segment's tag on exactly its members at the platform (Groups page)."""
+    segment = _owned(segment_id)
+    if active_run(g.store) is not None:
+        return "A group run is still going: wait for it to finish.", 409
+    start_tag_push(g.store, segment)
+    return redirect(url_for("insights.index"), 303)
 
 
 @bp.route("/<int:segment_id>/recompute", methods=["POST"])

@@ -128,3 +128,43 @@ def test_the_nightly_refresh_lets_a_customer_go_when_their_last_order_grows_old(
     run_jobs()  # …and enqueues it on its next tick
     assert members(segment_id) == set()
     assert count(Event, Event.type == "customer.left_segment") == 1
+
+
+def test_a_segment_is_mirrored_to_shopify_as_a_customer_tag_in_bulk(
+    fake: FakeShopify, client: FlaskClient, run_jobs: Callable[[], None]
+) -> None:
+    """Given 60 customers of whom the 40 big spenders form a segment and 5 others carry its tag,
+    when the merchant tags the segment's members at the store, then Shopify gets the tag on the
+    40 and off the 5 in bulk documents, and the run ends done with every change pushed."""
+    from decimal import Decimal
+
+    from ecomapp.admin.auth import login_token
+    from ecomapp.models import GroupRun
+
+    store = installed(fake, SHOP)
+    db.session.add_all(
+        Customer(
+            store_id=store.id,
+            platform_id=str(8000 + i),
+            orders_count=1,
+            total_spent=Decimal(500 if i < 40 else 10),
+            tags=["segment: Big"] if i >= 55 else [],
+        )
+        for i in range(60)
+    )
+    db.session.commit()
+    rules = {"all": [{"field": "customer.total_spent", "op": ">=", "value": "100"}]}
+    segment = save_segment(store, "Big", rules)
+    run_jobs()
+    client.get(f"/login/{login_token(store)}")
+    page = client.get(f"/segments/{segment.id}").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    response = client.post(f"/segments/{segment.id}/push-tag", data={"csrf_token": token})
+    assert response.status_code == 303
+    run_jobs()
+    run = db.session.scalars(select(GroupRun)).one()
+    assert (run.status, run.changed, run.pushed) == ("done", 45, 45)
+    assert fake.resource_tags["gid://shopify/Customer/8000"] == ["segment: Big"]
+    assert "segment: Big" not in fake.resource_tags.get("gid://shopify/Customer/8059", [])
+    batches = [c for c in fake.calls if c.get("op") == "tagsBatch"]
+    assert 1 <= len(batches) <= 2  # 50 customers per document
