@@ -216,3 +216,68 @@ def test_coupon_codes_are_mirrored_from_woocommerce_coupon_lines(app: object) ->
     db.session.commit()
     db.session.refresh(order)
     assert order.discount_codes == ["spring10", "FREESHIP"]
+
+
+def test_rfm_groups_follow_the_quintile_grid(app: object, time_machine: object) -> None:
+    """Given ten buyers each more recent, frequent and generous than the last, an old big spender
+    and a customer without orders, when the nightly refresh scores the store, then each lands in
+    the group the R and F+M quintiles give (docs/segments.md), and a segment finds them by it."""
+    from decimal import Decimal
+
+    from ecomapp.segments.jobs import refresh_store
+    from ecomapp.segments.library import save_segment
+
+    time_machine.move_to(AS_OF, tick=False)  # type: ignore[attr-defined]
+    store = make_store(platform="demo", domain="rfm.example")
+
+    def buyer(name: str, days_ago: int, orders: int, spent: int) -> Customer:
+        return Customer(
+            store_id=store.id,
+            platform_id=name,
+            orders_count=orders,
+            total_spent=Decimal(spent),
+            first_order_at=AS_OF - timedelta(days=500),
+            last_order_at=AS_OF - timedelta(days=days_ago),
+        )
+
+    rows = [buyer(f"a{i}", 300 - 30 * i, i + 1, (i + 1) * 100) for i in range(10)]
+    rows += [buyer("old-big", 400, 20, 5000), Customer(store_id=store.id, platform_id="p")]
+    db.session.add_all(rows)
+    db.session.commit()
+    segment = save_segment(
+        store,
+        "Previously loyal",
+        {
+            "all": [
+                {
+                    "field": "customer.rfm_group",
+                    "op": "in",
+                    "value": ["previously_loyal", "prospects"],
+                }
+            ]
+        },
+    )
+    db.session.commit()
+    refresh_store(store.id)
+    groups = dict(
+        db.session.execute(
+            select(Customer.platform_id, CustomerRfm.rfm_group).join(
+                CustomerRfm, CustomerRfm.customer_id == Customer.id
+            )
+        ).all()
+    )
+    assert groups == {
+        "a0": "dormant",
+        "a1": "dormant",
+        "a2": "dormant",
+        "a3": "almost_lost",
+        "a4": "needs_attention",
+        "a5": "active",
+        "a6": "loyal",
+        "a7": "champions",
+        "a8": "champions",
+        "a9": "champions",
+        "old-big": "previously_loyal",
+    }
+    ids = {c.platform_id: c.id for c in rows}
+    assert members(segment.id) == {ids["old-big"], ids["p"]}
