@@ -281,3 +281,29 @@ def test_rfm_groups_follow_the_quintile_grid(app: object, time_machine: object) 
     }
     ids = {c.platform_id: c.id for c in rows}
     assert members(segment.id) == {ids["old-big"], ids["p"]}
+
+
+def test_editing_the_rules_moves_members_and_announces_who_left(
+    client: FlaskClient, seeded: Store, run_jobs: Callable[[], None]
+) -> None:
+    """Given a computed 'spent 50+' segment, when the merchant raises it to 500+ in the builder,
+    then the version goes up, the members are the 500+ spenders, and each customer who fell out
+    gets one customer.left_segment (the first computation announced no one)."""
+    from ecomapp.models import Event
+
+    assert _save(client, "Spenders", [("customer.total_spent", ">=", "50")]) == 303
+    run_jobs()
+    segment = newest_segment()
+    before = members(segment.id)
+    assert count(Event, Event.type == "customer.entered_segment") == 0
+    data = builder_form("Spenders", [("customer.total_spent", ">=", "500")])
+    response = client.post(f"/segments/{segment.id}/edit", data=data | {"csrf_token": csrf(client)})
+    assert response.status_code == 303
+    run_jobs()
+    db.session.refresh(segment)
+    after = hand_written(
+        "SELECT id FROM customers WHERE store_id = :s AND total_spent >= 50000", s=seeded.id
+    )
+    assert segment.version == 2 and members(segment.id) == after and after < before
+    left = db.session.scalars(select(Event.subject_id).where(Event.type == "customer.left_segment"))
+    assert sorted(left) == sorted(before - after)
