@@ -307,3 +307,32 @@ def test_editing_the_rules_moves_members_and_announces_who_left(
     assert segment.version == 2 and members(segment.id) == after and after < before
     left = db.session.scalars(select(Event.subject_id).where(Event.type == "customer.left_segment"))
     assert sorted(left) == sorted(before - after)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [("customer.days_since_last_order", "<=", "30")],
+        [("customer.days_since_first_order", "between", "100, 200")],
+        [("orders.financial_status", "!=", "paid", "any"), ("customer.zip", "starts_with", "1")],
+        [
+            ("orders.product_title", "contains", "a", "all"),
+            ("customer.accepts_marketing", "=", "true"),
+        ],
+    ],
+)
+def test_why_agrees_with_the_sql_for_every_customer(
+    client: FlaskClient, seeded: Store, run_jobs: Callable[[], None], rows: list[tuple[str, ...]]
+) -> None:
+    """Given a computed segment, when the merchant asks why for a sample of customers, then the
+    per-customer evaluation agrees with the set-based membership for each of them."""
+    assert _save(client, "Sample", rows) == 303
+    run_jobs()
+    segment = newest_segment()
+    inside = members(segment.id)
+    sample = list(db.session.scalars(select(Customer.id).order_by(Customer.id)))[::10]
+    assert inside and any(cid not in inside for cid in sample)
+    for cid in sample:
+        body = client.get(f"/segments/{segment.id}/why?customer={cid}").get_data(as_text=True)
+        verdict = "is in the segment" if cid in inside else "is not in the segment"
+        assert verdict in body and "will move them" not in body, cid

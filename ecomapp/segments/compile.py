@@ -173,27 +173,34 @@ def _tags(op: str, column: Any, value: Any) -> Expr:
     return text.contains(f",{_norm(value)},", autoescape=True)
 
 
+def _whole(days: Any) -> int:
+    return int(Decimal(str(days)))
+
+
 def _days(op: str, column: Any, value: Any, now: datetime) -> Expr:
-    """Compare whole days since a moment (floor of the elapsed days) as bounds on the moment."""
+    """Compare whole days since a moment (floor of the elapsed days) as bounds on the moment.
+
+    floor(elapsed) <= N is elapsed < N + 1, i.e. the moment is after now - (N + 1) days.
+    """
     if op in ("is_empty", "is_not_empty"):
         return column.is_(None) if op == "is_empty" else column.is_not(None)
 
-    def ago(days: Any) -> datetime:
-        return now - timedelta(days=int(Decimal(str(days))))
+    def ago(days: int) -> datetime:
+        return now - timedelta(days=days)
 
     def equal(days: Any) -> Expr:
-        return and_(column <= ago(days), column > ago(int(Decimal(str(days))) + 1))
+        return and_(column <= ago(_whole(days)), column > ago(_whole(days) + 1))
 
     tests: dict[str, Callable[[], Expr]] = {
-        "<=": lambda: column > ago(int(Decimal(str(value))) + 1),
-        "<": lambda: column > ago(value),
-        ">=": lambda: column <= ago(value),
-        ">": lambda: column <= ago(int(Decimal(str(value))) + 1),
+        "<=": lambda: column > ago(_whole(value) + 1),
+        "<": lambda: column > ago(_whole(value)),
+        ">=": lambda: column <= ago(_whole(value)),
+        ">": lambda: column <= ago(_whole(value) + 1),
         "=": lambda: equal(value),
         "!=": lambda: or_(column.is_(None), not_(equal(value))),
         "in": lambda: or_(false(), *(equal(v) for v in value or [])),
         "between": lambda: and_(
-            column <= ago(value[0]), column > ago(int(Decimal(str(value[1]))) + 1)
+            column <= ago(_whole(value[0])), column > ago(_whole(value[1]) + 1)
         ),
     }
     return tests[op]()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, g, redirect, render_template, request, url_for
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from werkzeug.wrappers import Response
 
 from ecomapp.admin.paging import paginate
@@ -155,10 +155,12 @@ def _find_customer(text: str) -> Customer | None:
     if not text:
         return None
     match = func.lower(Customer.email) == text.lower()
+    first = Customer.id  # an id beats a platform id that happens to be the same number
     if text.isdigit():
         match = or_(match, Customer.id == int(text), Customer.platform_id == text)
+        first = case((Customer.id == int(text), 0), else_=1)
     return db.session.scalar(
-        select(Customer).where(Customer.store_id == g.store.id, match).limit(1)
+        select(Customer).where(Customer.store_id == g.store.id, match).order_by(first).limit(1)
     )
 
 
