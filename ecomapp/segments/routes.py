@@ -155,7 +155,7 @@ def _find_customer(text: str) -> Customer | None:
     if not text:
         return None
     match = func.lower(Customer.email) == text.lower()
-    first = Customer.id  # an id beats a platform id that happens to be the same number
+    first: Any = Customer.id  # an id beats a platform id that happens to be the same number
     if text.isdigit():
         match = or_(match, Customer.id == int(text), Customer.platform_id == text)
         first = case((Customer.id == int(text), 0), else_=1)
