@@ -336,3 +336,19 @@ def test_why_agrees_with_the_sql_for_every_customer(
         body = client.get(f"/segments/{segment.id}/why?customer={cid}").get_data(as_text=True)
         verdict = "is in the segment" if cid in inside else "is not in the segment"
         assert verdict in body and "will move them" not in body, cid
+
+
+def test_many_moves_are_recorded_once_each_even_when_announced_twice(app: object) -> None:
+    """Given moves announced in bulk, when the same moves are announced again (a retried job),
+    then each event exists once and the engine has each pending once."""
+    from ecomapp.events.bus import emit_many
+    from ecomapp.models import Event, PendingEvent
+
+    store = make_store(platform="demo", domain="bulk.example")
+    items = [(n, {"segment": "VIP"}, f"customer.entered_segment:1:{n}:t") for n in range(1, 301)]
+    assert emit_many(store.id, "customer.entered_segment", "customer", items) == 300
+    db.session.commit()
+    assert emit_many(store.id, "customer.entered_segment", "customer", items) == 0
+    db.session.commit()
+    assert count(Event, Event.store_id == store.id) == 300
+    assert count(PendingEvent, PendingEvent.store_id == store.id) == 300

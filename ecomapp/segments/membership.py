@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, delete, func, insert, literal, select, text
 
-from ecomapp.events.bus import emit
+from ecomapp.events.bus import emit_many
 from ecomapp.extensions import db
 from ecomapp.models import Customer, Segment, SegmentDay, SegmentMember
 from ecomapp.segments.compile import segment_condition
@@ -82,11 +82,13 @@ def _differences(segment: Segment, condition: Any, window: Any) -> list[tuple[in
 
 
 def _announce(segment: Segment, kind: str, ids: list[int], now: datetime) -> None:
+    """Record one event per move, in one flush (the segment lock makes each move unique)."""
     data = {"segment": segment.name, "segment_id": segment.id}
     stamp = now.isoformat()
-    for cid in ids:
-        key = f"{kind}:{segment.id}:{cid}:{stamp}"
-        emit(segment.store_id, kind, "customer", cid, data | {"customer_id": cid}, key, now)
+    items = [
+        (cid, data | {"customer_id": cid}, f"{kind}:{segment.id}:{cid}:{stamp}") for cid in ids
+    ]
+    emit_many(segment.store_id, kind, "customer", items, now)
 
 
 def _apply(segment: Segment, moves: list[tuple[int, int]], now: datetime) -> Moves:
