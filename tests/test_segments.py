@@ -352,3 +352,17 @@ def test_many_moves_are_recorded_once_each_even_when_announced_twice(app: object
     db.session.commit()
     assert count(Event, Event.store_id == store.id) == 300
     assert count(PendingEvent, PendingEvent.store_id == store.id) == 300
+
+
+def test_the_refresh_command_recomputes_and_prints_sizes(
+    client: FlaskClient, seeded: Store, run_jobs: Callable[[], None], runner: object
+) -> None:
+    """Given a saved segment, when `flask segments-refresh STORE` runs, then it prints its size;
+    an unknown store is refused."""
+    assert _save(client, "Buyers", [("customer.orders_count", ">=", "1")]) == 303
+    run_jobs()
+    result = runner.invoke(args=["segments-refresh", str(seeded.id)])  # type: ignore[attr-defined]
+    size = len(hand_written("SELECT id FROM customers WHERE orders_count >= 1"))
+    assert result.exit_code == 0 and f"Buyers: {size:,} customers" in result.output
+    missing = runner.invoke(args=["segments-refresh", "999999"])  # type: ignore[attr-defined]
+    assert missing.exit_code != 0 and "no store" in missing.output

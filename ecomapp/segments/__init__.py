@@ -7,12 +7,12 @@ NIGHTLY_SECONDS = 24 * 3600
 
 
 def init_app(app: Flask) -> None:
-    """Register the Segments pages, the nightly refresh and the event-batch subscriber."""
+    """Register the Segments pages, nightly refresh, event-batch subscriber and CLI."""
     from ecomapp.admin.auth import PANEL_BLUEPRINTS
     from ecomapp.admin.nav import NAV, NavItem
     from ecomapp.events.batch_subscribers import BATCH_SUBSCRIBERS
     from ecomapp.jobs.periodic import PERIODIC
-    from ecomapp.segments import routes  # noqa: F401
+    from ecomapp.segments import cli, routes  # noqa: F401
     from ecomapp.segments.jobs import NIGHTLY, SUBSCRIBER, WATCHED
 
     app.register_blueprint(bp)
@@ -21,3 +21,4 @@ def init_app(app: Flask) -> None:
         NAV.append(NavItem("Segments", "segments.index", 65))
     BATCH_SUBSCRIBERS[SUBSCRIBER] = WATCHED
     PERIODIC[NIGHTLY] = NIGHTLY_SECONDS
+    app.cli.add_command(cli.refresh_command)
