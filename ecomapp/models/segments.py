@@ -34,7 +34,8 @@ class SegmentMember(db.Model):
     """A customer who is in a segment now, and since when."""
 
     __tablename__ = "segment_members"
-    __table_args__ = (Index("ix_segment_members_store_customer", "store_id", "customer_id"),)
+    # By customer: a deleted customer's rows are found without a scan (the cascade).
+    __table_args__ = (Index("ix_segment_members_customer", "customer_id"),)
 
     segment_id: Mapped[int] = mapped_column(
         ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True

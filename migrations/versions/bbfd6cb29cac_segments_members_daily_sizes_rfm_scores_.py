@@ -111,9 +111,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("segment_id", "customer_id", name=op.f("pk_segment_members")),
     )
     with op.batch_alter_table("segment_members", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_segment_members_store_customer", ["store_id", "customer_id"], unique=False
-        )
+        batch_op.create_index("ix_segment_members_customer", ["customer_id"], unique=False)
 
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.add_column(
@@ -129,7 +127,7 @@ def downgrade():
         batch_op.drop_column("discount_codes")
 
     with op.batch_alter_table("segment_members", schema=None) as batch_op:
-        batch_op.drop_index("ix_segment_members_store_customer")
+        batch_op.drop_index("ix_segment_members_customer")
 
     op.drop_table("segment_members")
     op.drop_table("segment_days")
