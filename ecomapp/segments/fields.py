@@ -103,8 +103,9 @@ def _condition(raw: Any, path: str, errors: list[FieldError]) -> dict[str, Any]:
         out["quantifier"] = raw.get("quantifier", "any")
         if out["quantifier"] not in QUANTIFIERS:
             errors.append(FieldError(f"{path}.quantifier", "must be any, all or none"))
+    before = len(errors)
     out |= _operand(raw, field, ftype, op, path, errors)
-    if field in DAYS_FIELDS and not _whole_days(out.get("value")):
+    if field in DAYS_FIELDS and len(errors) == before and not _whole_days(out.get("value")):
         errors.append(FieldError(f"{path}.value", "must be a whole number of days"))
     return out
 
