@@ -126,9 +126,10 @@ def recompute(segment: Segment, now: datetime, customer_ids: list[int] | None = 
 
 def _whole_store(segment: Segment, now: datetime) -> Moves:
     """Fill or diff over every customer of the store in one statement; count; commit."""
+    _lock(segment)
+    db.session.refresh(segment)  # another worker may have computed it while we waited
     condition = segment_condition(segment.store_id, segment.conditions, now)
     in_store = Customer.store_id == segment.store_id
-    _lock(segment)
     if segment.computed_at is None:
         moves = Moves(entered=_fill(segment, condition, in_store, now))
     else:
