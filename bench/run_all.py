@@ -104,6 +104,7 @@ class Bench:
 GOALS: list[tuple[str, str, Callable[[Figure], bool]]] = [
     (r"^seed_\d+k_seconds$", "≤ 90 s", lambda f: f.value <= 90),
     (r"^regroup_\d+k_seconds$", "ratio ≤ 2 (UPDATE … CASE)", lambda f: f.ratio <= 2),
+    (r"^segment_recompute_\d+k_seconds$", "ratio ≤ 2 (SELECT)", lambda f: f.ratio <= 2),
     (r"^panel_.*_p95_ms$", "p95 < 100 ms", lambda f: f.value < 100),
     (r"^dashboard_lcp_ms$", "< 2,500 ms", lambda f: f.value < 2500),
     (r"^panel_browser_checks_passed$", "all pass", lambda f: f.value == f.baseline),
@@ -135,6 +136,7 @@ def benches(db: str, redis: str) -> list[Bench]:
         own("seed_time", *mine),
         own("panel_pages", *mine),
         own("regroup", *mine),
+        own("segments", *mine),
         own("dashboard_lcp", *mine),
         Bench(
             "engine_throughput",

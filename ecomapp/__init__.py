@@ -61,6 +61,7 @@ FEATURES: tuple[str, ...] = (
     "ecomapp.inventory.back_in_stock_panel",
     "ecomapp.inventory.stock_levels",
     "ecomapp.recommendations",
+    "ecomapp.segments",
 )
 
 

@@ -6,6 +6,8 @@ EVENT_TYPES = (
     "customer.updated",
     "customer.consent_changed",
     "customer.spend_changed",
+    "customer.entered_segment",
+    "customer.left_segment",
     "order.created",
     "order.paid",
     "order.updated",

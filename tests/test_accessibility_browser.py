@@ -25,6 +25,7 @@ NOT_PAGES = {
     "automations.step_params",
     "shopify_panel.sync_progress",
     "demo_tools.events",
+    "segments.condition_row",
 }
 
 

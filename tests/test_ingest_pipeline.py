@@ -66,8 +66,8 @@ def test_older_version_never_overwrites_newer(run_jobs: Callable[[], None]) -> N
 def test_subscribers_get_only_the_event_types_they_asked_for(app: Flask) -> None:
     """Given the mailer (order.created, consent; batched) and the engine (every event, one job
     per store), when a cart event and three order.created events are emitted, then only the
-    engine's store job is queued; when it runs, the mailer gets one job with the three order
-    events of the batch, and nothing for the cart."""
+    engine's store job is queued; when it runs, the mailer and segments each get one job with the
+    three order events of the batch, and nothing for the cart."""
     from ecomapp.automation.batch import process_store_events
     from ecomapp.events import emit
     from ecomapp.jobs import get_queue
@@ -84,4 +84,9 @@ def test_subscribers_get_only_the_event_types_they_asked_for(app: Flask) -> None
     process_store_events(store.id)
     jobs = [list(job.args[:2]) for job in get_queue().get_jobs()]
     ids = [e.id for e in orders if e is not None]
-    assert jobs == [["ecomapp.mail.subscribers:on_events", [store.id, ids]]]
+    # One job per subscriber per batch (mail attribution, push attribution, segments, …).
+    assert ["ecomapp.mail.subscribers:on_events", [store.id, ids]] in jobs
+    assert ["ecomapp.segments.jobs:on_events", [store.id, ids]] in jobs
+    assert all(args == [store.id, ids] for _, args in jobs) and len(jobs) == len(
+        {p for p, _ in jobs}
+    )

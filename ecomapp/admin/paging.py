@@ -47,6 +47,6 @@ def paginate(stmt: Select[Any], per_page: int = PAGE_SIZE) -> Pagination:
 
 def page_args(page: int) -> dict[str, Any]:
     """Return the current query arguments with `page` replaced (for pager links)."""
-    args: dict[str, Any] = request.args.to_dict()
+    args: dict[str, Any] = (request.view_args or {}) | request.args.to_dict()  # path parts too
     args["page"] = page
     return args

@@ -58,6 +58,7 @@ def _snapshot(
     earlier: dict[int, int],
 ) -> Snapshot:
     snap: Snapshot = {"event.type": event.type, OBJECTS: {}, "_previous": _previous(event)}
+    snap["event.segment"] = (event.data or {}).get("segment")  # segment entered or left
     snap[OBJECTS]["event"] = {"id": event.id, "type": event.type, "data": event.data}
     kind, subject = event.subject_type, event.subject_id or 0
     if kind == "order" and subject in orders:

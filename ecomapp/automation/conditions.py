@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,10 +13,15 @@ PREVIOUS = "_previous"
 OBJECTS = "_objects"  # the event's objects (ids, names) for actions and templates
 
 
-def evaluate(group: dict[str, Any], snap: Snapshot) -> tuple[bool, list[dict[str, Any]]]:
-    """Return whether a condition group holds, and the trace of each comparison."""
+def evaluate(
+    group: dict[str, Any], snap: Snapshot, fields: Mapping[str, str] = FIELDS
+) -> tuple[bool, list[dict[str, Any]]]:
+    """Return whether a condition group holds, and the trace of each comparison.
+
+    `fields` gives each field's type (segments pass their own field registry).
+    """
     trace: list[dict[str, Any]] = []
-    return _group(group, snap, trace, "conditions"), trace
+    return _group(group, snap, trace, "conditions", fields), trace
 
 
 def holds_any(group: dict[str, Any], snap: Snapshot) -> tuple[bool, list[dict[str, Any]]]:
@@ -24,22 +30,34 @@ def holds_any(group: dict[str, Any], snap: Snapshot) -> tuple[bool, list[dict[st
     if not items:
         return False, []
     trace: list[dict[str, Any]] = []
-    return _group(group, snap, trace, "exit_conditions"), trace
+    return _group(group, snap, trace, "exit_conditions", FIELDS), trace
 
 
-def _group(group: dict[str, Any], snap: Snapshot, trace: list[dict[str, Any]], path: str) -> bool:
+def _group(
+    group: dict[str, Any],
+    snap: Snapshot,
+    trace: list[dict[str, Any]],
+    path: str,
+    fields: Mapping[str, str],
+) -> bool:
     mode, items = next(iter(group.items()))
     results = []
     for i, item in enumerate(items):
         here = f"{path}.{mode}[{i}]"
         if "all" in item or "any" in item:
-            results.append(_group(item, snap, trace, here))
+            results.append(_group(item, snap, trace, here, fields))
         else:
-            results.append(_check(item, snap, trace, here))
+            results.append(_check(item, snap, trace, here, fields))
     return all(results) if mode == "all" else any(results)
 
 
-def _check(cond: dict[str, Any], snap: Snapshot, trace: list[dict[str, Any]], path: str) -> bool:
+def _check(
+    cond: dict[str, Any],
+    snap: Snapshot,
+    trace: list[dict[str, Any]],
+    path: str,
+    fields: Mapping[str, str],
+) -> bool:
     field, op = cond["field"], cond["op"]
     actual = snap.get(field)
     expected = snap.get(cond["ref"]) if "ref" in cond else cond.get("value")
@@ -48,7 +66,7 @@ def _check(cond: dict[str, Any], snap: Snapshot, trace: list[dict[str, Any]], pa
         result = _changed(cond, previous, actual, snap)
         expected = {k: cond[k] for k in ("from", "to") if k in cond}
         actual = {"from": previous, "to": actual}
-    elif FIELDS[field] == "list":
+    elif fields[field] == "list":
         result = _quantified(cond.get("quantifier", "any"), op, actual or [], expected)
     else:
         result = compare(op, actual, expected)
@@ -111,6 +129,8 @@ def compare(op: str, actual: Any, expected: Any) -> bool:
         if isinstance(actual, list):
             return _text(expected) in {_text(a) for a in actual}
         return _text(expected) in _text(actual)
+    if op == "starts_with":
+        return _text(actual).startswith(_text(expected))
     if op == "in":
         return any(compare("=", actual, e) for e in expected or [])
     if op == "between":

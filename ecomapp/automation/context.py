@@ -15,6 +15,7 @@ from ecomapp.models import Cart, Customer, Event, Order, Product, Store, Variant
 def load_snapshot(store: Store, event: Event) -> Snapshot:
     """Return the snapshot of an event: its objects as the mirror holds them now."""
     snap: Snapshot = {"event.type": event.type, OBJECTS: {}, PREVIOUS: _previous(event)}
+    snap["event.segment"] = (event.data or {}).get("segment")  # segment entered or left
     snap[OBJECTS]["event"] = {"id": event.id, "type": event.type, "data": event.data}
     subject_type, subject_id = event.subject_type, event.subject_id
     if subject_type == "order" and subject_id:

@@ -54,6 +54,7 @@ FIELDS: dict[str, str] = {
     "product.status": "text",
     "product.tags": "tags",
     "event.type": "text",
+    "event.segment": "text",  # the segment a customer.entered_segment/left_segment is about
 }
 
 NUMERIC = {"money", "number"}
@@ -74,6 +75,7 @@ OPERATORS: dict[str, set[str]] = {
     ">=": NUMERIC,
     "between": NUMERIC,
     "contains": {"text", "tags", "list"},
+    "starts_with": {"text"},
     "in": {"money", "number", "text", "list"},
     "is_empty": {"money", "number", "text", "bool", "tags", "list"},
     "is_not_empty": {"money", "number", "text", "bool", "tags", "list"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -48,7 +49,16 @@ def _json(text: str, path: str) -> Any:
         raise InvalidAutomation([FieldError(path, f"is not valid JSON ({exc.msg})")]) from exc
 
 
-def _conditions(form: MultiDict[str, str]) -> list[dict[str, Any]]:
+def conditions_from_form(
+    form: MultiDict[str, str], fields: Mapping[str, str] = FIELDS
+) -> dict[str, Any]:
+    """Return the condition group the builder's rows describe (segments pass their fields)."""
+    return {form.get("match", "all"): _conditions(form, fields)}
+
+
+def _conditions(
+    form: MultiDict[str, str], fields: Mapping[str, str] = FIELDS
+) -> list[dict[str, Any]]:
     rows = zip(
         form.getlist("cond_field"),
         form.getlist("cond_op"),
@@ -64,7 +74,7 @@ def _conditions(form: MultiDict[str, str]) -> list[dict[str, Any]]:
             out.append(more)
             continue
         cond: dict[str, Any] = {"field": field, "op": op} | more
-        if FIELDS.get(field) == "list":
+        if fields.get(field) == "list":
             cond["quantifier"] = quantifier or "any"
         if "ref" not in more and op not in ("is_empty", "is_not_empty", "changed"):
             cond["value"] = _value(op, value)

@@ -10,6 +10,7 @@ sweeper re-dispatches the event after a minute, at most MAX_RESCUES times.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -92,6 +93,52 @@ def emit(
     if wanted:
         enqueue(DISPATCH, event.id, store_id=store_id)
     return event
+
+
+def emit_many(
+    store_id: int,
+    type: str,
+    subject_type: str,
+    items: Sequence[tuple[int | None, dict[str, Any], str]],
+    occurred_at: datetime | None = None,
+) -> int:
+    """Record many events of one type at once (`emit`'s rules, one flush); return how many new.
+
+    Args:
+        store_id: the store the events belong to.
+        type: the canonical event type.
+        subject_type: what the events are about.
+        items: (subject id, data, dedupe key) per event; keys already seen are skipped.
+        occurred_at: when they happened (now by default).
+    """
+    if db.session.info.get(QUIET_KEY) or not items:
+        return 0
+    keys = [key for _, _, key in items]
+    seen = set(
+        db.session.scalars(
+            select(Event.dedupe_key).where(Event.store_id == store_id, Event.dedupe_key.in_(keys))
+        )
+    )
+    wanted, now = bool(subscribers_for(type)), utcnow()
+    fresh = [
+        Event(
+            store_id=store_id,
+            type=type,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            data=data,
+            dedupe_key=key,
+            occurred_at=occurred_at or now,
+            dispatched_at=None if wanted else now,
+        )
+        for subject_id, data, key in items
+        if key not in seen
+    ]
+    db.session.add_all(fresh)
+    db.session.flush()
+    for event in fresh if wanted else ():
+        enqueue(DISPATCH, event.id, store_id=store_id)
+    return len(fresh)
 
 
 def dispatch_event(event_id: int, generation: int = 0) -> None:

@@ -251,7 +251,16 @@ def _set_status(run: GroupRun, status: GroupRunStatus, error: str | None = None)
 
 
 def run_groups(run_id: int, progress: Progress | None = None) -> None:
-    """Compute, apply and push a group run (a job; a retry resumes where it stopped)."""
+    """Compute, apply and push a group run of spend ranges (a job; a retry resumes)."""
+    apply_rules(run_id, lambda run: spend_rules(run.ranges), progress)
+
+
+def apply_rules(
+    run_id: int,
+    rules_of: Callable[[GroupRun], list[GroupRule]],
+    progress: Progress | None = None,
+) -> None:
+    """Compute, apply and push a group run of any rules (segments' tags use it too)."""
     run = db.session.get(GroupRun, run_id)
     if run is None or run.status in (GroupRunStatus.DONE.value, GroupRunStatus.FAILED.value):
         return
@@ -262,7 +271,7 @@ def run_groups(run_id: int, progress: Progress | None = None) -> None:
     try:
         if run.status != GroupRunStatus.PUSHING.value:  # computing again is safe: it finds
             _set_status(run, GroupRunStatus.COMPUTING)  # only customers not moved yet
-            compute_changes(run, spend_rules(run.ranges), tick)
+            compute_changes(run, rules_of(run), tick)
             _set_status(run, GroupRunStatus.PUSHING)
         push_changes(run, store, tick)
         _set_status(run, GroupRunStatus.DONE)

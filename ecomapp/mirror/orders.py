@@ -106,7 +106,8 @@ def fingerprint(order: Order) -> tuple[object, ...]:
     columns = tuple(getattr(order, name) for name in _COPIED)
     lines = tuple(_line_key(li) for li in order.line_items)
     addresses = tuple(_address_key(a) for a in order.addresses)
-    return (*columns, tuple(order.tags), order.customer_id, lines, addresses)
+    codes = tuple(order.discount_codes or ())
+    return (*columns, tuple(order.tags), codes, order.customer_id, lines, addresses)
 
 
 def _line_key(line: LineItem | LineRecord) -> tuple[object, ...]:
@@ -123,6 +124,8 @@ def _copy(store: Store, order: Order, rec: OrderRecord, customer: Customer | Non
         setattr(order, name, getattr(rec, name))
     if rec.tags is not None:
         order.tags = normalize_tags(rec.tags)
+    if rec.discount_codes is not None:
+        order.discount_codes = normalize_tags(rec.discount_codes)
     for name in ("payment_failures", "payment_card"):  # absent from most later payloads
         if getattr(rec, name) is not None:
             setattr(order, name, getattr(rec, name))

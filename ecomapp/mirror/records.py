@@ -85,6 +85,7 @@ class OrderRecord:
     payment_failures: int | None = None
     payment_card: str | None = None
     tags: list[str] | None = None
+    discount_codes: list[str] | None = None  # coupon codes entered; None: not in the payload
     note: str | None = None
     cart_token: str | None = None
     placed_at: datetime | None = None

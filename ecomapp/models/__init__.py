@@ -41,6 +41,7 @@ from ecomapp.models.mirror import (
     Variant,
 )
 from ecomapp.models.recommendations import ProductRecommendation, RecoRun, RecoRunStatus
+from ecomapp.models.segments import CustomerRfm, Segment, SegmentDay, SegmentMember
 from ecomapp.models.stock_levels import LowStockCrossing, ProductStockState, VisibilityChange
 from ecomapp.models.store import Platform, Store
 from ecomapp.models.types import utcnow
@@ -69,6 +70,7 @@ __all__ = [
     "ConsentRecord",
     "Customer",
     "CustomerKind",
+    "CustomerRfm",
     "DataExport",
     "DueStatus",
     "DueWork",
@@ -105,6 +107,9 @@ __all__ = [
     "RunStatus",
     "RunStep",
     "SearchTermDay",
+    "Segment",
+    "SegmentDay",
+    "SegmentMember",
     "SmartCollection",
     "Store",
     "Suppression",

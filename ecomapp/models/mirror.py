@@ -172,6 +172,8 @@ class Order(MirrorMixin, Model):
     payment_failures: Mapped[int | None] = mapped_column(Integer)
     payment_card: Mapped[str | None] = mapped_column(String(64))
     tags: Mapped[list[str]] = mapped_column(TagList, default=list)
+    # The coupon codes the customer entered (Shopify discount_codes, WooCommerce coupon_lines).
+    discount_codes: Mapped[list[str]] = mapped_column(TagList, default=list, server_default="")
     note: Mapped[str | None] = mapped_column(Text)
     cart_token: Mapped[str | None] = mapped_column(String(255), index=True)
     placed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

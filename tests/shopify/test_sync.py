@@ -92,6 +92,7 @@ def bulk_data(products: int, customers: int, orders: int) -> dict[str, list[dict
                 "displayFulfillmentStatus": "UNFULFILLED",
                 "currencyCode": "CAD",
                 "tags": [],
+                "discountCodes": ["WELCOME5"] if o % 7 == 0 else [],
                 "note": None,
                 "clientIp": "203.0.113.9",
                 "customer": {"id": f"gid://shopify/Customer/{o}"},
@@ -151,6 +152,7 @@ def test_bulk_sync_imports_thousands_of_rows_without_events(
     )
     order = db.session.scalar(select(Order).where(Order.platform_id == "7"))
     assert order.financial_status == "paid" and str(order.total_price) == "39.98"
+    assert order.discount_codes == ["WELCOME5"]  # the coupon codes segments look at
     assert (
         order.line_items[0].variant_platform_id == "101"
         and order.customer.email == "ada7@example.com"

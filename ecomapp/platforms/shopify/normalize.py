@@ -174,6 +174,7 @@ def order_record(data: dict[str, Any]) -> OrderRecord:
         payment_failures=_payment_failures(data),
         payment_card=_payment_card(data),
         tags=tags(data.get("tags")),
+        discount_codes=_codes(data.get("discount_codes")),
         note=data.get("note"),
         cart_token=data.get("checkout_token") or data.get("cart_token"),
         placed_at=when(data.get("processed_at") or data.get("created_at")),
@@ -184,6 +185,13 @@ def order_record(data: dict[str, Any]) -> OrderRecord:
         lines=[line_record(li) for li in data.get("line_items") or []],
         addresses=[a for a in addresses if a is not None],
     )
+
+
+def _codes(entries: Any) -> list[str] | None:
+    """Return the codes of an order's discount_codes entries ({code, amount, type})."""
+    if not isinstance(entries, list):
+        return None
+    return [str(e["code"]) for e in entries if isinstance(e, dict) and e.get("code")]
 
 
 def variant_record(data: dict[str, Any]) -> VariantRecord:

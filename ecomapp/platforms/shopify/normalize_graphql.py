@@ -32,7 +32,7 @@ defaultAddress { company city province countryCodeV2 zip }"""
 
 _MONEY = "{ shopMoney { amount } }"
 ORDER_FIELDS = f"""id name email createdAt processedAt updatedAt cancelledAt closedAt
-displayFinancialStatus displayFulfillmentStatus currencyCode tags note clientIp
+displayFinancialStatus displayFulfillmentStatus currencyCode tags note clientIp discountCodes
 customer {{ id }}
 totalPriceSet {_MONEY} subtotalPriceSet {_MONEY} totalDiscountsSet {_MONEY}
 totalTaxSet {_MONEY} totalRefundedSet {_MONEY}
@@ -149,6 +149,7 @@ def gql_order(node: dict[str, Any], lines: list[dict[str, Any]]) -> OrderRecord:
         shipping_method=(node.get("shippingLine") or {}).get("title"),
         client_ip=node.get("clientIp"),
         tags=tags(node.get("tags")),
+        discount_codes=node.get("discountCodes"),
         note=node.get("note"),
         placed_at=when(node.get("processedAt") or node.get("createdAt")),
         paid_at=when(node.get("processedAt")) if financial == "paid" else None,

@@ -198,6 +198,7 @@ def order_record(payload: dict[str, Any]) -> OrderRecord:
         client_ip=_blank(payload.get("customer_ip_address")),
         payment_failures=1 if payload.get("status") == "failed" else None,
         tags=meta_tags(payload),
+        discount_codes=_coupons(payload.get("coupon_lines")),
         note=_blank(payload.get("customer_note")),
         cart_token=_blank(meta(payload, CART_META_KEY)),
         placed_at=gmt(payload.get("date_created_gmt")),
@@ -207,6 +208,13 @@ def order_record(payload: dict[str, Any]) -> OrderRecord:
         lines=lines,
         addresses=addresses,
     )
+
+
+def _coupons(lines: Any) -> list[str] | None:
+    """Return the codes of an order's coupon_lines ({id, code, discount …})."""
+    if not isinstance(lines, list):
+        return None
+    return [text(c["code"]) for c in lines if isinstance(c, dict) and c.get("code")]
 
 
 def _stock(payload: dict[str, Any]) -> int | None:
