@@ -51,6 +51,10 @@ def test_a_store_switched_to_thai_shows_the_panel_in_thai_with_baht(client: Flas
         "/settings": "ตั้งค่าร้านค้า",
         "/stock/": "การเปลี่ยนการแสดงสินค้าบนหน้าร้าน",
         "/back-in-stock/": "ลูกค้าที่รออยู่",
+        "/automations/": "คลังสูตรสำเร็จ",
+        "/automations/runs": "บันทึกการทำงาน",
+        "/automations/events": "เกิดขึ้นเมื่อ (UTC)",
+        "/collections/": "คอลเลกชันอัจฉริยะ",
     }
     for path, heading in thai_heading.items():
         assert heading in client.get(path).get_data(as_text=True), path
