@@ -55,6 +55,8 @@ def test_a_store_switched_to_thai_shows_the_panel_in_thai_with_baht(client: Flas
         "/automations/runs": "บันทึกการทำงาน",
         "/automations/events": "เกิดขึ้นเมื่อ (UTC)",
         "/collections/": "คอลเลกชันอัจฉริยะ",
+        "/segments/": "กลุ่มเป้าหมายใหม่",
+        "/recommendations/": "ฝึกใหม่ตอนนี้",
     }
     for path, heading in thai_heading.items():
         assert heading in client.get(path).get_data(as_text=True), path
