@@ -55,6 +55,7 @@ FEATURES: tuple[str, ...] = (
     "ecomapp.insights",
     "ecomapp.fraud_review",
     "ecomapp.storefront",
+    "ecomapp.campaigns",
 )
 
 

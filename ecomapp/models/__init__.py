@@ -11,6 +11,13 @@ from ecomapp.models.automation import (
     RunStatus,
     RunStep,
 )
+from ecomapp.models.campaign import (
+    Campaign,
+    CampaignSend,
+    CampaignStatus,
+    CampaignVersion,
+    SendStatus,
+)
 from ecomapp.models.compliance import DataExport
 from ecomapp.models.fraud import RiskVerdict
 from ecomapp.models.insights import GroupChange, GroupRun, GroupRunStatus, OrderMonth
@@ -58,6 +65,10 @@ __all__ = [
     "AutomationTally",
     "AutomationVersion",
     "Backtest",
+    "Campaign",
+    "CampaignSend",
+    "CampaignStatus",
+    "CampaignVersion",
     "Cart",
     "Customer",
     "CustomerKind",
@@ -89,6 +100,7 @@ __all__ = [
     "Run",
     "RunStatus",
     "RunStep",
+    "SendStatus",
     "Store",
     "Suppression",
     "SuppressionReason",

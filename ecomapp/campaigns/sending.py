@@ -1,0 +1,353 @@
+"""Sending a campaign: materialise a batch in one INSERT … SELECT, claim it, send it, mark it.
+
+Exactly once per (send, recipient): one message row per pair (unique idempotency key), a batch
+claimed with one conditional UPDATE before anything leaves, marked sent in groups; a row a
+killed worker left `sending` becomes `uncertain` after the send timeout and is never resent.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import String, case, cast, func, insert, literal, select, update
+
+from ecomapp.campaigns import assign
+from ecomapp.campaigns.render import Prepared, Recipient, Signer, personalise, prepare
+from ecomapp.campaigns.wire import message_id_header, sender, wire
+from ecomapp.extensions import affected, db
+from ecomapp.jobs import PermanentError, TransientError, enqueue, enqueue_at
+from ecomapp.jobs.retry import MAX_ATTEMPTS
+from ecomapp.mail.backends import DeliveryUnknown, MailBackend, Outgoing, RecipientRejected
+from ecomapp.mail.policy import quiet_hours_end
+from ecomapp.mail.store_settings import EffectiveSettings, backend_for, effective_settings
+from ecomapp.mail.suppressions import suppress
+from ecomapp.models import (
+    CampaignSend,
+    CampaignVersion,
+    Customer,
+    Message,
+    MessageStatus,
+    SendStatus,
+    Store,
+    SuppressionReason,
+    utcnow,
+)
+from ecomapp.models.types import as_utc
+
+BATCH = 500
+MARK_EVERY = 50  # sent rows are marked (committed) in groups this size
+JOB_SECONDS = 120.0  # then the job hands over to a fresh one
+RETRY_LATER = timedelta(minutes=5)
+
+
+def batch_size() -> int:
+    """Return the batch size (CAMPAIGN_BATCH in the app config, else 500)."""
+    return int(current_app.config.get("CAMPAIGN_BATCH", BATCH))
+
+
+def versions_of(campaign_id: int) -> list[CampaignVersion]:
+    """Return a campaign's versions in priority order."""
+    rows = db.session.scalars(
+        select(CampaignVersion).where(CampaignVersion.campaign_id == campaign_id)
+    ).all()
+    return assign.ordered(list(rows))
+
+
+def materialise_batch(send: CampaignSend, settings: EffectiveSettings) -> int:
+    """Insert the next batch's message rows (policy decided in SQL); return customers covered."""
+    from ecomapp.campaigns.audience import base_condition
+
+    ids = select(Customer.id).where(base_condition(send.store_id), Customer.id > send.cursor)
+    ids = ids.order_by(Customer.id).limit(batch_size()).subquery()
+    top, count = db.session.execute(select(func.max(ids.c.id), func.count())).one()
+    if not count:
+        send.materialized = True
+        db.session.commit()
+        return 0
+    versions = versions_of(send.campaign_id)
+    rows = assign.batch_rows(
+        send.store_id, send.id, versions, settings, utcnow(), (send.cursor, top)
+    )
+    moved = db.session.execute(
+        update(CampaignSend)
+        .where(CampaignSend.id == send.id, CampaignSend.cursor == send.cursor)
+        .values(cursor=top)
+    )
+    if affected(moved) != 1:  # another worker took this batch
+        db.session.rollback()
+        return 0
+    db.session.execute(insert(Message).from_select(list(assign.COLUMNS), rows))
+    db.session.commit()
+    return int(count)
+
+
+@dataclass
+class Claimed:
+    """One claimed message and its recipient."""
+
+    id: int
+    to: str
+    customer_id: int | None
+    version_id: int
+    first_name: str = ""
+    last_name: str = ""
+
+
+def claim(send: CampaignSend, domain: str, limit: int) -> list[Claimed]:
+    """Mark up to limit pending rows of the send `sending` in one UPDATE; return them."""
+    now = utcnow()
+    due = (Message.scheduled_for.is_(None)) | (Message.scheduled_for <= now)
+    ids = (
+        select(Message.id)
+        .where(
+            Message.campaign_send_id == send.id,
+            Message.store_id == send.store_id,
+            Message.status == MessageStatus.PENDING.value,
+            due,
+        )
+        .order_by(Message.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    msgid = literal("<campaign.") + cast(Message.id, String) + literal(f"@{domain}>")
+    rows = db.session.execute(
+        update(Message)
+        .where(Message.id.in_(ids.scalar_subquery()), Message.status == MessageStatus.PENDING.value)
+        .values(
+            status=MessageStatus.SENDING.value,
+            sending_at=now,
+            attempts=Message.attempts + 1,
+            message_id_header=msgid,
+        )
+        .returning(Message.id, Message.to_email, Message.customer_id, Message.campaign_version_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    claimed = {r[0]: Claimed(r[0], r[1], r[2], r[3]) for r in rows}
+    _names(send.store_id, list(claimed.values()))
+    return sorted(claimed.values(), key=lambda c: c.id)
+
+
+def _names(store_id: int, claimed: list[Claimed]) -> None:
+    by_customer = {c.customer_id: c for c in claimed if c.customer_id}
+    if not by_customer:
+        return
+    rows = db.session.execute(
+        select(Customer.id, Customer.first_name, Customer.last_name).where(
+            Customer.store_id == store_id, Customer.id.in_(list(by_customer))
+        )
+    ).all()
+    for cid, first, last in rows:
+        by_customer[cid].first_name, by_customer[cid].last_name = first or "", last or ""
+
+
+@dataclass
+class Outcome:
+    """What happened to a claimed group; written back in a few statements."""
+
+    sent: list[int] = field(default_factory=list)
+    later: list[tuple[int, str]] = field(default_factory=list)
+    failed: list[tuple[int, str, bool]] = field(default_factory=list)  # id, error, bounced
+    uncertain: list[tuple[int, str]] = field(default_factory=list)
+    unsent: list[int] = field(default_factory=list)
+
+
+def mark(store: Store, outcome: Outcome, backend: str) -> None:
+    """Write a group's outcome back: one UPDATE for the sent rows, one per exception."""
+    now = utcnow()
+    if outcome.sent:
+        db.session.execute(
+            update(Message)
+            .where(Message.id.in_(outcome.sent))
+            .values(status=MessageStatus.SENT.value, sent_at=now, backend=backend)
+        )
+    for mid, error in outcome.later:
+        gave_up = Message.attempts >= MAX_ATTEMPTS
+        status = case((gave_up, MessageStatus.FAILED.value), else_=MessageStatus.PENDING.value)
+        db.session.execute(
+            update(Message)
+            .where(Message.id == mid)
+            .values(status=status, error=error, scheduled_for=now + RETRY_LATER)
+        )
+    for mid, error, bounced in outcome.failed:
+        values = {"status": MessageStatus.FAILED.value, "error": error}
+        if bounced:
+            values["bounced_at"] = now
+        db.session.execute(update(Message).where(Message.id == mid).values(**values))
+    for mid, error in outcome.uncertain:
+        values = {"status": MessageStatus.UNCERTAIN.value, "error": error}
+        db.session.execute(update(Message).where(Message.id == mid).values(**values))
+    if outcome.unsent:
+        db.session.execute(
+            update(Message)
+            .where(Message.id.in_(outcome.unsent), Message.status == MessageStatus.SENDING.value)
+            .values(status=MessageStatus.PENDING.value, attempts=Message.attempts - 1)
+        )
+    db.session.commit()
+    _ = store
+
+
+class Deliverer:
+    """Renders each version once and hands a claimed group to one backend connection."""
+
+    def __init__(self, store: Store, settings: EffectiveSettings) -> None:
+        self.store, self.settings = store, settings
+        self.backend: MailBackend = backend_for(settings)
+        self.signer = Signer()
+        self.envelope_from, self.from_header = sender(settings.from_address)
+        self.prepared: dict[int, Prepared] = {}
+
+    def _version(self, version_id: int) -> Prepared:
+        if version_id not in self.prepared:
+            version = db.session.get(CampaignVersion, version_id)
+            assert version is not None and version.store_id == self.store.id
+            self.prepared[version_id] = prepare(self.store, version, self.settings)
+        return self.prepared[version_id]
+
+    def outgoing(self, item: Claimed) -> Outgoing:
+        """Return the e-mail of one claimed message."""
+        prepared = self._version(item.version_id)
+        person = personalise(
+            prepared,
+            self.signer,
+            Recipient(item.id, item.first_name, item.last_name, item.to),
+        )
+        msgid = message_id_header(item.id, self.store.domain)
+        raw = wire(
+            self.from_header, item.to, person.subject, msgid, person.unsubscribe_url,
+            person.text, person.html,
+        )  # fmt: skip
+        return Outgoing(
+            item.id, msgid, self.settings.from_address, item.to, person.subject,
+            person.html, person.text, raw=raw,
+        )  # fmt: skip
+
+    def deliver(self, claimed: list[Claimed]) -> None:
+        """Send a claimed group in order, marking every MARK_EVERY; stop on a lost server."""
+        outcome, streak = Outcome(), 0
+        for index, item in enumerate(claimed):
+            try:
+                self.backend.send(self.outgoing(item))
+            except DeliveryUnknown as exc:
+                outcome.uncertain.append((item.id, f"interrupted while sending: {exc}"))
+            except RecipientRejected as exc:
+                suppress(self.store, item.to, SuppressionReason.HARD_BOUNCE, item.id, str(exc))
+                outcome.failed.append((item.id, str(exc), True))
+            except PermanentError as exc:
+                outcome.failed.append((item.id, str(exc), False))
+            except TransientError as exc:
+                streak += 1
+                if streak >= 3:  # the server, not this address: hand the rest back, back off
+                    outcome.unsent += [c.id for c in claimed[index:]]
+                    mark(self.store, outcome, self.backend.name)
+                    raise
+                outcome.later.append((item.id, f"try later: {exc}"))
+                continue
+            except BaseException:
+                outcome.uncertain.append((item.id, "unexpected error while sending"))
+                outcome.unsent += [c.id for c in claimed[index + 1 :]]
+                mark(self.store, outcome, self.backend.name)
+                raise
+            else:
+                outcome.sent.append(item.id)
+            streak = 0
+            if len(outcome.sent) >= MARK_EVERY:
+                mark(self.store, outcome, self.backend.name)
+                outcome = Outcome()
+        mark(self.store, outcome, self.backend.name)
+
+
+def resolve_stranded(send: CampaignSend) -> int:
+    """Mark rows a killed worker left `sending` past the send timeout `uncertain`; never resend."""
+    timeout = timedelta(seconds=current_app.config["SETTINGS"].mail_send_timeout)
+    result = db.session.execute(
+        update(Message)
+        .where(
+            Message.campaign_send_id == send.id,
+            Message.status == MessageStatus.SENDING.value,
+            Message.sending_at < utcnow() - timeout,
+        )
+        .values(
+            status=MessageStatus.UNCERTAIN.value,
+            error="interrupted while sending: it may have been delivered, so it was not sent again",
+        )
+    )
+    db.session.commit()
+    return int(affected(result) or 0)
+
+
+def open_rows(send: CampaignSend) -> tuple[int, datetime | None]:
+    """Return how many rows are pending or sending, and the earliest retry time."""
+    count, retry = db.session.execute(
+        select(func.count(), func.min(Message.scheduled_for)).where(
+            Message.campaign_send_id == send.id,
+            Message.store_id == send.store_id,
+            Message.status.in_((MessageStatus.PENDING.value, MessageStatus.SENDING.value)),
+        )
+    ).one()
+    return int(count), as_utc(retry)
+
+
+def run_send(send_id: int) -> None:
+    """Send one campaign send in batches until done, paused, cancelled or out of time."""
+    send = db.session.get(CampaignSend, send_id)
+    if send is None or send.status != SendStatus.RUNNING.value:
+        return
+    store = db.session.get(Store, send.store_id)
+    if store is None or not store.is_active:
+        return
+    settings = effective_settings(store)
+    now = utcnow()
+    resume_at = quiet_hours_end(store, now, settings.quiet_start_hour, settings.quiet_end_hour)
+    if resume_at > now:
+        _later(send, resume_at)
+        return
+    resolve_stranded(send)
+    _work(send, store, settings)
+
+
+def _work(send: CampaignSend, store: Store, settings: EffectiveSettings) -> None:
+    deliverer = Deliverer(store, settings)
+    deadline = time.monotonic() + JOB_SECONDS
+    try:
+        while time.monotonic() < deadline:
+            db.session.refresh(send)
+            if send.status != SendStatus.RUNNING.value:
+                return
+            claimed = claim(send, store.domain.split(":")[0] or "localhost", batch_size())
+            if claimed:
+                deliverer.deliver(claimed)
+            elif not send.materialized:
+                materialise_batch(send, settings)
+            else:
+                _finish_or_wait(send)
+                return
+    finally:
+        deliverer.backend.close()
+    enqueue(run_send, send.id, store_id=send.store_id)
+    db.session.commit()
+
+
+def _finish_or_wait(send: CampaignSend) -> None:
+    count, retry = open_rows(send)
+    if count == 0:
+        db.session.execute(
+            update(CampaignSend)
+            .where(CampaignSend.id == send.id, CampaignSend.status == SendStatus.RUNNING.value)
+            .values(status=SendStatus.DONE.value, finished_at=utcnow())
+        )
+        db.session.commit()
+    elif retry is not None:
+        _later(send, retry)
+
+
+def _later(send: CampaignSend, when: datetime) -> None:
+    key = f"campaign-send:{send.id}:{int(when.timestamp())}"
+    from ecomapp.models.work import DueWork
+
+    if db.session.scalar(select(DueWork.id).where(DueWork.dedupe_key == key)) is None:
+        enqueue_at(when, run_send, send.id, store_id=send.store_id, dedupe_key=key)
+    db.session.commit()

@@ -1,0 +1,176 @@
+"""Campaigns from the edge: scheduled in the panel, started by the ticker, mailed at aiosmtpd."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from ecomapp.extensions import db
+from ecomapp.mail.suppressions import suppress
+from ecomapp.models import Campaign, CampaignSend, Message, Store, SuppressionReason
+from tests.automation_support import login
+from tests.factories import make_store
+from tests.fakes.smtp_server import running_smtp
+from tests.mail_support import configure_mail, make_customer
+
+START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday; first Monday of January 2027: Jan 4
+
+
+def _campaign(client: FlaskClient, csrf: str, store: Store) -> Campaign:
+    """Create a campaign with a VIP version before the fallback, through the panel."""
+    headers = {"X-CSRF-Token": csrf}
+    assert (
+        client.post("/campaigns/new", data={"name": "Monthly"}, headers=headers).status_code == 302
+    )
+    campaign = db.session.scalars(select(Campaign).where(Campaign.store_id == store.id)).one()
+    vip = {
+        "name": "VIP", "position": "1", "audience": "tag", "audience_value": "vip",
+        "subject": "VIP news for {{ customer.first_name }}",
+        "text": "Dear {{ customer.first_name }}, VIP-ONLY content.",
+        "button_label": "Shop", "button_url": "https://shop.example.com/vip",
+    }  # fmt: skip
+    response = client.post(f"/campaigns/{campaign.id}/versions", data=vip, headers=headers)
+    assert response.status_code == 302
+    return campaign
+
+
+def _customers(store: Store) -> dict[str, str]:
+    """Make VIP, regular, unconsented and suppressed customers; return email -> expectation."""
+    expected = {}
+    for i in range(7):
+        make_customer(store, email=f"vip{i}@example.com", first_name=f"V{i}", tags=["vip"])
+        expected[f"vip{i}@example.com"] = "VIP"
+    for i in range(8):
+        make_customer(store, email=f"reg{i}@example.com", first_name=f"R{i}")
+        expected[f"reg{i}@example.com"] = "Monthly"
+    make_customer(store, consent=False, email="nope@example.com", tags=["vip"])
+    make_customer(store, email="gone@example.com")
+    suppress(store, "gone@example.com", SuppressionReason.UNSUBSCRIBE, None, "test")
+    db.session.commit()
+    return expected
+
+
+def test_two_version_newsletter_each_recipient_gets_one_mail_of_its_version(
+    client: FlaskClient, run_jobs: Callable[[], None], time_machine: time_machine.TimeMachineFixture
+) -> None:
+    """Given a two-version newsletter scheduled for the first Monday of each month at 10:00
+    Bangkok time through the panel, when the ticker runs past that slot, then every consenting,
+    unsuppressed customer gets exactly one mail of their version, the others are skipped with
+    the reason counted, and a second tick sends nothing again."""
+    time_machine.move_to(START, tick=False)
+    store = make_store(timezone="Asia/Bangkok", settings={"address": "1 Pine St"})
+    with running_smtp() as server:
+        configure_mail(store, backend="smtp", smtp_url=server.url, frequency_cap_hours=0)
+        expected = _customers(store)
+        csrf = login(client, store)
+        campaign = _campaign(client, csrf, store)
+        plan = {"every": "month", "nth": "1", "weekday": "mon", "at": "10:00"}
+        response = client.post(
+            f"/campaigns/{campaign.id}/schedule", data=plan, headers={"X-CSRF-Token": csrf}
+        )
+        assert response.status_code == 302
+        db.session.refresh(campaign)
+        assert campaign.next_run_at == datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+
+        time_machine.move_to(datetime(2026, 12, 7, 2, 59, tzinfo=UTC), tick=False)
+        run_jobs()
+        run_jobs()
+        assert server.received == []
+
+        time_machine.move_to(datetime(2026, 12, 7, 3, 1, tzinfo=UTC), tick=False)
+        run_jobs()
+        run_jobs()
+        run_jobs()
+        got = Counter(to for mail in server.received for to in mail.rcpt_tos)
+        assert dict(got) == dict.fromkeys(expected, 1)
+        for mail in server.received:
+            to = mail.rcpt_tos[0]
+            subject = str(mail.email["Subject"])
+            body = mail.email.get_body(("html",)).get_content()
+            if expected[to] == "VIP":
+                assert subject.startswith("VIP news for V") and "VIP-ONLY" in body
+            else:
+                assert subject == "Monthly" and "VIP-ONLY" not in body
+            assert mail.email["List-Unsubscribe"]
+        send = db.session.scalars(select(CampaignSend)).one()
+        assert send.status == "done"
+        page = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+        assert "no marketing consent: 1" in page and "unsubscribed from marketing: 1" in page
+
+        run_jobs()
+        time_machine.move_to(datetime(2026, 12, 7, 4, 0, tzinfo=UTC), tick=False)
+        run_jobs()
+        assert len(server.received) == len(expected)
+        db.session.refresh(campaign)
+        assert campaign.next_run_at == datetime(2027, 1, 4, 3, 0, tzinfo=UTC)
+
+
+def test_pause_resume_and_cancel(
+    client: FlaskClient, run_jobs: Callable[[], None], time_machine: time_machine.TimeMachineFixture
+) -> None:
+    """Given a running send, a paused send mails nobody until resumed; a cancelled one never."""
+    time_machine.move_to(START, tick=False)
+    store = make_store(settings={"address": "1 Pine St"})
+    with running_smtp() as server:
+        configure_mail(store, backend="smtp", smtp_url=server.url, frequency_cap_hours=0)
+        expected = _customers(store)
+        csrf = login(client, store)
+        headers = {"X-CSRF-Token": csrf}
+        campaign = _campaign(client, csrf, store)
+        once = {"every": "once", "date": "2026-12-02", "at": "08:00"}
+        assert client.post(f"/campaigns/{campaign.id}/schedule", data=once, headers=headers)
+        time_machine.move_to(START + timedelta(days=1), tick=False)
+        db.session.commit()
+        from ecomapp.campaigns.starts import start_due
+
+        start_due()
+        send = db.session.scalars(select(CampaignSend)).one()
+        assert client.post(f"/campaigns/sends/{send.id}/pause", headers=headers).status_code == 200
+        run_jobs()
+        assert server.received == []
+        assert client.post(f"/campaigns/sends/{send.id}/resume", headers=headers).status_code == 200
+        run_jobs()
+        assert len(server.received) == len(expected)
+        again = client.post(f"/campaigns/sends/{send.id}/cancel", headers=headers)
+        assert again.status_code == 409
+
+        client.post("/campaigns/new", data={"name": "Second"}, headers=headers)
+        second = db.session.scalars(select(Campaign).where(Campaign.name == "Second")).one()
+        start = {"every": "once", "date": "2026-12-03", "at": "08:00"}
+        client.post(f"/campaigns/{second.id}/schedule", data=start, headers=headers)
+        time_machine.move_to(START + timedelta(days=2), tick=False)
+        start_due()
+        later = db.session.scalars(select(CampaignSend).where(CampaignSend.id != send.id)).one()
+        assert (
+            client.post(f"/campaigns/sends/{later.id}/cancel", headers=headers).status_code == 200
+        )
+        run_jobs()
+        assert len(server.received) == len(expected)
+        assert (
+            db.session.scalar(select(Message.id).where(Message.campaign_send_id == later.id))
+            is None
+        )
+
+
+def test_malformed_schedule_and_version_are_refused_naming_the_field(client: FlaskClient) -> None:
+    """Given a campaign, a bad schedule or version answers 400 naming the field, never 500."""
+    store = make_store()
+    csrf = login(client, store)
+    headers = {"X-CSRF-Token": csrf}
+    client.post("/campaigns/new", data={"name": "X"}, headers=headers)
+    campaign = db.session.scalars(select(Campaign)).one()
+    bad = client.post(
+        f"/campaigns/{campaign.id}/schedule", data={"every": "daily"}, headers=headers
+    )
+    assert bad.status_code == 400 and b"every" in bad.data
+    bad = client.post(
+        f"/campaigns/{campaign.id}/versions",
+        data={"subject": "Hi", "audience": "tag"},
+        headers=headers,
+    )
+    assert bad.status_code == 400 and b"audience_value" in bad.data
