@@ -11,6 +11,7 @@ The baseline sends one pre-rendered message with smtplib over one connection, no
 from __future__ import annotations
 
 import argparse
+import math
 import smtplib
 import socket
 import tempfile
@@ -126,6 +127,34 @@ def run_mailer(store_id: int, customer_ids: list[int]) -> float:
     return time.perf_counter() - started
 
 
+def run_campaign(store_id: int) -> float:
+    """Send a one-version campaign to every seeded customer through the campaign send path."""
+    from ecomapp.campaigns.sending import run_send
+    from ecomapp.campaigns.starts import start_send
+    from ecomapp.extensions import db
+    from ecomapp.models import Campaign, CampaignVersion, utcnow
+
+    campaign = Campaign(store_id=store_id, name="Bench", status="draft")
+    db.session.add(campaign)
+    db.session.flush()
+    blocks = [
+        {"type": "text", "text": "Hello {{ customer.first_name }}, our news this month."},
+        {"type": "button", "label": "Shop", "url": "https://bench.example.com/new"},
+    ]
+    db.session.add(
+        CampaignVersion(
+            store_id=store_id, campaign_id=campaign.id, is_fallback=True, audience={"kind": "all"},
+            subject="News for {{ customer.first_name }}", blocks=blocks, name="All",
+        )
+    )  # fmt: skip
+    send = start_send(campaign, utcnow())
+    db.session.commit()
+    assert send is not None
+    started = time.perf_counter()
+    run_send(send.id)
+    return time.perf_counter() - started
+
+
 def run_render_only(store_id: int, n: int) -> float:
     """Render n personalised mails (sandbox, layout, tracking) without DB or SMTP; seconds."""
     from ecomapp.extensions import db
@@ -186,6 +215,8 @@ def main() -> None:
                 from ecomapp.mail.smtp import close_all
 
                 close_all()
+                campaign = run_campaign(store_id)
+                close_all()
                 baseline = run_baseline(port, _sample_raw(1), n)
                 render_only = run_render_only(store_id, n)
                 from ecomapp.extensions import db
@@ -194,13 +225,19 @@ def main() -> None:
                 db.engine.dispose()
     finally:
         controller.stop()
-    assert sink.count == 2 * n, f"server accepted {sink.count} of {2 * n}"
+    assert sink.count == 3 * n, f"server accepted {sink.count} of {3 * n}"
     print(f"messages per side:            {n}")
     print(f"ecomapp mailer (render+send): {n / mailer:8.1f} mails/s")
     print(f"plain smtplib (pre-rendered): {n / baseline:8.1f} mails/s")
     print(f"render only (no DB, no SMTP): {n / render_only:8.1f} mails/s")
     print(f"ratio mailer / smtplib:       {baseline / mailer:8.3f}")
     print(f"ratio render-only / smtplib:  {baseline / render_only:8.3f}")
+    rate = n / campaign
+    print(f"campaign sender (batched):    {rate:8.1f} mails/s")
+    print(f"ratio campaign / smtplib:     {baseline / campaign:8.3f}")
+    hours = 1_000_000 / rate / 3600
+    print(f"1M-recipient newsletter:      {hours:8.2f} h per worker process")
+    print(f"worker processes for 1 hour:  {math.ceil(hours):8d}")
 
 
 if __name__ == "__main__":

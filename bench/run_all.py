@@ -72,7 +72,16 @@ def mail_throughput(output: str) -> list[Figure]:
     smtp = re.search(r"plain smtplib \(pre-rendered\):\s+([0-9.]+)", output)
     if not (mailer and smtp):
         return []
-    return [_pair("mails_per_s", float(mailer[1]), float(smtp[1]))]
+    figures = [_pair("mails_per_s", float(mailer[1]), float(smtp[1]))]
+    campaign = re.search(r"campaign sender \(batched\):\s+([0-9.]+)", output)
+    if campaign:
+        figures.append(_pair("campaign_mails_per_s", float(campaign[1]), float(smtp[1])))
+    workers = re.search(r"worker processes for 1 hour:\s+([0-9]+)", output)
+    if workers:
+        figures.append(
+            Figure("campaign_workers_for_1m_in_1h", float(workers[1]), 4.0, float(workers[1]) / 4)
+        )
+    return figures
 
 
 def woocommerce_ingest(output: str) -> list[Figure]:
@@ -115,6 +124,8 @@ GOALS: list[tuple[str, str, Callable[[Figure], bool]]] = [
     (r"^fraud_(precision|recall)$", "≥ 0.8", lambda f: f.value >= 0.8),
     (r"^fraud_f1$", "above best single signal", lambda f: f.ratio > 1),
     (r"^fraud_score_ms_per_order$", "< 5 ms", lambda f: f.value < 5),
+    (r"^campaign_mails_per_s$", "ratio ≥ 0.5 (smtplib)", lambda f: f.ratio >= 0.5),
+    (r"^campaign_workers_for_1m_in_1h$", "≤ 4 workers", lambda f: f.value <= 4),
 ]
 
 
