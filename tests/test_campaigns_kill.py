@@ -76,34 +76,37 @@ def test_killed_worker_mid_send_doubles_nobody(app: Flask, tmp_path: Path) -> No
     database_url = app.config["SQLALCHEMY_DATABASE_URI"]
     _requirements(database_url)
     prefix = f"ecomapp-campaign-kill-{services.RUN_ID}"
-    with private_redis(tmp_path) as redis_server, real_clock(redis_server.url):
-        with running_smtp() as smtp_server:
-            smtp_server.handler.on_data = lambda: time.sleep(0.02)
-            web = create_app(
-                make_settings(
-                    redis_url=redis_server.url, queue_prefix=prefix, database_url=database_url
-                ),
-                SQLALCHEMY_DATABASE_URI=database_url,
-                CAMPAIGN_BATCH=40,
-            )
-            send_id = _seed(web, smtp_server.url)
-            env = worker_env(database_url, redis_server.url, prefix, MAIL_SEND_TIMEOUT="1")
-            worker = WorkerGroup(env, tmp_path / "worker.log")
+    with (
+        private_redis(tmp_path) as redis_server,
+        real_clock(redis_server.url),
+        running_smtp() as smtp_server,
+    ):
+        smtp_server.handler.on_data = lambda: time.sleep(0.02)
+        web = create_app(
+            make_settings(
+                redis_url=redis_server.url, queue_prefix=prefix, database_url=database_url
+            ),
+            SQLALCHEMY_DATABASE_URI=database_url,
+            CAMPAIGN_BATCH=40,
+        )
+        send_id = _seed(web, smtp_server.url)
+        env = worker_env(database_url, redis_server.url, prefix, MAIL_SEND_TIMEOUT="1")
+        worker = WorkerGroup(env, tmp_path / "worker.log")
+        worker.start()
+        try:
+            assert wait_until(lambda: len(smtp_server.received) >= 15, 60)
+            worker.kill()
+            killed_at = len(smtp_server.received)
+            time.sleep(1.5)  # past the send timeout
             worker.start()
-            try:
-                assert wait_until(lambda: len(smtp_server.received) >= 15, 60)
-                worker.kill()
-                killed_at = len(smtp_server.received)
-                time.sleep(1.5)  # past the send timeout
-                worker.start()
-                with web.app_context():
-                    keep_running()
-                    db.session.remove()
-                done = wait_until(lambda: _send_status(web, send_id) == "done", 90, step=0.5)
-            finally:
-                worker.stop()
-            log = (tmp_path / "worker.log").read_text(errors="replace")
-            assert done, f"{Counter(s for _, s, _ in _statuses(web, send_id))}\n{log[-3000:]}"
+            with web.app_context():
+                keep_running()
+                db.session.remove()
+            done = wait_until(lambda: _send_status(web, send_id) == "done", 90, step=0.5)
+        finally:
+            worker.stop()
+        log = (tmp_path / "worker.log").read_text(errors="replace")
+        assert done, f"{Counter(s for _, s, _ in _statuses(web, send_id))}\n{log[-3000:]}"
     rows = _statuses(web, send_id)
     received = Counter(to for mail in smtp_server.received for to in mail.rcpt_tos)
     assert max(received.values()) == 1
