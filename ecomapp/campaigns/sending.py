@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import String, case, cast, func, insert, literal, select, update
 
-from ecomapp.campaigns import assign
+from ecomapp.campaigns import assign, inflight
 from ecomapp.campaigns.render import Prepared, Recipient, Signer, personalise, prepare
 from ecomapp.campaigns.wire import message_id_header, sender, wire
 from ecomapp.extensions import affected, db
@@ -94,6 +94,7 @@ class Claimed:
     version_id: int
     first_name: str = ""
     last_name: str = ""
+    marker: str | None = None  # the group's in-flight key (ecomapp/campaigns/inflight.py)
 
 
 def claim(send: CampaignSend, domain: str, limit: int) -> list[Claimed]:
@@ -128,6 +129,10 @@ def claim(send: CampaignSend, domain: str, limit: int) -> list[Claimed]:
     db.session.commit()
     claimed = {r[0]: Claimed(r[0], r[1], r[2], r[3]) for r in rows}
     _names(send.store_id, list(claimed.values()))
+    if claimed:
+        marker = inflight.start(send.id, now)
+        for item in claimed.values():
+            item.marker = marker
     return sorted(claimed.values(), key=lambda c: c.id)
 
 
@@ -230,6 +235,8 @@ class Deliverer:
         outcome, streak = Outcome(), 0
         for index, item in enumerate(claimed):
             try:
+                if item.marker:
+                    inflight.handing_over(item.marker, item.id)
                 self.backend.send(self.outgoing(item))
             except DeliveryUnknown as exc:
                 outcome.uncertain.append((item.id, f"interrupted while sending: {exc}"))
@@ -258,25 +265,14 @@ class Deliverer:
                 mark(self.store, outcome, self.backend.name)
                 outcome = Outcome()
         mark(self.store, outcome, self.backend.name)
+        if claimed and claimed[0].marker:
+            inflight.finish(claimed[0].marker)
 
 
 def resolve_stranded(send: CampaignSend) -> int:
-    """Mark rows a killed worker left `sending` past the send timeout `uncertain`; never resend."""
+    """Settle rows a killed worker left `sending` past the send timeout; never resend one."""
     timeout = timedelta(seconds=current_app.config["SETTINGS"].mail_send_timeout)
-    result = db.session.execute(
-        update(Message)
-        .where(
-            Message.campaign_send_id == send.id,
-            Message.status == MessageStatus.SENDING.value,
-            Message.sending_at < utcnow() - timeout,
-        )
-        .values(
-            status=MessageStatus.UNCERTAIN.value,
-            error="interrupted while sending: it may have been delivered, so it was not sent again",
-        )
-    )
-    db.session.commit()
-    return int(affected(result) or 0)
+    return inflight.recover(send.id, utcnow() - timeout)
 
 
 def open_rows(send: CampaignSend) -> tuple[int, datetime | None]:
