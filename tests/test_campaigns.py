@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from html import unescape
+from urllib.parse import urlsplit
 
 import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from ecomapp.campaigns.results import version_results
 from ecomapp.extensions import db
 from ecomapp.mail.suppressions import suppress
 from ecomapp.models import Campaign, CampaignSend, Message, Store, SuppressionReason
 from tests.automation_support import login
 from tests.factories import make_store
-from tests.fakes.smtp_server import running_smtp
+from tests.fakes.smtp_server import Received, running_smtp
 from tests.mail_support import configure_mail, make_customer
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday; first Monday of January 2027: Jan 4
@@ -53,6 +57,17 @@ def _customers(store: Store) -> dict[str, str]:
     suppress(store, "gone@example.com", SuppressionReason.UNSUBSCRIBE, None, "test")
     db.session.commit()
     return expected
+
+
+def _click_and_unsubscribe(client: FlaskClient, mail: Received) -> None:
+    """Follow the mail's tracked button and its one-click unsubscribe, as the recipient."""
+    html = mail.email.get_body(("html",)).get_content()
+    button = re.search(r'href="([^"]+)"[^>]*>Shop<', html)
+    assert button is not None
+    response = client.get(urlsplit(unescape(button[1])).path)
+    assert response.status_code == 302 and response.location == "https://shop.example.com/vip"
+    unsubscribe = mail.email["List-Unsubscribe"].strip("<>")
+    assert client.post(urlsplit(unsubscribe).path).status_code in (200, 204)
 
 
 def test_two_version_newsletter_each_recipient_gets_one_mail_of_its_version(
@@ -99,8 +114,15 @@ def test_two_version_newsletter_each_recipient_gets_one_mail_of_its_version(
             assert mail.email["List-Unsubscribe"]
         send = db.session.scalars(select(CampaignSend)).one()
         assert send.status == "done"
+        _click_and_unsubscribe(
+            client, next(m for m in server.received if m.rcpt_tos == ["vip0@example.com"])
+        )
         page = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
         assert "no marketing consent: 1" in page and "unsubscribed from marketing: 1" in page
+        vip = version_results(store.id, campaign.id)
+        assert [(r.sent, r.clicked, r.unsubscribed) for r in vip.values() if r.clicked] == [
+            (7, 1, 1)
+        ]
 
         run_jobs()
         time_machine.move_to(datetime(2026, 12, 7, 4, 0, tzinfo=UTC), tick=False)
