@@ -16,7 +16,14 @@ from sqlalchemy import select
 from ecomapp.campaigns.results import version_results
 from ecomapp.extensions import db
 from ecomapp.mail.suppressions import suppress
-from ecomapp.models import Campaign, CampaignSend, Message, Store, SuppressionReason
+from ecomapp.models import (
+    Campaign,
+    CampaignSend,
+    MailSettings,
+    Message,
+    Store,
+    SuppressionReason,
+)
 from tests.automation_support import login
 from tests.factories import make_store
 from tests.fakes.smtp_server import Received, running_smtp
@@ -196,3 +203,41 @@ def test_malformed_schedule_and_version_are_refused_naming_the_field(client: Fla
         headers=headers,
     )
     assert bad.status_code == 400 and b"audience_value" in bad.data
+
+
+def test_quiet_hours_hold_the_send_and_the_frequency_cap_skips_a_recent_recipient(
+    client: FlaskClient, run_jobs: Callable[[], None], time_machine: time_machine.TimeMachineFixture
+) -> None:
+    """Given quiet hours 21:00-08:00 UTC and a 24 h cap, a send due at 22:00 waits until 08:00,
+    and a customer mailed a marketing message an hour before is skipped for the cap."""
+    time_machine.move_to(datetime(2026, 12, 1, 21, 0, tzinfo=UTC), tick=False)
+    store = make_store(settings={"address": "1 Pine St"})
+    with running_smtp() as server:
+        configure_mail(store, backend="smtp", smtp_url=server.url, frequency_cap_hours=24)
+        settings = db.session.scalars(select(MailSettings)).one()
+        settings.quiet_start_hour, settings.quiet_end_hour = 21, 8
+        recent = make_customer(store, email="recent@example.com")
+        make_customer(store, email="fresh@example.com")
+        db.session.add(
+            Message(
+                store_id=store.id, idempotency_key="earlier", kind="marketing",
+                template_key="welcome", to_email="recent@example.com", customer_id=recent.id,
+                status="sent", sent_at=datetime(2026, 12, 1, 21, 0, tzinfo=UTC),
+            )
+        )  # fmt: skip
+        db.session.commit()
+        headers = {"X-CSRF-Token": login(client, store)}
+        client.post("/campaigns/new", data={"name": "Late"}, headers=headers)
+        campaign = db.session.scalars(select(Campaign)).one()
+        once = {"every": "once", "date": "2026-12-01", "at": "22:00"}
+        assert client.post(f"/campaigns/{campaign.id}/schedule", data=once, headers=headers)
+        time_machine.move_to(datetime(2026, 12, 1, 22, 1, tzinfo=UTC), tick=False)
+        for _ in range(3):
+            run_jobs()
+        assert server.received == []
+        time_machine.move_to(datetime(2026, 12, 2, 8, 1, tzinfo=UTC), tick=False)
+        for _ in range(3):
+            run_jobs()
+        assert [m.rcpt_tos for m in server.received] == [["fresh@example.com"]]
+        results = version_results(store.id, campaign.id)
+        assert [r.skipped for r in results.values()] == [{"frequency cap": 1}]
