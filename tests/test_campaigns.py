@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from html import unescape
+from typing import Any
 from urllib.parse import urlsplit
 
+import responses
 import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -22,6 +25,7 @@ from ecomapp.models import (
     MailSettings,
     Message,
     Store,
+    Suppression,
     SuppressionReason,
 )
 from tests.automation_support import login
@@ -241,3 +245,47 @@ def test_quiet_hours_hold_the_send_and_the_frequency_cap_skips_a_recent_recipien
         assert [m.rcpt_tos for m in server.received] == [["fresh@example.com"]]
         results = version_results(store.id, campaign.id)
         assert [r.skipped for r in results.values()] == [{"frequency cap": 1}]
+
+
+@responses.activate
+def test_postmark_store_sends_the_campaign_in_one_batch_request(
+    client: FlaskClient, run_jobs: Callable[[], None], time_machine: time_machine.TimeMachineFixture
+) -> None:
+    """Given a Postmark store, a campaign goes to /email/batch in one request with the
+    unsubscribe headers; an inactive recipient is suppressed as a hard bounce."""
+    time_machine.move_to(START, tick=False)
+
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        items = json.loads(request.body)
+        out = [
+            {"ErrorCode": 406, "Message": "inactive", "To": m["To"]}
+            if m["To"].startswith("bad")
+            else {"ErrorCode": 0, "Message": "OK", "MessageID": f"pm-{i}", "To": m["To"]}
+            for i, m in enumerate(items)
+        ]
+        return 200, {}, json.dumps(out)
+
+    responses.add_callback(responses.POST, "https://api.postmarkapp.com/email/batch", answer)
+    store = make_store(settings={"address": "1 Pine St"})
+    configure_mail(store, backend="postmark", api_token="pm-token", frequency_cap_hours=0)
+    for name in ("a", "b", "bad"):
+        make_customer(store, email=f"{name}@example.com")
+    headers = {"X-CSRF-Token": login(client, store)}
+    client.post("/campaigns/new", data={"name": "PM"}, headers=headers)
+    campaign = db.session.scalars(select(Campaign)).one()
+    once = {"every": "once", "date": "2026-12-01", "at": "10:00"}
+    assert client.post(f"/campaigns/{campaign.id}/schedule", data=once, headers=headers)
+    time_machine.move_to(START + timedelta(hours=2), tick=False)
+    for _ in range(3):
+        run_jobs()
+    assert len(responses.calls) == 1
+    sent = json.loads(responses.calls[0].request.body)
+    assert sorted(m["To"] for m in sent) == ["a@example.com", "b@example.com", "bad@example.com"]
+    assert all(any(h["Name"] == "List-Unsubscribe" for h in m["Headers"]) for m in sent)
+    statuses = dict(db.session.execute(select(Message.to_email, Message.status)).all())
+    assert statuses == {
+        "a@example.com": "sent",
+        "b@example.com": "sent",
+        "bad@example.com": "failed",
+    }
+    assert db.session.scalar(select(Suppression.email)) == "bad@example.com"
