@@ -16,6 +16,7 @@ from sqlalchemy import select
 from ecomapp import create_app
 from ecomapp.campaigns.starts import keep_running, start_send
 from ecomapp.extensions import db
+from ecomapp.jobs.queue import redis_connection
 from ecomapp.models import Campaign, CampaignSend, CampaignVersion, Message, utcnow
 from tests import services
 from tests.conftest import make_settings
@@ -140,6 +141,9 @@ def test_killed_worker_mid_send_doubles_nobody(app: Flask, tmp_path: Path) -> No
         log = (tmp_path / "worker.log").read_text(errors="replace")
         assert done, f"{Counter(s for _, s, _ in _statuses(web, send_id))}\n{log[-3000:]}"
     rows = _statuses(web, send_id)
+    with web.app_context():
+        redis_connection(web).close()
+        db.engine.dispose()
     received = Counter(to for mail in smtp_server.received for to in mail.rcpt_tos)
     assert max(received.values()) == 1
     assert len(rows) == CUSTOMERS

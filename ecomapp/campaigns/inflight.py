@@ -58,7 +58,7 @@ def recover(send_id: int, stale_before: datetime) -> int:
         Message.sending_at < stale_before,
     )
     groups = db.session.scalars(select(Message.sending_at).where(stranded).distinct()).all()
-    for sending_at in groups:
+    for sending_at in (g for g in groups if g is not None):
         group = and_(stranded, Message.sending_at == sending_at)
         raw = redis_connection().get(key(send_id, sending_at))
         if raw is None:

@@ -202,6 +202,17 @@ def schedule(campaign_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 
 
+@bp.post("/<int:campaign_id>/send-now")
+def send_now(campaign_id: int) -> Response | tuple[str, int]:
+    """Start a send of the campaign now (quiet hours still hold it)."""
+    campaign = _campaign(campaign_id)
+    if not any(v.is_fallback for v in versions_of(campaign.id)):
+        return _("versions: a fallback version is needed"), 400
+    start_send(campaign, utcnow())
+    db.session.commit()
+    return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+
+
 @bp.post("/<int:campaign_id>/unschedule")
 def unschedule(campaign_id: int) -> Response:
     """Stop future slots (sends already running go on)."""
@@ -242,6 +253,3 @@ def control(send_id: int, action: str) -> str | tuple[str, int]:
         send.finished_at = utcnow()
     db.session.commit()
     return render_template("campaigns/_progress.html", send=send, progress=progress(send))
-
-
-__all__ = ["bp", "start_send"]

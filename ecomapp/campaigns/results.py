@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 
 from ecomapp.extensions import db
 from ecomapp.models import (
@@ -34,8 +34,8 @@ class VersionResult:
     skipped: dict[str, int] = field(default_factory=dict)
 
 
-def _count(condition: object) -> object:
-    return func.sum(case((condition, 1), else_=0))  # type: ignore[arg-type]
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
 
 
 def version_results(store_id: int, campaign_id: int) -> dict[int | None, VersionResult]:
@@ -57,7 +57,10 @@ def version_results(store_id: int, campaign_id: int) -> dict[int | None, Version
         .where(mine)
         .group_by(Message.campaign_version_id)
     ).all()
-    results = {r[0]: VersionResult(r[0], *(int(x or 0) for x in r[1:])) for r in rows}
+    results = {
+        r[0]: VersionResult(r[0], *(int(x or 0) for x in r[1:6]))  # type: ignore[arg-type]
+        for r in rows
+    }
     for vid, reason, count in db.session.execute(
         select(Message.campaign_version_id, Message.error, func.count())
         .where(mine, Message.status == "suppressed")

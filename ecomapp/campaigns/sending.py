@@ -62,8 +62,13 @@ def materialise_batch(send: CampaignSend, settings: EffectiveSettings) -> int:
     """Insert the next batch's message rows (policy decided in SQL); return customers covered."""
     from ecomapp.campaigns.audience import base_condition
 
-    ids = select(Customer.id).where(base_condition(send.store_id), Customer.id > send.cursor)
-    ids = ids.order_by(Customer.id).limit(batch_size()).subquery()
+    ids = (
+        select(Customer.id)
+        .where(base_condition(send.store_id), Customer.id > send.cursor)
+        .order_by(Customer.id)
+        .limit(batch_size())
+        .subquery()
+    )
     top, count = db.session.execute(select(func.max(ids.c.id), func.count())).one()
     if not count:
         send.materialized = True
@@ -129,7 +134,7 @@ def claim(send: CampaignSend, domain: str, limit: int) -> list[Claimed]:
         .execution_options(synchronize_session=False)
     ).all()
     db.session.commit()
-    claimed = {r[0]: Claimed(r[0], r[1], r[2], r[3]) for r in rows}
+    claimed = {r[0]: Claimed(r[0], r[1], r[2], int(r[3] or 0)) for r in rows}
     _names(send.store_id, list(claimed.values()))
     if claimed:
         marker = inflight.start(send.id, now)
@@ -180,7 +185,7 @@ def mark(store: Store, outcome: Outcome, backend: str) -> None:
             .values(status=status, error=error, scheduled_for=now + RETRY_LATER)
         )
     for mid, error, bounced in outcome.failed:
-        values = {"status": MessageStatus.FAILED.value, "error": error}
+        values: dict[str, object] = {"status": MessageStatus.FAILED.value, "error": error}
         if bounced:
             values["bounced_at"] = now
         db.session.execute(update(Message).where(Message.id == mid).values(**values))
@@ -274,6 +279,14 @@ class Deliverer:
         else:
             outcome.sent.append(item.id)
 
+    def _keep_in_outbox(self, out: Outgoing) -> None:
+        """Keep the rendered mail on its row (the dev outbox shows rows; no backend does)."""
+        db.session.execute(
+            update(Message)
+            .where(Message.id == out.message_id)
+            .values(subject=out.subject, html=out.html, text=out.text)
+        )
+
     def deliver_each(self, claimed: list[Claimed]) -> None:
         """Send a claimed group in order, marking every MARK_EVERY; stop on a lost server."""
         outcome, streak = Outcome(), 0
@@ -281,7 +294,8 @@ class Deliverer:
             try:
                 if item.marker:
                     inflight.handing_over(item.marker, item.id)
-                self.backend.send(self.outgoing(item))
+                out = self.outgoing(item)
+                self.backend.send(out)
             except DeliveryUnknown as exc:
                 outcome.uncertain.append((item.id, f"interrupted while sending: {exc}"))
             except RecipientRejected as exc:
@@ -304,6 +318,8 @@ class Deliverer:
                 raise
             else:
                 outcome.sent.append(item.id)
+                if self.backend.name == "outbox":
+                    self._keep_in_outbox(out)
             streak = 0
             if len(outcome.sent) >= MARK_EVERY:
                 mark(self.store, outcome, self.backend.name)
