@@ -55,14 +55,14 @@ def _fresh_postgres(url: str) -> str:
     return sa_url.render_as_string(hide_password=False)
 
 
-def _app(tmp: Path, database: str | None):  # type: ignore[no-untyped-def]
+def _app(tmp: Path, database: str | None, redis: str | None = None):  # type: ignore[no-untyped-def]
     from flask_migrate import upgrade
 
     from ecomapp import create_app
     from ecomapp.config import Settings
 
     url = _fresh_postgres(database) if database else f"sqlite:///{tmp / 'bench.sqlite3'}"
-    app = create_app(Settings(env="testing", database_url=url))
+    app = create_app(Settings(env="testing", database_url=url, redis_url=redis))
     with app.app_context():
         upgrade()
     return app
@@ -201,6 +201,9 @@ def main() -> None:
     parser.add_argument(
         "--database-url", help="a throw-away PostgreSQL database (recreated); default SQLite"
     )
+    parser.add_argument(
+        "--redis-url", help="Redis for the campaign in-flight markers; default in-process"
+    )
     args = parser.parse_args()
     n = args.messages
     sink, port = _Sink(), _free_port()
@@ -208,7 +211,7 @@ def main() -> None:
     controller.start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            app = _app(Path(tmp), args.database_url)
+            app = _app(Path(tmp), args.database_url, args.redis_url)
             with app.app_context():
                 store_id, customers = _seed(n, f"smtp://127.0.0.1:{port}")
                 mailer = run_mailer(store_id, customers)

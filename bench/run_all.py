@@ -133,6 +133,7 @@ def benches(db: str, redis: str) -> list[Bench]:
     """Return the benchmarks at the issue's sizes (full) and laptop sizes (quick)."""
     py = [sys.executable, "-m"]
     mine = ["--database-url", db]
+    mail = ["--database-url", f"{db}_mail", "--redis-url", redis]
 
     def own(name: str, *extra: str) -> Bench:
         return Bench(
@@ -159,8 +160,8 @@ def benches(db: str, redis: str) -> list[Bench]:
         ),
         Bench(
             "mail_throughput",
-            [*py, "bench.mail_throughput", "--messages", "300", "--database-url", f"{db}_mail"],
-            [*py, "bench.mail_throughput", "--messages", "100", "--database-url", f"{db}_mail"],
+            [*py, "bench.mail_throughput", "--messages", "300", *mail],
+            [*py, "bench.mail_throughput", "--messages", "100", *mail],
             mail_throughput,
         ),
         Bench(
