@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
@@ -54,3 +54,35 @@ def test_recipe_preview_as_a_recipient_and_send_test(live_url: str) -> None:
     db.session.expire_all()
     tests = db.session.scalars(select(Message).where(Message.to_email == "me@trail.test")).all()
     assert sorted(m.status for m in tests) == ["sent", "sent"]
+
+
+@pytest.mark.browser
+def test_send_now_pause_resume_and_the_progress_bar_follows(
+    live_url: str, run_jobs: Callable[[], None]
+) -> None:
+    """Given a campaign, when the merchant sends it now, pauses and resumes, then the progress
+    bar (polled by htmx) ends at done with every consenting customer sent."""
+    store = make_store(name="Trail Co")
+    for i in range(3):
+        make_customer(store, email=f"c{i}@trail.test", first_name=f"C{i}")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(f"{live_url}/campaigns/")
+        page.fill("input[name=name]", "Flash sale")
+        page.get_by_role("button", name="New campaign").click()
+        page.get_by_role("button", name="Send now").click()
+        status = page.locator("[data-status]")
+        expect(status).to_have_text("running")
+        page.get_by_role("button", name="Pause").click()
+        expect(status).to_have_text("paused")
+        run_jobs()
+        page.get_by_role("button", name="Resume").click()
+        expect(status).to_have_text("running")
+        run_jobs()
+        expect(status).to_have_text("done", timeout=10_000)
+        expect(page.locator("progress")).to_have_attribute("value", "100")
+        browser.close()
+    db.session.expire_all()
+    sent = db.session.scalars(select(Message.status).where(Message.kind == "marketing")).all()
+    assert sent == ["sent", "sent", "sent"]
