@@ -13,6 +13,7 @@ from ecomapp.extensions import db
 from ecomapp.models import Message
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, serve
 from tests.factories import make_store
+from tests.test_accessibility_browser import blocking_violations
 from tests.mail_support import make_customer
 
 
@@ -71,6 +72,7 @@ def test_send_now_pause_resume_and_the_progress_bar_follows(
         page.goto(f"{live_url}/campaigns/")
         page.fill("input[name=name]", "Flash sale")
         page.get_by_role("button", name="New campaign").click()
+        assert blocking_violations(page) == []
         page.get_by_role("button", name="Send now").click()
         status = page.locator("[data-status]")
         expect(status).to_have_text("running")
