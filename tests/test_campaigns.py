@@ -289,3 +289,37 @@ def test_postmark_store_sends_the_campaign_in_one_batch_request(
         "bad@example.com": "failed",
     }
     assert db.session.scalar(select(Suppression.email)) == "bad@example.com"
+
+
+def test_a_deferred_recipient_is_retried_by_the_campaign_not_by_the_mail_sweeper(
+    client: FlaskClient, run_jobs: Callable[[], None], time_machine: time_machine.TimeMachineFixture
+) -> None:
+    """Given a recipient the server defers (4xx) and the send then paused, when the mail
+    sweeper runs past its stale time, then nothing is sent; once resumed, they get one mail."""
+    time_machine.move_to(START, tick=False)
+    store = make_store(settings={"address": "1 Pine St"})
+    with running_smtp() as server:
+        server.handler.defer.add("later@example.com")
+        configure_mail(store, backend="smtp", smtp_url=server.url, frequency_cap_hours=0)
+        make_customer(store, email="now@example.com")
+        make_customer(store, email="later@example.com")
+        headers = {"X-CSRF-Token": login(client, store)}
+        client.post("/campaigns/new", data={"name": "Retry"}, headers=headers)
+        campaign = db.session.scalars(select(Campaign)).one()
+        assert client.post(f"/campaigns/{campaign.id}/send-now", headers=headers).status_code == 302
+        run_jobs()
+        assert [m.rcpt_tos for m in server.received] == [["now@example.com"]]
+        send = db.session.scalars(select(CampaignSend)).one()
+        assert client.post(f"/campaigns/sends/{send.id}/pause", headers=headers).status_code == 200
+        server.handler.defer.clear()
+        time_machine.move_to(START + timedelta(minutes=30), tick=False)
+        for _ in range(3):
+            run_jobs()
+        assert len(server.received) == 1
+        assert client.post(f"/campaigns/sends/{send.id}/resume", headers=headers).status_code == 200
+        for _ in range(2):
+            run_jobs()
+        assert sorted(to for m in server.received for to in m.rcpt_tos) == [
+            "later@example.com",
+            "now@example.com",
+        ]

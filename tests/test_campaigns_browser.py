@@ -13,8 +13,8 @@ from ecomapp.extensions import db
 from ecomapp.models import Message
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, serve
 from tests.factories import make_store
-from tests.test_accessibility_browser import blocking_violations
 from tests.mail_support import make_customer
+from tests.test_accessibility_browser import blocking_violations
 
 
 @pytest.fixture
