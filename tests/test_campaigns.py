@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from html import unescape
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,14 +23,18 @@ from ecomapp.mail.suppressions import suppress
 from ecomapp.models import (
     Campaign,
     CampaignSend,
+    Customer,
     MailSettings,
     Message,
     Store,
     Suppression,
     SuppressionReason,
+    utcnow,
 )
+from ecomapp.platforms.demo_payloads import to_payload
+from ecomapp.webhooks.inbox import record_delivery
 from tests.automation_support import login
-from tests.factories import make_store
+from tests.factories import customer_record, make_store, order_record
 from tests.fakes.smtp_server import Received, running_smtp
 from tests.mail_support import configure_mail, make_customer
 
@@ -68,6 +73,17 @@ def _customers(store: Store) -> dict[str, str]:
     suppress(store, "gone@example.com", SuppressionReason.UNSUBSCRIBE, None, "test")
     db.session.commit()
     return expected
+
+
+def _order(store: Store, customer: Customer, total: str) -> None:
+    """Deliver an order webhook from the customer, now."""
+    rec = order_record(
+        customer=customer_record(platform_id=customer.platform_id, email=customer.email),
+        total_price=total,
+        placed_at=utcnow(),
+    )
+    body = json.dumps(to_payload(rec)).encode()
+    record_delivery("demo", f"order-{customer.id}", "order", body, store_id=store.id)
 
 
 def _click_and_unsubscribe(client: FlaskClient, mail: Received) -> None:
@@ -128,12 +144,18 @@ def test_two_version_newsletter_each_recipient_gets_one_mail_of_its_version(
         _click_and_unsubscribe(
             client, next(m for m in server.received if m.rcpt_tos == ["vip0@example.com"])
         )
+        vip0 = db.session.scalars(select(Customer).where(Customer.email == "vip0@example.com"))
+        _order(store, vip0.one(), "99.50")
+        run_jobs()
         page = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+        assert "$99.50" in page
         assert "no marketing consent: 1" in page and "unsubscribed from marketing: 1" in page
         vip = version_results(store.id, campaign.id)
-        assert [(r.sent, r.clicked, r.unsubscribed) for r in vip.values() if r.clicked] == [
-            (7, 1, 1)
-        ]
+        assert [
+            (r.sent, r.clicked, r.unsubscribed, r.orders, r.revenue)
+            for r in vip.values()
+            if r.clicked
+        ] == [(7, 1, 1, 1, Decimal("99.50"))]
 
         run_jobs()
         time_machine.move_to(datetime(2026, 12, 7, 4, 0, tzinfo=UTC), tick=False)

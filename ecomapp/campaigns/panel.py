@@ -6,7 +6,7 @@ import uuid
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
 from ecomapp.campaigns import recipes
@@ -251,5 +251,14 @@ def control(send_id: int, action: str) -> str | tuple[str, int]:
         enqueue(run_send, send.id, store_id=send.store_id)
     if target is SendStatus.CANCELLED:
         send.finished_at = utcnow()
+        db.session.execute(
+            update(Message)
+            .where(
+                Message.store_id == g.store.id,
+                Message.campaign_send_id == send.id,
+                Message.status == MessageStatus.PENDING.value,
+            )
+            .values(status=MessageStatus.SUPPRESSED.value, error="campaign cancelled")
+        )
     db.session.commit()
     return render_template("campaigns/_progress.html", send=send, progress=progress(send))

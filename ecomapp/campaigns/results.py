@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import BigInteger, ColumnElement, case, func, select, type_coerce
 
 from ecomapp.extensions import db
 from ecomapp.models import (
@@ -74,16 +74,15 @@ def version_results(store_id: int, campaign_id: int) -> dict[int | None, Version
         .group_by(Message.campaign_version_id)
     ).all():
         results.setdefault(vid, VersionResult(vid)).unsubscribed = int(count)
+    cents = type_coerce(Attribution.revenue, BigInteger)
     for vid, orders, revenue in db.session.execute(
-        select(
-            Message.campaign_version_id, func.count(Attribution.id), func.sum(Attribution.revenue)
-        )
+        select(Message.campaign_version_id, func.count(Attribution.id), func.sum(cents))
         .join(Attribution, Attribution.message_id == Message.id)
         .where(mine, Attribution.store_id == store_id)
         .group_by(Message.campaign_version_id)
     ).all():
         result = results.setdefault(vid, VersionResult(vid))
-        result.orders, result.revenue = int(orders), Decimal(revenue or 0)
+        result.orders, result.revenue = int(orders), Decimal(int(revenue or 0)) / 100
     return results
 
 
