@@ -23,6 +23,7 @@ from ecomapp.mail.suppressions import suppress
 from ecomapp.models import (
     Campaign,
     CampaignSend,
+    CampaignVersion,
     Customer,
     MailSettings,
     Message,
@@ -345,3 +346,45 @@ def test_a_deferred_recipient_is_retried_by_the_campaign_not_by_the_mail_sweeper
             "later@example.com",
             "now@example.com",
         ]
+
+
+def test_ab_subject_test_sends_the_winner_by_clicks_to_the_rest(
+    client: FlaskClient, run_jobs: Callable[[], None], time_machine: time_machine.TimeMachineFixture
+) -> None:
+    """Given a 50 % A/B subject test picked by clicks after 2 hours, when a subject-B mail of
+    the sample is clicked, then after 2 hours everyone else gets subject B, once."""
+    time_machine.move_to(START, tick=False)
+    store = make_store(settings={"address": "1 Pine St"})
+    with running_smtp() as server:
+        configure_mail(store, backend="smtp", smtp_url=server.url, frequency_cap_hours=0)
+        for i in range(40):
+            make_customer(store, email=f"ab{i}@example.com")
+        headers = {"X-CSRF-Token": login(client, store)}
+        client.post("/campaigns/new", data={"name": "AB"}, headers=headers)
+        campaign = db.session.scalars(select(Campaign)).one()
+        fallback = db.session.scalars(select(CampaignVersion)).one()
+        form = {
+            "version_id": str(fallback.id), "is_fallback": "1", "subject": "Subject A",
+            "subject_b": "Subject B", "button_label": "Go", "button_url": "https://x.example/go",
+        }  # fmt: skip
+        assert client.post(f"/campaigns/{campaign.id}/versions", data=form, headers=headers)
+        ab = {"ab_percent": "50", "ab_hours": "2", "ab_metric": "clicks"}
+        assert client.post(f"/campaigns/{campaign.id}/ab", data=ab, headers=headers)
+        assert client.post(f"/campaigns/{campaign.id}/send-now", headers=headers)
+        for _ in range(2):
+            run_jobs()
+        sample = {m.rcpt_tos[0]: str(m.email["Subject"]) for m in server.received}
+        assert 0 < len(sample) < 40 and set(sample.values()) == {"Subject A", "Subject B"}
+        b_mail = next(m for m in server.received if str(m.email["Subject"]) == "Subject B")
+        html = b_mail.email.get_body(("html",)).get_content()
+        button = re.search(r'href="([^"]+)"[^>]*>Go<', html)
+        assert button is not None
+        assert client.get(urlsplit(unescape(button[1])).path).status_code == 302
+
+        time_machine.move_to(START + timedelta(hours=2, minutes=1), tick=False)
+        for _ in range(3):
+            run_jobs()
+        got = Counter(to for m in server.received for to in m.rcpt_tos)
+        assert len(got) == 40 and set(got.values()) == {1}
+        rest = [str(m.email["Subject"]) for m in server.received if m.rcpt_tos[0] not in sample]
+        assert rest and set(rest) == {"Subject B"}

@@ -17,6 +17,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
 )
 
 from ecomapp.campaigns.audience import audience_condition, base_condition
@@ -53,9 +54,32 @@ def version_case(store_id: int, versions: list[CampaignVersion]) -> ColumnElemen
     return case(*whens, else_=literal(fallback) if fallback is not None else null())
 
 
-def subject_case(version: ColumnElement[Any], versions: list[CampaignVersion]) -> Any:
-    """Return each version's subject template for the chosen version id."""
-    return case({v.id: v.subject for v in versions}, value=version, else_="")
+def subject_case(
+    version: ColumnElement[Any],
+    versions: list[CampaignVersion],
+    phase: str,
+    winners: dict[str, str],
+) -> Any:
+    """Return the subject template for the chosen version id: A or B by customer id in an
+    A/B test's sample, the winner after it, else the version's subject."""
+    chosen = {v.id: winners.get(str(v.id), v.subject) for v in versions}
+    if phase != "test":
+        return case(chosen, value=version, else_="")
+    subject_b = {v.id: v.subject_b or v.subject for v in versions}
+    return case(
+        (Customer.id % 2 == 1, case(subject_b, value=version, else_="")),
+        else_=case(chosen, value=version, else_=""),
+    )
+
+
+def phase_condition(phase: str, percent: int) -> ColumnElement[bool]:
+    """Return which customers a send phase covers: the A/B sample, the rest, or everyone."""
+    spread = (Customer.id * 61) % 100  # a deterministic share that does not follow id order
+    if phase == "test":
+        return spread < percent
+    if phase == "rest":
+        return spread >= percent
+    return true()
 
 
 def _suppressed(store_id: int, reasons: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -101,8 +125,10 @@ def batch_rows(
     settings: EffectiveSettings,
     now: datetime,
     id_range: tuple[int, int],
+    ab: tuple[str, int, dict[str, str]] = ("all", 0, {}),
 ) -> Any:
-    """Return the SELECT of one batch's message rows (customers with ids in the range)."""
+    """Return the SELECT of one batch's message rows (customers with ids in the range);
+    ab is the send's phase, the campaign's sample percent and the winning subjects."""
     version = version_case(store_id, versions)
     reason = skip_reason(store_id, send_id, settings, now)
     status = case((reason.is_(None), MessageStatus.PENDING.value), else_="suppressed")
@@ -114,7 +140,7 @@ def batch_rows(
         literal("campaign"),
         func.trim(Customer.email),
         Customer.id,
-        subject_case(version, versions),
+        subject_case(version, versions, ab[0], ab[2]),
         literal(""),
         literal(""),
         literal({}, Message.context.type),
@@ -128,6 +154,7 @@ def batch_rows(
     ).where(
         and_(base_condition(store_id), Customer.id > id_range[0], Customer.id <= id_range[1]),
         version.is_not(None),
+        phase_condition(ab[0], ab[1]),
     )
 
 

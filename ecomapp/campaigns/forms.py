@@ -48,7 +48,10 @@ def apply_form(version: CampaignVersion, form: MultiDict[str, str]) -> None:
     subject = form.get("subject", "").strip()
     if not subject or len(subject) > 998:
         raise InvalidVersion("subject", "is required (at most 998 characters)")
-    for name in ("subject", "text"):
+    subject_b = form.get("subject_b", "").strip()
+    if len(subject_b) > 998:
+        raise InvalidVersion("subject_b", "at most 998 characters")
+    for name in ("subject", "subject_b", "text"):
         reason = check_syntax(form.get(name, ""))
         if reason:
             raise InvalidVersion(name, reason)
@@ -63,6 +66,7 @@ def apply_form(version: CampaignVersion, form: MultiDict[str, str]) -> None:
         raise InvalidVersion(exc.field, str(exc).split(": ", 1)[1]) from None
     version.name = form.get("name", "").strip()[:255] or subject[:60]
     version.subject, version.position, version.is_fallback = subject, position, is_fallback
+    version.subject_b = subject_b
     version.audience = {"kind": "all"} if is_fallback else audience
     version.blocks = _blocks(form)
 
@@ -72,6 +76,7 @@ def form_of(version: CampaignVersion) -> dict[str, str]:
     values = {
         "name": version.name,
         "subject": version.subject,
+        "subject_b": version.subject_b,
         "position": str(version.position),
         "audience": version.audience.get("kind", "all"),
         "audience_value": version.audience.get("value", ""),
@@ -87,3 +92,19 @@ def form_of(version: CampaignVersion) -> dict[str, str]:
         elif block["type"] == "products":
             values["grid"], values["category"] = block["source"], block.get("category", "")
     return values
+
+
+def parse_ab(form: MultiDict[str, str]) -> tuple[int, int, str]:
+    """Return an A/B subject test's sample percent, wait in hours and metric from the form."""
+    try:
+        percent, hours = int(form.get("ab_percent") or 0), int(form.get("ab_hours") or 4)
+    except ValueError:
+        raise InvalidVersion("ab_percent", "must be whole numbers") from None
+    if not 0 <= percent <= 50:
+        raise InvalidVersion("ab_percent", "must be between 0 (off) and 50")
+    if not 1 <= hours <= 72:
+        raise InvalidVersion("ab_hours", "must be between 1 and 72")
+    metric = form.get("ab_metric", "opens")
+    if metric not in ("opens", "clicks"):
+        raise InvalidVersion("ab_metric", "must be opens or clicks")
+    return percent, hours, metric

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from ecomapp.campaigns import recipes
 from ecomapp.campaigns.assign import assigned_version
 from ecomapp.campaigns.audience import KINDS, LABELS
-from ecomapp.campaigns.forms import InvalidVersion, apply_form, form_of
+from ecomapp.campaigns.forms import InvalidVersion, apply_form, form_of, parse_ab
 from ecomapp.campaigns.render import Recipient, Signer, personalise, prepare
 from ecomapp.campaigns.results import progress, version_results
 from ecomapp.campaigns.schedule import InvalidSchedule, describe, next_slot, parse_schedule
@@ -198,6 +198,18 @@ def schedule(campaign_id: int) -> Response | tuple[str, int]:
         return _("date: must be in the future"), 400
     campaign.schedule, campaign.next_run_at = plan, slot
     campaign.status = CampaignStatus.SCHEDULED.value
+    db.session.commit()
+    return redirect(url_for("campaigns.show", campaign_id=campaign.id))
+
+
+@bp.post("/<int:campaign_id>/ab")
+def ab_test(campaign_id: int) -> Response | tuple[str, int]:
+    """Set the A/B subject test: sample share, wait, and the metric that picks the winner."""
+    campaign = _campaign(campaign_id)
+    try:
+        campaign.ab_percent, campaign.ab_hours, campaign.ab_metric = parse_ab(request.form)
+    except InvalidVersion as exc:
+        return str(exc), 400
     db.session.commit()
     return redirect(url_for("campaigns.show", campaign_id=campaign.id))
 

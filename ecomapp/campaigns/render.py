@@ -59,12 +59,16 @@ def _placeholders() -> dict[str, Any]:
     return {"customer": {f: f"%%{f.upper()}%%" for f in FIELDS}}
 
 
-def prepare(store: Store, version: CampaignVersion, settings: EffectiveSettings) -> Prepared:
-    """Render a version once with tokens where each recipient's values go."""
+def prepare(
+    store: Store, version: CampaignVersion, settings: EffectiveSettings, subject: str | None = None
+) -> Prepared:
+    """Render a version once (with this subject template, else its own) with tokens where each
+    recipient's values go."""
     with mail_language(store_language(store)):
         svars = store_vars(store, settings.brand_color, settings.logo_url, settings.postal_address)
         variables = _placeholders() | {"store": svars}
-        subject = " ".join(render_text(version.subject, variables, autoescape=False).split())
+        source = subject if subject is not None else version.subject
+        subject = " ".join(render_text(source, variables, autoescape=False).split())
         body = render_blocks(store, version.blocks or [], variables, settings.brand_color)
         html = wrap(body, subject, svars, unsubscribe_url="%%UNSUB%%", pixel_url="%%PIXEL%%")
     links: list[str] = []

@@ -26,6 +26,7 @@ from ecomapp.mail.postmark import PostmarkBackend
 from ecomapp.mail.store_settings import EffectiveSettings, backend_for, effective_settings
 from ecomapp.mail.suppressions import suppress
 from ecomapp.models import (
+    Campaign,
     CampaignSend,
     CampaignVersion,
     Customer,
@@ -75,8 +76,10 @@ def materialise_batch(send: CampaignSend, settings: EffectiveSettings) -> int:
         db.session.commit()
         return 0
     versions = versions_of(send.campaign_id)
+    campaign = db.session.get(Campaign, send.campaign_id)
+    ab = (send.phase, campaign.ab_percent if campaign else 0, send.winners or {})
     rows = assign.batch_rows(
-        send.store_id, send.id, versions, settings, utcnow(), (send.cursor, top)
+        send.store_id, send.id, versions, settings, utcnow(), (send.cursor, top), ab
     )
     moved = db.session.execute(
         update(CampaignSend)
@@ -99,6 +102,7 @@ class Claimed:
     to: str
     customer_id: int | None
     version_id: int
+    subject: str = ""
     first_name: str = ""
     last_name: str = ""
     marker: str | None = None  # the group's in-flight key (ecomapp/campaigns/inflight.py)
@@ -130,11 +134,17 @@ def claim(send: CampaignSend, domain: str, limit: int) -> list[Claimed]:
             attempts=Message.attempts + 1,
             message_id_header=msgid,
         )
-        .returning(Message.id, Message.to_email, Message.customer_id, Message.campaign_version_id)
+        .returning(
+            Message.id,
+            Message.to_email,
+            Message.customer_id,
+            Message.campaign_version_id,
+            Message.subject,
+        )
         .execution_options(synchronize_session=False)
     ).all()
     db.session.commit()
-    claimed = {r[0]: Claimed(r[0], r[1], r[2], int(r[3] or 0)) for r in rows}
+    claimed = {r[0]: Claimed(r[0], r[1], r[2], int(r[3] or 0), r[4]) for r in rows}
     _names(send.store_id, list(claimed.values()))
     if claimed:
         marker = inflight.start(send.id, now)
@@ -210,18 +220,19 @@ class Deliverer:
         self.backend: MailBackend = backend_for(settings)
         self.signer = Signer()
         self.envelope_from, self.from_header = sender(settings.from_address)
-        self.prepared: dict[int, Prepared] = {}
+        self.prepared: dict[tuple[int, str], Prepared] = {}
 
-    def _version(self, version_id: int) -> Prepared:
-        if version_id not in self.prepared:
+    def _version(self, version_id: int, subject: str) -> Prepared:
+        if (version_id, subject) not in self.prepared:
             version = db.session.get(CampaignVersion, version_id)
             assert version is not None and version.store_id == self.store.id
-            self.prepared[version_id] = prepare(self.store, version, self.settings)
-        return self.prepared[version_id]
+            prepared = prepare(self.store, version, self.settings, subject or None)
+            self.prepared[(version_id, subject)] = prepared
+        return self.prepared[(version_id, subject)]
 
     def outgoing(self, item: Claimed) -> Outgoing:
         """Return the e-mail of one claimed message."""
-        prepared = self._version(item.version_id)
+        prepared = self._version(item.version_id, item.subject)
         person = personalise(
             prepared,
             self.signer,
@@ -389,7 +400,9 @@ def _work(send: CampaignSend, store: Store, settings: EffectiveSettings) -> None
 
 def _finish_or_wait(send: CampaignSend) -> None:
     count, retry = open_rows(send)
-    if count == 0:
+    if count == 0 and send.phase == "test":
+        _decide_or_wait(send)
+    elif count == 0:
         db.session.execute(
             update(CampaignSend)
             .where(CampaignSend.id == send.id, CampaignSend.status == SendStatus.RUNNING.value)
@@ -398,6 +411,35 @@ def _finish_or_wait(send: CampaignSend) -> None:
         db.session.commit()
     elif retry is not None:
         _later(send, retry)
+
+
+def _decide_or_wait(send: CampaignSend) -> None:
+    """After an A/B sample and its wait, pick each version's winning subject; send the rest."""
+    decide_at = as_utc(send.decide_at) or utcnow()
+    if decide_at > utcnow():
+        _later(send, decide_at)
+        return
+    campaign = db.session.get(Campaign, send.campaign_id)
+    metric = (
+        Message.clicked_at if campaign and campaign.ab_metric == "clicks" else Message.opened_at
+    )
+    rows = db.session.execute(
+        select(Message.campaign_version_id, Message.subject, func.count(metric))
+        .where(Message.store_id == send.store_id, Message.campaign_send_id == send.id)
+        .group_by(Message.campaign_version_id, Message.subject)
+        .order_by(func.count(metric).desc(), Message.subject)
+    ).all()
+    winners: dict[str, str] = {}
+    for version_id, subject, _count in rows:
+        winners.setdefault(str(version_id), subject)
+    moved = db.session.execute(
+        update(CampaignSend)
+        .where(CampaignSend.id == send.id, CampaignSend.phase == "test")
+        .values(phase="rest", winners=winners, cursor=0, materialized=False)
+    )
+    if affected(moved) == 1:
+        enqueue(run_send, send.id, store_id=send.store_id)
+    db.session.commit()
 
 
 def _later(send: CampaignSend, when: datetime) -> None:

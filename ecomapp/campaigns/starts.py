@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ecomapp.campaigns.audience import base_condition
 from ecomapp.campaigns.schedule import next_slot
-from ecomapp.campaigns.sending import run_send
+from ecomapp.campaigns.sending import run_send, versions_of
 from ecomapp.extensions import db
 from ecomapp.jobs import enqueue
 from ecomapp.models import Campaign, CampaignSend, CampaignStatus, Customer, SendStatus, Store
@@ -28,6 +28,9 @@ def start_send(campaign: Campaign, slot: datetime) -> CampaignSend | None:
         status=SendStatus.RUNNING.value,
         total=int(total or 0),
     )
+    if campaign.ab_percent > 0 and any(v.subject_b for v in versions_of(campaign.id)):
+        send.phase = "test"
+        send.decide_at = utcnow() + timedelta(hours=campaign.ab_hours)
     try:
         with db.session.begin_nested():
             db.session.add(send)

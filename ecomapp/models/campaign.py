@@ -43,6 +43,10 @@ class Campaign(Model):
     schedule: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A/B subject test: this share of the audience gets subject A or B, the rest the winner
+    ab_percent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ab_hours: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
+    ab_metric: Mapped[str] = mapped_column(String(8), default="opens", server_default="opens")
 
 
 class CampaignVersion(Model):
@@ -60,6 +64,7 @@ class CampaignVersion(Model):
     audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     is_fallback: Mapped[bool] = mapped_column(Boolean, default=False)
     subject: Mapped[str] = mapped_column(String(998), default="")
+    subject_b: Mapped[str] = mapped_column(String(998), default="", server_default="")
     blocks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
 
@@ -77,5 +82,8 @@ class CampaignSend(Model):
     total: Mapped[int] = mapped_column(Integer, default=0)
     cursor: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     materialized: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    phase: Mapped[str] = mapped_column(String(8), default="all", server_default="all")
+    decide_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    winners: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

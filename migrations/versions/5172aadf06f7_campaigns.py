@@ -1,8 +1,8 @@
 """campaigns
 
-Revision ID: 6721b2ef7062
+Revision ID: 5172aadf06f7
 Revises: 608284f1eb0a
-Create Date: 2026-12-05 15:39:59.888830
+Create Date: 2026-12-05 16:04:20.842682
 
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "6721b2ef7062"
+revision = "5172aadf06f7"
 down_revision = "608284f1eb0a"
 branch_labels = None
 depends_on = None
@@ -28,6 +28,9 @@ def upgrade():
         sa.Column("schedule", sa.JSON(), nullable=False),
         sa.Column("next_run_at", sa.DateTime(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("ab_percent", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("ab_hours", sa.Integer(), server_default="4", nullable=False),
+        sa.Column("ab_metric", sa.String(length=8), server_default="opens", nullable=False),
         sa.ForeignKeyConstraint(
             ["store_id"],
             ["stores.id"],
@@ -50,6 +53,9 @@ def upgrade():
         sa.Column("total", sa.Integer(), nullable=False),
         sa.Column("cursor", sa.Integer(), server_default="0", nullable=False),
         sa.Column("materialized", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("phase", sa.String(length=8), server_default="all", nullable=False),
+        sa.Column("decide_at", sa.DateTime(), nullable=True),
+        sa.Column("winners", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("finished_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -80,6 +86,7 @@ def upgrade():
         sa.Column("audience", sa.JSON(), nullable=False),
         sa.Column("is_fallback", sa.Boolean(), nullable=False),
         sa.Column("subject", sa.String(length=998), nullable=False),
+        sa.Column("subject_b", sa.String(length=998), server_default="", nullable=False),
         sa.Column("blocks", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["campaign_id"],
