@@ -11,6 +11,7 @@ The baseline sends one pre-rendered message with smtplib over one connection, no
 from __future__ import annotations
 
 import argparse
+import math
 import smtplib
 import socket
 import tempfile
@@ -54,14 +55,14 @@ def _fresh_postgres(url: str) -> str:
     return sa_url.render_as_string(hide_password=False)
 
 
-def _app(tmp: Path, database: str | None):  # type: ignore[no-untyped-def]
+def _app(tmp: Path, database: str | None, redis: str | None = None):  # type: ignore[no-untyped-def]
     from flask_migrate import upgrade
 
     from ecomapp import create_app
     from ecomapp.config import Settings
 
     url = _fresh_postgres(database) if database else f"sqlite:///{tmp / 'bench.sqlite3'}"
-    app = create_app(Settings(env="testing", database_url=url))
+    app = create_app(Settings(env="testing", database_url=url, redis_url=redis))
     with app.app_context():
         upgrade()
     return app
@@ -126,6 +127,34 @@ def run_mailer(store_id: int, customer_ids: list[int]) -> float:
     return time.perf_counter() - started
 
 
+def run_campaign(store_id: int) -> float:
+    """Send a one-version campaign to every seeded customer through the campaign send path."""
+    from ecomapp.campaigns.sending import run_send
+    from ecomapp.campaigns.starts import start_send
+    from ecomapp.extensions import db
+    from ecomapp.models import Campaign, CampaignVersion, utcnow
+
+    campaign = Campaign(store_id=store_id, name="Bench", status="draft")
+    db.session.add(campaign)
+    db.session.flush()
+    blocks = [
+        {"type": "text", "text": "Hello {{ customer.first_name }}, our news this month."},
+        {"type": "button", "label": "Shop", "url": "https://bench.example.com/new"},
+    ]
+    db.session.add(
+        CampaignVersion(
+            store_id=store_id, campaign_id=campaign.id, is_fallback=True, audience={"kind": "all"},
+            subject="News for {{ customer.first_name }}", blocks=blocks, name="All",
+        )
+    )  # fmt: skip
+    send = start_send(campaign, utcnow())
+    db.session.commit()
+    assert send is not None
+    started = time.perf_counter()
+    run_send(send.id)
+    return time.perf_counter() - started
+
+
 def run_render_only(store_id: int, n: int) -> float:
     """Render n personalised mails (sandbox, layout, tracking) without DB or SMTP; seconds."""
     from ecomapp.extensions import db
@@ -172,6 +201,9 @@ def main() -> None:
     parser.add_argument(
         "--database-url", help="a throw-away PostgreSQL database (recreated); default SQLite"
     )
+    parser.add_argument(
+        "--redis-url", help="Redis for the campaign in-flight markers; default in-process"
+    )
     args = parser.parse_args()
     n = args.messages
     sink, port = _Sink(), _free_port()
@@ -179,12 +211,14 @@ def main() -> None:
     controller.start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            app = _app(Path(tmp), args.database_url)
+            app = _app(Path(tmp), args.database_url, args.redis_url)
             with app.app_context():
                 store_id, customers = _seed(n, f"smtp://127.0.0.1:{port}")
                 mailer = run_mailer(store_id, customers)
                 from ecomapp.mail.smtp import close_all
 
+                close_all()
+                campaign = run_campaign(store_id)
                 close_all()
                 baseline = run_baseline(port, _sample_raw(1), n)
                 render_only = run_render_only(store_id, n)
@@ -194,13 +228,19 @@ def main() -> None:
                 db.engine.dispose()
     finally:
         controller.stop()
-    assert sink.count == 2 * n, f"server accepted {sink.count} of {2 * n}"
+    assert sink.count == 3 * n, f"server accepted {sink.count} of {3 * n}"
     print(f"messages per side:            {n}")
     print(f"ecomapp mailer (render+send): {n / mailer:8.1f} mails/s")
     print(f"plain smtplib (pre-rendered): {n / baseline:8.1f} mails/s")
     print(f"render only (no DB, no SMTP): {n / render_only:8.1f} mails/s")
     print(f"ratio mailer / smtplib:       {baseline / mailer:8.3f}")
     print(f"ratio render-only / smtplib:  {baseline / render_only:8.3f}")
+    rate = n / campaign
+    print(f"campaign sender (batched):    {rate:8.1f} mails/s")
+    print(f"ratio campaign / smtplib:     {baseline / campaign:8.3f}")
+    hours = 1_000_000 / rate / 3600
+    print(f"1M-recipient newsletter:      {hours:8.2f} h per worker process")
+    print(f"worker processes for 1 hour:  {math.ceil(hours):8d}")
 
 
 if __name__ == "__main__":

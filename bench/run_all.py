@@ -72,7 +72,16 @@ def mail_throughput(output: str) -> list[Figure]:
     smtp = re.search(r"plain smtplib \(pre-rendered\):\s+([0-9.]+)", output)
     if not (mailer and smtp):
         return []
-    return [_pair("mails_per_s", float(mailer[1]), float(smtp[1]))]
+    figures = [_pair("mails_per_s", float(mailer[1]), float(smtp[1]))]
+    campaign = re.search(r"campaign sender \(batched\):\s+([0-9.]+)", output)
+    if campaign:
+        figures.append(_pair("campaign_mails_per_s", float(campaign[1]), float(smtp[1])))
+    workers = re.search(r"worker processes for 1 hour:\s+([0-9]+)", output)
+    if workers:
+        figures.append(
+            Figure("campaign_workers_for_1m_in_1h", float(workers[1]), 4.0, float(workers[1]) / 4)
+        )
+    return figures
 
 
 def woocommerce_ingest(output: str) -> list[Figure]:
@@ -119,6 +128,8 @@ GOALS: list[tuple[str, str, Callable[[Figure], bool]]] = [
     (r"^reco_hit_rate_at_10_vs_popularity$", "ratio ≥ 2", lambda f: f.ratio >= 2),
     (r"^reco_hit_rate_at_10_vs_als$", "ratio ≥ 1 (not below ALS)", lambda f: f.ratio >= 1),
     (r"^reco_train_\d+k_lines_seconds$", "ratio ≤ 2 (plain SciPy)", lambda f: f.ratio <= 2),
+    (r"^campaign_mails_per_s$", "ratio ≥ 0.5 (smtplib)", lambda f: f.ratio >= 0.5),
+    (r"^campaign_workers_for_1m_in_1h$", "≤ 4 workers", lambda f: f.value <= 4),
 ]
 
 
@@ -126,6 +137,7 @@ def benches(db: str, redis: str) -> list[Bench]:
     """Return the benchmarks at the issue's sizes (full) and laptop sizes (quick)."""
     py = [sys.executable, "-m"]
     mine = ["--database-url", db]
+    mail = ["--database-url", f"{db}_mail", "--redis-url", redis]
 
     def own(name: str, *extra: str) -> Bench:
         return Bench(
@@ -155,8 +167,8 @@ def benches(db: str, redis: str) -> list[Bench]:
         ),
         Bench(
             "mail_throughput",
-            [*py, "bench.mail_throughput", "--messages", "300", "--database-url", f"{db}_mail"],
-            [*py, "bench.mail_throughput", "--messages", "100", "--database-url", f"{db}_mail"],
+            [*py, "bench.mail_throughput", "--messages", "300", *mail],
+            [*py, "bench.mail_throughput", "--messages", "100", *mail],
             mail_throughput,
         ),
         Bench(

@@ -62,6 +62,7 @@ FEATURES: tuple[str, ...] = (
     "ecomapp.inventory.stock_levels",
     "ecomapp.recommendations",
     "ecomapp.segments",
+    "ecomapp.campaigns",
 )
 
 

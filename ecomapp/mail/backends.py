@@ -26,6 +26,7 @@ class Outgoing:
     text: str
     headers: dict[str, str] = field(default_factory=dict)
     mime: EmailMessage | None = None
+    raw: bytes | None = None  # pre-built wire bytes (campaigns); SMTP sends them as they are
 
 
 class DeliveryUnknown(Exception):

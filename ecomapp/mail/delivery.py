@@ -29,6 +29,8 @@ def deliver_message(message_id: int) -> None:
     message = db.session.get(Message, message_id)
     if message is None or message.status not in OPEN_STATUSES:
         return
+    if message.campaign_send_id is not None:  # ecomapp/campaigns/sending.py sends these
+        return
     store = db.session.get(Store, message.store_id)
     if store is None or not store.is_active:
         return

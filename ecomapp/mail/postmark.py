@@ -59,6 +59,27 @@ class PostmarkBackend(MailBackend):
             raise DeliveryUnknown(f"Postmark connection broke mid-request: {exc}") from exc
         return _outcome(response)
 
+    def send_batch(self, outgoings: list[Outgoing]) -> list[str | Exception]:
+        """POST up to 500 messages to /email/batch; return each one's id or its error.
+
+        Raises TransientError when nothing can have reached Postmark (retry the whole group)
+        and DeliveryUnknown when the request broke after it may have been received.
+        """
+        try:
+            response = requests.post(
+                f"{API}/email/batch",
+                json=[self.payload(o) for o in outgoings],
+                headers=self._headers(),
+                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT * 3),
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            if _never_connected(exc):
+                raise TransientError(f"Postmark unreachable: {exc}") from exc
+            raise DeliveryUnknown(f"Postmark connection broke mid-request: {exc}") from exc
+        if response.status_code != 200:
+            _outcome(response)  # raises the mapped error for the whole batch
+        return [_item_outcome(item) for item in response.json()]
+
     def was_sent(self, outgoing: Outgoing) -> bool | None:
         """Search Postmark's sent messages for this one's metadata."""
         try:
@@ -86,6 +107,15 @@ def _never_connected(exc: requests.RequestException) -> bool:
         return True
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, NewConnectionError)
+
+
+def _item_outcome(item: dict[str, Any]) -> str | Exception:
+    code, message = int(item.get("ErrorCode", 0) or 0), item.get("Message", "")
+    if code == 0:
+        return str(item.get("MessageID", ""))
+    if code == INACTIVE_RECIPIENT:
+        return RecipientRejected(f"Postmark refused the recipient (inactive): {message}")
+    return PermanentError(f"Postmark error {code}: {message}")
 
 
 def _outcome(response: requests.Response) -> str:

@@ -184,9 +184,12 @@ class SmtpBackend(MailBackend):
             raise _refused("RCPT", code, reply)
 
     def _data(self, conn: smtplib.SMTP, outgoing: Outgoing) -> str | None:
-        assert outgoing.mime is not None
+        raw = outgoing.raw
+        if raw is None:
+            assert outgoing.mime is not None
+            raw = wire_bytes(outgoing.mime)
         try:
-            code, reply = conn.data(wire_bytes(outgoing.mime))
+            code, reply = conn.data(raw)
         except smtplib.SMTPDataError as exc:
             conn.rset()
             _release(self.url, conn)

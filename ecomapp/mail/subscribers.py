@@ -57,7 +57,9 @@ def sweep_messages() -> int:
         (Message.status == MessageStatus.SENDING.value) & (Message.sending_at <= now - timeout),
     )
     rows = db.session.execute(
-        select(Message.id, Message.store_id).where(stale).limit(SWEEP_BATCH)
+        select(Message.id, Message.store_id)
+        .where(stale, Message.campaign_send_id.is_(None))  # campaigns settle their own rows
+        .limit(SWEEP_BATCH)
     ).all()
     for message_id, store_id in rows:
         enqueue(deliver_message, message_id, store_id=store_id)

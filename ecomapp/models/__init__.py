@@ -12,6 +12,13 @@ from ecomapp.models.automation import (
     RunStep,
 )
 from ecomapp.models.back_in_stock import BackInStockRequest, PushMessage, PushSubscription
+from ecomapp.models.campaign import (
+    Campaign,
+    CampaignSend,
+    CampaignStatus,
+    CampaignVersion,
+    SendStatus,
+)
 from ecomapp.models.collections import CollectionKind, SearchTermDay, SmartCollection
 from ecomapp.models.compliance import DataExport
 from ecomapp.models.fraud import RiskVerdict
@@ -65,6 +72,10 @@ __all__ = [
     "AutomationVersion",
     "BackInStockRequest",
     "Backtest",
+    "Campaign",
+    "CampaignSend",
+    "CampaignStatus",
+    "CampaignVersion",
     "Cart",
     "CollectionKind",
     "ConsentRecord",
@@ -110,6 +121,7 @@ __all__ = [
     "Segment",
     "SegmentDay",
     "SegmentMember",
+    "SendStatus",
     "SmartCollection",
     "Store",
     "Suppression",

@@ -46,6 +46,7 @@ class Message(Model):
         Index("ix_messages_store_automation", "store_id", "automation_id"),
         Index("ix_messages_store_to_sent", "store_id", "to_email", "sent_at"),
         Index("ix_messages_store_customer", "store_id", "customer_id"),
+        Index("ix_messages_campaign_send_status", "campaign_send_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,6 +76,8 @@ class Message(Model):
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     clicked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    campaign_send_id: Mapped[int | None] = mapped_column(Integer)
+    campaign_version_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class MailTemplate(Model):

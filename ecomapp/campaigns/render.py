@@ -1,0 +1,148 @@
+"""Render a version once, then fill in each recipient in microseconds.
+
+A version is rendered through the mail sandbox and layout once per batch with placeholder
+tokens for the recipient's fields, the unsubscribe link, the open pixel and every link; each
+recipient then costs string substitution plus the signed tokens of their own links.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+from dataclasses import dataclass
+from html import escape, unescape
+from typing import Any
+
+from flask import current_app
+from itsdangerous import URLSafeSerializer
+
+from ecomapp.campaigns.blocks import render_blocks
+from ecomapp.i18n import store_language
+from ecomapp.mail.languages import mail_language
+from ecomapp.mail.layout import html_to_text, wrap
+from ecomapp.mail.sandbox import render_text
+from ecomapp.mail.signing import CLICK, OPEN, UNSUBSCRIBE, public_url
+from ecomapp.mail.store_settings import EffectiveSettings
+from ecomapp.mail.variables import store_vars
+from ecomapp.models import CampaignVersion, Store
+
+FIELDS = ("first_name", "last_name", "email")
+TOKEN = re.compile(r"%%([A-Z0-9_]+)%%")
+_HREF = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(https?://[^"']+)\2""", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A version rendered once: subject, HTML and text with tokens, and its link targets."""
+
+    version_id: int
+    subject: str
+    html: str
+    text: str
+    links: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """What personalises one mail."""
+
+    message_id: int
+    first_name: str
+    last_name: str
+    email: str
+
+
+def _placeholders() -> dict[str, Any]:
+    return {"customer": {f: f"%%{f.upper()}%%" for f in FIELDS}}
+
+
+def prepare(
+    store: Store, version: CampaignVersion, settings: EffectiveSettings, subject: str | None = None
+) -> Prepared:
+    """Render a version once (with this subject template, else its own) with tokens where each
+    recipient's values go."""
+    with mail_language(store_language(store)):
+        svars = store_vars(store, settings.brand_color, settings.logo_url, settings.postal_address)
+        variables = _placeholders() | {"store": svars}
+        source = subject if subject is not None else version.subject
+        subject = " ".join(render_text(source, variables, autoescape=False).split())
+        body = render_blocks(store, version.blocks or [], variables, settings.brand_color)
+        html = wrap(body, subject, svars, unsubscribe_url="%%UNSUB%%", pixel_url="%%PIXEL%%")
+    links: list[str] = []
+
+    def swap(m: re.Match[str]) -> str:
+        links.append(unescape(m.group(3)))
+        return f"{m.group(1)}{m.group(2)}%%LINK{len(links) - 1}%%{m.group(2)}"
+
+    html = _HREF.sub(swap, html)
+    text = html_to_text(html)
+    return Prepared(version.id, subject, html, text, tuple(links))
+
+
+class _Tokens:
+    """itsdangerous URLSafeSerializer tokens with the key derived once (same format, no zlib).
+
+    `loads` of the same serializer accepts them; checked once when made.
+    """
+
+    def __init__(self, secret: str, salt: str) -> None:
+        self.serializer = URLSafeSerializer(secret, salt=salt)
+        self.key = self.serializer.make_signer(salt).derive_key()
+        probe = [1, "https://example.com/"]
+        if self.serializer.loads(self.dumps(probe)) != probe:
+            raise RuntimeError("campaign link tokens would not verify")
+
+    def dumps(self, payload: object) -> str:
+        """Return the signed, URL-safe token of a JSON payload."""
+        body = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode())
+        value = body.rstrip(b"=")
+        mac = hmac.new(self.key, value, hashlib.sha1).digest()
+        return (value + b"." + base64.urlsafe_b64encode(mac).rstrip(b"=")).decode()
+
+
+class Signer:
+    """The signed link tokens of mail messages, their keys derived once per batch."""
+
+    def __init__(self) -> None:
+        secret = current_app.config["SECRET_KEY"]
+        self.click = _Tokens(secret, CLICK)
+        self.open = _Tokens(secret, OPEN)
+        self.unsubscribe = _Tokens(secret, UNSUBSCRIBE)
+        self.base = public_url("/m/")
+
+    def values(self, prepared: Prepared, message_id: int) -> dict[str, str]:
+        """Return the link tokens of one message."""
+        values = {
+            "UNSUB": f"{self.base}u/{self.unsubscribe.dumps(message_id)}",
+            "PIXEL": f"{self.base}o/{self.open.dumps(message_id)}.gif",
+        }
+        for i, target in enumerate(prepared.links):
+            values[f"LINK{i}"] = f"{self.base}c/{self.click.dumps([message_id, target])}"
+        return values
+
+
+@dataclass(frozen=True)
+class Personal:
+    """One recipient's subject, HTML and text."""
+
+    subject: str
+    html: str
+    text: str
+    unsubscribe_url: str
+
+
+def personalise(prepared: Prepared, signer: Signer, recipient: Recipient) -> Personal:
+    """Fill a prepared version in for one recipient."""
+    links = signer.values(prepared, recipient.message_id)
+    raw = {f.upper(): getattr(recipient, f) or "" for f in FIELDS}
+    in_html = {k: escape(v) for k, v in raw.items()} | {k: escape(v) for k, v in links.items()}
+    in_text = raw | links
+    return Personal(
+        TOKEN.sub(lambda m: raw.get(m[1], ""), prepared.subject),
+        TOKEN.sub(lambda m: in_html.get(m[1], ""), prepared.html),
+        TOKEN.sub(lambda m: in_text.get(m[1], ""), prepared.text),
+        links["UNSUB"],
+    )
