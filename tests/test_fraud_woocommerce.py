@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from ecomapp.automation.recipes import build_recipe
 from ecomapp.extensions import db
-from ecomapp.models import RiskVerdict, Store
-from tests.automation_support import make_automation
+from ecomapp.models import Order, RiskVerdict, Store
+from tests.automation_support import login, make_automation
 from tests.factories import make_order
 from tests.fakes.woocommerce import payloads as wc
 from tests.fakes.woocommerce.flow import connect, deliver, hook_for, woo_settings
@@ -70,3 +70,45 @@ def test_mismatched_high_value_first_order_is_put_on_hold_with_a_note_once(
     assert all(n.get("customer_note") is False for oid, n in fake.notes if oid == 801)
     verdict = db.session.scalar(select(RiskVerdict).where(RiskVerdict.store_id == store.id))
     assert (verdict.level, verdict.decision) == ("high", "held")
+
+
+def _held(client: FlaskClient, fake: FakeWooStore, run_jobs: Callable[[], None], oid: int) -> int:
+    """Deliver a mismatched 1,240.00 first order from a Nigerian IP; return its verdict id."""
+    payload = wc.order(
+        oid, email=f"buyer{oid}@example.net", lines=[wc.line_item(oid, 41, "Espresso", 2, 620.0)]
+    )
+    payload["billing"] = payload["billing"] | TORONTO | {"country": "CA"}
+    payload["customer_ip_address"] = "197.210.0.10"
+    _arrives(client, fake, payload)
+    run_jobs()
+    verdict = db.session.scalar(
+        select(RiskVerdict).join(Order).where(Order.platform_id == str(oid))
+    )
+    assert verdict is not None and verdict.decision == "held"
+    return verdict.id
+
+
+def test_queue_approve_sets_processing_and_cancel_sets_cancelled_with_restock(
+    client: FlaskClient, fake: FakeWooStore, run_jobs: Callable[[], None]
+) -> None:
+    """Given two held orders, when the merchant approves one and cancels the other in the
+    queue, then the store has the first back in processing and the second cancelled, its two
+    units restocked and a private note saying why; the labels are kept."""
+    store = db.session.scalar(select(Store).where(Store.platform == "woocommerce"))
+    for _ in range(30):
+        make_order(store, total_price="60.00")
+    run_jobs()
+    make_automation(store, build_recipe("hold_high_risk_orders", {})[1])
+    good, bad = _held(client, fake, run_jobs, 811), _held(client, fake, run_jobs, 812)
+    headers = {"X-CSRF-Token": login(client, store)}
+
+    assert client.post(f"/fraud/{good}/approve", headers=headers).status_code == 200
+    assert client.post(f"/fraud/{bad}/cancel", headers=headers).status_code == 200
+
+    assert fake.orders[811]["status"] == "processing"
+    assert fake.orders[812]["status"] == "cancelled" and fake.restocked == [(41, 2)]
+    notes = [n for oid, n in fake.notes if oid == 812 and "Cancelled as fraud" in n["note"]]
+    assert len(notes) == 1 and notes[0]["customer_note"] is False
+    db.session.expire_all()
+    assert db.session.get(RiskVerdict, good).decision == "approved"
+    assert db.session.get(RiskVerdict, bad).decision == "fraud"
