@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ecomapp.automation.effects import StepContext
+from ecomapp.automation.fraud_alerts import alert_text, email_alert, webhook_alert
 from ecomapp.extensions import db
 from ecomapp.insights.fraud import InvalidFraudSettings, Verdict, parse_settings, score_order
 from ecomapp.insights.fraud.mirror_facts import load_order_facts
@@ -61,15 +62,33 @@ def screen_order_fraud(ctx: StepContext, params: dict[str, Any]) -> dict[str, An
     decision = "held" if hold else "flagged" if flag else "passed"
     record_verdict(ctx.store, int(order["id"]), verdict, decision)
     adapter = get_adapter(ctx.store.platform)
-    # Repeatable writes first (tags, holds of open fulfillment orders), the assessment last:
-    # Shopify does not dedupe assessments, so a retry after a failed hold must not repeat it.
+    # Repeatable writes first (tags, holds of open fulfillment orders, keyed alerts), the
+    # assessment last: Shopify does not dedupe assessments, so a retry must not repeat it.
     if flag:
         adapter.add_tags(ctx.store, "order", pid, [params.get("tag") or f"fraud-risk-{level}"])
     if hold:
         reason = f"fraud risk {verdict.score}/100: " + "; ".join(verdict.reasons[:3])
         adapter.hold_fulfillment(ctx.store, pid, reason)
+    alerted = _alert(ctx, params, order, verdict, decision)
     if flag:
         facts = verdict.reasons[:MAX_FACTS]
         adapter.flag_order_risk(ctx.store, pid, RiskAssessment(level=level, facts=facts))
     out = {"order": pid, "score": verdict.score, "level": level, "decision": decision}
-    return out | {"reasons": verdict.reasons}
+    return out | {"reasons": verdict.reasons} | alerted
+
+
+def _alert(
+    ctx: StepContext, params: dict[str, Any], order: dict[str, Any], verdict: Verdict, decision: str
+) -> dict[str, Any]:
+    """E-mail (and POST when the step names a URL) the alert from `alert_at`; both repeatable."""
+    if not _at_least(verdict.level.value, params.get("alert_at") or None):
+        return {}
+    title, message = alert_text(order, verdict, decision)
+    out: dict[str, Any] = {"alerted": email_alert(ctx, title, message)}
+    if params.get("alert_url"):
+        payload = {"title": title, "message": message, "order": order.get("platform_id")}
+        payload |= {"score": verdict.score, "level": verdict.level.value, "decision": decision}
+        out["alert_status"] = webhook_alert(
+            ctx, params["alert_url"], payload | {"reasons": verdict.reasons}
+        )
+    return out

@@ -66,7 +66,13 @@ ACTIONS: dict[str, tuple[str | None, dict[str, tuple[str, bool]]]] = {
     "unpublish_product": ("product", {}),
     "screen_order_fraud": (
         "order",
-        {"flag_at": ("risk", False), "hold_at": ("risk", False), "tag": ("text", False)},
+        {
+            "flag_at": ("risk", False),
+            "hold_at": ("risk", False),
+            "tag": ("text", False),
+            "alert_at": ("risk", False),
+            "alert_url": ("url", False),
+        },
     ),
 }
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

@@ -102,6 +102,10 @@ ACTION_INPUTS: dict[str, tuple[Input, ...]] = {
         Input("flag_at", "Flag from level", "select", _pairs("low", "medium", "high")),
         Input("hold_at", "Hold from level", "select", (("", "Never"), *_pairs("medium", "high"))),
         Input("tag", "Order tag", "text", help="optional; default fraud-risk-<level>"),
+        Input(
+            "alert_at", "Alert me from level", "select", (("", "Never"), *_pairs("medium", "high"))
+        ),
+        Input("alert_url", "Also POST the alert to", "url", help="optional signed webhook"),
     ),
 }
 ACTION_LABELS: dict[str, str] = {
