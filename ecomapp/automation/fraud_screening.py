@@ -12,7 +12,7 @@ from ecomapp.extensions import db
 from ecomapp.insights.fraud import InvalidFraudSettings, Verdict, parse_settings, score_order
 from ecomapp.insights.fraud.mirror_facts import load_order_facts
 from ecomapp.jobs.retry import PermanentError
-from ecomapp.models import RiskVerdict, Store
+from ecomapp.models import Order, RiskVerdict, Store
 from ecomapp.platforms.base import RiskAssessment
 from ecomapp.platforms.registry import get_adapter
 
@@ -92,3 +92,29 @@ def _alert(
             ctx, params["alert_url"], payload | {"reasons": verdict.reasons}
         )
     return out
+
+
+def screen_stored_orders(
+    store: Store, order_ids: list[int], flag_at: str = "medium", hold_at: str = "high"
+) -> list[RiskVerdict]:
+    """Screen orders already in the mirror (the demo seed): verdict, flag and hold each."""
+    settings = store_fraud_settings(store)
+    adapter = get_adapter(store.platform)
+    orders = {
+        o.id: o
+        for o in db.session.scalars(
+            select(Order).where(Order.store_id == store.id, Order.id.in_(order_ids))
+        )
+    }
+    verdicts = []
+    for order_id, facts in load_order_facts(store.id, order_ids).items():
+        verdict = score_order(facts, settings)
+        level, pid = verdict.level.value, orders[order_id].platform_id
+        flag, hold = _at_least(level, flag_at), _at_least(level, hold_at)
+        decision = "held" if hold else "flagged" if flag else "passed"
+        verdicts.append(record_verdict(store, order_id, verdict, decision))
+        if hold:
+            adapter.hold_fulfillment(store, pid, f"fraud risk {verdict.score}/100")
+        if flag:
+            adapter.flag_order_risk(store, pid, RiskAssessment(level, verdict.reasons[:MAX_FACTS]))
+    return verdicts

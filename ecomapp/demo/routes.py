@@ -17,6 +17,7 @@ ACTIONS: dict[str, tuple[str, Callable[[Store], str | None]]] = {
     "customer": ("A new customer signs up", demo_events.sign_up_customer),
     "cart": ("A shopper leaves a cart", demo_events.leave_cart),
     "stock": ("A variant drops below its low-stock threshold", demo_events.drop_stock),
+    "suspicious": ("A suspicious first order arrives", demo_events.place_suspicious_order),
 }
 
 

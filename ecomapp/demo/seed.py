@@ -15,6 +15,7 @@ from sqlalchemy import Connection, delete, select
 
 from ecomapp.demo import catalog as c
 from ecomapp.demo.bulk import insert_rows, reserve_ids
+from ecomapp.demo.suspicious import seed_suspicious_orders
 from ecomapp.extensions import db
 from ecomapp.models import (
     Address,
@@ -25,6 +26,7 @@ from ecomapp.models import (
     Order,
     Platform,
     Product,
+    RiskVerdict,
     Store,
     Variant,
 )
@@ -68,7 +70,17 @@ def reset_demo_store() -> Store:
     """Delete the demo store's rows and return a fresh demo store."""
     store = db.session.scalar(select(Store).where(Store.domain == DEMO_DOMAIN))
     if store is not None:
-        for model in (LineItem, Address, Event, Cart, Order, Variant, Product, Customer):
+        for model in (
+            RiskVerdict,
+            LineItem,
+            Address,
+            Event,
+            Cart,
+            Order,
+            Variant,
+            Product,
+            Customer,
+        ):
             db.session.execute(delete(model).where(model.store_id == store.id))
         db.session.delete(store)
         db.session.flush()
@@ -105,6 +117,7 @@ def seed_demo(size: SeedSize, progress: Progress | None = None) -> SeedResult:
             tick(2 * len(chunk.customers))
     counts |= {"orders": numbers[0], "line_items": numbers[1]}
     counts["carts"] = _seed_carts(store, rng, size, buyers, variants)
+    counts["suspicious_orders"] = seed_suspicious_orders(store, size.reference())
     db.session.commit()
     return SeedResult(store.id, counts)
 
