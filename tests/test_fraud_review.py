@@ -84,6 +84,7 @@ def test_cancel_as_fraud_cancels_keeps_the_label_and_counts_it_by_month(
     month = verdict.updated_at.strftime("%Y-%m")
     page = client.get("/fraud/").get_data(as_text=True)
     assert f"<tr><td>{month}</td><td>1</td><td>0</td></tr>" in page
+    assert f'data-month="{month}" data-fraud="1"' in page  # the chart's bar
 
 
 def test_another_stores_verdict_cannot_be_decided(
@@ -99,5 +100,6 @@ def test_another_stores_verdict_cannot_be_decided(
     reply = client.post(f"/fraud/{verdict.id}/approve", headers={"X-CSRF-Token": csrf})
 
     assert 400 <= forged.status_code < 500 and reply.status_code == 404
+    assert "billing country CA" not in client.get("/fraud/").get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(RiskVerdict, verdict.id).decision == "held"

@@ -20,8 +20,10 @@ bp = Blueprint("fraud_review", __name__, url_prefix="/fraud")
 @bp.route("/")
 def queue() -> str:
     """Show risky orders awaiting review and the decisions made per month."""
+    months = decided_by_month(g.store)
+    peak = max((max(fraud, approved) for _, fraud, approved in months), default=1)
     return render_template(
-        "fraud_review/queue.html", items=open_items(g.store), months=decided_by_month(g.store)
+        "fraud_review/queue.html", items=open_items(g.store), months=months, peak=max(peak, 1)
     )
 
 

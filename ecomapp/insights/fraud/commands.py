@@ -39,6 +39,16 @@ def _line(row: BacktestRow) -> str:
     return f"{row.setting:<32} {figures}"
 
 
+def run_backtest(store: Store, days: int) -> tuple[int, int, list[BacktestRow]]:
+    """Score the store's orders of the last days; return (orders, known fraud, rows)."""
+    settings = parse_settings((store.settings or {}).get("fraud"))
+    ids, fraud = known_fraud(store.id, utcnow() - timedelta(days=days))
+    facts: dict[int, OrderFacts] = {}
+    for at in range(0, len(ids), BATCH):
+        facts.update(load_order_facts(store.id, ids[at : at + BATCH]))
+    return len(facts), len(fraud & set(facts)), backtest(facts, fraud, settings)
+
+
 @click.command("fraud-backtest")
 @click.argument("store_id", type=int)
 @click.option("--days", default=90, show_default=True, help="How many days of orders.")
@@ -48,14 +58,10 @@ def fraud_backtest_command(store_id: int, days: int) -> None:
     if store is None:
         raise click.ClickException(f"no store {store_id}")
     try:
-        settings = parse_settings((store.settings or {}).get("fraud"))
+        orders, fraud, rows = run_backtest(store, days)
     except InvalidFraudSettings as exc:
         raise click.ClickException(f"fraud settings refused: {exc}") from exc
-    ids, fraud = known_fraud(store_id, utcnow() - timedelta(days=days))
-    facts: dict[int, OrderFacts] = {}
-    for at in range(0, len(ids), BATCH):
-        facts.update(load_order_facts(store_id, ids[at : at + BATCH]))
-    click.echo(f"{len(facts)} orders in {days} days, {len(fraud)} cancelled as fraud")
+    click.echo(f"{orders} orders in {days} days, {fraud} cancelled as fraud")
     click.echo(f"{'setting':<32} {'flagged':>8} {'held':>6} {'precision':>9} {'recall':>6}")
-    for row in backtest(facts, fraud, settings):
+    for row in rows:
         click.echo(_line(row))
