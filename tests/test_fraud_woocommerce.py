@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
+from time_machine import TimeMachineFixture
 
 from ecomapp.automation.recipes import build_recipe
 from ecomapp.extensions import db
@@ -112,3 +113,32 @@ def test_queue_approve_sets_processing_and_cancel_sets_cancelled_with_restock(
     db.session.expire_all()
     assert db.session.get(RiskVerdict, good).decision == "approved"
     assert db.session.get(RiskVerdict, bad).decision == "fraud"
+
+
+def test_order_refunded_as_fraud_labels_the_backtest(
+    client: FlaskClient,
+    fake: FakeWooStore,
+    runner: FlaskCliRunner,
+    run_jobs: Callable[[], None],
+    time_machine: TimeMachineFixture,
+) -> None:
+    """Given an order, when WooCommerce sends it refunded with a reason naming fraud, then the
+    mirror keeps the evidence and the backtest counts it as known fraud; a refund for another
+    reason is not fraud."""
+    time_machine.move_to(datetime(2026, 11, 25, tzinfo=UTC), tick=False)
+    store = db.session.scalar(select(Store).where(Store.platform == "woocommerce"))
+    fraud = [{"id": 5, "reason": "Fraudulent order (stolen card)", "total": "-40.00"}]
+    other = [{"id": 6, "reason": "Wrong size", "total": "-10.00"}]
+    _arrives(client, fake, wc.order(821, status="refunded", refunds=fraud))
+    _arrives(client, fake, wc.order(822, status="refunded", refunds=other))
+    run_jobs()
+
+    result = runner.invoke(args=["fraud-backtest", str(store.id), "--days", "30"])
+
+    evidence = dict(
+        db.session.execute(
+            select(Order.platform_id, Order.fraud_evidence).where(Order.store_id == store.id)
+        ).all()
+    )
+    assert evidence == {"821": "refund", "822": None}
+    assert result.output.splitlines()[0] == "2 orders in 30 days, 1 known fraud"

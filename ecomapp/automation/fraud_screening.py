@@ -11,7 +11,7 @@ from ecomapp.automation.fraud_alerts import alert_text, email_alert, webhook_ale
 from ecomapp.extensions import db
 from ecomapp.insights.fraud import InvalidFraudSettings, Verdict, parse_settings, score_order
 from ecomapp.insights.fraud.mirror_facts import load_order_facts
-from ecomapp.jobs.retry import PermanentError
+from ecomapp.jobs.retry import PermanentError, TransientError
 from ecomapp.models import Order, RiskVerdict, Store
 from ecomapp.platforms.base import RiskAssessment
 from ecomapp.platforms.registry import get_adapter
@@ -118,3 +118,25 @@ def screen_stored_orders(
         if flag:
             adapter.flag_order_risk(store, pid, RiskAssessment(level, verdict.reasons[:MAX_FACTS]))
     return verdicts
+
+
+def take_platform_risk(store: Store, order_platform_id: str, level: str) -> None:
+    """Keep the platform's own verdict on the order; re-score a screened order with it."""
+    order = db.session.scalar(
+        select(Order).where(Order.store_id == store.id, Order.platform_id == order_platform_id)
+    )
+    if order is None:
+        raise TransientError(f"order {order_platform_id} is not mirrored yet")
+    order.platform_risk = level
+    row = db.session.scalar(
+        select(RiskVerdict).where(
+            RiskVerdict.store_id == store.id, RiskVerdict.order_id == order.id
+        )
+    )
+    if row is None:
+        return  # never screened: the next screening reads it
+    db.session.flush()
+    facts = load_order_facts(store.id, [order.id])[order.id]
+    verdict = score_order(facts, store_fraud_settings(store))
+    decision = "flagged" if row.decision == "passed" and verdict.level.value != "low" else None
+    record_verdict(store, order.id, verdict, decision or row.decision)

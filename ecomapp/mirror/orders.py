@@ -122,7 +122,8 @@ def _copy(store: Store, order: Order, rec: OrderRecord, customer: Customer | Non
         setattr(order, name, getattr(rec, name))
     if rec.tags is not None:
         order.tags = normalize_tags(rec.tags)
-    for name in ("payment_failures", "payment_card"):  # absent from most later payloads
+    # Absent from most later payloads: kept until a payload says otherwise.
+    for name in ("payment_failures", "payment_card", "fraud_evidence"):
         if getattr(rec, name) is not None:
             setattr(order, name, getattr(rec, name))
     order.customer_id = customer.id if customer else order.customer_id

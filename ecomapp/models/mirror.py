@@ -172,6 +172,10 @@ class Order(MirrorMixin, db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(String(32))
+    # The platform's own fraud verdict (Shopify risk assessments): an input, never ours.
+    platform_risk: Mapped[str | None] = mapped_column(String(16))
+    # Evidence of fraud after the fact: "refund" (refunded as fraud) or "chargeback".
+    fraud_evidence: Mapped[str | None] = mapped_column(String(32))
 
     customer: Mapped[Customer | None] = relationship()
     line_items: Mapped[list[LineItem]] = relationship(

@@ -27,6 +27,7 @@ SAMPLES = {
     "orders/updated": "orders_updated.json",
     "orders/cancelled": "orders_cancelled.json",
     "orders/fulfilled": "orders_fulfilled.json",
+    "orders/risk_assessment_changed": "orders_risk_assessment_changed.json",
     "customers/create": "customers_create.json",
     "customers/update": "customers_update.json",
     "customer.tags_added": "customer.tags_added.json",

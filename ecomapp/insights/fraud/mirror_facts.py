@@ -120,6 +120,7 @@ def _facts(order: Order, values: StoreValues, history: list[Any], nearby: list[A
         shipping=place(order.address("shipping")),
         company=billing.company if billing else None,
         payment_failures=order.payment_failures,
+        platform_risk=order.platform_risk,
         history=_past_of(order, history),
         nearby=_near(order, nearby),
         store_values=values,
