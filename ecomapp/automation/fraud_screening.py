@@ -140,3 +140,12 @@ def take_platform_risk(store: Store, order_platform_id: str, level: str) -> None
     verdict = score_order(facts, store_fraud_settings(store))
     decision = "flagged" if row.decision == "passed" and verdict.level.value != "low" else None
     record_verdict(store, order.id, verdict, decision or row.decision)
+
+
+def take_chargeback(store: Store, order_platform_id: str) -> None:
+    """Keep a chargeback for fraud as the order's fraud evidence (the backtest's label)."""
+    order = db.session.scalar(
+        select(Order).where(Order.store_id == store.id, Order.platform_id == order_platform_id)
+    )
+    if order is not None:  # an order from before the install is not mirrored: nothing to label
+        order.fraud_evidence = "chargeback"

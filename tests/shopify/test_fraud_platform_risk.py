@@ -7,8 +7,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
+from time_machine import TimeMachineFixture
 
 from ecomapp.automation.recipes import build_recipe
 from ecomapp.extensions import db
@@ -98,3 +99,33 @@ def test_refund_noted_as_fraud_is_kept_as_evidence(
 
     order = db.session.scalar(select(Order).where(Order.store_id == store.id))
     assert order.fraud_evidence == "refund"
+
+
+def test_fraudulent_chargeback_labels_the_backtest(
+    client: FlaskClient,
+    fake: FakeShopify,
+    runner: FlaskCliRunner,
+    run_jobs: Callable[[], None],
+    time_machine: TimeMachineFixture,
+) -> None:
+    """Given a mirrored order, when disputes/create says chargeback, fraudulent, then the order
+    keeps `chargeback` as fraud evidence and the backtest counts it as known fraud; a dispute
+    for another reason labels nothing."""
+    time_machine.move_to(datetime(2022, 1, 5, tzinfo=UTC), tick=False)
+    store = installed(fake, SHOP)
+    body = fixture("orders_create.json")
+    assert deliver(client, "orders/create", json.dumps(body).encode(), SHOP).status_code == 200
+    run_jobs()
+    other = fixture("disputes_create.json") | {"id": 7, "reason": "product_not_received"}
+    for dispute in (other, fixture("disputes_create.json")):
+        reply = deliver(client, "disputes/create", json.dumps(dispute).encode(), SHOP)
+        assert reply.status_code == 200
+        run_jobs()
+        if dispute is other:
+            assert db.session.scalar(select(Order.fraud_evidence)) is None
+
+    result = runner.invoke(args=["fraud-backtest", str(store.id), "--days", "30"])
+
+    db.session.expire_all()
+    assert db.session.scalar(select(Order.fraud_evidence)) == "chargeback"
+    assert result.output.splitlines()[0] == "1 orders in 30 days, 1 known fraud"

@@ -28,6 +28,8 @@ SAMPLES = {
     "orders/cancelled": "orders_cancelled.json",
     "orders/fulfilled": "orders_fulfilled.json",
     "orders/risk_assessment_changed": "orders_risk_assessment_changed.json",
+    "disputes/create": "disputes_create.json",
+    "disputes/update": "disputes_create.json",
     "customers/create": "customers_create.json",
     "customers/update": "customers_update.json",
     "customer.tags_added": "customer.tags_added.json",

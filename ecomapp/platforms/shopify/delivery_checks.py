@@ -167,12 +167,25 @@ def _risk_assessment(payload: Payload, shop: str) -> str | None:
     return None
 
 
+def _dispute(payload: Payload, shop: str) -> str | None:
+    """Check disputes/create|update: its id, an order id or null, a type and a reason."""
+    if not _is_id(payload.get("id")):
+        return "id is missing"
+    if payload.get("order_id") is not None and not _is_id(payload.get("order_id")):
+        return "order_id is not an id"
+    if not isinstance(payload.get("type"), str) or not isinstance(payload.get("reason"), str):
+        return "type or reason is missing"
+    return None
+
+
 _order = _resource("Order", "line_items")
 _customer = _resource("Customer")
 _product = _resource("Product", "variants")
 
 SHAPES: dict[str, ShapeCheck] = {
     "orders/risk_assessment_changed": _risk_assessment,
+    "disputes/create": _dispute,
+    "disputes/update": _dispute,
     "orders/create": _order,
     "orders/paid": _order,
     "orders/updated": _order,
