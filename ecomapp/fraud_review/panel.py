@@ -28,8 +28,11 @@ def queue() -> str:
 
 
 def _open_verdict(verdict_id: int) -> RiskVerdict:
+    """Return the store's undecided verdict, locked: a second click waits, then gets 409."""
     verdict = db.session.scalar(
-        select(RiskVerdict).where(RiskVerdict.id == verdict_id, RiskVerdict.store_id == g.store.id)
+        select(RiskVerdict)
+        .where(RiskVerdict.id == verdict_id, RiskVerdict.store_id == g.store.id)
+        .with_for_update()
     )
     if verdict is None:
         abort(404)
