@@ -49,7 +49,7 @@ def test_backtest_shows_held_orders_and_precision_against_fraud_cancellations(
 
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0] == "28 orders in 90 days, 2 cancelled as fraud"
+    assert lines[0] == "28 orders in 90 days, 2 known fraud"
     current = next(line for line in lines if line.startswith("current settings"))
     assert current.split()[-4:] == ["3", "2", "100%", "100%"]
     alone = next(line for line in lines if line.startswith("address_mismatch alone"))

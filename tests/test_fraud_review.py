@@ -64,24 +64,27 @@ def test_held_order_is_listed_with_reasons_and_approve_releases_it(
     assert "No orders awaiting review." in client.get("/fraud/").get_data(as_text=True)
 
 
-def test_fraud_label_is_kept_and_counted_by_month(
+def test_cancel_as_fraud_cancels_keeps_the_label_and_counts_it_by_month(
     app: Flask, client: FlaskClient, run_jobs: Callable[[], None]
 ) -> None:
-    """Given a held order, when the merchant labels it fraud, then the hold stays, the label
-    is kept and the month's confirmed-fraud count is 1; a second decision is refused."""
+    """Given a held order, when the merchant cancels it as fraud, then the order is cancelled
+    with reason fraud, the label is kept and the month's confirmed-fraud count is 1; a second
+    decision is refused."""
     store = _store(run_jobs)
     verdict = _held_order(store, run_jobs, "risky-2")
     csrf = login(client, store)
 
-    reply = client.post(f"/fraud/{verdict.id}/fraud", headers={"X-CSRF-Token": csrf})
+    reply = client.post(f"/fraud/{verdict.id}/cancel", headers={"X-CSRF-Token": csrf})
     again = client.post(f"/fraud/{verdict.id}/approve", headers={"X-CSRF-Token": csrf})
 
     assert reply.status_code == 200 and again.status_code == 409
     db.session.expire_all()
-    assert db.session.get(Order, verdict.order_id).status == "on-hold"
+    order = db.session.get(Order, verdict.order_id)
+    assert (order.status, order.cancel_reason) == ("cancelled", "fraud")
     month = verdict.updated_at.strftime("%Y-%m")
     page = client.get("/fraud/").get_data(as_text=True)
     assert f"<tr><td>{month}</td><td>1</td><td>0</td></tr>" in page
+    assert f'data-month="{month}" data-fraud="1"' in page  # the chart's bar
 
 
 def test_another_stores_verdict_cannot_be_decided(
@@ -97,5 +100,6 @@ def test_another_stores_verdict_cannot_be_decided(
     reply = client.post(f"/fraud/{verdict.id}/approve", headers={"X-CSRF-Token": csrf})
 
     assert 400 <= forged.status_code < 500 and reply.status_code == 404
+    assert "billing country CA" not in client.get("/fraud/").get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(RiskVerdict, verdict.id).decision == "held"

@@ -222,7 +222,8 @@ def _flag_suspicious(p: dict[str, str]) -> dict[str, Any]:
 
 
 def _hold_high_risk(p: dict[str, str]) -> dict[str, Any]:
-    step = _action("screen_order_fraud", flag_at="medium", hold_at="high", tag=p["tag"])
+    alert = {"alert_at": "high"} | ({"alert_url": p["alert_url"]} if p.get("alert_url") else {})
+    step = _action("screen_order_fraud", flag_at="medium", hold_at="high", tag=p["tag"], **alert)
     return {"trigger": {"event": "order.created"}, "steps": [step]}
 
 
@@ -357,8 +358,9 @@ RECIPES: dict[str, Recipe] = {
             "hold_high_risk_orders",
             "Hold high-risk orders for review",
             "Score each new order for fraud; flag medium and high risk, and hold the"
-            " fulfillment of high-risk orders (on-hold on WooCommerce) until reviewed.",
-            (Param("tag", "Order tag", "fraud-hold"),),
+            " fulfillment of high-risk orders (on-hold on WooCommerce) until reviewed, and alert"
+            " the merchant by e-mail (and by a signed webhook when a URL is given).",
+            (Param("tag", "Order tag", "fraud-hold"), Param("alert_url", "Alert webhook URL", "")),
             _hold_high_risk,
         ),
         Recipe(

@@ -225,6 +225,8 @@ _ACTIONS = (
             Input("flag_at", "Flag from level", "select", RISK, kind="risk"),
             Input("hold_at", "Hold from level", "select", HOLD_LEVELS, kind="risk"),
             Input("tag", "Order tag", "text", help="optional; default fraud-risk-<level>"),
+            Input("alert_at", "Alert me from level", "select", HOLD_LEVELS, kind="risk"),
+            Input("alert_url", "Also POST the alert to", "url", help="optional signed webhook"),
         ),
         screen_order_fraud,
     ),

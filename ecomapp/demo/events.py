@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -206,3 +207,14 @@ def restock_waited(store: Store) -> str | None:
         available=3, inventory_item_id=variant.inventory_item_id, updated_at=utcnow()
     )
     return _deliver(store, "inventory", record)
+
+
+def place_suspicious_order(store: Store) -> str:
+    """Deliver a first order with fraud's marks (the fraud recipes hold or flag it)."""
+    from ecomapp.demo.suspicious import PATTERNS, suspicious_record
+
+    pattern = _rng.choice(PATTERNS[:3])  # the high-risk ones
+    tag = uuid.uuid4().hex[:8]
+    pattern = replace(pattern, email=pattern.email.replace("@", f"+{tag}@"))
+    record = suspicious_record(store, pattern, utcnow(), f"demo-try-risk-{tag}")
+    return _deliver(store, "order", record)

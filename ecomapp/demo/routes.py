@@ -21,6 +21,7 @@ ACTIONS: dict[str, tuple[str, Callable[[Store], str | None]]] = {
         "A sold-out variant with waiting shoppers gets 3 units",
         demo_events.restock_waited,
     ),
+    "suspicious": ("A suspicious first order arrives", demo_events.place_suspicious_order),
 }
 
 

@@ -18,6 +18,7 @@ from ecomapp.demo import catalog as c
 from ecomapp.demo.baskets import Baskets, make_baskets
 from ecomapp.demo.bulk import insert_rows, reserve_ids
 from ecomapp.demo.stock import stock_story
+from ecomapp.demo.suspicious import seed_suspicious_orders
 from ecomapp.extensions import db
 from ecomapp.inventory.back_in_stock_seed import clear_waiting, seed_waiting
 from ecomapp.models import (
@@ -31,6 +32,7 @@ from ecomapp.models import (
     Product,
     ProductRecommendation,
     RecoRun,
+    RiskVerdict,
     Store,
     Variant,
 )
@@ -77,7 +79,14 @@ def reset_demo_store(currency: str = "USD", language: str = "en") -> Store:
     store = db.session.scalar(select(Store).where(Store.domain == DEMO_DOMAIN))
     if store is not None:
         clear_waiting(store.id)
-        children: tuple[Any, ...] = (ProductRecommendation, RecoRun, LineItem, Address, Event)
+        children: tuple[Any, ...] = (
+            RiskVerdict,
+            ProductRecommendation,
+            RecoRun,
+            LineItem,
+            Address,
+            Event,
+        )
         for model in (*children, Cart, Order, Variant, Product, Customer):  # children first
             db.session.execute(delete(model).where(model.store_id == store.id))
         db.session.delete(store)
@@ -122,6 +131,7 @@ def seed_demo(size: SeedSize, progress: Progress | None = None) -> SeedResult:
     counts |= {"orders": numbers[0], "line_items": numbers[1]}
     counts["carts"] = _seed_carts(store, rng, size, buyers, variants)
     counts["waiting"] = seed_waiting(store, variants, buyers, datetime.now(UTC))
+    counts["suspicious_orders"] = seed_suspicious_orders(store, size.reference())
     db.session.commit()
     return SeedResult(store.id, counts)
 

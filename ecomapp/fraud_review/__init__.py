@@ -7,6 +7,7 @@ def init_app(app: Flask) -> None:
     """Register the review queue page and its navigation link."""
     from ecomapp.admin.auth import PANEL_BLUEPRINTS
     from ecomapp.admin.nav import NAV, NavItem
+    from ecomapp.fraud_review import tuning  # noqa: F401  (its routes join the blueprint)
     from ecomapp.fraud_review.panel import bp
 
     app.register_blueprint(bp)

@@ -1,14 +1,18 @@
-"""The panel's fraud review page: Approve releases the hold, Fraud keeps the label."""
+"""The panel's fraud review page: Approve releases the hold, Cancel cancels as fraud."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template
+from collections.abc import Callable
+
+from flask import Blueprint, Response, abort, g, render_template
 from sqlalchemy import select
 
 from ecomapp.admin.paging import paginate
 from ecomapp.extensions import db
 from ecomapp.fraud_review.queue import OPEN, decided_by_month, open_items, open_verdicts
+from ecomapp.jobs.retry import PermanentError, TransientError
 from ecomapp.models import Order, RiskVerdict
+from ecomapp.platforms.base import UnsupportedOperation
 from ecomapp.platforms.registry import get_adapter
 
 bp = Blueprint("fraud_review", __name__, url_prefix="/fraud")
@@ -18,17 +22,23 @@ bp = Blueprint("fraud_review", __name__, url_prefix="/fraud")
 def queue() -> str:
     """Show risky orders awaiting review, a page at a time, and the decisions made per month."""
     pager = paginate(open_verdicts(g.store))
+    months = decided_by_month(g.store)
+    peak = max((max(fraud, approved) for _, fraud, approved in months), default=1)
     return render_template(
         "fraud_review/queue.html",
         items=open_items(g.store, list(pager.items)),
         pager=pager,
-        months=decided_by_month(g.store),
+        months=months,
+        peak=max(peak, 1),
     )
 
 
 def _open_verdict(verdict_id: int) -> RiskVerdict:
+    """Return the store's undecided verdict, locked: a second click waits, then gets 409."""
     verdict = db.session.scalar(
-        select(RiskVerdict).where(RiskVerdict.id == verdict_id, RiskVerdict.store_id == g.store.id)
+        select(RiskVerdict)
+        .where(RiskVerdict.id == verdict_id, RiskVerdict.store_id == g.store.id)
+        .with_for_update()
     )
     if verdict is None:
         abort(404)
@@ -37,23 +47,42 @@ def _open_verdict(verdict_id: int) -> RiskVerdict:
     return verdict
 
 
+def _decide(verdict: RiskVerdict, decision: str, act: Callable[[str], None]) -> Response | str:
+    """Run the platform call on the verdict's order, then keep the decision; refusals shown."""
+    order = db.session.get(Order, verdict.order_id)
+    assert order is not None  # the verdict row goes with its order
+    try:
+        act(order.platform_id)
+    except (PermanentError, TransientError, UnsupportedOperation) as exc:
+        db.session.rollback()
+        html = render_template("fraud_review/_refused.html", verdict=verdict, error=str(exc))
+        return Response(html, 409)
+    verdict.decision = decision
+    db.session.commit()
+    return render_template("fraud_review/_decided.html", verdict=verdict)
+
+
 @bp.route("/<int:verdict_id>/approve", methods=["POST"])
-def approve(verdict_id: int) -> str:
+def approve(verdict_id: int) -> Response | str:
     """Release a held order on the platform and record the approval."""
     verdict = _open_verdict(verdict_id)
-    if verdict.decision == "held":
-        order = db.session.get(Order, verdict.order_id)
-        assert order is not None  # the verdict row goes with its order
-        get_adapter(g.store.platform).release_fulfillment(g.store, order.platform_id)
-    verdict.decision = "approved"
-    db.session.commit()
-    return render_template("fraud_review/_decided.html", verdict=verdict)
+    adapter = get_adapter(g.store.platform)
+
+    def release(platform_id: str) -> None:
+        if verdict.decision == "held":
+            adapter.release_fulfillment(g.store, platform_id)
+
+    return _decide(verdict, "approved", release)
 
 
-@bp.route("/<int:verdict_id>/fraud", methods=["POST"])
-def confirm_fraud(verdict_id: int) -> str:
-    """Label the order as confirmed fraud (its hold stays in place)."""
+@bp.route("/<int:verdict_id>/cancel", methods=["POST"])
+def cancel(verdict_id: int) -> Response | str:
+    """Cancel the order on the platform as fraud (restocked) and keep the label `fraud`."""
     verdict = _open_verdict(verdict_id)
-    verdict.decision = "fraud"
-    db.session.commit()
-    return render_template("fraud_review/_decided.html", verdict=verdict)
+    adapter = get_adapter(g.store.platform)
+    note = f"fraud risk {verdict.score}/100, confirmed by the merchant in ecomapp"
+    return _decide(
+        verdict,
+        "fraud",
+        lambda platform_id: adapter.cancel_order_as_fraud(g.store, platform_id, note),
+    )

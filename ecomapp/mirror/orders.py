@@ -126,7 +126,8 @@ def _copy(store: Store, order: Order, rec: OrderRecord, customer: Customer | Non
         order.tags = normalize_tags(rec.tags)
     if rec.discount_codes is not None:
         order.discount_codes = normalize_tags(rec.discount_codes)
-    for name in ("payment_failures", "payment_card"):  # absent from most later payloads
+    # Absent from most later payloads: kept until a payload says otherwise.
+    for name in ("payment_failures", "payment_card", "fraud_evidence"):
         if getattr(rec, name) is not None:
             setattr(order, name, getattr(rec, name))
     order.customer_id = customer.id if customer else order.customer_id

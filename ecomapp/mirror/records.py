@@ -92,6 +92,7 @@ class OrderRecord:
     paid_at: datetime | None = None
     cancelled_at: datetime | None = None
     cancel_reason: str | None = None
+    fraud_evidence: str | None = None  # "refund" when a refund gives fraud as its reason
     updated_at: datetime | None = None
     lines: list[LineRecord] = field(default_factory=list)
     addresses: list[AddressRecord] = field(default_factory=list)

@@ -152,6 +152,8 @@ class Order(MirrorMixin, Model):
         Index("ix_orders_store_customer_placed", "store_id", "customer_id", "placed_at"),
         Index("ix_orders_store_financial", "store_id", "financial_status"),
         Index("ix_orders_store_email", "store_id", "email"),
+        Index("ix_orders_store_ip", "store_id", "client_ip"),  # fraud velocity by IP
+        Index("ix_orders_store_card", "store_id", "payment_card"),  # …and by card
     )
 
     name: Mapped[str] = mapped_column(String(64), default="")
@@ -180,6 +182,10 @@ class Order(MirrorMixin, Model):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(String(32))
+    # The platform's own fraud verdict (Shopify risk assessments): an input, never ours.
+    platform_risk: Mapped[str | None] = mapped_column(String(16))
+    # Evidence of fraud after the fact: "refund" (refunded as fraud) or "chargeback".
+    fraud_evidence: Mapped[str | None] = mapped_column(String(32))
 
     customer: Mapped[Customer | None] = relationship()
     line_items: Mapped[list[LineItem]] = relationship(
@@ -223,7 +229,10 @@ class Address(Model):
     """A billing or shipping address of an order."""
 
     __tablename__ = "addresses"
-    __table_args__ = (UniqueConstraint("order_id", "kind"),)
+    __table_args__ = (
+        UniqueConstraint("order_id", "kind"),
+        Index("ix_addresses_store_phone", "store_id", "phone"),  # fraud velocity by phone
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))

@@ -101,6 +101,10 @@ class PlatformAdapter(ABC):
         """Record a risk assessment on an order."""
         raise UnsupportedOperation(f"{self.name} cannot record order risk")
 
+    def cancel_order_as_fraud(self, store: Store, order_platform_id: str, note: str) -> None:
+        """Cancel an order as fraud, restocking its items and refunding what was paid."""
+        raise UnsupportedOperation(f"{self.name} cannot cancel orders")
+
     def set_product_published(
         self, store: Store, product_platform_id: str, published: bool
     ) -> None:

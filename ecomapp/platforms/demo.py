@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ecomapp.extensions import db
 from ecomapp.models import Customer, InboxDelivery, Order, Product, Store
-from ecomapp.models.types import normalize_tags
+from ecomapp.models.types import normalize_tags, utcnow
 from ecomapp.platforms.base import DiscountSpec, PlatformAdapter, RiskAssessment, TagChange
 
 _RESOURCES = {"customer": Customer, "order": Order, "product": Product}
@@ -93,6 +93,13 @@ class DemoAdapter(PlatformAdapter):
         """Record the risk as a tag and a note."""
         self.add_tags(store, "order", order_platform_id, [f"risk-{risk.level}"])
         self.add_order_note(store, order_platform_id, "Risk: " + "; ".join(risk.facts))
+
+    def cancel_order_as_fraud(self, store: Store, order_platform_id: str, note: str) -> None:
+        """Cancel the mirrored order as fraud."""
+        order = self._row(store, "order", order_platform_id)
+        assert isinstance(order, Order)
+        order.status, order.cancel_reason, order.cancelled_at = "cancelled", "fraud", utcnow()
+        self.add_order_note(store, order_platform_id, f"Cancelled as fraud: {note}")
 
     def set_product_published(
         self, store: Store, product_platform_id: str, published: bool

@@ -66,6 +66,9 @@ class FakeShopify:
     jobs: dict[str, bool] = field(default_factory=dict)  # job gid -> done
     # Product gid -> ("reviews.rating" JSON value, "reviews.rating_count" value), as apps write.
     ratings: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Fulfillment orders per order gid (two per order, made when first asked) and their status.
+    fulfillment_orders: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    cancelled: dict[str, dict[str, Any]] = field(default_factory=dict)  # order gid -> arguments
     bulk_status: str = "COMPLETED"
     expires_in: int = 3600
     refresh_delay: float = 0.0
@@ -284,16 +287,70 @@ class FakeShopify:
             }
         return self._ok("orderRiskAssessmentCreate", orderRiskAssessment={"riskLevel": level})
 
+    def fulfillment_orders_of(self, order_gid: str) -> list[dict[str, str]]:
+        """Return the order's fulfillment orders: one open, one closed (made when first asked)."""
+        if order_gid not in self.fulfillment_orders:
+            first = 2 * len(self.fulfillment_orders) + 1
+            self.fulfillment_orders[order_gid] = [
+                {"id": f"gid://shopify/FulfillmentOrder/{first}", "status": "OPEN"},
+                {"id": f"gid://shopify/FulfillmentOrder/{first + 1}", "status": "CLOSED"},
+            ]
+        return self.fulfillment_orders[order_gid]
+
+    def _fulfillment_order(self, fo_id: str) -> dict[str, str] | None:
+        every = [fo for fos in self.fulfillment_orders.values() for fo in fos]
+        return next((fo for fo in every if fo["id"] == fo_id), None)
+
     def op_fulfillmentOrders(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
-        nodes = [
-            {"id": "gid://shopify/FulfillmentOrder/1", "status": "OPEN"},
-            {"id": "gid://shopify/FulfillmentOrder/2", "status": "CLOSED"},
-        ]
+        nodes = [dict(fo) for fo in self.fulfillment_orders_of(v["id"])]
         return {"order": {"fulfillmentOrders": {"nodes": nodes}}}
 
+    def _fo_refused(self, field_name: str, message: str) -> dict[str, Any]:
+        error = {"field": ["id"], "message": message}
+        return {field_name: {"fulfillmentOrder": None, "userErrors": [error]}}
+
     def op_fulfillmentOrderHold(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
-        fo = {"id": v["id"], "status": "ON_HOLD"}
-        return self._ok("fulfillmentOrderHold", fulfillmentOrder=fo)
+        """Hold an open or scheduled fulfillment order; refuse any other (as Shopify does)."""
+        fo = self._fulfillment_order(v["id"])
+        if fo is None:
+            return self._fo_refused("fulfillmentOrderHold", "Fulfillment order does not exist.")
+        if fo["status"] not in ("OPEN", "SCHEDULED"):
+            message = "The fulfillment order's status is not open or scheduled."
+            return self._fo_refused("fulfillmentOrderHold", message)
+        fo["status"] = "ON_HOLD"
+        return self._ok("fulfillmentOrderHold", fulfillmentOrder=dict(fo))
+
+    def op_fulfillmentOrderReleaseHold(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        """Release a held fulfillment order back to open; refuse one that is not on hold."""
+        fo = self._fulfillment_order(v["id"])
+        if fo is None or fo["status"] != "ON_HOLD":
+            message = "The fulfillment order is not on hold."
+            return self._fo_refused("fulfillmentOrderReleaseHold", message)
+        fo["status"] = "OPEN"
+        return self._ok("fulfillmentOrderReleaseHold", fulfillmentOrder=dict(fo))
+
+    def op_orderCancel(self, v: dict[str, Any], shop: str) -> dict[str, Any] | Response:
+        """Cancel an order (a job): refuse an unknown id or an order already cancelled."""
+        reasons = {"CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "OTHER", "STAFF"}
+        if v.get("reason") not in reasons or not isinstance(v.get("restock"), bool):
+            message = "Variable $reason of type OrderCancelReason! was provided invalid value"
+            return Response(json.dumps({"errors": [{"message": message}]}), 200)
+        order_gid = str(v.get("orderId", ""))
+        if not re.fullmatch(r"gid://shopify/Order/\d+", order_gid):
+            return self._cancel_refused("orderId", "Order does not exist", "NOT_FOUND")
+        if order_gid in self.cancelled:
+            message = "Cannot cancel an order that has already been cancelled"
+            return self._cancel_refused("orderId", message, "INVALID")
+        self.cancelled[order_gid] = dict(v)
+        for fo in self.fulfillment_orders_of(order_gid):
+            fo["status"] = "CLOSED"
+        self.wrote("orderCancel")
+        job = {"id": f"gid://shopify/Job/{len(self.cancelled)}", "done": False}
+        return {"orderCancel": {"job": job, "orderCancelUserErrors": [], "userErrors": []}}
+
+    def _cancel_refused(self, field_name: str, message: str, code: str) -> dict[str, Any]:
+        error = {"field": [field_name], "message": message, "code": code}
+        return {"orderCancel": {"job": None, "orderCancelUserErrors": [error], "userErrors": []}}
 
     def op_publications(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
         nodes = [

@@ -191,8 +191,8 @@ def test_unknown_topic_is_recorded_and_acknowledged(
 ) -> None:
     """Given a topic we do not handle, then 200, an inbox row marked ignored, no mirror rows."""
     installed(fake, SHOP)
-    body = fixture_bytes("orders_risk_assessment_changed.json")
-    assert deliver(client, "orders/risk_assessment_changed", body, SHOP).status_code == 200
+    body = fixture_bytes("bulk_operations_finish.json")
+    assert deliver(client, "bulk_operations/finish", body, SHOP).status_code == 200
     run_jobs()
     assert db.session.scalar(select(InboxDelivery.status)) == "ignored" and _count(Order) == 0
 

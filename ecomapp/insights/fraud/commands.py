@@ -5,27 +5,34 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import click
-from sqlalchemy import select
+from sqlalchemy import and_, exists, select
 
 from ecomapp.extensions import db
 from ecomapp.insights.fraud import InvalidFraudSettings, parse_settings
 from ecomapp.insights.fraud.backtest import BacktestRow, backtest
 from ecomapp.insights.fraud.facts import OrderFacts
 from ecomapp.insights.fraud.mirror_facts import load_order_facts
-from ecomapp.models import Order, Store
+from ecomapp.models import Order, RiskVerdict, Store
 from ecomapp.models.types import utcnow
 
 BATCH = 500
 
 
 def known_fraud(store_id: int, since: datetime) -> tuple[list[int], set[int]]:
-    """Return the store's order ids placed since, and those cancelled as fraud."""
+    """Return the store's order ids placed since, and those known as fraud: cancelled or
+    refunded as fraud, charged back, or confirmed fraud in the review queue."""
+    confirmed = and_(
+        RiskVerdict.store_id == store_id,
+        RiskVerdict.order_id == Order.id,
+        RiskVerdict.decision == "fraud",
+    )
     rows = db.session.execute(
-        select(Order.id, Order.cancel_reason).where(
-            Order.store_id == store_id, Order.placed_at >= since
-        )
+        select(Order.id, Order.cancel_reason, Order.fraud_evidence)
+        .add_columns(exists().where(confirmed).label("confirmed"))
+        .where(Order.store_id == store_id, Order.placed_at >= since)
     ).all()
-    return [r.id for r in rows], {r.id for r in rows if (r.cancel_reason or "") == "fraud"}
+    fraud = {r.id for r in rows if r.cancel_reason == "fraud" or r.fraud_evidence or r.confirmed}
+    return [r.id for r in rows], fraud
 
 
 def _percent(value: float | None) -> str:
@@ -39,6 +46,16 @@ def _line(row: BacktestRow) -> str:
     return f"{row.setting:<32} {figures}"
 
 
+def run_backtest(store: Store, days: int) -> tuple[int, int, list[BacktestRow]]:
+    """Score the store's orders of the last days; return (orders, known fraud, rows)."""
+    settings = parse_settings((store.settings or {}).get("fraud"))
+    ids, fraud = known_fraud(store.id, utcnow() - timedelta(days=days))
+    facts: dict[int, OrderFacts] = {}
+    for at in range(0, len(ids), BATCH):
+        facts.update(load_order_facts(store.id, ids[at : at + BATCH]))
+    return len(facts), len(fraud & set(facts)), backtest(facts, fraud, settings)
+
+
 @click.command("fraud-backtest")
 @click.argument("store_id", type=int)
 @click.option("--days", default=90, show_default=True, help="How many days of orders.")
@@ -48,14 +65,10 @@ def fraud_backtest_command(store_id: int, days: int) -> None:
     if store is None:
         raise click.ClickException(f"no store {store_id}")
     try:
-        settings = parse_settings((store.settings or {}).get("fraud"))
+        orders, fraud, rows = run_backtest(store, days)
     except InvalidFraudSettings as exc:
         raise click.ClickException(f"fraud settings refused: {exc}") from exc
-    ids, fraud = known_fraud(store_id, utcnow() - timedelta(days=days))
-    facts: dict[int, OrderFacts] = {}
-    for at in range(0, len(ids), BATCH):
-        facts.update(load_order_facts(store_id, ids[at : at + BATCH]))
-    click.echo(f"{len(facts)} orders in {days} days, {len(fraud)} cancelled as fraud")
+    click.echo(f"{orders} orders in {days} days, {fraud} known fraud")
     click.echo(f"{'setting':<32} {'flagged':>8} {'held':>6} {'precision':>9} {'recall':>6}")
-    for row in backtest(facts, fraud, settings):
+    for row in rows:
         click.echo(_line(row))

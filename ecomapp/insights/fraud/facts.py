@@ -65,6 +65,20 @@ MIN_ORDERS_FOR_PERCENTILE = 20
 
 
 @dataclass(frozen=True)
+class RankedValues(StoreValues):
+    """The store's recent orders counted below given values (one SQL count, not every total)."""
+
+    count: int = 0
+    below: dict[Decimal, int] = field(default_factory=dict)
+
+    def share_below(self, value: Decimal) -> float | None:
+        """Return the share of the store's orders below value, or None with too few orders."""
+        if self.count < MIN_ORDERS_FOR_PERCENTILE or value not in self.below:
+            return None
+        return self.below[value] / self.count
+
+
+@dataclass(frozen=True)
 class OrderFacts:
     """Everything known about one order when it is scored; None means unknown."""
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, func, or_, select, union
 from sqlalchemy.orm import aliased, selectinload
 
 from ecomapp.extensions import db
@@ -16,13 +16,18 @@ from ecomapp.insights.fraud.facts import (
     OrderFacts,
     PastOrder,
     PlaceFacts,
+    RankedValues,
     StoreValues,
 )
 from ecomapp.models import Address, Order
 
 STORE_VALUES_WINDOW = 5000  # the store's most recent orders that rank a first order's value
+RANK_IN_SQL_UP_TO = 20  # up to this many orders, rank their totals in SQL (not 5,000 rows)
 PAID = {"paid", "partially_refunded", "refunded"}
 DAY = timedelta(days=1)
+# Built once: a fresh alias per call costs more to adapt than the query takes to run.
+SHIP = aliased(Address, name="ship")
+BILL = aliased(Address, name="bill")
 
 
 def load_order_facts(store_id: int, order_ids: Iterable[int]) -> dict[int, OrderFacts]:
@@ -34,7 +39,11 @@ def load_order_facts(store_id: int, order_ids: Iterable[int]) -> dict[int, Order
     ).all()
     if not orders:
         return {}
-    values = store_values(store_id)
+    values = (
+        ranked_values(store_id, {Decimal(o.total_price) for o in orders})
+        if len(orders) <= RANK_IN_SQL_UP_TO
+        else store_values(store_id)
+    )
     history = _history(store_id, orders)
     nearby = _nearby(store_id, orders)
     return {o.id: _facts(o, values, history, nearby) for o in orders}
@@ -49,6 +58,22 @@ def store_values(store_id: int) -> StoreValues:
         .limit(STORE_VALUES_WINDOW)
     ).all()
     return StoreValues(tuple(sorted(Decimal(t) for t in totals)))
+
+
+def ranked_values(store_id: int, totals: set[Decimal]) -> RankedValues:
+    """Return how many of the store's recent orders are below each total, counted in SQL."""
+    recent = (
+        select(Order.total_price)
+        .where(Order.store_id == store_id)
+        .order_by(Order.id.desc())
+        .limit(STORE_VALUES_WINDOW)
+        .subquery()
+    )
+    ordered = sorted(totals)
+    below = [func.sum(case((recent.c.total_price < t, 1), else_=0)) for t in ordered]
+    row = db.session.execute(select(func.count(), *below).select_from(recent)).one()
+    counts = {t: int(n or 0) for t, n in zip(ordered, row[1:], strict=True)}
+    return RankedValues(count=int(row[0]), below=counts)
 
 
 def place(address: Address | None) -> PlaceFacts | None:
@@ -71,13 +96,13 @@ def _history(store_id: int, orders: Sequence[Order]) -> list[Any]:
     emails = {e for o in orders if o.email for e in (o.email, o.email.lower())}
     if not customers and not emails:
         return []
-    ship = aliased(Address)
+
     who = or_(Order.customer_id.in_(customers), Order.email.in_(emails))
     return list(
         db.session.execute(
             select(Order.id, Order.customer_id, Order.email, Order.total_price, Order.placed_at)
-            .add_columns(ship.name, ship.address1, ship.province, ship.zip, ship.country_code)
-            .outerjoin(ship, and_(ship.order_id == Order.id, ship.kind == "shipping"))
+            .add_columns(SHIP.name, SHIP.address1, SHIP.province, SHIP.zip, SHIP.country_code)
+            .outerjoin(SHIP, and_(SHIP.order_id == Order.id, SHIP.kind == "shipping"))
             .where(Order.store_id == store_id, who, Order.cancelled_at.is_(None))
             .where(or_(Order.payment_failures.is_(None), Order.financial_status.in_(PAID)))
         )
@@ -88,23 +113,42 @@ def _nearby(store_id: int, orders: Sequence[Order]) -> list[Any]:
     placed = [o.placed_at for o in orders if o.placed_at]
     if not placed:
         return []
-    bill = aliased(Address)
-    phones = {p.phone for o in orders for p in o.addresses if p.phone}
-    keys = [
-        db.func.lower(Order.email).in_({o.email.lower() for o in orders if o.email}),
-        Order.client_ip.in_({o.client_ip for o in orders if o.client_ip}),
-        Order.payment_card.in_({o.payment_card for o in orders if o.payment_card}),
-        bill.phone.in_(phones),
-    ]
+    matched = _matching_ids(store_id, orders)
+    if matched is None:
+        return []
+
     return list(
         db.session.execute(
             select(Order.id, Order.placed_at, Order.email, Order.client_ip, Order.payment_card)
-            .add_columns(Order.payment_failures, Order.financial_status, bill.phone)
-            .outerjoin(bill, and_(bill.order_id == Order.id, bill.kind == "billing"))
+            .add_columns(Order.payment_failures, Order.financial_status, BILL.phone)
+            .outerjoin(BILL, and_(BILL.order_id == Order.id, BILL.kind == "billing"))
             .where(Order.store_id == store_id, Order.placed_at >= min(placed) - DAY)
-            .where(Order.placed_at <= max(placed), or_(*keys))
+            .where(Order.placed_at <= max(placed), Order.id.in_(select(matched.c.id)))
         )
     )
+
+
+def _matching_ids(store_id: int, orders: Sequence[Order]) -> Any:
+    """Return a subquery of the store's order ids sharing an e-mail, IP, card or billing phone
+    with the orders: one indexed look-up per key (a scan of the day's orders costs more)."""
+    emails = {e for o in orders if o.email for e in (o.email, o.email.lower())}
+    keys = [
+        (Order.email, emails),
+        (Order.client_ip, {o.client_ip for o in orders if o.client_ip}),
+        (Order.payment_card, {o.payment_card for o in orders if o.payment_card}),
+    ]
+    selects = [
+        select(Order.id.label("id")).where(Order.store_id == store_id, column.in_(values))
+        for column, values in keys
+        if values
+    ]
+    phones = {a.phone for o in orders for a in o.addresses if a.phone}
+    if phones:
+        by_phone = select(Address.order_id.label("id")).where(
+            Address.store_id == store_id, Address.kind == "billing", Address.phone.in_(phones)
+        )
+        selects.append(by_phone)
+    return union(*selects).subquery() if selects else None
 
 
 def _facts(order: Order, values: StoreValues, history: list[Any], nearby: list[Any]) -> OrderFacts:
@@ -120,6 +164,7 @@ def _facts(order: Order, values: StoreValues, history: list[Any], nearby: list[A
         shipping=place(order.address("shipping")),
         company=billing.company if billing else None,
         payment_failures=order.payment_failures,
+        platform_risk=order.platform_risk,
         history=_past_of(order, history),
         nearby=_near(order, nearby),
         store_values=values,

@@ -118,6 +118,19 @@ class ShopifyAdapter(PlatformAdapter):
             if fo.get("status") == "ON_HOLD":
                 self._mutate(store, ops.RELEASE, {"id": fo["id"]}, "fulfillmentOrderReleaseHold")
 
+    def cancel_order_as_fraud(self, store: Store, order_platform_id: str, note: str) -> None:
+        """Cancel the order with reason FRAUD, restocking and refunding to the original payment."""
+        variables = {
+            "orderId": ops.gid("Order", order_platform_id),
+            "reason": "FRAUD",
+            "restock": True,
+            "refundMethod": {"originalPaymentMethodsRefund": True},
+            "notifyCustomer": False,
+            "staffNote": note[:255],
+        }
+        data = AdminClient(store).request(ops.CANCEL, variables).get("orderCancel") or {}
+        user_errors({"userErrors": data.get("orderCancelUserErrors")}, "orderCancel")
+
     def _online_store(self, store: Store) -> str:
         nodes = AdminClient(store).request(ops.PUBLICATIONS).get("publications", {}).get("nodes")
         online = [p for p in nodes or [] if p.get("name") == "Online Store"] or (nodes or [])[:1]

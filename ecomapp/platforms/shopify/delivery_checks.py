@@ -149,11 +149,43 @@ def _shop_level(needs: str | None = None) -> ShapeCheck:
     return check
 
 
+RISK_LEVELS = {"low", "medium", "high", "none", "pending"}
+
+
+def _risk_assessment(payload: Payload, shop: str) -> str | None:
+    """Check orders/risk_assessment_changed: a known level; an order id with its own gid."""
+    level = payload.get("risk_level")
+    if not isinstance(level, str) or level.lower() not in RISK_LEVELS:
+        return "risk_level is missing or unknown"
+    if payload.get("order_id") is None:  # Shopify's published sample names no order
+        return None
+    if not _is_id(payload.get("order_id")):
+        return "order_id is not an id"
+    gid = payload.get("admin_graphql_api_order_id")
+    if not isinstance(gid, str) or gid != f"gid://shopify/Order/{payload['order_id']}":
+        return "admin_graphql_api_order_id does not match order_id"
+    return None
+
+
+def _dispute(payload: Payload, shop: str) -> str | None:
+    """Check disputes/create|update: its id, an order id or null, a type and a reason."""
+    if not _is_id(payload.get("id")):
+        return "id is missing"
+    if payload.get("order_id") is not None and not _is_id(payload.get("order_id")):
+        return "order_id is not an id"
+    if not isinstance(payload.get("type"), str) or not isinstance(payload.get("reason"), str):
+        return "type or reason is missing"
+    return None
+
+
 _order = _resource("Order", "line_items")
 _customer = _resource("Customer")
 _product = _resource("Product", "variants")
 
 SHAPES: dict[str, ShapeCheck] = {
+    "orders/risk_assessment_changed": _risk_assessment,
+    "disputes/create": _dispute,
+    "disputes/update": _dispute,
     "orders/create": _order,
     "orders/paid": _order,
     "orders/updated": _order,

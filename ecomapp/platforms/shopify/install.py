@@ -22,7 +22,7 @@ SCOPES = (
     "read_customers,write_customers,read_orders,write_orders,read_products,write_products,"
     "read_inventory,read_checkouts,read_discounts,write_discounts,read_publications,"
     "write_publications,read_merchant_managed_fulfillment_orders,"
-    "write_merchant_managed_fulfillment_orders"
+    "write_merchant_managed_fulfillment_orders,read_shopify_payments_disputes"
 )
 
 

@@ -181,6 +181,7 @@ def order_record(data: dict[str, Any]) -> OrderRecord:
         paid_at=when(data.get("processed_at")) if data.get("financial_status") == "paid" else None,
         cancelled_at=when(data.get("cancelled_at")),
         cancel_reason=data.get("cancel_reason"),
+        fraud_evidence="refund" if _refunded_as_fraud(data.get("refunds")) else None,
         updated_at=when(data.get("updated_at")),
         lines=[line_record(li) for li in data.get("line_items") or []],
         addresses=[a for a in addresses if a is not None],
@@ -192,6 +193,12 @@ def _codes(entries: Any) -> list[str] | None:
     if not isinstance(entries, list):
         return None
     return [str(e["code"]) for e in entries if isinstance(e, dict) and e.get("code")]
+
+
+def _refunded_as_fraud(refunds: Any) -> bool:
+    """Tell whether a refund's note gives fraud as its reason."""
+    notes = [str(r.get("note") or "") for r in refunds or [] if isinstance(r, dict)]
+    return any("fraud" in note.lower() for note in notes)
 
 
 def variant_record(data: dict[str, Any]) -> VariantRecord:

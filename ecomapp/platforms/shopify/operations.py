@@ -57,6 +57,12 @@ RELEASE = """mutation fulfillmentOrderReleaseHold($id: ID!) {
   fulfillmentOrderReleaseHold(id: $id) {
     fulfillmentOrder { id status } userErrors { field message } } }"""
 
+CANCEL = """mutation orderCancel($orderId: ID!, $reason: OrderCancelReason!, $restock: Boolean!,
+  $refundMethod: OrderCancelRefundMethodInput, $notifyCustomer: Boolean, $staffNote: String) {
+  orderCancel(orderId: $orderId, reason: $reason, restock: $restock, refundMethod: $refundMethod,
+    notifyCustomer: $notifyCustomer, staffNote: $staffNote) {
+    job { id done } orderCancelUserErrors { field message code } } }"""
+
 PUBLICATIONS = """query publications { publications(first: 50) { nodes { id name } } }"""
 
 PUBLISH = """mutation publishablePublish($id: ID!, $input: [PublicationInput!]!) {

@@ -30,6 +30,22 @@ def _order(store: Store, data: dict[str, Any], _: InboxDelivery) -> None:
     apply_order(store, n.order_record(data))
 
 
+def _risk_assessment(store: Store, data: dict[str, Any], _: InboxDelivery) -> None:
+    from ecomapp.automation.fraud_screening import take_platform_risk
+
+    if data.get("order_id") is None or data.get("provider_id") is not None:
+        return  # Shopify's sample, or another app's assessment (ours included): not Shopify's
+    take_platform_risk(store, str(data["order_id"]), str(data["risk_level"]).lower())
+
+
+def _dispute(store: Store, data: dict[str, Any], _: InboxDelivery) -> None:
+    from ecomapp.automation.fraud_screening import take_chargeback
+
+    fraud = data.get("type") == "chargeback" and data.get("reason") == "fraudulent"
+    if fraud and data.get("order_id") is not None:
+        take_chargeback(store, str(data["order_id"]))
+
+
 def _customer(store: Store, data: dict[str, Any], _: InboxDelivery) -> None:
     apply_customer(store, n.customer_record(data))
 
@@ -102,6 +118,9 @@ HANDLERS: dict[str, Handler] = {
     "orders/updated": _order,
     "orders/cancelled": _order,
     "orders/fulfilled": _order,
+    "orders/risk_assessment_changed": _risk_assessment,
+    "disputes/create": _dispute,
+    "disputes/update": _dispute,
     "customers/create": _customer,
     "customers/update": _customer,
     "customer.tags_added": _tags_changed,

@@ -128,6 +128,11 @@ class WooCommerceAdapter(PlatformAdapter):
         facts = "; ".join(risk.facts) or "no details"
         self.add_order_note(store, order_platform_id, f"ecomapp risk {risk.level}: {facts}")
 
+    def cancel_order_as_fraud(self, store: Store, order_platform_id: str, note: str) -> None:
+        """Set the order cancelled (WooCommerce restocks its items) with a private note."""
+        self.set_order_status(store, order_platform_id, "cancelled")
+        self.add_order_note(store, order_platform_id, f"Cancelled as fraud by ecomapp: {note}")
+
     def set_product_published(
         self, store: Store, product_platform_id: str, published: bool
     ) -> None:

@@ -163,6 +163,12 @@ def _financial_status(payload: dict[str, Any], refunded: Decimal) -> str | None:
     return financial
 
 
+def _refunded_as_fraud(refunds: Any) -> bool:
+    """Tell whether a refund's reason (wc/v3 order `refunds[].reason`) names fraud."""
+    reasons = [str(r.get("reason") or "") for r in refunds or [] if isinstance(r, dict)]
+    return any("fraud" in reason.lower() for reason in reasons)
+
+
 def order_record(payload: dict[str, Any]) -> OrderRecord:
     """Return the record of a wc/v3 order (never a checkout-draft: callers skip those)."""
     refunded = sum((-to_money(r.get("total")) for r in payload.get("refunds") or []), Decimal(0))
@@ -197,6 +203,7 @@ def order_record(payload: dict[str, Any]) -> OrderRecord:
         shipping_method=text(shipping[0].get("method_title")) if shipping else None,
         client_ip=_blank(payload.get("customer_ip_address")),
         payment_failures=1 if payload.get("status") == "failed" else None,
+        fraud_evidence="refund" if _refunded_as_fraud(payload.get("refunds")) else None,
         tags=meta_tags(payload),
         discount_codes=_coupons(payload.get("coupon_lines")),
         note=_blank(payload.get("customer_note")),

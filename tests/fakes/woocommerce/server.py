@@ -100,6 +100,7 @@ class FakeWooStore:
     orders: dict[int, dict[str, Any]] = field(default_factory=dict)
     webhooks: dict[int, dict[str, Any]] = field(default_factory=dict)
     notes: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    restocked: list[tuple[int, int]] = field(default_factory=list)  # (product id, quantity)
     coupons: list[dict[str, Any]] = field(default_factory=list)
     product_tags: dict[int, dict[str, Any]] = field(default_factory=dict)  # products/tags terms
     categories: dict[int, dict[str, Any]] = field(default_factory=dict)  # product categories
@@ -226,6 +227,18 @@ _ITEM = re.compile(r"^(products|customers|orders|webhooks|coupons)/(\d+)$")
 _BATCH = re.compile(r"^(products|customers|orders)/batch$")
 _KINDS = {"products", "customers", "orders", "webhooks"}
 BATCH_LIMIT = 100
+ORDER_STATUSES = (
+    "pending",
+    "processing",
+    "on-hold",
+    "completed",
+    "cancelled",
+    "refunded",
+    "failed",
+    "trash",
+)
+# wc_maybe_increase_stock_levels: stock reduced by these statuses comes back on cancellation.
+RESTOCK_FROM = {"processing", "on-hold", "completed"}
 
 
 def _merge(item: dict[str, Any], changes: dict[str, Any], kind: str = "") -> dict[str, Any]:
@@ -470,6 +483,8 @@ class Router:
             return _error(f"woocommerce_rest_{kind[:-1]}_invalid_id", "Invalid ID.", 404)
         if method == "GET":
             return _json(self.shown(kind, found))
+        if method == "PUT" and kind == "orders":
+            return self.update_order(found, body or {})
         if method == "PUT":
             # A webhook set back to active keeps its failure count (WC_Webhook), so it is
             # disabled again at the next failure: only delete and recreate starts afresh.
@@ -479,6 +494,29 @@ class Router:
                 self.store.webhook_failures.pop(item_id, None)
             return _json(getattr(self.store, kind).pop(item_id))
         return _error("rest_no_route", NO_ROUTE, 404)
+
+    def update_order(self, order: dict[str, Any], body: dict[str, Any]) -> Response:
+        """PUT an order: refuse an unknown status; cancelling restocks managed stock."""
+        status = body.get("status", order.get("status"))
+        if status not in ORDER_STATUSES:
+            message = "Invalid parameter(s): status"
+            params = {"status": f"status is not one of {', '.join(ORDER_STATUSES)}."}
+            body_out = {"code": "rest_invalid_param", "message": message}
+            return _json(body_out | {"data": {"status": 400, "params": params}}, 400)
+        before = order.get("status")
+        _merge(order, body, "orders")
+        if status == "cancelled" and before in RESTOCK_FROM:
+            self.restock(order)
+        return _json(order)
+
+    def restock(self, order: dict[str, Any]) -> None:
+        """Give the order's quantities back to products that manage stock (wc_increase_stock)."""
+        for line in order.get("line_items", []):
+            product = self.find("products", int(line.get("variation_id") or line["product_id"]))
+            if product is not None and product.get("manage_stock"):
+                product["stock_quantity"] = (product.get("stock_quantity") or 0) + line["quantity"]
+            self.store.restocked.append((int(line["product_id"]), int(line["quantity"])))
+        self.wrote("restock")
 
     def create_webhook(self, body: dict[str, Any]) -> Response:
         """Create a webhook the way wc/v3 does (the secret is kept and returned)."""
