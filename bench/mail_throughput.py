@@ -159,7 +159,7 @@ def run_render_only(store_id: int, n: int) -> float:
     """Render n personalised mails (sandbox, layout, tracking) without DB or SMTP; seconds."""
     from ecomapp.extensions import db
     from ecomapp.mail.compose import render_parts, template_source
-    from ecomapp.mail.store_settings import effective_settings
+    from ecomapp.mail.effective_settings import effective_settings
     from ecomapp.models import Store
 
     store = db.session.get(Store, store_id)
@@ -184,7 +184,7 @@ def run_baseline(port: int, raw: bytes, n: int) -> float:
 def _sample_raw(message_id: int) -> bytes:
     from ecomapp.extensions import db
     from ecomapp.mail.compose import outgoing, wire_bytes
-    from ecomapp.mail.store_settings import effective_settings
+    from ecomapp.mail.effective_settings import effective_settings
     from ecomapp.models import Message, Store
 
     message = db.session.get(Message, message_id)

@@ -9,10 +9,10 @@ from flask_babel import refresh
 from sqlalchemy import Select, select
 
 from ecomapp.admin import bp
+from ecomapp.admin.dashboard_figures import orders_by_month, store_counts, work_done
 from ecomapp.admin.nav import nav_items
 from ecomapp.admin.paging import page_args, paginate
 from ecomapp.admin.search import search_customers
-from ecomapp.admin.stats import orders_by_month, store_counts, work_done
 from ecomapp.extensions import db, htmx
 from ecomapp.jobs.runner import retry_record
 from ecomapp.mirror.kinds import InvalidRule, rule_of, set_rule
@@ -96,7 +96,7 @@ def retry_job(record_id: int) -> str:
 @bp.route("/settings", methods=["GET", "POST"])
 def store_settings() -> tuple[str, int] | str:
     """Show and save the store's automation settings; refuse invalid values by field."""
-    from ecomapp.admin import store_settings as model
+    from ecomapp.admin import settings_fields as model
 
     values = model.current_values(g.store)
     errors: dict[str, str] = {}
@@ -123,7 +123,7 @@ def store_settings() -> tuple[str, int] | str:
 @bp.route("/settings/b2b", methods=["POST"])
 def b2b_rule() -> tuple[str, int] | str:
     """Save the B2B rule and reclassify every customer of the store in one UPDATE."""
-    from ecomapp.admin import store_settings as model
+    from ecomapp.admin import settings_fields as model
 
     form = request.form
     data = {"company": form.get("b2b_company") == "on", "roles": form.get("b2b_roles", "")}

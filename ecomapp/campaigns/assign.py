@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 
 from ecomapp.campaigns.audience import audience_condition, base_condition
-from ecomapp.mail.store_settings import EffectiveSettings
+from ecomapp.mail.effective_settings import EffectiveSettings
 from ecomapp.models import (
     CampaignVersion,
     Customer,

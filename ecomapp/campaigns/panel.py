@@ -19,7 +19,7 @@ from ecomapp.campaigns.schedule import InvalidSchedule, describe, next_slot, par
 from ecomapp.campaigns.sending import Claimed, Deliverer, versions_of
 from ecomapp.campaigns.starts import start_send
 from ecomapp.extensions import db
-from ecomapp.mail.store_settings import effective_settings
+from ecomapp.mail.effective_settings import effective_settings
 from ecomapp.models import (
     Campaign,
     CampaignSend,

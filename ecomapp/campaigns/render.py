@@ -21,11 +21,11 @@ from itsdangerous import URLSafeSerializer
 
 from ecomapp.campaigns.blocks import render_blocks
 from ecomapp.i18n import store_language
+from ecomapp.mail.effective_settings import EffectiveSettings
 from ecomapp.mail.languages import mail_language
 from ecomapp.mail.layout import html_to_text, wrap
 from ecomapp.mail.sandbox import render_text
 from ecomapp.mail.signing import CLICK, OPEN, UNSUBSCRIBE, public_url
-from ecomapp.mail.store_settings import EffectiveSettings
 from ecomapp.mail.variables import store_vars
 from ecomapp.models import CampaignVersion, Store
 

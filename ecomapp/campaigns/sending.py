@@ -21,9 +21,9 @@ from ecomapp.extensions import affected, db
 from ecomapp.jobs import PermanentError, TransientError, enqueue, enqueue_at
 from ecomapp.jobs.retry import MAX_ATTEMPTS
 from ecomapp.mail.backends import DeliveryUnknown, MailBackend, Outgoing, RecipientRejected
+from ecomapp.mail.effective_settings import EffectiveSettings, backend_for, effective_settings
 from ecomapp.mail.policy import quiet_hours_end
 from ecomapp.mail.postmark import PostmarkBackend
-from ecomapp.mail.store_settings import EffectiveSettings, backend_for, effective_settings
 from ecomapp.mail.suppressions import suppress
 from ecomapp.models import (
     Campaign,

@@ -12,9 +12,9 @@ from ecomapp.extensions import db
 from ecomapp.jobs import enqueue
 from ecomapp.mail import policy
 from ecomapp.mail.compose import TemplateSource, new_message_id, render_parts, template_source
+from ecomapp.mail.effective_settings import effective_settings
 from ecomapp.mail.reminder_policy import needs_consent, offers_opt_out
 from ecomapp.mail.sandbox import MailTemplateError, render_text
-from ecomapp.mail.store_settings import effective_settings
 from ecomapp.mail.variables import json_safe, mirror_vars
 from ecomapp.models import Message, MessageKind, MessageStatus, Store
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ecomapp.extensions import db
-from ecomapp.mail.store_settings import effective_settings
+from ecomapp.mail.effective_settings import effective_settings
 from ecomapp.models import (
     Attribution,
     Event,

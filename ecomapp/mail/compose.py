@@ -14,11 +14,11 @@ from ecomapp.extensions import db
 from ecomapp.i18n import store_language
 from ecomapp.mail.backends import Outgoing
 from ecomapp.mail.defaults import default_template
+from ecomapp.mail.effective_settings import EffectiveSettings
 from ecomapp.mail.languages import layout_text, mail_language
 from ecomapp.mail.layout import html_to_text, wrap
 from ecomapp.mail.sandbox import render_text
 from ecomapp.mail.signing import open_pixel_url, unsubscribe_url
-from ecomapp.mail.store_settings import EffectiveSettings
 from ecomapp.mail.tracking import track_links_html, track_links_text
 from ecomapp.mail.variables import store_vars
 from ecomapp.models import MailTemplate, Message, MessageKind, Store, utcnow

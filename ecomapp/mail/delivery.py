@@ -15,7 +15,7 @@ from ecomapp.jobs.retry import MAX_ATTEMPTS, is_transient
 from ecomapp.mail import policy
 from ecomapp.mail.backends import DeliveryUnknown, MailBackend, RecipientRejected
 from ecomapp.mail.compose import outgoing
-from ecomapp.mail.store_settings import EffectiveSettings, backend_for, effective_settings
+from ecomapp.mail.effective_settings import EffectiveSettings, backend_for, effective_settings
 from ecomapp.mail.suppressions import suppress
 from ecomapp.models import Message, MessageStatus, Store, SuppressionReason, utcnow
 from ecomapp.models.types import as_utc

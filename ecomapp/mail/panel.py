@@ -14,12 +14,12 @@ from ecomapp.mail.api import MailRequest, send_email
 from ecomapp.mail.chart import chart
 from ecomapp.mail.compose import TemplateSource, render_parts, template_source
 from ecomapp.mail.defaults import DEFAULT_TEMPLATES, LABELS
+from ecomapp.mail.effective_settings import BACKEND_CHOICES, effective_settings, settings_row
 from ecomapp.mail.provider_hooks import hook_url
+from ecomapp.mail.results import automation_stats, daily_series
 from ecomapp.mail.sample import sample_variables
 from ecomapp.mail.sandbox import MailTemplateError, check_syntax, refusal
 from ecomapp.mail.settings_form import save_settings
-from ecomapp.mail.stats import automation_stats, daily_series
-from ecomapp.mail.store_settings import BACKEND_CHOICES, effective_settings, settings_row
 from ecomapp.models import MailTemplate, Message, MessageStatus, Suppression
 
 bp = Blueprint("mail", __name__, url_prefix="/email")

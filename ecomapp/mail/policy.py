@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import ColumnElement, func, or_, select
 
 from ecomapp.extensions import db
+from ecomapp.mail.effective_settings import EffectiveSettings
 from ecomapp.mail.reminder_policy import needs_consent, offers_opt_out
-from ecomapp.mail.store_settings import EffectiveSettings
 from ecomapp.models import (
     Customer,
     Message,

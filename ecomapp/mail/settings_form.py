@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from email.utils import parseaddr
 
 from ecomapp.extensions import db
+from ecomapp.mail.effective_settings import BACKEND_CHOICES, COLOR, settings_row
 from ecomapp.mail.smtp import SmtpConfig
-from ecomapp.mail.store_settings import BACKEND_CHOICES, COLOR, settings_row
 from ecomapp.models import MailSettings, Store
 
 _HOURS = range(0, 24)

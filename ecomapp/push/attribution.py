@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ecomapp.extensions import db
-from ecomapp.mail.store_settings import effective_settings
+from ecomapp.mail.effective_settings import effective_settings
 from ecomapp.models import Event, Order, PushMessage, Store
 from ecomapp.models.types import as_utc
 

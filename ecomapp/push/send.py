@@ -17,8 +17,8 @@ from ecomapp import outbound
 from ecomapp.extensions import db
 from ecomapp.jobs import enqueue
 from ecomapp.jobs.retry import PermanentError, TransientError
+from ecomapp.mail.effective_settings import effective_settings
 from ecomapp.mail.policy import quiet_hours_end
-from ecomapp.mail.store_settings import effective_settings
 from ecomapp.models import PushMessage, PushSubscription, Store
 from ecomapp.models.types import as_utc, utcnow
 from ecomapp.push.keys import vapid_keys, vapid_subject
