@@ -4,8 +4,9 @@ Every committed event leaves a pending row (same transaction) and wakes its stor
 `process_store_events(store_id)` job per store, coalesced in Redis. The job claims the next
 pending events by id, evaluates every enabled automation (compiled once per version), persists
 matched runs only (skips are daily counters), plans tag steps and applies them with one ledger
-claim and one platform call per target, and commits the batch once. Steps with other effects
-(mail, notes, webhooks …) continue through `runs.drive` after the commit, exactly as before.
+claim and one platform call per target, records e-mail steps' messages with one insert (one
+mailer job renders and delivers them), and commits the batch once. Steps with other effects
+(notes, webhooks …) continue through `runs.drive` after the commit, exactly as before.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ecomapp.automation.compiled import Predicate, compile_exit, compile_group
 from ecomapp.automation.conditions import OBJECTS, Snapshot, evaluate
 from ecomapp.automation.effects import StepContext
 from ecomapp.automation.engine import RunState, advance
+from ecomapp.automation.mail_batch import MailBatch
 from ecomapp.automation.runs import _keep_loaded, _subject, drive, skipped_later_steps
 from ecomapp.automation.schema import SCHEDULE_EVENT
 from ecomapp.automation.tag_batch import Skipped, TagBatch, applied_result
@@ -286,6 +288,7 @@ class Batch:
     def __init__(self, store: Store, now: datetime) -> None:
         self.store, self.now = store, now
         self.tags = TagBatch(store)
+        self.mail = MailBatch(store)
         self.started: list[_Started] = []
         self.key = str(current_app.config["SECRET_KEY"]).encode()
 
@@ -311,6 +314,7 @@ class Batch:
             self._walk(started)
         self._write_runs()
         refused = self._apply_tags()
+        self._write_mail()
         self._write_steps(refused)
         tally.save(self.store.id)  # last: lanes share these rows, so their locks are held briefly
 
@@ -356,7 +360,7 @@ class Batch:
             tries = 1 if kind not in ("wait", "exit") else 0
             started.steps.append(_step(self.store.id, index, kind, status, detail, tries, now))
 
-        effects = _PlannedEffects(self.tags, started)
+        effects = _PlannedEffects(self.tags, self.mail, started)
         load = lambda: started.snap  # noqa: E731
         try:
             exits = started.automation.exits
@@ -431,6 +435,15 @@ class Batch:
             row = (later.step, later.kind, later.status, later.detail)
             started.steps.append(_step(self.store.id, *row, 0, self.now))
 
+    def _write_mail(self) -> None:
+        """Record the planned mails of runs whose e-mail step still stands (not after a refusal)."""
+        kept = [
+            mail
+            for mail in self.mail.planned.values()
+            if any(s["step"] == mail.step and s["status"] == "done" for s in mail.owner.steps)
+        ]
+        self.mail.write(kept)
+
     def _write_steps(self, refused: dict[str, Exception]) -> None:
         steps = [s | {"run_id": st.run_id} for st in self.started for s in st.steps]
         if steps:
@@ -488,14 +501,17 @@ def _step(
 
 
 class _PlannedEffects:
-    """Plan tag steps into the batch; hand any other action to the per-run path."""
+    """Plan tag and e-mail steps into the batch; hand any other action to the per-run path."""
 
-    def __init__(self, tags: TagBatch, owner: _Started) -> None:
-        self.tags, self.owner = tags, owner
+    def __init__(self, tags: TagBatch, mail: MailBatch, owner: _Started) -> None:
+        self.tags, self.mail, self.owner = tags, mail, owner
 
     def apply(self, ctx: StepContext, action: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Return the planned tag change's result, or raise Handoff."""
-        result = self.tags.plan(ctx.key, self.owner, action, params, ctx.snap)
+        """Return the planned tag change's or mail's result, or raise Handoff."""
+        if action == "send_email":
+            result = self.mail.plan(ctx, self.owner, params)
+        else:
+            result = self.tags.plan(ctx.key, self.owner, action, params, ctx.snap)
         if result is None:
             raise Handoff(action)
         return result
