@@ -290,6 +290,7 @@ class Batch:
         self.tags = TagBatch(store)
         self.mail = MailBatch(store)
         self.started: list[_Started] = []
+        self.events: list[Event] = []
         self.key = str(current_app.config["SECRET_KEY"]).encode()
 
     def run(self, ids: list[int]) -> None:
@@ -297,6 +298,7 @@ class Batch:
         by_trigger = compiled_automations(self.store)
         stmt = select(Event).where(Event.id.in_(ids)).order_by(Event.id)
         events = [e for e in db.session.scalars(stmt) if by_trigger.get(e.type)]
+        self.events = events  # held: handed-off runs find their events in the session
         if not events:
             return
         snaps = load_snapshots(self.store, events)
@@ -468,15 +470,15 @@ class Batch:
     def continue_handed_off(self) -> None:
         """Drive runs whose next step is not batched, one by one (after the batch commit)."""
         ids = [s.run_id for s in self.started if s.handed_off]
-        for chunk in range(0, len(ids), 1000):  # loaded together; `get` below finds them
-            db.session.scalars(select(Run).where(Run.id.in_(ids[chunk : chunk + 1000]))).all()
+        runs: dict[int, Run] = {}
+        for chunk in range(0, len(ids), 1000):  # loaded together, held while they are driven
+            stmt = select(Run).where(Run.id.in_(ids[chunk : chunk + 1000]))
+            runs.update((run.id, run) for run in db.session.scalars(stmt))
         for started in self.started:
-            if not started.handed_off:
-                continue
-            run = db.session.get(Run, started.run_id)
-            if run is not None:
+            run = runs.get(started.run_id) if started.handed_off else None
+            if run is not None:  # the batch wrote no row for its step or later ones: fresh
                 definition, snap = started.automation.definition, started.snap
-                drive(run, self.store, self.now, definition, snap, not started.steps)
+                drive(run, self.store, self.now, definition, snap, fresh=True)
 
 
 def _step(

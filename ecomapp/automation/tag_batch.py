@@ -149,10 +149,22 @@ class TagBatch:
         steps; return the keys not applied (refused by the platform, or after a refusal)."""
         refused: dict[str, Exception] = {}
         failed: dict[int, int] = {}  # id(run) -> its refused step
+        self._preload()
         with db.session.no_autoflush:  # an adapter writing our mirror flushes once, at the end
             for (resource, pid), state in self.targets.items():
                 self._apply_target(resource, pid, state, claimed, refused, failed)
         return refused
+
+    def _preload(self) -> None:
+        """Let an adapter that reads its targets first (the demo store) load them together."""
+        preload = getattr(get_adapter(self.store.platform), "preload", None)
+        if preload is None:
+            return
+        by_resource: dict[str, list[str]] = {}
+        for resource, pid in self.targets:
+            by_resource.setdefault(resource, []).append(pid)
+        for resource, pids in by_resource.items():
+            preload(self.store, resource, pids)
 
     def _apply_target(
         self,
