@@ -30,6 +30,7 @@ from ecomapp.automation.runs import _keep_loaded, _subject, drive, skipped_later
 from ecomapp.automation.schema import SCHEDULE_EVENT
 from ecomapp.automation.tag_batch import Skipped, TagBatch, applied_result
 from ecomapp.automation.tallies import Tally
+from ecomapp.demo.bulk import insert_rows, reserve_ids
 from ecomapp.events.batch_subscribers import BATCH_SUBSCRIBERS
 from ecomapp.extensions import db
 from ecomapp.jobs.queue import enqueue, push_now, redis_connection
@@ -141,6 +142,11 @@ def sweep_pending(now: datetime | None = None) -> int:
     for store_id in stores:
         wake(store_id, force=True)
     return len(stores)
+
+
+def _copies() -> bool:
+    """Return whether the batch writes its runs and steps with COPY (PostgreSQL)."""
+    return db.engine.dialect.name == "postgresql"
 
 
 def _laned() -> bool:
@@ -383,19 +389,14 @@ class Batch:
         if not self.started:
             return
         table, rows = Run.__table__, [s.row for s in self.started]
-        if db.engine.dialect.name == "postgresql":
-            # Ids from the sequence, then a plain executemany (pipelined, its SQL parsed once):
-            # a RETURNING insert of thousands of rows costs psycopg more to parse than to run.
-            ids = db.session.scalars(
-                text(
-                    "SELECT nextval(pg_get_serial_sequence('automation_runs', 'id'))"
-                    " FROM generate_series(1, :n)"
-                ),
-                {"n": len(rows)},
-            ).all()
+        if _copies():
+            # Ids from the sequence, then COPY: a RETURNING insert of thousands of rows costs
+            # psycopg more to parse than to run, and COPY skips the per-row statement.
+            conn = db.session.connection()
+            ids = reserve_ids(conn, table, len(rows))
             for row, run_id in zip(rows, ids, strict=True):
                 row["id"] = run_id
-            db.session.execute(insert(table), rows)
+            insert_rows(conn, table, rows)
         else:
             stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
             ids = db.session.scalars(stmt, rows).all()
@@ -448,7 +449,9 @@ class Batch:
 
     def _write_steps(self, refused: dict[str, Exception]) -> None:
         steps = [s | {"run_id": st.run_id} for st in self.started for s in st.steps]
-        if steps:
+        if steps and _copies():
+            insert_rows(db.session.connection(), RunStep.__table__, steps)
+        elif steps:
             db.session.execute(insert(RunStep.__table__), steps)
         due = [
             {
