@@ -363,8 +363,8 @@ def _money(cents: int) -> Decimal:
 def _stream(stmt: Any) -> Any:
     """Execute a plain-column select on the session's connection (Core rows, no ORM loading),
     streaming CHUNK rows at a time."""
-    options = {"stream_results": True, "max_row_buffer": CHUNK}
-    return db.session.connection().execution_options(**options).execute(stmt)
+    streamed = stmt.execution_options(stream_results=True, max_row_buffer=CHUNK)
+    return db.session.connection().execute(streamed)  # options on the statement: this one only
 
 
 def _order_details(
