@@ -13,7 +13,7 @@ from ecomapp.jobs import enqueue
 from ecomapp.mail import policy
 from ecomapp.mail.compose import TemplateSource, new_message_id, render_parts, template_source
 from ecomapp.mail.sandbox import MailTemplateError, render_text
-from ecomapp.mail.store_settings import effective_settings
+from ecomapp.mail.store_settings import EffectiveSettings, effective_settings
 from ecomapp.mail.variables import json_safe, mirror_vars
 from ecomapp.models import Message, MessageKind, MessageStatus, Store
 
@@ -122,15 +122,33 @@ def prepare_messages(store_id: int, message_ids: list[int]) -> None:
         .where(Message.store_id == store_id, Message.id.in_(message_ids))
         .order_by(Message.id)
     ).all()
-    ready = [m.id for m in rows if is_recorded_only(m) and prepare(store, m, request_of(m))]
+    settings = effective_settings(store)  # once for the batch, like its templates below
+    sources: dict[str, TemplateSource] = {}
+    ready = [
+        m.id
+        for m in rows
+        if is_recorded_only(m) and prepare(store, m, request_of(m), settings, sources)
+    ]
     if ready:
         enqueue(DELIVER_BATCH, ready, store_id=store_id)
 
 
-def prepare(store: Store, message: Message, request: MailRequest) -> bool:
-    """Render the row's content and decide: refuse now (False), or deliver (True)."""
-    settings = effective_settings(store)
-    source = template_source(store, request.template_key)
+def prepare(
+    store: Store,
+    message: Message,
+    request: MailRequest,
+    settings: EffectiveSettings | None = None,
+    sources: dict[str, TemplateSource] | None = None,
+) -> bool:
+    """Render the row's content and decide: refuse now (False), or deliver (True).
+
+    A batch passes its settings and a template cache shared by its messages.
+    """
+    settings = settings or effective_settings(store)
+    sources = {} if sources is None else sources
+    if request.template_key not in sources:
+        sources[request.template_key] = template_source(store, request.template_key)
+    source = sources[request.template_key]
     if request.subject or request.body:
         source = TemplateSource(request.subject or source.subject, request.body or source.html)
     marketing = message.kind == MessageKind.MARKETING.value
