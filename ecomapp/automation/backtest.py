@@ -339,10 +339,8 @@ def _order_event(
     snap: Snapshot = {"event.type": kind, OBJECTS: {}, PREVIOUS: {}}
     add_order(snap, order, earlier_orders=before_count)  # type: ignore[arg-type]
     if row.c_id is not None:
-        customer = _Row(**{c: values[f"c_{c}"] for c in _CUSTOMER_COLUMNS})
-        full = f"{customer.first_name} {customer.last_name}".strip()
-        customer.name = full or (customer.email or "")
-        customer.orders_count, customer.total_spent = after_count, _money(after_cents)
+        values = {c: values[f"c_{c}"] for c in _CUSTOMER_COLUMNS}
+        customer = _customer_row(values, after_count, _money(after_cents))
         add_customer(snap, customer)  # type: ignore[arg-type]
     if kind == "customer.spend_changed":
         snap[PREVIOUS] = {"customer.total_spent": _money(before_cents)}
@@ -393,17 +391,27 @@ def _order_details(
 def _customer_events(
     store: Store, start: datetime, end: datetime
 ) -> Iterator[tuple[datetime, Snapshot]]:
+    created = Customer.platform_created_at
     stmt = (
-        select(Customer)
-        .where(Customer.store_id == store.id, Customer.platform_created_at >= start)
-        .where(Customer.platform_created_at <= end)
-        .order_by(Customer.platform_created_at)
-        .execution_options(yield_per=1000)
+        select(*(getattr(Customer, c) for c in _CUSTOMER_COLUMNS), created.label("created"))
+        .where(Customer.store_id == store.id, created >= start, created <= end)
+        .order_by(created)
     )
-    for customer in db.session.scalars(stmt):
-        snap: Snapshot = {"event.type": "customer.created", OBJECTS: {}, PREVIOUS: {}}
-        add_customer(snap, customer, orders_count=0, total_spent=Decimal("0"))
-        yield customer.platform_created_at, snap  # type: ignore[misc]
+    for chunk in _stream(stmt).partitions(CHUNK):
+        for row in chunk:
+            customer = _customer_row(row._asdict(), 0, Decimal("0"))
+            snap: Snapshot = {"event.type": "customer.created", OBJECTS: {}, PREVIOUS: {}}
+            add_customer(snap, customer)  # type: ignore[arg-type]
+            yield row.created, snap
+
+
+def _customer_row(values: dict[str, Any], orders_count: int, spent: Decimal) -> _Row:
+    """Return a plain customer row as the snapshot builder reads it (name as the model's)."""
+    customer = _Row(**values)
+    full = f"{customer.first_name} {customer.last_name}".strip()
+    customer.name = full or (customer.email or "")
+    customer.orders_count, customer.total_spent = orders_count, spent
+    return customer
 
 
 def _cart_events(
