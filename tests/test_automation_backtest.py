@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from ecomapp.automation.backtest import simulate
 from ecomapp.extensions import db
 from ecomapp.mirror.records import AddressRecord
-from ecomapp.models import Customer, Order, Run
-from tests.automation_support import deliver, make_automation
+from ecomapp.models import Backtest, Customer, Order, Run
+from tests.automation_support import deliver, login, make_automation
 from tests.factories import customer_record, make_store, order_record
 
 
@@ -103,3 +104,25 @@ def test_backtest_matches_exactly_what_the_live_engine_ran(
     if rule != "spend":  # a spend change's subject is the customer, not the order
         assert sorted(summary["orders"]) == live_orders
     assert set(summary["customers"]) == live_customers
+
+
+def test_backtest_from_the_panel_finishes_and_leaves_the_session_writable(
+    client: FlaskClient, run_jobs: Callable[[], None]
+) -> None:
+    """Given a month of history, when the merchant backtests from the panel, then the job
+    stores its summary (its streamed read leaves no option on the connection) and the store
+    can still save automations."""
+    store = make_store()
+    automation = make_automation(store, RULES[sorted(RULES)[0]])
+    _deliver_history(store, run_jobs)
+    csrf = login(client, store)
+    reply = client.post(
+        f"/automations/{automation.id}/backtest",
+        data={"days": "30"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert reply.status_code == 200
+    run_jobs()
+    bt = db.session.scalar(select(Backtest))
+    assert bt.status == "done" and bt.summary["events"] > 0
+    assert make_automation(store, RULES[sorted(RULES)[0]]).id != automation.id

@@ -4,8 +4,9 @@ Every committed event leaves a pending row (same transaction) and wakes its stor
 `process_store_events(store_id)` job per store, coalesced in Redis. The job claims the next
 pending events by id, evaluates every enabled automation (compiled once per version), persists
 matched runs only (skips are daily counters), plans tag steps and applies them with one ledger
-claim and one platform call per target, and commits the batch once. Steps with other effects
-(mail, notes, webhooks …) continue through `runs.drive` after the commit, exactly as before.
+claim and one platform call per target, records e-mail steps' messages with one insert (one
+mailer job renders and delivers them), and commits the batch once. Steps with other effects
+(notes, webhooks …) continue through `runs.drive` after the commit, exactly as before.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from ecomapp.automation.compiled import Predicate, compile_exit, compile_group
 from ecomapp.automation.conditions import OBJECTS, Snapshot, evaluate
 from ecomapp.automation.effects import StepContext
 from ecomapp.automation.engine import RunState, advance
+from ecomapp.automation.mail_batch import MailBatch
 from ecomapp.automation.runs import _keep_loaded, _subject, drive, skipped_later_steps
 from ecomapp.automation.schema import SCHEDULE_EVENT
 from ecomapp.automation.tag_batch import Skipped, TagBatch, applied_result
 from ecomapp.automation.tallies import Tally
+from ecomapp.demo.bulk import insert_rows, reserve_ids
 from ecomapp.events.batch_subscribers import BATCH_SUBSCRIBERS
 from ecomapp.extensions import db
 from ecomapp.jobs.queue import enqueue, push_now, redis_connection
@@ -139,6 +142,11 @@ def sweep_pending(now: datetime | None = None) -> int:
     for store_id in stores:
         wake(store_id, force=True)
     return len(stores)
+
+
+def _copies() -> bool:
+    """Return whether the batch writes its runs and steps with COPY (PostgreSQL)."""
+    return db.engine.dialect.name == "postgresql"
 
 
 def _laned() -> bool:
@@ -286,7 +294,9 @@ class Batch:
     def __init__(self, store: Store, now: datetime) -> None:
         self.store, self.now = store, now
         self.tags = TagBatch(store)
+        self.mail = MailBatch(store)
         self.started: list[_Started] = []
+        self.events: list[Event] = []
         self.key = str(current_app.config["SECRET_KEY"]).encode()
 
     def run(self, ids: list[int]) -> None:
@@ -294,6 +304,7 @@ class Batch:
         by_trigger = compiled_automations(self.store)
         stmt = select(Event).where(Event.id.in_(ids)).order_by(Event.id)
         events = [e for e in db.session.scalars(stmt) if by_trigger.get(e.type)]
+        self.events = events  # held: handed-off runs find their events in the session
         if not events:
             return
         snaps = load_snapshots(self.store, events)
@@ -311,6 +322,7 @@ class Batch:
             self._walk(started)
         self._write_runs()
         refused = self._apply_tags()
+        self._write_mail()
         self._write_steps(refused)
         tally.save(self.store.id)  # last: lanes share these rows, so their locks are held briefly
 
@@ -356,7 +368,7 @@ class Batch:
             tries = 1 if kind not in ("wait", "exit") else 0
             started.steps.append(_step(self.store.id, index, kind, status, detail, tries, now))
 
-        effects = _PlannedEffects(self.tags, started)
+        effects = _PlannedEffects(self.tags, self.mail, started)
         load = lambda: started.snap  # noqa: E731
         try:
             exits = started.automation.exits
@@ -377,19 +389,14 @@ class Batch:
         if not self.started:
             return
         table, rows = Run.__table__, [s.row for s in self.started]
-        if db.engine.dialect.name == "postgresql":
-            # Ids from the sequence, then a plain executemany (pipelined, its SQL parsed once):
-            # a RETURNING insert of thousands of rows costs psycopg more to parse than to run.
-            ids = db.session.scalars(
-                text(
-                    "SELECT nextval(pg_get_serial_sequence('automation_runs', 'id'))"
-                    " FROM generate_series(1, :n)"
-                ),
-                {"n": len(rows)},
-            ).all()
+        if _copies():
+            # Ids from the sequence, then COPY: a RETURNING insert of thousands of rows costs
+            # psycopg more to parse than to run, and COPY skips the per-row statement.
+            conn = db.session.connection()
+            ids = reserve_ids(conn, table, len(rows))
             for row, run_id in zip(rows, ids, strict=True):
                 row["id"] = run_id
-            db.session.execute(insert(table), rows)
+            insert_rows(conn, table, rows)
         else:
             stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
             ids = db.session.scalars(stmt, rows).all()
@@ -431,9 +438,20 @@ class Batch:
             row = (later.step, later.kind, later.status, later.detail)
             started.steps.append(_step(self.store.id, *row, 0, self.now))
 
+    def _write_mail(self) -> None:
+        """Record the planned mails of runs whose e-mail step still stands (not after a refusal)."""
+        kept = [
+            mail
+            for mail in self.mail.planned.values()
+            if any(s["step"] == mail.step and s["status"] == "done" for s in mail.owner.steps)
+        ]
+        self.mail.write(kept)
+
     def _write_steps(self, refused: dict[str, Exception]) -> None:
         steps = [s | {"run_id": st.run_id} for st in self.started for s in st.steps]
-        if steps:
+        if steps and _copies():
+            insert_rows(db.session.connection(), RunStep.__table__, steps)
+        elif steps:
             db.session.execute(insert(RunStep.__table__), steps)
         due = [
             {
@@ -455,15 +473,15 @@ class Batch:
     def continue_handed_off(self) -> None:
         """Drive runs whose next step is not batched, one by one (after the batch commit)."""
         ids = [s.run_id for s in self.started if s.handed_off]
-        for chunk in range(0, len(ids), 1000):  # loaded together; `get` below finds them
-            db.session.scalars(select(Run).where(Run.id.in_(ids[chunk : chunk + 1000]))).all()
+        runs: dict[int, Run] = {}
+        for chunk in range(0, len(ids), 1000):  # loaded together, held while they are driven
+            stmt = select(Run).where(Run.id.in_(ids[chunk : chunk + 1000]))
+            runs.update((run.id, run) for run in db.session.scalars(stmt))
         for started in self.started:
-            if not started.handed_off:
-                continue
-            run = db.session.get(Run, started.run_id)
-            if run is not None:
+            run = runs.get(started.run_id) if started.handed_off else None
+            if run is not None:  # the batch wrote no row for its step or later ones: fresh
                 definition, snap = started.automation.definition, started.snap
-                drive(run, self.store, self.now, definition, snap, not started.steps)
+                drive(run, self.store, self.now, definition, snap, fresh=True)
 
 
 def _step(
@@ -488,14 +506,17 @@ def _step(
 
 
 class _PlannedEffects:
-    """Plan tag steps into the batch; hand any other action to the per-run path."""
+    """Plan tag and e-mail steps into the batch; hand any other action to the per-run path."""
 
-    def __init__(self, tags: TagBatch, owner: _Started) -> None:
-        self.tags, self.owner = tags, owner
+    def __init__(self, tags: TagBatch, mail: MailBatch, owner: _Started) -> None:
+        self.tags, self.mail, self.owner = tags, mail, owner
 
     def apply(self, ctx: StepContext, action: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Return the planned tag change's result, or raise Handoff."""
-        result = self.tags.plan(ctx.key, self.owner, action, params, ctx.snap)
+        """Return the planned tag change's or mail's result, or raise Handoff."""
+        if action == "send_email":
+            result = self.mail.plan(ctx, self.owner, params)
+        else:
+            result = self.tags.plan(ctx.key, self.owner, action, params, ctx.snap)
         if result is None:
             raise Handoff(action)
         return result

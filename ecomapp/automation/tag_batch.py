@@ -7,11 +7,13 @@ changes here compute the same results from the same parameters and snapshot.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ecomapp.automation.actions import spend_group
 from ecomapp.automation.conditions import OBJECTS, Snapshot
@@ -22,6 +24,15 @@ from ecomapp.jobs.runner import is_last_attempt
 from ecomapp.models import EffectLedger, Store
 from ecomapp.models.types import utcnow
 from ecomapp.platforms.registry import get_adapter
+
+# PostgreSQL: every key of a batch claimed in one INSERT … ON CONFLICT DO NOTHING RETURNING.
+CLAIM_SQL = text(
+    "INSERT INTO automation_effects (store_id, key, run_id, action, result, created_at)"
+    " SELECT :store_id, t.key, t.run_id, t.action, CAST(t.result AS json), :now"
+    " FROM unnest(CAST(:keys AS text[]), CAST(:run_ids AS integer[]),"
+    " CAST(:actions AS text[]), CAST(:results AS text[])) AS t(key, run_id, action, result)"
+    " ON CONFLICT (store_id, key) DO NOTHING RETURNING key"
+)
 
 
 @dataclass
@@ -133,9 +144,11 @@ class TagBatch:
             }
             for p in self.planned.values()
         ]
+        if db.engine.dialect.name == "postgresql":
+            return self._claim_arrays(rows, now)
         table = EffectLedger.__table__
         stmt = upsert(table).on_conflict_do_nothing(index_elements=["store_id", "key"])
-        db.session.execute(stmt, rows)  # executemany: one statement, pipelined
+        db.session.execute(stmt, rows)  # executemany: one statement
         run_ids = [row["run_id"] for row in rows]
         mine = select(table.c.key).where(
             table.c.store_id == self.store.id,
@@ -144,15 +157,42 @@ class TagBatch:
         )
         return set(db.session.scalars(mine)) & set(self.planned)
 
+    def _claim_arrays(self, rows: list[dict[str, Any]], now: datetime) -> set[str]:
+        """Claim every key with one statement over arrays; return the keys it inserted."""
+        claimed = db.session.scalars(
+            CLAIM_SQL,
+            {
+                "store_id": self.store.id,
+                "now": now.replace(tzinfo=None),
+                "keys": [r["key"] for r in rows],
+                "run_ids": [r["run_id"] for r in rows],
+                "actions": [r["action"] for r in rows],
+                "results": [json.dumps(r["result"]) for r in rows],
+            },
+        )
+        return set(claimed) & set(self.planned)
+
     def apply(self, claimed: set[str]) -> dict[str, Exception]:
         """Make one remove and one add call per target with the net change of its claimed
         steps; return the keys not applied (refused by the platform, or after a refusal)."""
         refused: dict[str, Exception] = {}
         failed: dict[int, int] = {}  # id(run) -> its refused step
+        self._preload()
         with db.session.no_autoflush:  # an adapter writing our mirror flushes once, at the end
             for (resource, pid), state in self.targets.items():
                 self._apply_target(resource, pid, state, claimed, refused, failed)
         return refused
+
+    def _preload(self) -> None:
+        """Let an adapter that reads its targets first (the demo store) load them together."""
+        preload = getattr(get_adapter(self.store.platform), "preload", None)
+        if preload is None:
+            return
+        by_resource: dict[str, list[str]] = {}
+        for resource, pid in self.targets:
+            by_resource.setdefault(resource, []).append(pid)
+        for resource, pids in by_resource.items():
+            preload(self.store, resource, pids)
 
     def _apply_target(
         self,

@@ -12,13 +12,15 @@ from ecomapp.extensions import db
 from ecomapp.jobs import enqueue
 from ecomapp.mail import policy
 from ecomapp.mail.compose import TemplateSource, new_message_id, render_parts, template_source
-from ecomapp.mail.effective_settings import effective_settings
+from ecomapp.mail.effective_settings import EffectiveSettings, effective_settings
 from ecomapp.mail.reminder_policy import needs_consent, offers_opt_out
 from ecomapp.mail.sandbox import MailTemplateError, render_text
 from ecomapp.mail.variables import json_safe, mirror_vars
 from ecomapp.models import Message, MessageKind, MessageStatus, Store
 
-__all__ = ["MailRequest", "refusal_reason", "render", "send_email"]
+__all__ = ["MailRequest", "prepare_messages", "refusal_reason", "render", "send_email"]
+DELIVER = "ecomapp.mail.delivery:deliver_message"
+DELIVER_BATCH = "ecomapp.mail.delivery:deliver_batch"
 
 
 @dataclass
@@ -86,14 +88,68 @@ def send_email(store: Store, request: MailRequest) -> Message:
         found = _find(store, request.idempotency_key)
         assert found is not None
         return found
-    _prepare(store, message, request)
+    if prepare(store, message, request):
+        enqueue(DELIVER, message.id, store_id=store.id)
     return message
 
 
-def _prepare(store: Store, message: Message, request: MailRequest) -> None:
-    """Render the row's content and decide: refuse now, or enqueue delivery."""
-    settings = effective_settings(store)
-    source = template_source(store, request.template_key)
+def is_recorded_only(message: Message) -> bool:
+    """Return whether a pending row was recorded by an engine batch and is not rendered yet."""
+    status = message.status == MessageStatus.PENDING.value
+    return status and not (message.subject or message.html or message.text)
+
+
+def request_of(message: Message) -> MailRequest:
+    """Return the request a recorded message row stands for."""
+    return MailRequest(
+        to=message.to_email,
+        template_key=message.template_key,
+        idempotency_key=message.idempotency_key,
+        context=dict(message.context or {}),
+        kind=message.kind,
+        customer_id=message.customer_id,
+        automation_id=message.automation_id,
+        run_id=message.run_id,
+    )
+
+
+def prepare_messages(store_id: int, message_ids: list[int]) -> None:
+    """Job: render the messages an engine batch recorded; deliver them in one job."""
+    store = db.session.get(Store, store_id)
+    if store is None:
+        return
+    rows = db.session.scalars(
+        select(Message)
+        .where(Message.store_id == store_id, Message.id.in_(message_ids))
+        .order_by(Message.id)
+    ).all()
+    settings = effective_settings(store)  # once for the batch, like its templates below
+    sources: dict[str, TemplateSource] = {}
+    ready = [
+        m.id
+        for m in rows
+        if is_recorded_only(m) and prepare(store, m, request_of(m), settings, sources)
+    ]
+    if ready:
+        enqueue(DELIVER_BATCH, ready, store_id=store_id)
+
+
+def prepare(
+    store: Store,
+    message: Message,
+    request: MailRequest,
+    settings: EffectiveSettings | None = None,
+    sources: dict[str, TemplateSource] | None = None,
+) -> bool:
+    """Render the row's content and decide: refuse now (False), or deliver (True).
+
+    A batch passes its settings and a template cache shared by its messages.
+    """
+    settings = settings or effective_settings(store)
+    sources = {} if sources is None else sources
+    if request.template_key not in sources:
+        sources[request.template_key] = template_source(store, request.template_key)
+    source = sources[request.template_key]
     if request.subject or request.body:
         source = TemplateSource(request.subject or source.subject, request.body or source.html)
     marketing = offers_opt_out(message.kind)
@@ -103,13 +159,13 @@ def _prepare(store: Store, message: Message, request: MailRequest) -> None:
         )
     except MailTemplateError as exc:
         message.status, message.error = MessageStatus.FAILED.value, str(exc)
-        return
+        return False
     message.subject, message.html, message.text = rendered.subject, rendered.html, rendered.text
     refusal = _refusal(store, message)
     if refusal:
         message.status, message.error = MessageStatus.SUPPRESSED.value, refusal
-        return
-    enqueue("ecomapp.mail.delivery:deliver_message", message.id, store_id=store.id)
+        return False
+    return True
 
 
 def _refusal(store: Store, message: Message) -> str | None:

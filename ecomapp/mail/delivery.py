@@ -13,6 +13,7 @@ from ecomapp.extensions import affected, db
 from ecomapp.jobs import PermanentError, TransientError, enqueue_at
 from ecomapp.jobs.retry import MAX_ATTEMPTS, is_transient
 from ecomapp.mail import policy
+from ecomapp.mail.api import is_recorded_only, prepare, request_of
 from ecomapp.mail.backends import DeliveryUnknown, MailBackend, RecipientRejected
 from ecomapp.mail.compose import outgoing
 from ecomapp.mail.effective_settings import EffectiveSettings, backend_for, effective_settings
@@ -34,6 +35,11 @@ def deliver_message(message_id: int) -> None:
     store = db.session.get(Store, message.store_id)
     if store is None or not store.is_active:
         return
+    if is_recorded_only(message):  # its batch's rendering job was lost: render it here
+        if not prepare(store, message, request_of(message)):
+            db.session.commit()
+            return
+        db.session.commit()
     settings = effective_settings(store)
     resending = message.status == MessageStatus.SENDING.value
     if resending and not _resolve_interrupted(message, settings):

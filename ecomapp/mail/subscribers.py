@@ -21,8 +21,12 @@ def on_events(store_id: int, event_ids: list[int]) -> None:
     events = db.session.scalars(
         select(Event).where(Event.store_id == store_id, Event.id.in_(event_ids)).order_by(Event.id)
     ).all()
+    from ecomapp.mail.attribution import on_orders_created
+
     for event in events:
-        _route(event)
+        if event.type != "order.created":
+            _route(event)
+    on_orders_created(store_id, [e for e in events if e.type == "order.created"])
     db.session.commit()
 
 

@@ -103,6 +103,8 @@ def _owned(model: type, store: Store, row_id: Any) -> Any:
 def products_by_id(store: Store, ids: list[Any]) -> list[dict[str, Any]]:
     """Return variables of the store's products with these ids, in the given order."""
     wanted = [int(i) for i in ids if str(i).isdigit()]
+    if not wanted:
+        return []
     rows = db.session.scalars(
         select(Product).where(Product.store_id == store.id, Product.id.in_(wanted))
     ).all()

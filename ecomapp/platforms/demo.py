@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from ecomapp.extensions import db
 from ecomapp.models import Customer, InboxDelivery, Order, Product, Store
@@ -13,6 +14,13 @@ from ecomapp.models.types import normalize_tags, utcnow
 from ecomapp.platforms.base import DiscountSpec, PlatformAdapter, RiskAssessment, TagChange
 
 _RESOURCES = {"customer": Customer, "order": Order, "product": Product}
+_PRELOADED = "ecomapp_demo_preloaded"  # session.info: rows preloaded in this transaction
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_preloaded(session: Session, *args: Any) -> None:
+    session.info.pop(_PRELOADED, None)
 
 
 class DemoAdapter(PlatformAdapter):
@@ -29,8 +37,20 @@ class DemoAdapter(PlatformAdapter):
             return False
         return apply_payload(store, delivery.topic, json.loads(delivery.body))
 
+    def preload(self, store: Store, resource: str, platform_ids: list[str]) -> None:
+        """Load a batch's targets with one query; calls on them in this transaction use them."""
+        model = _RESOURCES[resource]
+        held = db.session.info.setdefault(_PRELOADED, {})
+        for start in range(0, len(platform_ids), 1000):
+            chunk = platform_ids[start : start + 1000]
+            stmt = select(model).where(model.store_id == store.id, model.platform_id.in_(chunk))
+            held.update(((store.id, resource, r.platform_id), r) for r in db.session.scalars(stmt))
+
     def _row(self, store: Store, resource: str, platform_id: str) -> Customer | Order | Product:
         model: Any = _RESOURCES[resource]
+        held = db.session.info.get(_PRELOADED, {}).get((store.id, resource, platform_id))
+        if held is not None:
+            return held  # type: ignore[no-any-return]
         row = db.session.scalar(
             select(model).where(model.store_id == store.id, model.platform_id == platform_id)
         )

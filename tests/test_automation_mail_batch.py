@@ -1,0 +1,89 @@
+"""E-mail steps of an engine batch: rows recorded with the batch, one job renders and delivers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import select
+from time_machine import TimeMachineFixture
+
+from ecomapp.automation.batch import process_store_events
+from ecomapp.extensions import db
+from ecomapp.jobs.ingest import ingest_delivery
+from ecomapp.jobs.inprocess import drain
+from ecomapp.jobs.queue import get_queue
+from ecomapp.mail.subscribers import sweep_messages
+from ecomapp.models import InboxDelivery, JobRecord, Message, RunStep, utcnow
+from tests.automation_support import count, deliver, effects, make_automation, messages
+from tests.factories import customer_record, make_store, order_record
+
+THANKS = {
+    "trigger": {"event": "order.paid"},
+    "steps": [
+        {"type": "action", "action": "tag_customer", "params": {"tags": ["buyer"]}},
+        {"type": "action", "action": "send_email", "params": {"template": "vip_welcome"}},
+    ],
+}
+
+
+def _orders(store: object, n: int) -> None:
+    """Deliver n orders of one customer (one lane, so one batch on PostgreSQL too)."""
+    customer = customer_record(platform_id="c-1", email="buyer@example.com")
+    for i in range(n):
+        deliver(store, "order", order_record(platform_id=f"o-{i}", customer=customer))
+
+
+def _jobs(path: str) -> int:
+    return count(JobRecord, JobRecord.job == path)
+
+
+def test_a_batch_of_mail_steps_is_sent_once_through_one_rendering_job(
+    run_jobs: Callable[[], None],
+) -> None:
+    """Given a thank-you automation, when three orders arrive in one batch (and the batch runs
+    again), then three rendered mails are sent once each, recorded by one rendering job, and
+    every e-mail step names its message."""
+    store = make_store()
+    make_automation(store, THANKS)
+    _orders(store, 3)
+    run_jobs()
+    db.session.commit()
+    assert process_store_events(store.id) == 0  # a repeated batch job finds nothing new
+    run_jobs()
+    sent = messages(store, "vip_welcome")
+    assert [m.to_email for m in sent] == ["buyer@example.com"] * 3
+    assert all(m.status == "sent" and m.subject and m.html for m in sent)
+    assert _jobs("ecomapp.mail.api:prepare_messages") == 1
+    assert _jobs("ecomapp.mail.delivery:deliver_batch") == 1
+    steps = db.session.scalars(select(RunStep).where(RunStep.kind == "send_email")).all()
+    assert sorted(s.detail["result"]["message_id"] for s in steps) == sorted(m.id for m in sent)
+    assert effects(store) == 6  # a tag and a mail per run, each once
+
+
+def test_lost_rendering_job_is_recovered_by_the_mail_sweeper(
+    app: Flask, run_jobs: Callable[[], None], time_machine: TimeMachineFixture
+) -> None:
+    """Given a batch whose rendering job was lost (Redis flushed), when the mailer's sweeper
+    runs later, then the recorded mail is rendered and sent once."""
+    time_machine.move_to(utcnow(), tick=False)
+    store = make_store()
+    make_automation(store, THANKS)
+    _orders(store, 1)
+    for delivery_id in db.session.scalars(select(InboxDelivery.id)).all():
+        ingest_delivery(delivery_id)
+    db.session.commit()
+    get_queue().empty()  # the engine's wake-up: the batch runs here instead
+    process_store_events(store.id)
+    db.session.commit()
+    get_queue().empty()
+    [message] = messages(store)
+    assert message.status == "pending" and not message.html
+    time_machine.move_to(utcnow() + timedelta(minutes=11), tick=False)
+    assert sweep_messages() == 1
+    drain(app)
+    db.session.expire_all()
+    sent = db.session.get(Message, message.id)
+    assert sent.status == "sent" and sent.subject and sent.html
+    assert sweep_messages() == 0 and len(messages(store)) == 1
