@@ -122,4 +122,4 @@ def test_a_backlog_over_lanes_calls_a_second_worker(app: Flask) -> None:
     get_queue().empty()
     assert process_store_events(store.id) == 501
     queued = [job.args[0] for job in get_queue().get_jobs()]
-    assert queued == [JOB]
+    assert queued.count(JOB) == 1  # beside it: the batch subscribers' jobs (segments, …)

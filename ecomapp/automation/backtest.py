@@ -112,7 +112,8 @@ def _replay_into(
         if not matches(snap):
             continue
         summary["matched"] += 1
-        effects, steps, state = RecordingEffects(), [], RunState()
+        effects, state = RecordingEffects(), RunState()
+        steps: list[dict[str, Any]] = []
         _simulate_run(store, definition, snap, (at, now), effects, steps, state, exits)
         summary["statuses"][state.status] += 1
         summary["actions"].update(a["action"] for a in effects.applied)
@@ -205,6 +206,12 @@ class _Row:
     def __init__(self, **values: Any) -> None:
         self.__dict__.update(values)
 
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(name)  # only for a column the query did not read
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self.__dict__[name] = value
+
     def address(self, kind: str) -> Any:
         """Return the order's address of this kind (loaded only when conditions use it)."""
         return self.addresses.get(kind)
@@ -277,7 +284,10 @@ def _running_orders(store: Store, start: datetime, end: datetime) -> Any:
     live = Order.cancelled_at.is_(None)
     net = type_coerce(Order.total_price, BigInteger) - type_coerce(Order.total_refunded, BigInteger)
     paid = Order.financial_status.in_(sorted(PAID_STATUSES))  # spend as the mirror counts it
-    ordered = {"partition_by": Order.customer_id, "order_by": (Order.placed_at, Order.id)}
+    ordered: dict[str, Any] = {
+        "partition_by": Order.customer_id,
+        "order_by": (Order.placed_at, Order.id),
+    }
     inner = (
         select(
             *(getattr(Order, c) for c in _ORDER_COLUMNS),
@@ -374,7 +384,7 @@ def _order_details(
         return out
     detail = lambda order_id: out.setdefault(order_id, {"line_items": [], "addresses": {}})  # noqa: E731
     if lines:
-        cols = ("order_id", "title", "vendor", "product_type", "sku", "quantity")
+        cols: tuple[str, ...] = ("order_id", "title", "vendor", "product_type", "sku", "quantity")
         stmt = select(*(getattr(LineItem, c) for c in cols), LineItem.product_platform_id)
         stmt = stmt.where(LineItem.store_id == store.id, LineItem.order_id.in_(ids))
         for row in db.session.execute(stmt.order_by(LineItem.id)):
@@ -426,8 +436,10 @@ def _cart_events(
     )
     for cart in db.session.scalars(stmt):
         at = cart.last_activity_at
+        if at is None:
+            continue  # the query asked for last_activity_at <= end: never None here
         if kind == "cart.abandoned":
-            at = at + timedelta(minutes=minutes)  # type: ignore[operator]
+            at = at + timedelta(minutes=minutes)
             if at > end or not cart.email:
                 continue
         if kind == "cart.converted" and cart.converted_order_id is None:
@@ -435,7 +447,7 @@ def _cart_events(
         snap: Snapshot = {"event.type": kind, OBJECTS: {}, PREVIOUS: {}}
         add_cart(snap, cart)
         add_customer(snap, db.session.get(Customer, cart.customer_id) if cart.customer_id else None)
-        yield at, snap  # type: ignore[misc]
+        yield at, snap
 
 
 def _stored_events(

@@ -399,7 +399,7 @@ class Batch:
             insert_rows(conn, table, rows)
         else:
             stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-            ids = db.session.scalars(stmt, rows).all()
+            ids = list(db.session.scalars(stmt, rows).all())
         for started, run_id in zip(self.started, ids, strict=True):
             started.run_id = run_id
 
@@ -478,7 +478,8 @@ class Batch:
             stmt = select(Run).where(Run.id.in_(ids[chunk : chunk + 1000]))
             runs.update((run.id, run) for run in db.session.scalars(stmt))
         for started in self.started:
-            run = runs.get(started.run_id) if started.handed_off else None
+            handed = started.handed_off and started.run_id is not None
+            run = runs.get(started.run_id) if handed and started.run_id is not None else None
             if run is not None:  # the batch wrote no row for its step or later ones: fresh
                 definition, snap = started.automation.definition, started.snap
                 drive(run, self.store, self.now, definition, snap, fresh=True)

@@ -67,6 +67,8 @@ def advance(
     while state.next_step < len(steps):
         index, step = state.next_step, steps[state.next_step]
         snap = load()
+        exited: bool | None
+        trace: list[dict[str, Any]] | None
         exited, trace = (False, []) if exits and not exits(snap) else (None, None)
         if exited is None:
             exited, trace = holds_any(definition["exit_conditions"], snap)

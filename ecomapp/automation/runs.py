@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import or_, select, update
@@ -20,7 +20,7 @@ from ecomapp.automation.actions import LiveEffects
 from ecomapp.automation.context import load_snapshot
 from ecomapp.automation.effects import StepContext
 from ecomapp.automation.engine import RunState, advance
-from ecomapp.extensions import db
+from ecomapp.extensions import affected, db
 from ecomapp.jobs.queue import enqueue, enqueue_at
 from ecomapp.jobs.retry import MAX_ATTEMPTS, backoff_seconds, is_transient
 from ecomapp.models import AutomationVersion, Event, Run, RunStatus, RunStep, Store
@@ -119,7 +119,7 @@ def _loader(
             raise LookupError("the run's event is gone")
         if has_exit or cached[0] is None:
             cached[0] = load_snapshot(store, event)
-        return cached[0]
+        return cast(dict[str, Any], cached[0])
 
     return load
 
@@ -229,7 +229,7 @@ def claim(run_id: int, now: datetime) -> Run | None:
         .values(status=RunStatus.RUNNING.value, claimed_at=now)
     )
     db.session.commit()
-    return db.session.get(Run, run_id) if result.rowcount == 1 else None
+    return db.session.get(Run, run_id) if affected(result) == 1 else None
 
 
 def resume_run(run_id: int, due_iso: str | None = None) -> None:

@@ -174,8 +174,9 @@ def _operand(
         return _changed(raw, field, ftype, path, errors)
     value = raw.get("value")
     if op == "between":
-        ok = isinstance(value, list) and len(value) == 2 and all(_num(v) for v in value)
-        if not ok or (ok and Decimal(str(value[0])) > Decimal(str(value[1]))):
+        pair = value if isinstance(value, list) else []
+        ok = len(pair) == 2 and all(_num(v) for v in pair)
+        if not ok or Decimal(str(pair[0])) > Decimal(str(pair[1])):
             errors.append(
                 FieldError(f"{path}.value", "between needs [low, high] numbers, low ≤ high")
             )

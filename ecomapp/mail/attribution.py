@@ -8,13 +8,14 @@ another job credited meanwhile.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
 
 from ecomapp.automation.tallies import upsert
-from ecomapp.extensions import db
+from ecomapp.extensions import affected, db
 from ecomapp.mail.effective_settings import effective_settings
 from ecomapp.models import Attribution, Event, Message, Order, Store, TrackingEvent, TrackingKind
 from ecomapp.models.types import as_utc, utcnow
@@ -48,7 +49,7 @@ def attribute_orders(store: Store, order_ids: list[int]) -> int:
             stmt = upsert(Attribution.__table__).on_conflict_do_nothing(
                 index_elements=["store_id", "order_id"]
             )
-            written += db.session.execute(stmt, rows).rowcount or 0
+            written += affected(db.session.execute(stmt, rows)) or 0
     return written
 
 
@@ -71,7 +72,7 @@ def _uncredited(store: Store, ids: list[int]) -> list[Any]:
     return [row for row in rows if row.placed is not None and (row.customer_id or row.email)]
 
 
-def _touches(store: Store, orders: list[Any], window: timedelta) -> list[Any]:
+def _touches(store: Store, orders: list[Any], window: timedelta) -> Sequence[Any]:
     """Return the touches of the orders' recipients within the batch's window."""
     placed = [as_utc(o.placed) for o in orders]
     customers = {o.customer_id for o in orders if o.customer_id is not None}
@@ -96,14 +97,14 @@ def _touches(store: Store, orders: list[Any], window: timedelta) -> list[Any]:
             TrackingEvent.store_id == store.id,
             Message.store_id == store.id,
             TrackingEvent.kind.in_(TOUCHES),
-            TrackingEvent.created_at >= min(placed) - window,  # type: ignore[operator]
-            TrackingEvent.created_at <= max(placed),  # type: ignore[type-var]
+            TrackingEvent.created_at >= min(placed) - window,
+            TrackingEvent.created_at <= max(placed),
             or_(*recipient),
         )
     ).all()
 
 
-def _by_recipient(touches: list[Any]) -> dict[Any, list[Any]]:
+def _by_recipient(touches: Sequence[Any]) -> dict[Any, list[Any]]:
     """Index touches by ("c", customer id) and ("e", lower-case address)."""
     index: dict[Any, list[Any]] = defaultdict(list)
     for touch in touches:
@@ -117,11 +118,11 @@ def _by_recipient(touches: list[Any]) -> dict[Any, list[Any]]:
 def _latest(order: Any, index: dict[Any, list[Any]], days: int) -> Any | None:
     """Return the order's latest touch within its own window, by time then id."""
     placed = as_utc(order.placed)
-    since = placed - timedelta(days=days)  # type: ignore[operator]
+    since = placed - timedelta(days=days)
     mine = index.get(("c", order.customer_id), []) if order.customer_id is not None else []
     if order.email:
         mine = mine + index.get(("e", order.email.lower()), [])
-    fits = [t for t in mine if since <= as_utc(t.created_at) <= placed]  # type: ignore[operator]
+    fits = [t for t in mine if since <= as_utc(t.created_at) <= placed]
     return max(fits, key=lambda t: (as_utc(t.created_at), t.touch_id), default=None)
 
 

@@ -39,7 +39,7 @@ class DemoAdapter(PlatformAdapter):
 
     def preload(self, store: Store, resource: str, platform_ids: list[str]) -> None:
         """Load a batch's targets with one query; calls on them in this transaction use them."""
-        model = _RESOURCES[resource]
+        model: Any = _RESOURCES[resource]
         held = db.session.info.setdefault(_PRELOADED, {})
         for start in range(0, len(platform_ids), 1000):
             chunk = platform_ids[start : start + 1000]
@@ -50,7 +50,7 @@ class DemoAdapter(PlatformAdapter):
         model: Any = _RESOURCES[resource]
         held = db.session.info.get(_PRELOADED, {}).get((store.id, resource, platform_id))
         if held is not None:
-            return held  # type: ignore[no-any-return]
+            return held
         row = db.session.scalar(
             select(model).where(model.store_id == store.id, model.platform_id == platform_id)
         )
