@@ -13,7 +13,7 @@ from ecomapp.extensions import db
 from ecomapp.models import Message
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, serve
 from tests.factories import make_store
-from tests.mail_support import make_customer
+from tests.mail_support import configure_mail, make_customer
 from tests.test_accessibility_browser import blocking_violations
 
 
@@ -64,6 +64,7 @@ def test_send_now_pause_resume_and_the_progress_bar_follows(
     """Given a campaign, when the merchant sends it now, pauses and resumes, then the progress
     bar (polled by htmx) ends at done with every consenting customer sent."""
     store = make_store(name="Trail Co")
+    configure_mail(store)  # no quiet hours: the send must not wait for morning at any hour
     for i in range(3):
         make_customer(store, email=f"c{i}@trail.test", first_name=f"C{i}")
     with sync_playwright() as pw:

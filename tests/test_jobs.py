@@ -222,3 +222,18 @@ def test_jobs_have_a_sensible_timeout_and_initial_syncs_a_longer_one(app: Flask)
         "tests.jobs_for_tests:add_customer": 600,
         "ecomapp.platforms.woocommerce.sync:initial_sync": 3600,
     }
+
+
+def test_a_job_for_a_store_it_cannot_see_runs_and_is_recorded_without_it(app: Flask) -> None:
+    """Given a store's job that starts before the store is visible (or after it was erased),
+    then it still runs and is recorded without the store, instead of failing on the key."""
+    store = make_store()
+    enqueue(jobs.broken, store.id + 1000, store_id=store.id + 1000)  # no such store
+    enqueue(jobs.add_customer, store.id, "c9", store_id=store.id + 1000)
+    db.session.commit()
+    drain(app)
+    db.session.expire_all()
+    records = db.session.execute(select(JobRecord.job, JobRecord.store_id, JobRecord.status)).all()
+    by_job = {job.rsplit(":", 1)[1]: (store_id, status) for job, store_id, status in records}
+    assert by_job["add_customer"] == (None, "succeeded") and _customers() == 1
+    assert by_job["broken"] == (None, "failed")  # its own failure, shown in the panel

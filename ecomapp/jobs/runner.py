@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
+from sqlalchemy.exc import IntegrityError
 
 from ecomapp.extensions import db
 from ecomapp.jobs.retry import MAX_ATTEMPTS, backoff_seconds, is_transient
@@ -80,10 +81,7 @@ def run_job(path: str, args: list[Any], store_id: int | None = None, attempt: in
     app = worker_app()
     with app.app_context():
         _dispose_inherited_connections()
-        record = JobRecord(job=path, args=args, store_id=store_id, attempt=attempt)
-        db.session.add(record)
-        db.session.commit()
-        record_id = record.id
+        record_id = _start_record(path, args, store_id, attempt)
         token = _attempt.set(attempt)
         try:
             resolve(path)(*args)
@@ -94,6 +92,26 @@ def run_job(path: str, args: list[Any], store_id: int | None = None, attempt: in
         finally:
             _attempt.reset(token)
         return _finish(record_id, JobStatus.SUCCEEDED, None)
+
+
+def _start_record(path: str, args: list[Any], store_id: int | None, attempt: int) -> int:
+    """Record the job as running; return the record's id.
+
+    A job can start before the transaction that created its store commits (a bulk seed writes
+    from several connections), or after the store was erased. Its record then names no store,
+    instead of failing the job on the foreign key and leaving it unable to be queued again.
+    """
+    record = JobRecord(job=path, args=args, store_id=store_id, attempt=attempt)
+    db.session.add(record)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        log.warning("job %s: store %s not visible, recorded without it", path, store_id)
+        record = JobRecord(job=path, args=args, store_id=None, attempt=attempt)
+        db.session.add(record)
+        db.session.commit()
+    return record.id
 
 
 def _record_failure(
