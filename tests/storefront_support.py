@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,6 +12,7 @@ from werkzeug.test import TestResponse
 
 from ecomapp.extensions import db
 from ecomapp.models import Store
+from ecomapp.models.types import utcnow  # the suite's controllable clock
 from ecomapp.models.woocommerce import WooSite
 from ecomapp.platforms.woocommerce.webhooks import signature
 from ecomapp.storefront.app_proxy import proxy_signature
@@ -28,7 +28,7 @@ def proxy_query(shop: str, extra: dict[str, str] | None = None, secret: str = PR
         {
             "shop": shop,
             "path_prefix": "/apps/ecomapp",
-            "timestamp": str(int(time.time())),
+            "timestamp": str(int(utcnow().timestamp())),
             "logged_in_customer_id": "",
             **(extra or {}),
         }

@@ -11,7 +11,6 @@ import base64
 import json
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +22,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from ecomapp.models.types import utcnow  # the suite's controllable clock
 
 
 def _b64(raw: bytes) -> str:
@@ -80,9 +81,9 @@ class PushService:
             claims = jwt.decode(parts["t"], public, algorithms=["ES256"], audience=self.url)
         except jwt.PyJWTError as exc:
             return f"bad vapid token: {exc}"
-        if claims["exp"] > time.time() + 24 * 3600 or not str(claims.get("sub", "")).startswith(
-            ("mailto:", "https:")
-        ):
+        if claims["exp"] > utcnow().timestamp() + 24 * 3600 or not str(
+            claims.get("sub", "")
+        ).startswith(("mailto:", "https:")):
             return "vapid claims out of bounds"
         return None
 

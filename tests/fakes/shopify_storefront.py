@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from ecomapp.models.types import utcnow  # the suite's controllable clock
 from ecomapp.storefront.app_proxy import proxy_signature
 
 EXTENSION = Path(__file__).resolve().parents[2] / "extensions" / "ecomapp-storefront"
@@ -70,7 +70,7 @@ class Storefront:
                 "shop": self.shop,
                 "logged_in_customer_id": self.customer_id,
                 "path_prefix": PREFIX,
-                "timestamp": str(int(time.time())),
+                "timestamp": str(int(utcnow().timestamp())),
             }
         )
         args["signature"] = proxy_signature(args, self.secret)

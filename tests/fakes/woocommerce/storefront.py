@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ecomapp.models.types import utcnow  # the suite's controllable clock
 
 HARNESS = Path(__file__).with_name("wp_harness.php")
 PRODUCTS = {
@@ -65,7 +66,7 @@ class PluginShop:
             "state": self.state,
             "customer_id": customer_id,
             "user": user,
-            "now": time.time(),
+            "now": utcnow().timestamp(),
             "products": self.products,
             "currency": self.currency,
             "site_url": self.site_url,
