@@ -8,8 +8,6 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from flask import abort, request
 
-from ecomapp.storefront.requests import WOOCOMMERCE_PLUGIN, StorefrontRequest
-
 
 def fields() -> dict[str, Any]:
     """Return the request's fields; a JSON body must be an object (else 400)."""
@@ -51,18 +49,6 @@ def consent(data: dict[str, Any]) -> str:
     if not wording:
         abort(400, description="consent_text: the wording shown to the shopper is required")
     return wording
-
-
-def signed_customer(who: StorefrontRequest, data: dict[str, Any]) -> str | None:
-    """Return the shopper: Shopify's signed query value, or the plugin's signed body field.
-
-    The plugin's `X-Ecomapp-Customer` header is outside its signature, so a replayed body could
-    carry another shopper's id there; the body's `customer_id` is covered by the signature.
-    """
-    if who.source != WOOCOMMERCE_PLUGIN:
-        return who.customer_id
-    value = text(data, "customer_id", 64)
-    return value if value and value != "0" else None
 
 
 def json_field(data: dict[str, Any], name: str) -> Any:

@@ -11,7 +11,7 @@ from ecomapp.inventory.back_in_stock import Ask, record_request
 from ecomapp.models import PushSubscription, Store, Variant
 from ecomapp.push.subscriptions import BadSubscription, parse_subscription, save_subscription
 from ecomapp.storefront import bp
-from ecomapp.storefront.fields import consent, email, fields, json_field, signed_customer, text
+from ecomapp.storefront.fields import consent, email, fields, json_field, text
 from ecomapp.storefront.requests import storefront_request
 
 
@@ -47,11 +47,11 @@ def back_in_stock() -> tuple[Response, int]:
     address, wording = email(data), consent(data)
     visitor = text(data, "visitor_id", 64)
     sub = _subscription(
-        who.store, json_field(data, "subscription"), wording, signed_customer(who, data), visitor
+        who.store, json_field(data, "subscription"), wording, who.customer_id, visitor
     )
     if address is None and sub is None:
         abort(400, description="email: an e-mail address or a push subscription is required")
-    ask = Ask(variant, address, sub, wording, who.source, signed_customer(who, data))
+    ask = Ask(variant, address, sub, wording, who.source, who.customer_id)
     row = record_request(who.store, ask)
     db.session.commit()
     return jsonify(request=row.request_key, status=row.status, channel=row.channel), 201

@@ -11,7 +11,7 @@ from ecomapp.extensions import db
 from ecomapp.push.keys import PushNotConfigured, vapid_keys
 from ecomapp.push.subscriptions import BadSubscription, parse_subscription, save_subscription
 from ecomapp.storefront import bp
-from ecomapp.storefront.fields import consent, fields, json_field, signed_customer, text
+from ecomapp.storefront.fields import consent, fields, json_field, text
 from ecomapp.storefront.requests import storefront_request
 
 
@@ -49,6 +49,6 @@ def subscribe() -> tuple[Response, int]:
     except BadSubscription as exc:
         abort(400, description=str(exc))
     visitor = text(data, "visitor_id", 64) or None
-    row = save_subscription(who.store, parsed, wording, signed_customer(who, data), visitor)
+    row = save_subscription(who.store, parsed, wording, who.customer_id, visitor)
     db.session.commit()
     return jsonify(subscription=row.id), 201
