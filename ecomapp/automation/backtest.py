@@ -19,6 +19,7 @@ from ecomapp.automation.context import OBJECTS, add_cart, add_customer, add_orde
 from ecomapp.automation.effects import RecordingEffects, StepContext
 from ecomapp.automation.engine import RunState, advance, match
 from ecomapp.automation.fields import FIELDS
+from ecomapp.automation.plain_rows import stream_dicts
 from ecomapp.automation.schedules import slots_between
 from ecomapp.automation.schema import SCHEDULE_EVENT, validate
 from ecomapp.events.order_rules import ORDER_EVENTS, PAID_STATUSES, OrderState
@@ -152,8 +153,8 @@ def _simulate_run(
             steps.append({"step": index, "kind": kind, "status": status, "detail": detail})
 
     clock, horizon = window
+    tz = store.timezone
     while True:
-        tz = store.timezone
         advance(definition, state, lambda: snap, effects, context, clock, tz, record, exits)
         if state.status != "waiting" or state.wake_at is None or state.wake_at > horizon:
             return
@@ -312,9 +313,8 @@ def _order_events(
     fields = fields if fields is not None else set(FIELDS)
     lines = any(f.startswith("order.line_items") or f in _LINE_FIELDS for f in fields)
     addresses = any(f.startswith(_ADDRESS_FIELDS) for f in fields)
-    rows = _stream(_running_orders(store, start, end))
-    for chunk in rows.partitions(CHUNK):
-        extra = _order_details(store, [r.id for r in chunk], lines, addresses)
+    for chunk in stream_dicts(_running_orders(store, start, end), CHUNK):
+        extra = _order_details(store, [r["id"] for r in chunk], lines, addresses)
         for row in chunk:
             found = _order_event(kind, row, extra)
             if found is not None:
@@ -322,33 +322,32 @@ def _order_events(
 
 
 def _order_event(
-    kind: str, row: Any, extra: dict[int, dict[str, Any]]
+    kind: str, values: dict[str, Any], extra: dict[int, dict[str, Any]]
 ) -> tuple[datetime, Snapshot] | None:
-    cancelled = row.cancelled_at is not None
-    after_count, after_cents = (int(row.running_count or 0), int(row.running_cents or 0))
-    if row.customer_id is None:
+    order = _Row(**values, **extra.get(values["id"], _NO_DETAIL))
+    cancelled = order.cancelled_at is not None
+    after_count, after_cents = (int(order.running_count or 0), int(order.running_cents or 0))
+    if order.customer_id is None:
         after_count = after_cents = 0
-    mine = 0 if cancelled or row.customer_id is None else 1
+    mine = 0 if cancelled or order.customer_id is None else 1
     before_count = after_count - mine
-    net = _cents(row.total_price) - _cents(row.total_refunded)
-    paid = row.financial_status in PAID_STATUSES
+    net = _cents(order.total_price) - _cents(order.total_refunded)
+    paid = order.financial_status in PAID_STATUSES
     before_cents = after_cents - (net if mine and paid else 0)
     if kind == "customer.spend_changed":
         if before_cents == after_cents:
             return None
-        at = row.placed_at
+        at = order.placed_at
     else:
-        state = OrderState(row.financial_status, cancelled, row.fulfillment_status)
+        state = OrderState(order.financial_status, cancelled, order.fulfillment_status)
         rule, column = ORDER_EVENTS[kind]
         if not rule(None, state):
             return None
-        at = getattr(row, column if column != "updated_at" else "platform_updated_at")
-        at = at or row.placed_at
-    values = row._asdict()
-    order = _Row(**values, **extra.get(row.id, _NO_DETAIL))
+        at = getattr(order, column if column != "updated_at" else "platform_updated_at")
+        at = at or order.placed_at
     snap: Snapshot = {"event.type": kind, OBJECTS: {}, PREVIOUS: {}}
     add_order(snap, order, earlier_orders=before_count)  # type: ignore[arg-type]
-    if row.c_id is not None:
+    if values["c_id"] is not None:
         values = {c: values[f"c_{c}"] for c in _CUSTOMER_COLUMNS}
         customer = _customer_row(values, after_count, _money(after_cents))
         add_customer(snap, customer)  # type: ignore[arg-type]
@@ -366,13 +365,6 @@ def _cents(value: Decimal | None) -> int:
 
 def _money(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(CENT)
-
-
-def _stream(stmt: Any) -> Any:
-    """Execute a plain-column select on the session's connection (Core rows, no ORM loading),
-    streaming CHUNK rows at a time."""
-    streamed = stmt.execution_options(stream_results=True, max_row_buffer=CHUNK)
-    return db.session.connection().execute(streamed)  # options on the statement: this one only
 
 
 def _order_details(
@@ -407,12 +399,12 @@ def _customer_events(
         .where(Customer.store_id == store.id, created >= start, created <= end)
         .order_by(created)
     )
-    for chunk in _stream(stmt).partitions(CHUNK):
+    for chunk in stream_dicts(stmt, CHUNK):
         for row in chunk:
-            customer = _customer_row(row._asdict(), 0, Decimal("0"))
+            customer = _customer_row(row, 0, Decimal("0"))
             snap: Snapshot = {"event.type": "customer.created", OBJECTS: {}, PREVIOUS: {}}
             add_customer(snap, customer)  # type: ignore[arg-type]
-            yield row.created, snap
+            yield row["created"], snap
 
 
 def _customer_row(values: dict[str, Any], orders_count: int, spent: Decimal) -> _Row:

@@ -88,8 +88,7 @@ def comparator(op: str, expected: Any) -> Comparator:
             return lambda actual: False
         return lambda actual: (number := _fast_number(actual)) is not None and test(number, bound)
     if op == "in":  # any of the values, each compared as "=" (compiled once, not per call)
-        each = [comparator("=", value) for value in expected or []]
-        return lambda actual: any(one(actual) for one in each)
+        return _compile_in(list(expected or []))
     if op in ("=", "!=") and isinstance(expected, bool):
         return (lambda a: bool(a) == expected) if op == "=" else (lambda a: bool(a) != expected)
     if op in ("=", "!=") and _number(expected) is None:
@@ -98,6 +97,19 @@ def comparator(op: str, expected: Any) -> Comparator:
             return lambda a: (bool(a) == truthy) if isinstance(a, bool) else _text(a) == text
         return lambda a: (bool(a) != truthy) if isinstance(a, bool) else _text(a) != text
     return lambda actual: compare(op, actual, expected)
+
+
+def _compile_in(expected: list[Any]) -> Comparator:
+    """Return "in" as one set lookup when every value compares as text, else each as "="."""
+    if expected and all(_number(v) is None and not isinstance(v, bool) for v in expected):
+        texts = {_text(v) for v in expected}
+        # a bool actual equals the text "true" when True, and any other text when False
+        when_true, when_false = "true" in texts, bool(texts - {"true"})
+        return lambda a: (
+            (when_true if a else when_false) if isinstance(a, bool) else _text(a) in texts
+        )
+    each = [comparator("=", value) for value in expected]
+    return lambda actual: any(one(actual) for one in each)
 
 
 def _fast_number(value: Any) -> Decimal | None:

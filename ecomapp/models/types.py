@@ -67,7 +67,7 @@ class Money(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
         if value is None:
             return None
-        return (Decimal(int(value)) / 100).quantize(CENT)
+        return Decimal(int(value)).scaleb(-2)  # exact: the cents with two places
 
 
 class TagList(TypeDecorator[list[str]]):
