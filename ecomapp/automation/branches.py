@@ -12,6 +12,7 @@ from typing import Any
 
 from ecomapp.automation.conditions import Snapshot, evaluate
 
+
 def program(definition: dict[str, Any]) -> list[dict[str, Any]]:
     """Return the definition's steps as the flat list the engine walks (as is without branches)."""
     steps: list[dict[str, Any]] = definition["steps"]

@@ -17,9 +17,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ecomapp.automation.actions import LiveEffects
+from ecomapp.automation.branches import program, step_kind
 from ecomapp.automation.context import load_snapshot
 from ecomapp.automation.effects import StepContext
-from ecomapp.automation.branches import program, step_kind
 from ecomapp.automation.engine import RunState, advance
 from ecomapp.extensions import affected, db
 from ecomapp.jobs.queue import enqueue, enqueue_at

@@ -300,7 +300,7 @@ def _has_action(steps: list[dict[str, Any]]) -> bool:
     for step in steps:
         if step.get("type") == "action":
             return True
-        if step.get("type") == "branch" and (_has_action(step["then"]) or _has_action(step["else"])):
+        if step.get("type") == "branch" and _has_action(step["then"] + step["else"]):
             return True
     return False
 
