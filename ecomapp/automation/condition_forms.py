@@ -111,6 +111,8 @@ def _row(item: dict[str, Any]) -> dict[str, Any]:
     value = item.get("value", "")
     if isinstance(value, list):
         value = ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        value = "true" if value else "false"
     return {
         "field": item.get("field", ""),
         "op": item.get("op", ""),
