@@ -167,3 +167,20 @@ def test_automation_page_shows_its_runs_and_counters(
     assert page.count('class="run-row"') == 1
     assert "1 matched" in page and "1 skipped: conditions did not hold" in page
     assert 'data-testid="runs-done"' in page
+
+
+def test_a_thai_store_sees_the_builder_and_its_schema_errors_in_thai(client: FlaskClient) -> None:
+    """Given a store whose panel speaks Thai, when the builder is shown and a nested row is
+    refused, then the labels, the action names and the schema's reason are Thai."""
+    store = make_store()
+    store.settings = {"language": "th"}
+    db.session.commit()
+    csrf = login(client, store)
+    page = client.get("/automations/new").get_data(as_text=True)
+    row = client.get("/automations/step-row").get_data(as_text=True)
+    assert "เพิ่ม ถ้า / มิฉะนั้น" in page and "ติดแท็กลูกค้า" in row
+    form = _form()
+    form["cond_value"] = ["paid", "", "many", "manual", ""]
+    html = client.post("/automations/validate", data=form, headers={"X-CSRF-Token": csrf})
+    text = html.get_data(as_text=True)
+    assert "ต้องเป็นตัวเลข" in text and "เงื่อนไข 2 &gt; 1 · ค่า" in text

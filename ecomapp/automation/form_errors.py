@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from ecomapp.automation.condition_forms import row_paths
+from ecomapp.automation.messages import translated
 from ecomapp.automation.schema import FieldError
 from ecomapp.automation.step_forms import rows_by_path, walk_rows
 from ecomapp.automation.step_inputs import ACTION_INPUTS
+from ecomapp.i18n import N_
 
 _CONDITION = re.compile(r"^conditions\.(?:all|any)\[(\d+)\](?:\.(field|op|value|quantifier)\b)?")
 _TRIGGER = {
@@ -36,7 +39,8 @@ class ShownError:
     nth: int = 0  # which of the inputs with that name (condition rows share names)
 
 
-SECTIONS = {"conditions": "Condition", "exit_conditions": "Stop when", "if": "If"}
+SECTIONS = {"conditions": N_("Condition"), "exit_conditions": N_("Stop when"), "if": N_("If")}
+PARTS = {"field": N_("field"), "op": N_("op"), "value": N_("value"), "quantifier": N_("quantifier")}
 
 
 def describe(
@@ -50,7 +54,8 @@ def describe(
     gives each condition row's schema path its section prefix and position.
     """
     by_path = rows if isinstance(rows, dict) else {f"steps[{i}]": r for i, r in enumerate(rows)}
-    return [_describe(e, by_path, conditions or {}) for e in errors]
+    shown = [_describe(e, by_path, conditions or {}) for e in errors]
+    return [replace(e, reason=translated(e.reason)) for e in shown]
 
 
 def describe_form(
@@ -78,7 +83,7 @@ def _describe(
 ) -> ShownError:
     path, reason = error.path, error.reason
     if path in _TRIGGER:
-        return ShownError(path, reason, "Trigger", _TRIGGER[path])
+        return ShownError(path, reason, _("Trigger"), _TRIGGER[path])
     row_path = _owner(path, conditions)
     if row_path is not None:
         prefix, nth = conditions[row_path]
@@ -88,23 +93,24 @@ def _describe(
     found = _CONDITION.match(path)
     if found:
         index, part = int(found.group(1)), found.group(2) or "field"
-        return ShownError(path, reason, f"Condition {index + 1} · {part}", f"cond_{part}", index)
+        label = f"{_('Condition')} {index + 1} · {_(PARTS[part])}"
+        return ShownError(path, reason, label, f"cond_{part}", index)
     step_path = _owner(path, rows)
     if step_path is not None:
         rest = path[len(step_path) :]
         found = re.match(r"^(?:\.(\w+))?(?:\.(\w+))?", rest)
         parts = found.groups() if found else (None, None)
         return _step(error, rows[step_path], step_path, parts)
-    return ShownError(path, reason, "Steps" if path.startswith("steps") else "")
+    return ShownError(path, reason, _("Steps") if path.startswith("steps") else "")
 
 
 def _row_label(row_path: str, part: str) -> str:
     """Return a condition row's label: its section and position (`Condition 2 > 1 · value`)."""
     if ".if." in row_path:
         step, inner = row_path.split(".if.", 1)
-        return f"{_step_label(step)} · {SECTIONS['if']} {_numbers(inner)} · {part}"
-    head, _, inner = row_path.partition(".")
-    return f"{SECTIONS.get(head, head)} {_numbers(inner)} · {part}"
+        return f"{_step_label(step)} · {_(SECTIONS['if'])} {_numbers(inner)} · {_(PARTS[part])}"
+    head, _sep, inner = row_path.partition(".")
+    return f"{_(SECTIONS.get(head, head))} {_numbers(inner)} · {_(PARTS[part])}"
 
 
 def _numbers(path: str) -> str:
@@ -114,7 +120,8 @@ def _numbers(path: str) -> str:
 def _step_label(step_path: str) -> str:
     """Return a step's label from its path: `steps[1].then[0]` is `Step 2 > then 1`."""
     parts = re.findall(r"(steps|then|else)\[(\d+)\]", step_path)
-    return " > ".join(("Step" if name == "steps" else name) + f" {int(n) + 1}" for name, n in parts)
+    names = {"steps": _("Step"), "then": _("then"), "else": _("else")}
+    return " > ".join(f"{names[name]} {int(n) + 1}" for name, n in parts)
 
 
 def _step(
@@ -123,11 +130,13 @@ def _step(
     key, label = row["key"], _step_label(step_path)
     part, name = parts
     if row["type"] == "wait" and (part is None or part in _WAIT_PARTS):
-        return ShownError(error.path, error.reason, f"{label} · wait", f"step_wait_{key}")
+        return ShownError(error.path, error.reason, f"{label} · {_('wait')}", f"step_wait_{key}")
     if part == "action":
-        return ShownError(error.path, error.reason, f"{label} · action", f"step_action_{key}")
+        return ShownError(
+            error.path, error.reason, f"{label} · {_('action')}", f"step_action_{key}"
+        )
     inputs = {inp.name: inp for inp in ACTION_INPUTS.get(row["action"], ())}
     if part == "params" and name in inputs:
-        field = f"{label} · {inputs[name].label}"
+        field = f"{label} · {_(inputs[name].label)}"
         return ShownError(error.path, error.reason, field, f"step_param_{key}_{name}")
     return ShownError(error.path, error.reason, label)

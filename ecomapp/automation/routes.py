@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
@@ -58,7 +59,12 @@ def _options() -> dict[str, Any]:
 def _action_choices(platform: str) -> list[tuple[str, str]]:
     """Return the builder's actions; one the store's platform cannot run says so."""
     return [
-        (a.name, a.label if a.supported_on(platform) else f"{a.label} (not on {platform})")
+        (
+            a.name,
+            _(a.label)
+            if a.supported_on(platform)
+            else _("%(action)s (not on %(platform)s)", action=_(a.label), platform=platform),
+        )
         for a in ACTIONS.values()
     ]
 
@@ -69,7 +75,8 @@ def _templates() -> list[tuple[str, str]]:
         db.session.scalars(select(MailTemplate.key).where(MailTemplate.store_id == g.store.id))
     )
     keys = sorted(set(DEFAULT_TEMPLATES) | custom, key=lambda k: LABELS.get(k, k))
-    return [(k, LABELS.get(k, k) + (" (customised)" if k in custom else "")) for k in keys]
+    mine = " " + _("(customised)")
+    return [(k, _(LABELS.get(k, k)) + (mine if k in custom else "")) for k in keys]
 
 
 def _counts(store_id: int, ids: list[int]) -> dict[int, dict[str, int]]:
