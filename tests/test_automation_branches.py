@@ -8,14 +8,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from ecomapp.automation.backtest import simulate
 from ecomapp.automation.compiled import compile_group
 from ecomapp.automation.conditions import evaluate
 from ecomapp.extensions import db
-from ecomapp.models import EffectLedger, Run, RunStep
-from tests.automation_support import deliver, make_automation, run_at
+from ecomapp.models import EffectLedger, Event, Run, RunStep
+from tests.automation_support import deliver, login, make_automation, run_at
 from tests.factories import customer_record, make_store, order_record
 
 BIG = {"field": "order.total_price", "op": ">", "value": 150}
@@ -147,3 +148,23 @@ def test_a_wait_inside_a_branch_resumes_on_the_path_taken(
     db.session.refresh(run)
     assert run.status == "done"
     assert _live_actions(automation.id) == Counter({"order_note": 1})
+
+
+def test_why_and_run_pages_show_nested_groups_and_the_branch_taken(
+    client: FlaskClient, run_jobs: Callable[[], None]
+) -> None:
+    """Given the branching automation, when an order misses it and another matches, then the
+    event's "why" page shows each nested group with its result, and the run page the path."""
+    store = make_store()
+    automation = make_automation(store, BRANCHED)
+    deliver(store, "order", order_record(total_price="60.00", gateway="card"))
+    deliver(store, "order", order_record(total_price="300.00"))
+    run_jobs()
+    login(client, store)
+    stmt = select(Event.id).where(Event.type == "order.created").order_by(Event.id)
+    missed = db.session.scalar(stmt)
+    why = client.get(f"/automations/events/{missed}").get_data(as_text=True)
+    assert why.count('data-testid="trace-group"') == 3 and "any of:" in why
+    run = db.session.scalar(select(Run.id).where(Run.automation_id == automation.id))
+    page = client.get(f"/automations/runs/{run}").get_data(as_text=True)
+    assert 'data-testid="step-0-branch"' in page and "took the “then” path" in page
