@@ -21,6 +21,8 @@ BLOCKING = {"serious", "critical"}
 NOT_PAGES = {
     "admin.health",
     "automations.condition_row",
+    "automations.condition_group",
+    "automations.schedule_fields",
     "automations.step_row",
     "automations.step_params",
     "shopify_panel.sync_progress",

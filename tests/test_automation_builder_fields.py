@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from tests.automation_support import count, login, make_automation
 from tests.factories import make_store
 from tests.form_support import form_fields
 
-BASE = {"name": "Typed", "trigger_event": "order.paid", "match": "all", "exit_json": ""}
+BASE = {"name": "Typed", "trigger_event": "order.paid", "match": "all"}
 
 
 def _steps(*rows: dict[str, str]) -> dict[str, Any]:
@@ -135,11 +134,13 @@ def test_refused_form_is_shown_again_as_typed(client: FlaskClient) -> None:
         {"action": "order_note", "note": "Call {{ customer.first_name }}"},
         {"action": "create_discount", "percent_off": "lots", "prefix": "BACK"},
     ) | {"cond_field": "order.total_price", "cond_op": ">", "cond_value": "250"}
-    exit_group = {"any": [{"field": "order.cancelled", "op": "=", "value": True}]}
-    form |= {"cond_quantifier": "any", "cond_extra": "", "exit_json": json.dumps(exit_group)}
+    form |= {"cond_quantifier": "any", "cond_extra": "", "exit_match": "any"}
+    form |= {"exit_field": "order.cancelled", "exit_op": "=", "exit_value": "true"}
+    form |= {"exit_quantifier": "any", "exit_extra": ""}
     page = _post(client, csrf, form).get_data(as_text=True)
     shown = form_fields(page)
-    assert shown["cond_value"] == "250" and json.loads(shown["exit_json"]) == exit_group
+    assert shown["cond_value"] == "250" and shown["exit_match"] == "any"
+    assert shown["exit_field"] == "order.cancelled" and shown["exit_value"] == "true"
     assert shown["step_param_k0_note"] == "Call {{ customer.first_name }}"
     assert shown["step_param_k1_percent_off"] == "lots" and shown["step_param_k1_prefix"] == "BACK"
 
@@ -261,20 +262,19 @@ def test_changing_one_typed_field_makes_a_new_version(client: FlaskClient) -> No
     }
 
 
-def test_advanced_json_replaces_the_typed_fields(client: FlaskClient) -> None:
-    """Given JSON in a step's advanced box, when saved, then it wins; bad JSON names the step."""
+def test_builder_has_no_json_box_and_ignores_a_posted_one(client: FlaskClient) -> None:
+    """Given the builder, when it is shown and a JSON step box is posted anyway, then no textarea
+    holds JSON and the typed fields win."""
     store = make_store()
     csrf = login(client, store)
     form = _steps({"action": "tag_order", "tags": "typed"}) | {
         "step_json_k0": '{"tags": ["from-json"]}'
     }
     _post(client, csrf, form)
-    assert db.session.scalar(select(Automation)).definition["steps"][0]["params"] == {
-        "tags": ["from-json"]
-    }
-    reply = _post(client, csrf, form | {"step_json_k0": "{tags"})
-    assert reply.status_code == 422
-    assert "<code>steps[0].params</code>: is not valid JSON" in reply.get_data(as_text=True)
+    automation = db.session.scalar(select(Automation))
+    assert automation.definition["steps"][0]["params"] == {"tags": ["typed"]}
+    page = _builder_page(client, automation)
+    assert "exit_json" not in page and "step_json" not in page and "as JSON" not in page
 
 
 def test_action_switch_returns_that_actions_inputs(client: FlaskClient) -> None:

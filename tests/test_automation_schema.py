@@ -90,6 +90,54 @@ def _base(**changes: Any) -> dict[str, Any]:
             "steps[0].params.percent_off",
             "must be a number",
         ),
+        (
+            _base(conditions={"all": [{"any": [{"all": [
+                {"field": "order.total_price", "op": ">", "value": "lots"}]}]}]}),
+            "conditions.all[0].any[0].all[0].value",
+            "must be a number",
+        ),
+        (
+            _base(exit_conditions={"any": [{"all": []}]}),
+            "exit_conditions.any[0]",
+            "at least one condition",
+        ),
+        (
+            _base(conditions={"all": [{"any": [{"all": [{"any": [{"all": [
+                {"field": "order.total_price", "op": ">", "value": 1}]}]}]}]}]}),
+            "conditions.all[0].any[0].all[0].any[0]",
+            "nest at most",
+        ),
+        (
+            _base(steps=[{"type": "branch", "if": {"all": []}, "then": [ACTION]}]),
+            "steps[0].if",
+            "at least one condition",
+        ),
+        (
+            _base(steps=[{"type": "branch", "if": {"any": [
+                {"field": "order.gateway", "op": "<", "value": "a"}]}, "then": [ACTION]}]),
+            "steps[0].if.any[0].op",
+            "does not apply",
+        ),
+        (
+            _base(steps=[{"type": "branch", "if": {"all": [
+                {"field": "order.total_price", "op": ">", "value": 1}]},
+                "then": [ACTION], "else": [{"type": "action", "action": "tag_customer",
+                                            "params": {"tags": []}}]}]),
+            "steps[0].else[0].params.tags",
+            "is required",
+        ),
+        (
+            _base(steps=[{"type": "branch", "if": {"all": [
+                {"field": "order.total_price", "op": ">", "value": 1}]},
+                "then": [{"type": "wait", "days": 1}]}]),
+            "steps",
+            "at least one action",
+        ),
+        (
+            _base(steps=[{"type": "loop"}]),
+            "steps[0].type",
+            "action, wait or branch",
+        ),
     ],
 )  # fmt: skip
 def test_invalid_definition_is_refused_naming_field_and_reason(

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, g, render_template, request
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import refresh
 from sqlalchemy import Select, select
+from werkzeug.wrappers import Response
 
 from ecomapp.admin import bp
 from ecomapp.admin.dashboard_figures import orders_by_month, store_counts, work_done
 from ecomapp.admin.nav import nav_items
 from ecomapp.admin.paging import page_args, paginate
 from ecomapp.admin.search import search_customers
+from ecomapp.admin.webhook_secret import panel as webhook_panel
+from ecomapp.admin.webhook_secret import rotate
 from ecomapp.extensions import db, htmx
 from ecomapp.jobs.runner import retry_record
 from ecomapp.mirror.kinds import InvalidRule, rule_of, set_rule
@@ -116,8 +119,21 @@ def store_settings() -> tuple[str, int] | str:
         errors=errors,
         saved=request.method == "POST" and not errors,
         b2b=rule_of(g.store),
+        webhook=webhook_panel(g.store),
     )
     return (page, 422) if errors else page
+
+
+@bp.route("/settings/webhook-secret/rotate", methods=["POST"])
+def rotate_webhook_secret() -> Response:
+    """Rotate the store's webhook signature secret once (a repeated submit changes nothing)."""
+    seen = request.form.get("generation", type=int)
+    if seen is None:
+        abort(400, "generation is missing")
+    rotated = rotate(g.store.id, seen)
+    db.session.commit()
+    target = url_for("admin.store_settings", rotated=int(rotated)) + "#webhook-secret"
+    return Response("", 200, {"HX-Redirect": target}) if htmx else redirect(target, 303)
 
 
 @bp.route("/settings/b2b", methods=["POST"])
@@ -144,5 +160,6 @@ def b2b_rule() -> tuple[str, int] | str:
         saved=False,
         b2b=rule_of(g.store),
         reclassified=changed,
+        webhook=webhook_panel(g.store),
     )
     return (page, 422) if errors else page

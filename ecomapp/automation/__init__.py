@@ -1,8 +1,18 @@
 """Automations: trigger, conditions, steps with waits; live runs, backtests and recipes."""
 
+from typing import Any
+
 from flask import Blueprint, Flask
 
 bp = Blueprint("automations", __name__, url_prefix="/automations")
+
+
+@bp.app_template_filter("trace_rows")
+def _trace_rows(trace: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Show a condition trace with its nested groups (see `trace_view.trace_rows`)."""
+    from ecomapp.automation.trace_view import trace_rows
+
+    return trace_rows(trace or [])
 
 
 def init_app(app: Flask) -> None:

@@ -197,10 +197,19 @@ def email(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
     return {"message_id": message.id, "to": message.to_email, "status": message.status}
 
 
+SECRET_GENERATION = "webhook_secret_generation"  # in Store.settings: how often it was rotated
+
+
 def webhook_secret(store: Store, signing_key: bytes) -> str:
-    """Return the store's secret for signed merchant webhooks (derived, never stored)."""
-    message = f"ecomapp-automation-webhook:{store.id}:{store.domain}".encode()
-    return hmac.new(signing_key, message, hashlib.sha256).hexdigest()
+    """Return the store's secret for signed merchant webhooks (derived, never stored).
+
+    Rotating (Settings) bumps the store's generation; generation 0 is the original secret.
+    """
+    message = f"ecomapp-automation-webhook:{store.id}:{store.domain}"
+    generation = int((store.settings or {}).get(SECRET_GENERATION) or 0)
+    if generation:
+        message += f":{generation}"
+    return hmac.new(signing_key, message.encode(), hashlib.sha256).hexdigest()
 
 
 def sign(secret: str, body: bytes) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, case, func, select, type_coerce
 
+from ecomapp.automation.branches import program
 from ecomapp.automation.compiled import compile_exit, compile_group
 from ecomapp.automation.conditions import PREVIOUS, Snapshot
 from ecomapp.automation.context import OBJECTS, add_cart, add_customer, add_order, load_snapshot
@@ -257,7 +258,7 @@ _ADDRESS_FIELDS = ("order.shipping_", "order.billing_", "order.address_mismatch"
 
 
 def used_fields(definition: dict[str, Any]) -> set[str]:
-    """Return every snapshot field a definition's conditions and exit conditions read."""
+    """Return every snapshot field a definition's conditions, exits and branches read."""
     found: set[str] = set()
 
     def walk(node: Any) -> None:
@@ -273,6 +274,7 @@ def used_fields(definition: dict[str, Any]) -> set[str]:
                 walk(value)
 
     walk([definition.get("conditions"), definition.get("exit_conditions")])
+    walk([step["if"] for step in program(definition) if step["type"] == "branch"])
     return found
 
 

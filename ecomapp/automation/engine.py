@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ecomapp.automation.branches import follow, program
 from ecomapp.automation.conditions import Snapshot, evaluate, holds_any
 from ecomapp.automation.effects import Effects, StepContext
 
@@ -63,9 +64,12 @@ def advance(
     `exits` is the exit group compiled (see `compiled.compile_exit`): the trace is then built
     only when an exit condition holds.
     """
-    steps = definition["steps"]
+    steps = program(definition)
     while state.next_step < len(steps):
         index, step = state.next_step, steps[state.next_step]
+        if step["type"] == "jump":  # the end of a then path: past the else path
+            state.next_step = step["to"]
+            continue
         snap = load()
         exited: bool | None
         trace: list[dict[str, Any]] | None
@@ -76,6 +80,12 @@ def advance(
             record(index, "exit", "exited", {"trace": trace})
             state.status = "exited"
             return state
+        if step["type"] == "branch":
+            target, detail = follow(step, index, snap)
+            state.next_step = target - 1  # a recorder persists next_step + 1 for a done step
+            record(index, "branch", "done", detail)
+            state.next_step = target
+            continue
         if step["type"] == "wait":
             if _waiting(state, step, now, timezone, index, record):
                 return state

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
-from ecomapp.automation.schema import FieldError
-from ecomapp.automation.step_inputs import ACTION_INPUTS
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 
-_STEP = re.compile(r"^steps\[(\d+)\](?:\.(\w+))?(?:\.(\w+))?")
+from ecomapp.automation.condition_forms import row_paths
+from ecomapp.automation.messages import translated
+from ecomapp.automation.schema import FieldError
+from ecomapp.automation.step_forms import rows_by_path, walk_rows
+from ecomapp.automation.step_inputs import ACTION_INPUTS
+from ecomapp.i18n import N_
+
 _CONDITION = re.compile(r"^conditions\.(?:all|any)\[(\d+)\](?:\.(field|op|value|quantifier)\b)?")
 _TRIGGER = {
     "trigger": "trigger_event",
@@ -32,40 +39,104 @@ class ShownError:
     nth: int = 0  # which of the inputs with that name (condition rows share names)
 
 
-def describe(errors: list[FieldError], rows: list[dict[str, Any]]) -> list[ShownError]:
-    """Return each error with the label and input name of the builder field it is about."""
-    return [_describe(e, rows) for e in errors]
+SECTIONS = {"conditions": N_("Condition"), "exit_conditions": N_("Stop when"), "if": N_("If")}
+PARTS = {"field": N_("field"), "op": N_("op"), "value": N_("value"), "quantifier": N_("quantifier")}
 
 
-def _describe(error: FieldError, rows: list[dict[str, Any]]) -> ShownError:
+def describe(
+    errors: list[FieldError],
+    rows: list[dict[str, Any]] | dict[str, dict[str, Any]],
+    conditions: dict[str, tuple[str, int]] | None = None,
+) -> list[ShownError]:
+    """Return each error with the label and input name of the builder field it is about.
+
+    `rows` are the step rows (a list: top-level steps only, or by schema path); `conditions`
+    gives each condition row's schema path its section prefix and position.
+    """
+    by_path = rows if isinstance(rows, dict) else {f"steps[{i}]": r for i, r in enumerate(rows)}
+    shown = [_describe(e, by_path, conditions or {}) for e in errors]
+    return [replace(e, reason=translated(e.reason)) for e in shown]
+
+
+def describe_form(
+    errors: list[FieldError], form: MultiDict[str, str], templates: list[tuple[str, str]]
+) -> list[ShownError]:
+    """Return each error of a posted builder form pointed at its input (nested rows too)."""
+    sections = [("cond", "conditions"), ("exit", "exit_conditions")]
+    sections += [
+        (f"if_{key}", f"{path}.if") for key, kind, path in walk_rows(form) if kind == "branch"
+    ]
+    conditions: dict[str, tuple[str, int]] = {}
+    for prefix, root in sections:
+        conditions |= {p: (prefix, n) for p, n in row_paths(form, prefix, root).items()}
+    return describe(errors, rows_by_path(form, templates), conditions)
+
+
+def _owner(path: str, paths: Iterable[str]) -> str | None:
+    """Return the longest of `paths` that `path` is, or lies inside of."""
+    found = [p for p in paths if path == p or path.startswith(p + ".")]
+    return max(found, key=len) if found else None
+
+
+def _describe(
+    error: FieldError, rows: dict[str, dict[str, Any]], conditions: dict[str, tuple[str, int]]
+) -> ShownError:
     path, reason = error.path, error.reason
     if path in _TRIGGER:
-        return ShownError(path, reason, "Trigger", _TRIGGER[path])
-    if path.startswith("exit_conditions"):
-        return ShownError(path, reason, "Stop when", "exit_json")
+        return ShownError(path, reason, _("Trigger"), _TRIGGER[path])
+    row_path = _owner(path, conditions)
+    if row_path is not None:
+        prefix, nth = conditions[row_path]
+        part = path[len(row_path) + 1 :].split(".")[0] or "field"
+        part = part if part in ("field", "op", "value", "quantifier") else "field"
+        return ShownError(path, reason, _row_label(row_path, part), f"{prefix}_{part}", nth)
     found = _CONDITION.match(path)
     if found:
         index, part = int(found.group(1)), found.group(2) or "field"
-        return ShownError(path, reason, f"Condition {index + 1} · {part}", f"cond_{part}", index)
-    found = _STEP.match(path)
-    if found and int(found.group(1)) < len(rows):
-        return _step(error, rows[int(found.group(1))], int(found.group(1)), found.groups()[1:])
-    return ShownError(path, reason, "Steps" if path.startswith("steps") else "")
+        label = f"{_('Condition')} {index + 1} · {_(PARTS[part])}"
+        return ShownError(path, reason, label, f"cond_{part}", index)
+    step_path = _owner(path, rows)
+    if step_path is not None:
+        rest = path[len(step_path) :]
+        found = re.match(r"^(?:\.(\w+))?(?:\.(\w+))?", rest)
+        parts = found.groups() if found else (None, None)
+        return _step(error, rows[step_path], step_path, parts)
+    return ShownError(path, reason, _("Steps") if path.startswith("steps") else "")
+
+
+def _row_label(row_path: str, part: str) -> str:
+    """Return a condition row's label: its section and position (`Condition 2 > 1 · value`)."""
+    if ".if." in row_path:
+        step, inner = row_path.split(".if.", 1)
+        return f"{_step_label(step)} · {_(SECTIONS['if'])} {_numbers(inner)} · {_(PARTS[part])}"
+    head, _sep, inner = row_path.partition(".")
+    return f"{_(SECTIONS.get(head, head))} {_numbers(inner)} · {_(PARTS[part])}"
+
+
+def _numbers(path: str) -> str:
+    return " > ".join(str(int(n) + 1) for n in re.findall(r"\[(\d+)\]", path))
+
+
+def _step_label(step_path: str) -> str:
+    """Return a step's label from its path: `steps[1].then[0]` is `Step 2 > then 1`."""
+    parts = re.findall(r"(steps|then|else)\[(\d+)\]", step_path)
+    names = {"steps": _("Step"), "then": _("then"), "else": _("else")}
+    return " > ".join(f"{names[name]} {int(n) + 1}" for name, n in parts)
 
 
 def _step(
-    error: FieldError, row: dict[str, Any], index: int, parts: tuple[str | None, ...]
+    error: FieldError, row: dict[str, Any], step_path: str, parts: tuple[str | None, ...]
 ) -> ShownError:
-    key, label = row["key"], f"Step {index + 1}"
+    key, label = row["key"], _step_label(step_path)
     part, name = parts
     if row["type"] == "wait" and (part is None or part in _WAIT_PARTS):
-        return ShownError(error.path, error.reason, f"{label} · wait", f"step_wait_{key}")
+        return ShownError(error.path, error.reason, f"{label} · {_('wait')}", f"step_wait_{key}")
     if part == "action":
-        return ShownError(error.path, error.reason, f"{label} · action", f"step_action_{key}")
-    if part == "params" and row.get("advanced", "").strip():
-        return ShownError(error.path, error.reason, f"{label} · JSON", f"step_json_{key}")
+        return ShownError(
+            error.path, error.reason, f"{label} · {_('action')}", f"step_action_{key}"
+        )
     inputs = {inp.name: inp for inp in ACTION_INPUTS.get(row["action"], ())}
     if part == "params" and name in inputs:
-        field = f"{label} · {inputs[name].label}"
+        field = f"{label} · {_(inputs[name].label)}"
         return ShownError(error.path, error.reason, field, f"step_param_{key}_{name}")
     return ShownError(error.path, error.reason, label)

@@ -8,11 +8,10 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from ecomapp.automation.condition_forms import GROUP, group_from_form, rows_to_conditions
 from ecomapp.automation.fields import FIELDS
-from ecomapp.automation.schema import SCHEDULE_EVENT, FieldError, InvalidAutomation
+from ecomapp.automation.schema import SCHEDULE_EVENT
 from ecomapp.automation.step_forms import parse_steps
-
-GROUP = "(group)"
 
 
 def form_to_definition(
@@ -24,8 +23,8 @@ def form_to_definition(
     """
     return {
         "trigger": _trigger(form),
-        "conditions": {form.get("match", "all"): _conditions(form)},
-        "exit_conditions": _json(form.get("exit_json", ""), "exit_conditions") or {"all": []},
+        "conditions": group_from_form(form, "cond"),
+        "exit_conditions": group_from_form(form, "exit"),
         "steps": parse_steps(form, templates),
     }
 
@@ -40,55 +39,11 @@ def _trigger(form: MultiDict[str, str]) -> dict[str, Any]:
     return {"schedule": schedule}
 
 
-def _json(text: str, path: str) -> Any:
-    if not text.strip():
-        return None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidAutomation([FieldError(path, f"is not valid JSON ({exc.msg})")]) from exc
-
-
 def conditions_from_form(
     form: MultiDict[str, str], fields: Mapping[str, str] = FIELDS
 ) -> dict[str, Any]:
     """Return the condition group the builder's rows describe (segments pass their fields)."""
-    return {form.get("match", "all"): _conditions(form, fields)}
-
-
-def _conditions(
-    form: MultiDict[str, str], fields: Mapping[str, str] = FIELDS
-) -> list[dict[str, Any]]:
-    rows = zip(
-        form.getlist("cond_field"),
-        form.getlist("cond_op"),
-        form.getlist("cond_value"),
-        form.getlist("cond_quantifier"),
-        form.getlist("cond_extra"),
-        strict=False,
-    )
-    out = []
-    for i, (field, op, value, quantifier, extra) in enumerate(rows):
-        more = _json(extra, f"conditions.all[{i}]") or {}
-        if field == GROUP:
-            out.append(more)
-            continue
-        cond: dict[str, Any] = {"field": field, "op": op} | more
-        if fields.get(field) == "list":
-            cond["quantifier"] = quantifier or "any"
-        if "ref" not in more and op not in ("is_empty", "is_not_empty", "changed"):
-            cond["value"] = _value(op, value)
-        out.append(cond)
-    return out
-
-
-def _value(op: str, text: str) -> Any:
-    text = text.strip()
-    if op in ("between", "in"):
-        return [part.strip() for part in text.split(",") if part.strip()]
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    return text
+    return {form.get("match", "all"): rows_to_conditions(form, fields)}
 
 
 def condition_rows(definition: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
@@ -117,14 +72,5 @@ def condition_rows(definition: dict[str, Any]) -> tuple[str, list[dict[str, Any]
 
 
 def draft_definition(form: MultiDict[str, str]) -> dict[str, Any]:
-    """Return the trigger and whatever conditions parse, to show a refused form again."""
-    draft: dict[str, Any] = {"trigger": _trigger(form), "steps": []}
-    try:
-        draft["conditions"] = {form.get("match", "all"): _conditions(form)}
-    except InvalidAutomation:
-        draft["conditions"] = {"all": []}
-    try:
-        draft["exit_conditions"] = _json(form.get("exit_json", ""), "exit_conditions")
-    except InvalidAutomation:
-        draft["exit_conditions"] = None
-    return draft
+    """Return the trigger to show a refused form again (condition rows: `posted_tree`)."""
+    return {"trigger": _trigger(form), "steps": []}

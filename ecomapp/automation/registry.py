@@ -25,6 +25,7 @@ from typing import Any
 from ecomapp.automation import actions as run
 from ecomapp.automation.effects import StepContext, discount_code
 from ecomapp.automation.fraud_screening import screen_order_fraud
+from ecomapp.i18n import N_
 from ecomapp.inventory.back_in_stock_action import notify_back_in_stock
 from ecomapp.inventory.low_stock import low_stock_demand
 from ecomapp.inventory.visibility import hide_sold_out_action
@@ -41,7 +42,7 @@ ORDER_STATUSES = (
     "refunded",
     "failed",
 )
-TEMPLATE_HELP = "may use {{ order.name }}, {{ customer.first_name }} …"
+TEMPLATE_HELP = N_("may use {{ order.name }}, {{ customer.first_name }} …")
 
 
 @dataclass(frozen=True)
@@ -95,79 +96,90 @@ def _discount_record(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]
     return {"code": discount_code(ctx, params)}
 
 
-TAGS = Input("tags", "Tags", "tags", help="comma-separated, e.g. vip, repeat", required=True)
-RISK = pairs("low", "medium", "high")
-HOLD_LEVELS = (("", "Never"), *pairs("medium", "high"))
-CHANNELS = (("email", "E-mail to the store"), ("webhook", "Signed POST to a URL"))
-KINDS = (
-    ("transactional", "Transactional"),
-    ("marketing", "Marketing (needs consent)"),
-    ("cart_reminder", "Cart reminder (the store's cart reminder policy)"),
+TAGS = Input(
+    "tags", N_("Tags"), "tags", help=N_("comma-separated, e.g. vip, repeat"), required=True
 )
-MARKETING_FIRST = (("marketing", "Marketing (needs consent)"), ("transactional", "Transactional"))
+RISK = pairs("low", "medium", "high")
+HOLD_LEVELS = (("", N_("Never")), *pairs("medium", "high"))
+CHANNELS = (("email", N_("E-mail to the store")), ("webhook", N_("Signed POST to a URL")))
+KINDS = (
+    ("transactional", N_("Transactional")),
+    ("marketing", N_("Marketing (needs consent)")),
+    ("cart_reminder", N_("Cart reminder (the store's cart reminder policy)")),
+)
+MARKETING_FIRST = (
+    ("marketing", N_("Marketing (needs consent)")),
+    ("transactional", N_("Transactional")),
+)
 PUSH_KINDS = (
-    ("marketing", "Marketing (quiet hours, frequency cap)"),
-    ("transactional", "Transactional"),
+    ("marketing", N_("Marketing (quiet hours, frequency cap)")),
+    ("transactional", N_("Transactional")),
 )
 _ACTIONS = (
-    Action("tag_customer", "Tag the customer", "customer", (TAGS,), run.tags("customer", True)),
+    Action("tag_customer", N_("Tag the customer"), "customer", (TAGS,), run.tags("customer", True)),
     Action(
-        "untag_customer", "Remove customer tags", "customer", (TAGS,), run.tags("customer", False)
+        "untag_customer",
+        N_("Remove customer tags"),
+        "customer",
+        (TAGS,),
+        run.tags("customer", False),
     ),
-    Action("tag_order", "Tag the order", "order", (TAGS,), run.tags("order", True)),
-    Action("untag_order", "Remove order tags", "order", (TAGS,), run.tags("order", False)),
+    Action("tag_order", N_("Tag the order"), "order", (TAGS,), run.tags("order", True)),
+    Action("untag_order", N_("Remove order tags"), "order", (TAGS,), run.tags("order", False)),
     Action(
         "order_note",
-        "Add an order note",
+        N_("Add an order note"),
         "order",
-        (Input("note", "Note", "textarea", help=TEMPLATE_HELP, required=True),),
+        (Input("note", N_("Note"), "textarea", help=TEMPLATE_HELP, required=True),),
         run.note,
     ),
     Action(
         "set_order_status",
-        "Change the order status",
+        N_("Change the order status"),
         "order",
-        (Input("status", "New status", "select", pairs(*ORDER_STATUSES), required=True),),
+        (Input("status", N_("New status"), "select", pairs(*ORDER_STATUSES), required=True),),
         run.status,
         platforms=frozenset({"woocommerce", "demo"}),  # Shopify orders have no free status
     ),
     Action(
         "hold_fulfillment",
-        "Hold fulfillment",
+        N_("Hold fulfillment"),
         "order",
-        (Input("reason", "Reason", "text", required=True),),
+        (Input("reason", N_("Reason"), "text", required=True),),
         run.hold,
     ),
     Action(
         "flag_order_risk",
-        "Flag order risk",
+        N_("Flag order risk"),
         "order",
         (
-            Input("level", "Risk level", "select", RISK, kind="risk", required=True),
-            Input("reasons", "Reasons", "tags", help="comma-separated", required=True),
+            Input("level", N_("Risk level"), "select", RISK, kind="risk", required=True),
+            Input("reasons", N_("Reasons"), "tags", help=N_("comma-separated"), required=True),
         ),
         run.risk,
     ),
     Action(
         "add_to_group",
-        "Add to a customer group",
+        N_("Add to a customer group"),
         "customer",
         (
-            Input("group", "Group", "text", help="groups are customer tags", required=True),
-            Input("replace", "Leave these groups", "tags", help="optional, comma-separated"),
+            Input("group", N_("Group"), "text", help=N_("groups are customer tags"), required=True),
+            Input(
+                "replace", N_("Leave these groups"), "tags", help=N_("optional, comma-separated")
+            ),
         ),
         run.group,
     ),
     Action(
         "group_by_spend",
-        "Group by lifetime spend",
+        N_("Group by lifetime spend"),
         "customer",
         (
             Input(
                 "ranges",
-                "Spend ranges",
+                N_("Spend ranges"),
                 "ranges",
-                help="one per line: min-max = group (max optional)",
+                help=N_("one per line: min-max = group (max optional)"),
                 required=True,
             ),
         ),
@@ -175,111 +187,119 @@ _ACTIONS = (
     ),
     Action(
         "notify_merchant",
-        "Notify the merchant",
+        N_("Notify the merchant"),
         None,
         (
-            Input("channel", "Send by", "select", CHANNELS, kind="channel", required=True),
-            Input("title", "Title", "text", help=TEMPLATE_HELP, required=True),
-            Input("message", "Message", "textarea"),
-            Input("url", "Webhook URL", "url", help="for a signed POST only"),
+            Input("channel", N_("Send by"), "select", CHANNELS, kind="channel", required=True),
+            Input("title", N_("Title"), "text", help=TEMPLATE_HELP, required=True),
+            Input("message", N_("Message"), "textarea"),
+            Input("url", N_("Webhook URL"), "url", help=N_("for a signed POST only")),
         ),
         run.notify,
     ),
     Action(
         "send_email",
-        "Send an e-mail",
+        N_("Send an e-mail"),
         "customer",
         (
-            Input("template", "E-mail template", "template", required=True),
-            Input("kind", "Kind", "select", KINDS, default="transactional", kind="kind"),
+            Input("template", N_("E-mail template"), "template", required=True),
+            Input("kind", N_("Kind"), "select", KINDS, default="transactional", kind="kind"),
         ),
         run.email,
     ),
     Action(
         "create_discount",
-        "Create a discount code",
+        N_("Create a discount code"),
         "customer",
         (
-            Input("percent_off", "Percent off", "number", minimum=0, maximum=100, kind="money"),
+            Input("percent_off", N_("Percent off"), "number", minimum=0, maximum=100, kind="money"),
             Input(
                 "amount_off",
-                "Amount off",
+                N_("Amount off"),
                 "number",
                 minimum=0,
-                help="or a fixed amount",
+                help=N_("or a fixed amount"),
                 kind="money",
             ),
-            Input("prefix", "Code prefix", "text"),
-            Input("expires_in_days", "Expires after (days)", "number", default="30", minimum=1),
+            Input("prefix", N_("Code prefix"), "text"),
+            Input("expires_in_days", N_("Expires after (days)"), "number", default="30", minimum=1),
         ),
         run.discount,
         record=_discount_record,
     ),
-    Action("publish_product", "Publish the product", "product", (), run.publish(True)),
-    Action("unpublish_product", "Unpublish the product", "product", (), run.publish(False)),
+    Action("publish_product", N_("Publish the product"), "product", (), run.publish(True)),
+    Action("unpublish_product", N_("Unpublish the product"), "product", (), run.publish(False)),
     Action(
         "screen_order_fraud",
-        "Screen the order for fraud",
+        N_("Screen the order for fraud"),
         "order",
         (
-            Input("flag_at", "Flag from level", "select", RISK, kind="risk"),
-            Input("hold_at", "Hold from level", "select", HOLD_LEVELS, kind="risk"),
-            Input("tag", "Order tag", "text", help="optional; default fraud-risk-<level>"),
-            Input("alert_at", "Alert me from level", "select", HOLD_LEVELS, kind="risk"),
-            Input("alert_url", "Also POST the alert to", "url", help="optional signed webhook"),
+            Input("flag_at", N_("Flag from level"), "select", RISK, kind="risk"),
+            Input("hold_at", N_("Hold from level"), "select", HOLD_LEVELS, kind="risk"),
+            Input("tag", N_("Order tag"), "text", help=N_("optional; default fraud-risk-<level>")),
+            Input("alert_at", N_("Alert me from level"), "select", HOLD_LEVELS, kind="risk"),
+            Input(
+                "alert_url", N_("Also POST the alert to"), "url", help=N_("optional signed webhook")
+            ),
         ),
         screen_order_fraud,
     ),
     Action(
         "send_recommendations",
-        "E-mail recommendations for the order",
+        N_("E-mail recommendations for the order"),
         "order",
         (
-            Input("template", "E-mail template", "template", default="recommendations"),
-            Input("count", "Products", "number", default="4", minimum=1, maximum=12),
-            Input("kind", "Kind", "select", MARKETING_FIRST, default="marketing", kind="kind"),
+            Input("template", N_("E-mail template"), "template", default="recommendations"),
+            Input("count", N_("Products"), "number", default="4", minimum=1, maximum=12),
+            Input("kind", N_("Kind"), "select", MARKETING_FIRST, default="marketing", kind="kind"),
         ),
         send_recommendations,
     ),
     Action(
         "send_push",
-        "Send a push notification",
+        N_("Send a push notification"),
         "customer",
         (
-            Input("title", "Title", "text", help=TEMPLATE_HELP, required=True),
-            Input("body", "Body", "textarea"),
-            Input("url", "Opens (URL)", "text", help="may use {{ cart.recovery_url }} …"),
-            Input("icon", "Icon (URL)", "text", help="optional"),
-            Input("kind", "Kind", "select", PUSH_KINDS, default="marketing", kind="kind"),
+            Input("title", N_("Title"), "text", help=TEMPLATE_HELP, required=True),
+            Input("body", N_("Body"), "textarea"),
+            Input("url", N_("Opens (URL)"), "text", help=N_("may use {{ cart.recovery_url }} …")),
+            Input("icon", N_("Icon (URL)"), "text", help=N_("optional")),
+            Input("kind", N_("Kind"), "select", PUSH_KINDS, default="marketing", kind="kind"),
         ),
         send_push,
     ),
     Action(
         "notify_back_in_stock",
-        "Notify shoppers waiting for it (back in stock)",
+        N_("Notify shoppers waiting for it (back in stock)"),
         "variant",
         (
-            Input("template", "E-mail template", "template", default="back_in_stock"),
-            Input("push_title", "Push title", "text", help="optional; {{ product.title }} …"),
-            Input("push_body", "Push body", "textarea", help="optional"),
+            Input("template", N_("E-mail template"), "template", default="back_in_stock"),
+            Input(
+                "push_title", N_("Push title"), "text", help=N_("optional; {{ product.title }} …")
+            ),
+            Input("push_body", N_("Push body"), "textarea", help=N_("optional")),
         ),
         notify_back_in_stock,
     ),
     Action(
         "low_stock_demand",
-        "Tag low stock and alert with demand figures",
+        N_("Tag low stock and alert with demand figures"),
         "variant",
-        (Input("tag", "Product tag", "text", default="low-stock", help="removed on restock"),),
+        (
+            Input(
+                "tag", N_("Product tag"), "text", default="low-stock", help=N_("removed on restock")
+            ),
+        ),
         low_stock_demand,
     ),
     Action(
         "hide_sold_out",
-        "Hide products sold out for N days",
+        N_("Hide products sold out for N days"),
         None,
         (
             Input(
                 "after_days",
-                "Sold out for (days)",
+                N_("Sold out for (days)"),
                 "number",
                 default="14",
                 minimum=1,

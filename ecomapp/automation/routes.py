@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
-from flask import abort, current_app, g, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from ecomapp.admin.paging import paginate
 from ecomapp.automation import bp
-from ecomapp.automation.actions import webhook_secret
 from ecomapp.automation.backtest import run_backtest
+from ecomapp.automation.condition_forms import condition_tree, new_key, posted_tree
 from ecomapp.automation.fields import FIELDS, OPERATORS, QUANTIFIERS
-from ecomapp.automation.form_errors import ShownError, describe
-from ecomapp.automation.forms import condition_rows, draft_definition, form_to_definition
+from ecomapp.automation.form_errors import ShownError, describe, describe_form
+from ecomapp.automation.forms import draft_definition, form_to_definition
 from ecomapp.automation.library import get_automation, save_automation, set_enabled
 from ecomapp.automation.recipes import RECIPES, build_recipe
 from ecomapp.automation.registry import ACTIONS
@@ -28,7 +28,7 @@ from ecomapp.automation.schema import (
     validate,
 )
 from ecomapp.automation.step_forms import (
-    new_key,
+    make_row,
     posted_row,
     row_key,
     rows_from_definition,
@@ -59,7 +59,12 @@ def _options() -> dict[str, Any]:
 def _action_choices(platform: str) -> list[tuple[str, str]]:
     """Return the builder's actions; one the store's platform cannot run says so."""
     return [
-        (a.name, a.label if a.supported_on(platform) else f"{a.label} (not on {platform})")
+        (
+            a.name,
+            _(a.label)
+            if a.supported_on(platform)
+            else _("%(action)s (not on %(platform)s)", action=_(a.label), platform=platform),
+        )
         for a in ACTIONS.values()
     ]
 
@@ -70,7 +75,8 @@ def _templates() -> list[tuple[str, str]]:
         db.session.scalars(select(MailTemplate.key).where(MailTemplate.store_id == g.store.id))
     )
     keys = sorted(set(DEFAULT_TEMPLATES) | custom, key=lambda k: LABELS.get(k, k))
-    return [(k, LABELS.get(k, k) + (" (customised)" if k in custom else "")) for k in keys]
+    mine = " " + _("(customised)")
+    return [(k, _(LABELS.get(k, k)) + (mine if k in custom else "")) for k in keys]
 
 
 def _counts(store_id: int, ids: list[int]) -> dict[int, dict[str, int]]:
@@ -136,31 +142,52 @@ def _builder(
     status: int = 200,
     rows: list[dict[str, Any]] | None = None,
 ) -> tuple[str, int]:
-    mode, conditions = condition_rows(definition)
-    exit_group = definition.get("exit_conditions") or {"all": []}
+    posted = rows is not None
     page = render_template(
         "automations/builder.html",
         automation=automation,
         name=name,
         definition=definition,
-        match=mode,
-        conditions=conditions,
+        conditions=_section(definition, "conditions", "cond", posted),
+        exits=_section(definition, "exit_conditions", "exit", posted),
         steps=rows if rows is not None else rows_from_definition(definition, _templates()),
-        exit_json="" if not next(iter(exit_group.values()), []) else _dump(exit_group),
         errors=errors or [],
         backtests=_backtests(automation),
-        webhook_secret=webhook_secret(g.store, _key()),
         **_options(),
+        **(_activity(automation) if automation else {}),
     )
     return page, status
 
 
-def _dump(value: Any) -> str:
-    return json.dumps(value, indent=1)
+def _section(definition: dict[str, Any], name: str, prefix: str, posted: bool) -> dict[str, Any]:
+    """Return a condition section's rows: as posted (a refused form) or from the definition."""
+    if posted:
+        return posted_tree(request.form, prefix)
+    return condition_tree(definition.get(name), prefix)
 
 
-def _key() -> bytes:
-    return str(current_app.config["SECRET_KEY"]).encode()
+RUN_PAGE = 20
+
+
+def _activity(automation: Automation) -> dict[str, Any]:
+    """Return the automation's recent runs (a page) and its 30-day counters."""
+    stmt = select(Run).where(Run.store_id == g.store.id, Run.automation_id == automation.id)
+    pager = paginate(stmt.order_by(Run.id.desc()), per_page=RUN_PAGE)
+    tally = recent_tallies(g.store.id, 30).get(automation.id, {})
+    since = utcnow() - timedelta(days=30)
+    by_status = db.session.execute(
+        select(Run.status, func.count())
+        .where(Run.store_id == g.store.id, Run.automation_id == automation.id)
+        .where(Run.started_at >= since)
+        .group_by(Run.status)
+    ).all()
+    return {
+        "runs": pager.items,
+        "pager": pager,
+        "names": {automation.id: automation.name},
+        "tally": {"evaluated": 0, "matched": 0, "skipped": 0} | tally,
+        "run_statuses": dict(sorted((status, n) for status, n in by_status)),
+    }
 
 
 def _backtests(automation: Automation | None) -> list[Backtest]:
@@ -195,7 +222,7 @@ def _parse(templates: list[tuple[str, str]]) -> dict[str, Any]:
 
 
 def _shown(exc: InvalidAutomation, templates: list[tuple[str, str]]) -> list[ShownError]:
-    return describe(exc.errors, rows_from_form(request.form, templates))
+    return describe_form(exc.errors, request.form, templates)
 
 
 @bp.route("/new", methods=["POST"])
@@ -244,20 +271,51 @@ def validate_form() -> str:
     return render_template("automations/_errors.html", errors=errors, checked=True)
 
 
+def _prefix() -> str:
+    """Return the condition section a row is asked for (cond, exit or if_<key>)."""
+    prefix = request.args.get("prefix", "cond")
+    if prefix in ("cond", "exit") or (prefix.startswith("if_") and row_key(prefix[3:])):
+        return prefix
+    abort(400, "prefix is malformed")
+
+
 @bp.route("/condition-row")
 def condition_row() -> str:
-    """Return one empty condition row for the builder."""
+    """Return one empty condition row of a builder section."""
     row = {"field": "order.total_price", "op": ">", "value": "", "quantifier": "any", "extra": ""}
-    return render_template("automations/_condition_row.html", c=row, **_options())
+    return render_template("automations/_condition_row.html", c=row, prefix=_prefix(), **_options())
+
+
+@bp.route("/condition-group")
+def condition_group() -> str:
+    """Return a nested all/any group of a builder section, with one empty condition."""
+    row = {"field": "order.total_price", "op": ">", "value": "", "quantifier": "any", "extra": ""}
+    node = {"group": True, "mode": "any", "key": new_key(), "items": [row]}
+    return render_template(
+        "automations/_condition_node.html", node=node, prefix=_prefix(), **_options()
+    )
 
 
 @bp.route("/step-row")
 def step_row() -> str:
-    """Return a step row: a new one (Add action / Add wait), or a row whose kind changed."""
+    """Return a step row: a new one (Add action / wait / if-else), or a row whose kind changed."""
     key = row_key(request.args.get("step_key")) or new_key()
     kind = request.args.get("step_type") or request.args.get("type", "action")
+    if kind == "branch":
+        row = make_row(key, "branch") | {"then": [], "else": []}
+        row["cond"] = condition_tree(
+            {"all": [{"field": "order.total_price", "op": ">"}]}, f"if_{key}"
+        )
+        return render_template("automations/_step_row.html", s=row, **_options())
     row = posted_row(request.args, key, kind, _templates())
     return render_template("automations/_step_row.html", s=row, **_options())
+
+
+@bp.route("/schedule-fields")
+def schedule_fields() -> str:
+    """Return the schedule inputs when the trigger is the schedule, else nothing."""
+    shown = request.args.get("trigger_event") == SCHEDULE_EVENT
+    return render_template("automations/_schedule.html", shown=shown, sch={})
 
 
 @bp.route("/step-params")

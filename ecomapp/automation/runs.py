@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ecomapp.automation.actions import LiveEffects
+from ecomapp.automation.branches import program, step_kind
 from ecomapp.automation.context import load_snapshot
 from ecomapp.automation.effects import StepContext
 from ecomapp.automation.engine import RunState, advance
@@ -80,7 +81,7 @@ def drive(
     """
     event = db.session.get(Event, run.event_id)
     definition = definition or definition_of(run)
-    steps = definition["steps"]
+    steps = program(definition)
     waiting = run.next_step < len(steps) and steps[run.next_step]["type"] == "wait"
     state = RunState(run.status, run.next_step, run.wake_at if waiting else None)
     state.outputs = dict(run.outputs or {})
@@ -178,11 +179,8 @@ def _record_step(
 
 def _step_failed(run: Run, store: Store, index: int, exc: Exception, now: datetime) -> None:
     definition = definition_of(run)
-    kind = (
-        definition["steps"][index].get("action", "step")
-        if index < len(definition["steps"])
-        else "step"
-    )
+    steps = program(definition)
+    kind = steps[index].get("action", "step") if index < len(steps) else "step"
     message = describe(exc)
     step = _record_step(run, index, kind, "failed", {}, message)
     run.next_step, run.error = index, message
@@ -201,11 +199,11 @@ def _step_failed(run: Run, store: Store, index: int, exc: Exception, now: dateti
 
 def skipped_later_steps(run: Run, definition: dict[str, Any], failed: int) -> list[RunStep]:
     """Return rows for the steps after a permanently failed one: not run, and because of what."""
-    steps = definition["steps"]
+    steps = program(definition)
     kind = steps[failed].get("action", "step") if failed < len(steps) else "step"
     because = f"step {failed + 1} ({kind}) failed"
     rows = []
-    for index in range(failed + 1, len(steps)):
+    for index in _later(steps, failed):
         row = (
             db.session.scalar(
                 select(RunStep).where(RunStep.run_id == run.id, RunStep.step == index)
@@ -214,10 +212,22 @@ def skipped_later_steps(run: Run, definition: dict[str, Any], failed: int) -> li
             else None
         )
         row = row or RunStep(store_id=run.store_id, run_id=run.id, step=index, attempts=0)
-        row.kind = steps[index].get("action") or steps[index]["type"]
+        row.kind = step_kind(steps[index])
         row.status, row.detail, row.error = "not run", {"because": because}, None
         rows.append(row)
     return rows
+
+
+def _later(steps: list[dict[str, Any]], failed: int) -> list[int]:
+    """Return the steps after `failed` on its path: up to a jump, then from where it leads."""
+    out, index = [], failed + 1
+    while index < len(steps):
+        if steps[index]["type"] == "jump":
+            index = int(steps[index]["to"])
+            continue
+        out.append(index)
+        index += 1
+    return out
 
 
 def claim(run_id: int, now: datetime) -> Run | None:

@@ -37,6 +37,7 @@ ACTIONS: dict[str, tuple[str | None, dict[str, tuple[str, bool]]]] = {
     action.name: (action.target, {i.name: (i.schema_type, i.required) for i in action.inputs})
     for action in REGISTERED.values()
 }
+MAX_DEPTH = 4  # condition groups and branches nest at most this deep
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -114,7 +115,9 @@ def _schedule(raw: Any, errors: list[FieldError]) -> dict[str, Any]:
     return out
 
 
-def _group(raw: Any, path: str, objects: set[str], errors: list[FieldError]) -> dict[str, Any]:
+def _group(
+    raw: Any, path: str, objects: set[str], errors: list[FieldError], depth: int = 0
+) -> dict[str, Any]:
     if raw is None or raw == {}:
         return {"all": []}
     if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in ("all", "any"):
@@ -128,7 +131,13 @@ def _group(raw: Any, path: str, objects: set[str], errors: list[FieldError]) -> 
     for i, item in enumerate(items):
         here = f"{path}.{mode}[{i}]"
         if isinstance(item, dict) and ({"all", "any"} & item.keys()):
-            out.append(_group(item, here, objects, errors))
+            if depth + 1 >= MAX_DEPTH:
+                errors.append(FieldError(here, f"groups nest at most {MAX_DEPTH} deep"))
+                continue
+            if not next(iter(item.values()), None):
+                errors.append(FieldError(here, "a group needs at least one condition"))
+                continue
+            out.append(_group(item, here, objects, errors, depth + 1))
         else:
             out.append(_condition(item, here, objects, errors))
     return {mode: out}
@@ -241,19 +250,59 @@ def _steps(raw: Any, objects: set[str], errors: list[FieldError]) -> list[dict[s
     if not isinstance(raw, list) or not raw:
         errors.append(FieldError("steps", "needs at least one step"))
         return []
-    out = []
-    for i, step in enumerate(raw):
-        path = f"steps[{i}]"
-        kind = step.get("type") if isinstance(step, dict) else None
-        if kind == "wait":
-            out.append(_wait(step, path, errors))
-        elif kind == "action":
-            out.append(_action(step, path, objects, errors))
-        else:
-            errors.append(FieldError(f"{path}.type", "must be action or wait"))
-    if out and all(s.get("type") == "wait" for s in out):
+    out = _step_list(raw, "steps", objects, errors, 0)
+    if out and not _has_action(out):
         errors.append(FieldError("steps", "needs at least one action"))
     return out
+
+
+def _step_list(
+    raw: list[Any], path: str, objects: set[str], errors: list[FieldError], depth: int
+) -> list[dict[str, Any]]:
+    out = []
+    for i, step in enumerate(raw):
+        here = f"{path}[{i}]"
+        kind = step.get("type") if isinstance(step, dict) else None
+        if kind == "wait":
+            out.append(_wait(step, here, errors))
+        elif kind == "action":
+            out.append(_action(step, here, objects, errors))
+        elif kind == "branch":
+            out.append(_branch(step, here, objects, errors, depth))
+        else:
+            errors.append(FieldError(f"{here}.type", "must be action, wait or branch"))
+    return out
+
+
+def _branch(
+    step: dict[str, Any], path: str, objects: set[str], errors: list[FieldError], depth: int
+) -> dict[str, Any]:
+    """Validate an if/else step: a condition group and a then and an else list of steps."""
+    if depth >= MAX_DEPTH:
+        errors.append(FieldError(path, f"branches nest at most {MAX_DEPTH} deep"))
+        return {"type": "branch", "if": {"all": []}, "then": [], "else": []}
+    condition = _group(step.get("if"), f"{path}.if", objects, errors)
+    if not next(iter(condition.values()), []):
+        errors.append(FieldError(f"{path}.if", "a branch needs at least one condition"))
+    out: dict[str, Any] = {"type": "branch", "if": condition}
+    for side in ("then", "else"):
+        items = step.get(side) or []
+        if not isinstance(items, list):
+            errors.append(FieldError(f"{path}.{side}", "must be a list of steps"))
+            items = []
+        out[side] = _step_list(items, f"{path}.{side}", objects, errors, depth + 1)
+    if not out["then"] and not out["else"]:
+        errors.append(FieldError(f"{path}.then", "a branch needs a step in then or else"))
+    return out
+
+
+def _has_action(steps: list[dict[str, Any]]) -> bool:
+    for step in steps:
+        if step.get("type") == "action":
+            return True
+        if step.get("type") == "branch" and _has_action(step["then"] + step["else"]):
+            return True
+    return False
 
 
 def _wait(step: dict[str, Any], path: str, errors: list[FieldError]) -> dict[str, Any]:

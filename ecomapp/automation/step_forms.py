@@ -1,20 +1,24 @@
 """The builder's step rows: typed parameter inputs to step JSON, and definitions back to rows.
 
-Each row carries a key (`step_key`); its inputs are named `step_action_<key>`,
-`step_wait_<key>`, `step_param_<key>_<param>`, `step_json_<key>` (advanced JSON that replaces the
-fields) and `step_orig_<key>` (the stored action and params: an input whose text is unchanged
-keeps its stored value exactly, so re-saving an untouched automation changes nothing).
+Each row carries a key (`step_key`) and a kind (`step_type`); its inputs are named
+`step_action_<key>`, `step_wait_<key>`, `step_param_<key>_<param>` and `step_orig_<key>` (the
+stored action and params: an input whose text is unchanged keeps its stored value exactly, so
+re-saving an untouched automation changes nothing). An if/else step is a `branch` row (its
+condition rows are the `if_<key>` section), its then rows, an `else` row, its else rows and an
+`end` row, all with the branch's key: nesting without JSON.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import secrets
+from collections.abc import Iterator
+from itertools import count
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from ecomapp.automation.condition_forms import condition_tree, group_from_form, posted_tree
 from ecomapp.automation.schema import FieldError, InvalidAutomation
 from ecomapp.automation.step_inputs import (
     ACTION_INPUTS,
@@ -33,11 +37,6 @@ _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 Choices = list[tuple[str, str]]
 
 
-def new_key() -> str:
-    """Return a fresh row key for a step added in the browser."""
-    return "n" + secrets.token_hex(4)
-
-
 def row_key(text: str | None) -> str | None:
     """Return a posted row key when it is well-formed, else None."""
     return text if text and _KEY.match(text) else None
@@ -48,22 +47,59 @@ def parse_steps(
 ) -> list[dict[str, Any]]:
     """Return the steps the posted rows describe; raise InvalidAutomation naming bad inputs."""
     errors: list[FieldError] = []
-    steps = []
-    for i, (key, kind) in enumerate(_rows(form)):
-        if row_key(key) is None:
-            errors.append(FieldError(f"steps[{i}]", "reload the builder: this row has no key"))
+    top: list[dict[str, Any]] = []
+    lists: list[list[dict[str, Any]]] = [top]
+    branches: list[dict[str, Any]] = [{}]
+    for key, kind, path in walk_rows(form):
+        if kind in ("else", "end"):
+            _close(kind, lists, branches)
+        elif row_key(key) is None:
+            errors.append(FieldError(path, "reload the builder: this row has no key"))
         elif kind == "wait":
-            steps.append(_wait(form.get(f"step_wait_{key}", ""), f"steps[{i}]", errors))
+            lists[-1].append(_wait(form.get(f"step_wait_{key}", ""), path, errors))
+        elif kind == "branch":
+            step = {"type": "branch", "if": group_from_form(form, f"if_{key}")}
+            lists[-1].append(step | {"then": [], "else": []})
+            branches.append(lists[-1][-1])
+            lists.append(branches[-1]["then"])
         else:
-            steps.append(_action(form, key, f"steps[{i}]", templates, errors))
+            lists[-1].append(_action(form, key, path, templates, errors))
     if errors:
         raise InvalidAutomation(errors)
-    return steps
+    return top
+
+
+def _close(kind: str, lists: list[list[dict[str, Any]]], branches: list[dict[str, Any]]) -> None:
+    if len(lists) == 1:
+        return
+    if kind == "else":
+        lists[-1] = branches[-1]["else"]
+    else:
+        lists.pop(), branches.pop()
 
 
 def _rows(form: MultiDict[str, str]) -> list[tuple[str, str]]:
     getlist = form.getlist
     return list(zip(getlist("step_key"), getlist("step_type"), strict=False))
+
+
+def walk_rows(form: MultiDict[str, str]) -> Iterator[tuple[str, str, str]]:
+    """Yield each posted step row's key, kind and schema path (`steps[1].then[0]`)."""
+    frames: list[list[Any]] = [["steps", 0, ""]]  # the list's path, its rows so far, its branch
+    for key, kind in _rows(form):
+        frame = frames[-1]
+        if kind in ("else", "end"):
+            if len(frames) > 1 and kind == "else":
+                frames[-1] = [f"{frame[2]}.else", 0, frame[2]]
+            elif len(frames) > 1:
+                frames.pop()
+            yield key, kind, ""
+            continue
+        path = f"{frame[0]}[{frame[1]}]"
+        frame[1] += 1
+        yield key, kind, path
+        if kind == "branch":
+            frames.append([f"{path}.then", 0, path])
 
 
 def _wait(text: str, path: str, errors: list[FieldError]) -> dict[str, Any]:
@@ -87,9 +123,6 @@ def _action(
     errors: list[FieldError],
 ) -> dict[str, Any]:
     action = form.get(f"step_action_{key}", "")
-    advanced = form.get(f"step_json_{key}", "")
-    if advanced.strip():
-        return {"type": "action", "action": action, "params": _json(advanced, path, errors)}
     orig = stored_params(form.get(f"step_orig_{key}", ""), action)
     params: dict[str, Any] = {}
     for inp in ACTION_INPUTS.get(action, ()):
@@ -102,14 +135,6 @@ def _action(
             except BadInput as exc:
                 errors.append(FieldError(f"{path}.params.{inp.name}{exc.suffix}", exc.reason))
     return {"type": "action", "action": action, "params": params}
-
-
-def _json(text: str, path: str, errors: list[FieldError]) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        errors.append(FieldError(f"{path}.params", f"is not valid JSON ({exc.msg})"))
-        return {}
 
 
 def stored_params(text: str, action: str) -> dict[str, Any]:
@@ -125,22 +150,53 @@ def stored_params(text: str, action: str) -> dict[str, Any]:
 
 
 def rows_from_definition(definition: dict[str, Any], templates: Choices) -> list[dict[str, Any]]:
-    """Return the rows the builder shows for a definition's steps."""
+    """Return the rows the builder shows for a definition's steps (branches hold their rows)."""
+    return _tree(definition.get("steps") or [], templates, count())
+
+
+def _tree(steps: list[dict[str, Any]], templates: Choices, keys: Iterator[int]) -> list[Any]:
     rows = []
-    for i, step in enumerate(definition.get("steps") or []):
+    for step in steps:
+        key = f"s{next(keys)}"
         if step.get("type") == "wait":
-            rows.append(make_row(str(i), "wait", wait=wait_text(step), templates=templates))
-            continue
-        action, params = step.get("action", ""), step.get("params") or {}
-        values = {inp.name: field_text(inp, params.get(inp.name)) for inp in _inputs(action)}
-        orig = json.dumps({"action": action, "params": params})
-        rows.append(make_row(str(i), "action", action, values, orig, templates=templates))
+            rows.append(make_row(key, "wait", wait=wait_text(step), templates=templates))
+        elif step.get("type") == "branch":
+            row = make_row(key, "branch", templates=templates)
+            row["cond"] = condition_tree(step.get("if"), f"if_{key}")
+            row["then"] = _tree(step.get("then") or [], templates, keys)
+            row["else"] = _tree(step.get("else") or [], templates, keys)
+            rows.append(row)
+        else:
+            action, params = step.get("action", ""), step.get("params") or {}
+            values = {inp.name: field_text(inp, params.get(inp.name)) for inp in _inputs(action)}
+            orig = json.dumps({"action": action, "params": params})
+            rows.append(make_row(key, "action", action, values, orig, templates=templates))
     return rows
 
 
 def rows_from_form(form: MultiDict[str, str], templates: Choices) -> list[dict[str, Any]]:
     """Return the posted rows as they were typed (to show a refused form again)."""
-    return [posted_row(form, key, kind, templates) for key, kind in _rows(form)]
+    top: list[dict[str, Any]] = []
+    lists: list[list[dict[str, Any]]] = [top]
+    branches: list[dict[str, Any]] = [{}]
+    for key, kind, _ in walk_rows(form):
+        if kind in ("else", "end"):
+            _close(kind, lists, branches)
+            continue
+        row = posted_row(form, key, kind, templates)
+        lists[-1].append(row)
+        if kind == "branch":
+            row |= {"cond": posted_tree(form, f"if_{key}"), "then": [], "else": []}
+            lists.append(row["then"])
+            branches.append(row)
+    return top
+
+
+def rows_by_path(form: MultiDict[str, str], templates: Choices) -> dict[str, dict[str, Any]]:
+    """Return each posted step row (as typed) by its schema path, for error messages."""
+    return {
+        path: posted_row(form, key, kind, templates) for key, kind, path in walk_rows(form) if path
+    }
 
 
 def posted_row(
@@ -154,12 +210,11 @@ def posted_row(
         values[inp.name] = inp.default if posted is None else posted
     return make_row(
         key,
-        "wait" if kind == "wait" else "action",
+        kind if kind in ("wait", "branch") else "action",
         action,
         values,
         form.get(f"step_orig_{key}", ""),
         form.get(f"step_wait_{key}") or "1d",
-        form.get(f"step_json_{key}", ""),
         templates,
     )
 
@@ -175,7 +230,6 @@ def make_row(
     values: dict[str, str] | None = None,
     orig: str = "",
     wait: str = "",
-    advanced: str = "",
     templates: Choices | None = None,
 ) -> dict[str, Any]:
     """Return what `_step_row.html` renders: the row's key, kind, action and typed fields."""
@@ -195,7 +249,6 @@ def make_row(
                 "choices": choices,
             }
         )
-    params = stored_params(orig, action)
     return {
         "key": key,
         "type": kind,
@@ -203,8 +256,6 @@ def make_row(
         "wait": wait,
         "fields": fields,
         "orig": orig,
-        "advanced": advanced,
-        "example": json.dumps(params or {f["input"].name: f["value"] for f in fields}),
     }
 
 
