@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import abort, jsonify, render_template, request
 from flask_babel import force_locale
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ecomapp.extensions import db
@@ -28,9 +28,9 @@ NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 def store_categories(store: Store) -> list[str]:
     """Return the store's product categories, the interests a shopper may pick."""
     rows = db.session.scalars(
-        select(distinct(Product.product_type)).where(
-            Product.store_id == store.id, Product.product_type.is_not(None)
-        )
+        select(Product.product_type)
+        .where(Product.store_id == store.id, Product.product_type.is_not(None))
+        .distinct()
     )
     return sorted(r for r in rows if r)
 
