@@ -33,7 +33,7 @@ def allow(scope: str, store_id: int, ip: str, limit: int = SIGNUPS_PER_WINDOW) -
     key = _key(scope, store_id, ip or "unknown")
     try:
         conn = redis_connection()
-        count = int(conn.incr(key))  # type: ignore[arg-type]
+        count = int(conn.incr(key))
         if count == 1:
             conn.expire(key, WINDOW_SECONDS)
     except RedisError:
