@@ -152,3 +152,22 @@ def test_honeypot_and_rate_limit_stop_bots(client: FlaskClient) -> None:
     assert replies == [201] * 5 + [429]
     other = plugin_post(client, woo, "signup", body | {"client_ip": "198.51.100.4"})
     assert other.status_code == 201 and count(Signup) == 5 + 1
+
+
+def test_the_plugin_reads_the_interests_it_may_offer(client: FlaskClient) -> None:
+    """Given a store with two categories, when the plugin asks (signed, empty body), then it
+    gets them; unsigned, 401."""
+    from ecomapp.platforms.woocommerce.webhooks import signature
+    from tests.storefront_support import PLUGIN_SECRET
+
+    store = woo_store_with_plugin()
+    make_product(store, product_type="Tea")
+    make_product(store, product_type="Cups")
+    headers = {
+        "X-Ecomapp-Store": str(store.id),
+        "X-Ecomapp-Signature": signature(PLUGIN_SECRET, b""),
+    }
+    assert client.get("/storefront/signup/interests", headers=headers).json == {
+        "interests": ["Cups", "Tea"]
+    }
+    assert client.get("/storefront/signup/interests").status_code == 401

@@ -96,6 +96,13 @@ def signup() -> tuple[Response, int]:
     return jsonify(status=row.status, mailed=mailed), 201 if mailed else 200
 
 
+@bp.get("/signup/interests")
+def signup_interests() -> Response:
+    """Return the categories a signup form may offer as interests (for the plugin's form)."""
+    who = storefront_request()
+    return jsonify(interests=store_categories(who.store))
+
+
 def _page(
     state: Confirmation, store: Store | None, token: str, asking: bool = False
 ) -> tuple[str, int, dict[str, str]]:
