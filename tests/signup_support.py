@@ -22,3 +22,20 @@ def confirm_link(received: Received) -> str:
     found = LINK.search(html)
     assert found, html
     return "/storefront/" + found.group(0).split("/storefront/", 1)[1]
+
+
+def subscribe(client: Any, store: Any, run_jobs: Any, forms: list[dict[str, Any]]) -> None:
+    """Sign each form up through the app proxy and confirm it from its mailed link."""
+    from ecomapp.mail import smtp
+    from tests.fakes.smtp_server import running_smtp
+    from tests.mail_support import configure_mail
+    from tests.storefront_support import proxy_post
+
+    with running_smtp() as mail:
+        configure_mail(store, backend="smtp", smtp_url=mail.url)
+        for form in forms:
+            assert proxy_post(client, store, "signup", form).status_code == 201
+        run_jobs()
+        smtp.close_all()
+        for received in list(mail.received):
+            assert client.post(confirm_link(received)).status_code == 200

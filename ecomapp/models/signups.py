@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecomapp.extensions import Model
-from ecomapp.models.types import UTCDateTime, utcnow
+from ecomapp.models.types import TagList, UTCDateTime, utcnow
 
 
 class SignupStatus(StrEnum):
@@ -33,7 +33,8 @@ class Signup(Model):
     email: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(255), default="")
     phone: Mapped[str] = mapped_column(String(32), default="")
-    interests: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The categories picked, as ',a,b,' text (segments match one with LIKE, as for tags).
+    interests: Mapped[list[str]] = mapped_column(TagList, default=list, server_default="")
     source: Mapped[str] = mapped_column(String(32))
     consent_text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=SignupStatus.PENDING.value)

@@ -24,7 +24,7 @@ def upgrade():
     sa.Column('email', sa.String(length=255), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('phone', sa.String(length=32), nullable=False),
-    sa.Column('interests', sa.JSON(), nullable=False),
+    sa.Column('interests', sa.Text(), server_default='', nullable=False),
     sa.Column('source', sa.String(length=32), nullable=False),
     sa.Column('consent_text', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
