@@ -154,6 +154,9 @@ class PlatformAdapter(ABC):
         """Create or update the customer as subscribed to e-mail (confirmed opt-in); its id."""
         raise UnsupportedOperation(f"{self.name} cannot record newsletter subscribers")
 
+    # True where `save_customer_group` keeps a native group (Shopify customer segments).
+    has_customer_groups: ClassVar[bool] = False
+
     def save_customer_group(self, store: Store, ref: str | None, name: str, tag: str) -> str | None:
         """Create or update a native customer group holding the customers with a tag; its id.
 

@@ -241,6 +241,8 @@ class ShopifyAdapter(PlatformAdapter):
         found = nodes.get("nodes") or []
         return str(found[0]["id"]) if found else None
 
+    has_customer_groups = True
+
     def save_customer_group(self, store: Store, ref: str | None, name: str, tag: str) -> str | None:
         """Keep a customer segment whose ShopifyQL query selects the customers with the tag."""
         quoted = tag.replace("\\", "\\\\").replace("'", "\\'")
