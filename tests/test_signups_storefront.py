@@ -171,3 +171,21 @@ def test_the_plugin_reads_the_interests_it_may_offer(client: FlaskClient) -> Non
         "interests": ["Cups", "Tea"]
     }
     assert client.get("/storefront/signup/interests").status_code == 401
+
+
+def test_a_thai_store_mails_and_confirms_in_thai(
+    client: FlaskClient, run_jobs: Callable[[], None]
+) -> None:
+    """Given a store in Thai, then the confirmation mail and the confirm page are in Thai."""
+    store = make_store("shopify", domain="thai-shop.myshopify.com", settings={"language": "th"})
+    with running_smtp() as mail:
+        configure_mail(store, backend="smtp", smtp_url=mail.url)
+        assert proxy_post(client, store, "signup", signup_form()).status_code == 201
+        run_jobs()
+        smtp.close_all()
+        received = list(mail.received)
+    assert str(received[0].email["Subject"]).startswith("ยืนยันการสมัครรับข่าวสาร")
+    page = client.get(confirm_link(received[0])).get_data(as_text=True)
+    assert "ยืนยันการสมัครของฉัน" in page
+    done = client.post(confirm_link(received[0])).get_data(as_text=True)
+    assert "คุณสมัครรับข่าวสารเรียบร้อยแล้ว" in done
