@@ -189,3 +189,39 @@ def test_a_thai_store_mails_and_confirms_in_thai(
     assert "ยืนยันการสมัครของฉัน" in page
     done = client.post(confirm_link(received[0])).get_data(as_text=True)
     assert "คุณสมัครรับข่าวสารเรียบร้อยแล้ว" in done
+
+
+def test_welcome_series_follows_up_unless_the_subscriber_unsubscribed(
+    client: FlaskClient, run_jobs: Callable[[], None]
+) -> None:
+    """Given the welcome series on and two confirmed subscribers, when one unsubscribes and the
+    wait passes, then only the other gets the follow-up."""
+    from ecomapp.automation.recipes import build_recipe
+    from ecomapp.mail.suppressions import suppress
+    from ecomapp.models import SuppressionReason
+    from tests.automation_support import make_automation
+
+    store = _shop()
+    make_automation(store, build_recipe("welcome_subscribers", {"days": "3"})[1])
+    with running_smtp() as mail:
+        configure_mail(store, backend="smtp", smtp_url=mail.url, frequency_cap_hours=0)
+        for email in ("stay@example.com", "leave@example.com"):
+            assert proxy_post(client, store, "signup", signup_form(email)).status_code == 201
+        run_jobs()
+        for received in list(mail.received):
+            assert client.post(confirm_link(received)).status_code == 200
+        run_jobs()
+        suppress(store, "leave@example.com", SuppressionReason.UNSUBSCRIBE, None, "test")
+        db.session.commit()
+        with time_machine.travel(utcnow() + timedelta(days=3, hours=1), tick=False):
+            run_jobs()
+            run_jobs()
+        smtp.close_all()
+        got = sorted((m.rcpt_tos[0], str(m.email["Subject"]).split(" ")[0]) for m in mail.received)
+    assert got == [
+        ("leave@example.com", "Confirm"),
+        ("leave@example.com", "Welcome"),
+        ("stay@example.com", "Confirm"),
+        ("stay@example.com", "New"),
+        ("stay@example.com", "Welcome"),
+    ]

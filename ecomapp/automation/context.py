@@ -9,7 +9,18 @@ from sqlalchemy import func, select
 from ecomapp.automation.conditions import OBJECTS, PREVIOUS, Snapshot
 from ecomapp.extensions import db
 from ecomapp.mirror.products import low_stock_threshold
-from ecomapp.models import Cart, Customer, Event, Order, Product, Signup, Store, Variant
+from ecomapp.models import (
+    Cart,
+    Customer,
+    Event,
+    Order,
+    Product,
+    Signup,
+    Store,
+    Suppression,
+    SuppressionReason,
+    Variant,
+)
 
 
 def load_snapshot(store: Store, event: Event) -> Snapshot:
@@ -162,7 +173,7 @@ def add_signup(snap: Snapshot, signup: Signup, customer: Customer | None) -> Non
         return
     first, _, last = signup.name.strip().partition(" ")
     snap["customer.email"] = signup.email
-    snap["customer.accepts_marketing"] = signup.status == "subscribed"
+    snap["customer.accepts_marketing"] = signup.status == "subscribed" and not _unsubscribed(signup)
     snap[OBJECTS]["customer"] = {
         "id": None,
         "platform_id": None,
@@ -171,6 +182,18 @@ def add_signup(snap: Snapshot, signup: Signup, customer: Customer | None) -> Non
         "last_name": last.strip(),
         "name": signup.name,
     }
+
+
+def _unsubscribed(signup: Signup) -> bool:
+    """Return whether the signup's address unsubscribed from marketing since (one query)."""
+    found = db.session.scalar(
+        select(Suppression.id).where(
+            Suppression.store_id == signup.store_id,
+            Suppression.email == signup.email,
+            Suppression.reason == SuppressionReason.UNSUBSCRIBE.value,
+        )
+    )
+    return found is not None
 
 
 def add_cart(snap: Snapshot, cart: Cart) -> None:
