@@ -93,3 +93,15 @@ def test_the_stand_in_refuses_a_taken_email_like_woocommerce(fake: FakeWooStore)
     with pytest.raises(WooCommerceError) as refused:
         client_for(store).request("POST", "customers", {"email": "bo@example.com"})
     assert refused.value.status == 400 and "already registered" in str(refused.value)
+
+
+def test_a_guest_of_past_orders_becomes_a_registered_customer(
+    client: FlaskClient, fake: FakeWooStore, run_jobs: Callable[[], None]
+) -> None:
+    """Given a guest known only from an order, when they confirm a signup, then the store gets a
+    new customer (the guest's mirror id is no user id)."""
+    deliver(client, hook_for(fake, "order.created"), wc.order(77, customer_id=0, email="g@x.io"))
+    run_jobs()
+    assert db.session.scalar(select(Customer.platform_id)) == "guest:g@x.io"
+    _confirmed(client, run_jobs, "g@x.io")
+    assert [c["email"] for c in fake.customers.values()] == ["g@x.io"]

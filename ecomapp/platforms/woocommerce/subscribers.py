@@ -34,7 +34,9 @@ def _by_email(client: WooClient, email: str) -> str | None:
 def subscribe(store: Store, subscriber: Subscriber) -> str:
     """Update the customer with this e-mail, or create one; return its id."""
     client = client_for(store)
-    known = subscriber.platform_customer_id or _by_email(client, subscriber.email)
+    known = subscriber.platform_customer_id
+    if not (known and known.isdigit()):  # a guest of past orders ("guest:<email>") has no user
+        known = _by_email(client, subscriber.email)
     if known:
         client.request("PUT", f"customers/{known}", {"meta_data": _meta(subscriber)})
         return known
