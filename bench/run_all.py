@@ -149,6 +149,7 @@ def benches(db: str, redis: str) -> list[Bench]:
         own("panel_pages", *mine),
         own("regroup", *mine),
         own("segments", *mine),
+        own("favourite_category", *mine),
         own("dashboard_lcp", *mine),
         Bench(
             "engine_throughput",

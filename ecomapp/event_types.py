@@ -5,6 +5,7 @@ EVENT_TYPES = (
     "customer.created",
     "customer.updated",
     "customer.consent_changed",
+    "customer.subscribed",
     "customer.spend_changed",
     "customer.entered_segment",
     "customer.left_segment",

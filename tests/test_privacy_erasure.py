@@ -16,7 +16,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from ecomapp.extensions import db
-from ecomapp.models import InboxDelivery, Message, Order, Store, WooSite
+from ecomapp.models import InboxDelivery, Message, Order, Signup, Store, WooSite
+from ecomapp.models.types import utcnow
 from tests.fakes.woocommerce import payloads as wc
 from tests.fakes.woocommerce.flow import connect, hook_for, sign, woo_settings
 from tests.fakes.woocommerce.flow import deliver as woo_deliver
@@ -66,8 +67,17 @@ def _woo_history(client: FlaskClient, woo: FakeWooStore, run_jobs: Callable[[], 
     woo_deliver(client, hook_for(woo, "order.created"), _woo_order(901, 5, PERSON))
     woo_deliver(client, hook_for(woo, "order.created"), _woo_order(902, 0, PERSON))  # as a guest
     woo_deliver(client, hook_for(woo, "order.created"), _woo_order(903, 6, OTHER))
+    db.session.add(_signup(store, PERSON))  # a newsletter signup holds name, e-mail and phone
     run_jobs()
     return store
+
+
+def _signup(store: Store, person: dict[str, str]) -> Signup:
+    name = f"{person['first_name']} {person['last_name']}"
+    return Signup(
+        store_id=store.id, email=person["email"].lower(), name=name, source="woocommerce_plugin",
+        phone=person.get("phone", "") or "", consent_text="yes", link_expires_at=utcnow(),
+    )  # fmt: skip
 
 
 def test_woocommerce_customer_deleted_erases_the_customer_everywhere(

@@ -20,11 +20,12 @@ from ecomapp.automation.context import (
     add_customer,
     add_order,
     add_product,
+    add_signup,
     add_variant,
 )
 from ecomapp.extensions import db
 from ecomapp.mirror.products import low_stock_threshold
-from ecomapp.models import Cart, Customer, Event, Order, Product, Store, Variant
+from ecomapp.models import Cart, Customer, Event, Order, Product, Signup, Store, Variant
 
 
 def load_snapshots(store: Store, events: Iterable[Event]) -> dict[int, Snapshot]:
@@ -36,15 +37,31 @@ def load_snapshots(store: Store, events: Iterable[Event]) -> dict[int, Snapshot]
             wanted[event.subject_type].add(event.subject_id)
     orders = _orders(store, wanted["order"])
     carts = _rows(store, Cart, wanted["cart"])
+    signups = _rows(store, Signup, wanted["signup"])
     customer_ids = wanted["customer"] | {c.customer_id for c in carts.values() if c.customer_id}
+    customer_ids |= {s.customer_id for s in signups.values() if s.customer_id}
     customers = _rows(store, Customer, customer_ids)
     variants = _variants(store, wanted["variant"])
     products = _rows(store, Product, wanted["product"])
     earlier = _earlier_orders(store, orders.values())
     return {
-        e.id: _snapshot(store, e, orders, carts, customers, variants, products, earlier)
+        e.id: _with_signup(
+            _snapshot(store, e, orders, carts, customers, variants, products, earlier),
+            e,
+            signups,
+            customers,
+        )
         for e in events
     }
+
+
+def _with_signup(
+    snap: Snapshot, event: Event, signups: dict[int, Signup], customers: dict[int, Customer]
+) -> Snapshot:
+    signup = signups.get(event.subject_id or 0) if event.subject_type == "signup" else None
+    if signup is not None:
+        add_signup(snap, signup, customers.get(signup.customer_id or 0))
+    return snap
 
 
 def _snapshot(

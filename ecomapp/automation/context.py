@@ -9,7 +9,18 @@ from sqlalchemy import func, select
 from ecomapp.automation.conditions import OBJECTS, PREVIOUS, Snapshot
 from ecomapp.extensions import db
 from ecomapp.mirror.products import low_stock_threshold
-from ecomapp.models import Cart, Customer, Event, Order, Product, Store, Variant
+from ecomapp.models import (
+    Cart,
+    Customer,
+    Event,
+    Order,
+    Product,
+    Signup,
+    Store,
+    Suppression,
+    SuppressionReason,
+    Variant,
+)
 
 
 def load_snapshot(store: Store, event: Event) -> Snapshot:
@@ -36,6 +47,10 @@ def load_snapshot(store: Store, event: Event) -> Snapshot:
             add_variant(snap, variant, low_stock_threshold(store, variant))
     elif subject_type == "product" and subject_id:
         add_product(snap, _owned(store, Product, subject_id))
+    elif subject_type == "signup" and subject_id:
+        signup = _owned(store, Signup, subject_id)
+        if signup is not None:
+            add_signup(snap, signup, _owned(store, Customer, signup.customer_id))
     return snap
 
 
@@ -145,6 +160,40 @@ def add_customer(snap: Snapshot, customer: Customer | None, **history: Any) -> N
         "last_name": customer.last_name,
         "name": customer.name,
     }
+
+
+def add_signup(snap: Snapshot, signup: Signup, customer: Customer | None) -> None:
+    """Put a newsletter signup and its customer (the mirror's, else the form's) in the snapshot."""
+    snap["signup.source"] = signup.source
+    snap["signup.interests"] = list(signup.interests or [])
+    snap[OBJECTS]["signup"] = {"id": signup.id, "email": signup.email, "name": signup.name}
+    snap[OBJECTS]["interests"] = list(signup.interests or [])
+    if customer is not None:
+        add_customer(snap, customer)
+        return
+    first, _, last = signup.name.strip().partition(" ")
+    snap["customer.email"] = signup.email
+    snap["customer.accepts_marketing"] = signup.status == "subscribed" and not _unsubscribed(signup)
+    snap[OBJECTS]["customer"] = {
+        "id": None,
+        "platform_id": None,
+        "email": signup.email,
+        "first_name": first,
+        "last_name": last.strip(),
+        "name": signup.name,
+    }
+
+
+def _unsubscribed(signup: Signup) -> bool:
+    """Return whether the signup's address unsubscribed from marketing since (one query)."""
+    found = db.session.scalar(
+        select(Suppression.id).where(
+            Suppression.store_id == signup.store_id,
+            Suppression.email == signup.email,
+            Suppression.reason == SuppressionReason.UNSUBSCRIBE.value,
+        )
+    )
+    return found is not None
 
 
 def add_cart(snap: Snapshot, cart: Cart) -> None:

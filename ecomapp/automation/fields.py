@@ -53,6 +53,8 @@ FIELDS: dict[str, str] = {
     "product.product_type": "text",
     "product.status": "text",
     "product.tags": "tags",
+    "signup.source": "text",  # shopify_app_proxy | woocommerce_plugin (customer.subscribed)
+    "signup.interests": "list",  # the categories picked on the signup form
     "event.type": "text",
     "event.segment": "text",  # the segment a customer.entered_segment/left_segment is about
 }

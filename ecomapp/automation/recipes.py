@@ -238,6 +238,20 @@ def _post_purchase(p: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _welcome_subscribers(p: dict[str, str]) -> dict[str, Any]:
+    return {
+        "trigger": {"event": "customer.subscribed"},
+        "exit_conditions": {
+            "any": [{"field": "customer.accepts_marketing", "op": "=", "value": False}]
+        },
+        "steps": [
+            _action("send_email", template=p["template"]),
+            {"type": "wait", "days": p["days"]},
+            _action("send_email", template=p["followup_template"]),
+        ],
+    }
+
+
 RECIPES: dict[str, Recipe] = {
     r.key: r
     for r in (
@@ -247,6 +261,18 @@ RECIPES: dict[str, Recipe] = {
             "Greet every new customer account by e-mail.",
             (Param("template", "E-mail template", "welcome"),),
             _welcome,
+        ),
+        Recipe(
+            "welcome_subscribers",
+            "Welcome series for new subscribers",
+            "When a shopper confirms a newsletter signup, e-mail a welcome at once and a"
+            " follow-up some days later (stops if they unsubscribe).",
+            (
+                Param("template", "Welcome e-mail template", "welcome_subscriber"),
+                Param("days", "Follow-up after (days)", "3"),
+                Param("followup_template", "Follow-up e-mail template", "subscriber_followup"),
+            ),
+            _welcome_subscribers,
         ),
         Recipe(
             "first_order_vip",

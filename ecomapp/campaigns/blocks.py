@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from ecomapp.campaigns.favourites import FAVOURITE
 from ecomapp.extensions import db
 from ecomapp.i18n import money
 from ecomapp.mail.sandbox import render_text
@@ -66,6 +67,23 @@ def grid_products(store: Store, block: dict[str, Any]) -> list[tuple[Product, De
     return [(row[0], row[1]) for row in db.session.execute(stmt.limit(limit)).all()]
 
 
+def grid_token(index: int) -> str:
+    """Return the placeholder of a per-recipient grid, filled in when each mail is made."""
+    return f"%%GRID{index}%%"
+
+
+def personal_grids(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the grid blocks that differ per recipient (the favourite category), in order."""
+    return [b for b in blocks if b.get("type") == "products" and b.get("source") == FAVOURITE]
+
+
+def favourite_grid(store: Store, block: dict[str, Any], category: str | None) -> str:
+    """Return a favourite-category grid for one category (None: the best sellers)."""
+    if category is None:
+        return _products(store, block | {"source": "best_sellers"})
+    return _products(store, block | {"source": "category", "category": category})
+
+
 def _products(store: Store, block: dict[str, Any]) -> str:
     cells = []
     for product, price in grid_products(store, block):
@@ -89,7 +107,7 @@ def render_blocks(
     store: Store, blocks: list[dict[str, Any]], variables: dict[str, Any], color: str
 ) -> str:
     """Return the e-mail body HTML of a version's blocks, in order."""
-    parts = []
+    parts, personal = [], 0
     for block in blocks:
         kind = block.get("type")
         if kind == "text":
@@ -98,6 +116,9 @@ def render_blocks(
             parts.append(_image(block))
         elif kind == "button":
             parts.append(_button(block, color))
+        elif kind == "products" and block.get("source") == FAVOURITE:
+            parts.append(grid_token(personal))
+            personal += 1
         elif kind == "products":
             parts.append(_products(store, block))
     return "\n".join(parts)

@@ -32,14 +32,14 @@ def _blocks(form: MultiDict[str, str]) -> list[dict[str, Any]]:
             raise InvalidVersion("button_url", "must be an http(s) address")
         blocks.append({"type": "button", "label": form["button_label"], "url": form["button_url"]})
     grid = form.get("grid", "")
-    if grid == "best_sellers":
-        blocks.append({"type": "products", "source": "best_sellers"})
+    if grid in ("best_sellers", "favourite_category"):
+        blocks.append({"type": "products", "source": grid})
     elif grid == "category":
         if not form.get("category", "").strip():
             raise InvalidVersion("category", "a category grid needs a category")
         blocks.append({"type": "products", "source": "category", "category": form["category"]})
     elif grid:
-        raise InvalidVersion("grid", "must be best_sellers or category")
+        raise InvalidVersion("grid", "must be best_sellers, category or favourite_category")
     return blocks
 
 

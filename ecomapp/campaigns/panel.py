@@ -13,7 +13,7 @@ from ecomapp.campaigns import recipes
 from ecomapp.campaigns.assign import assigned_version
 from ecomapp.campaigns.audience import KINDS, LABELS
 from ecomapp.campaigns.forms import InvalidVersion, apply_form, form_of, parse_ab
-from ecomapp.campaigns.render import Recipient, Signer, personalise, prepare
+from ecomapp.campaigns.render import GridMaker, Recipient, Signer, personalise, prepare
 from ecomapp.campaigns.results import progress, version_results
 from ecomapp.campaigns.schedule import InvalidSchedule, describe, next_slot, parse_schedule
 from ecomapp.campaigns.sending import Claimed, Deliverer, versions_of
@@ -156,7 +156,12 @@ def preview(campaign_id: int, version_id: int) -> str:
     who = Recipient(
         0, sample.first_name if sample else "", "", sample.email or "" if sample else ""
     )
-    person = personalise(prepared, Signer(), who)
+    grids = None
+    if prepared.grids:
+        maker = GridMaker(g.store)
+        maker.load([sample.id] if sample is not None else [])
+        grids = maker.grids(prepared, sample.id if sample is not None else None)
+    person = personalise(prepared, Signer(), who, grids)
     return render_template("campaigns/_preview.html", person=person, sample=sample)
 
 

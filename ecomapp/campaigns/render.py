@@ -19,7 +19,8 @@ from typing import Any
 from flask import current_app
 from itsdangerous import URLSafeSerializer
 
-from ecomapp.campaigns.blocks import render_blocks
+from ecomapp.campaigns.blocks import favourite_grid, personal_grids, render_blocks
+from ecomapp.campaigns.favourites import favourite_categories
 from ecomapp.i18n import store_language
 from ecomapp.mail.effective_settings import EffectiveSettings
 from ecomapp.mail.languages import mail_language
@@ -43,6 +44,7 @@ class Prepared:
     html: str
     text: str
     links: tuple[str, ...]
+    grids: tuple[dict[str, Any], ...] = ()  # per-recipient grid blocks (%%GRIDn%% tokens)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,35 @@ def prepare(
 
     html = _HREF.sub(swap, html)
     text = html_to_text(html)
-    return Prepared(version.id, subject, html, text, tuple(links))
+    grids = tuple(personal_grids(version.blocks or []))
+    return Prepared(version.id, subject, html, text, tuple(links), grids)
+
+
+class GridMaker:
+    """Per-recipient grids (the favourite category): categories found once per batch in one
+    query, each distinct grid rendered once and reused."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.favourites: dict[int, str] = {}
+        self.cache: dict[tuple[int, int, str | None], tuple[str, str]] = {}
+
+    def load(self, customer_ids: list[int]) -> None:
+        """Find the favourite category of a batch's customers (one SQL statement)."""
+        self.favourites = favourite_categories(self.store.id, customer_ids)
+
+    def grids(self, prepared: Prepared, customer_id: int | None) -> dict[str, tuple[str, str]]:
+        """Return the (HTML, text) of each personal grid token of one recipient."""
+        category = self.favourites.get(customer_id or 0)
+        out: dict[str, tuple[str, str]] = {}
+        for i, block in enumerate(prepared.grids):
+            key = (prepared.version_id, i, category)
+            if key not in self.cache:
+                with mail_language(store_language(self.store)):
+                    html = favourite_grid(self.store, block, category)
+                self.cache[key] = (html, html_to_text(html) if html else "")
+            out[f"GRID{i}"] = self.cache[key]
+        return out
 
 
 class _Tokens:
@@ -134,12 +164,19 @@ class Personal:
     unsubscribe_url: str
 
 
-def personalise(prepared: Prepared, signer: Signer, recipient: Recipient) -> Personal:
-    """Fill a prepared version in for one recipient."""
+def personalise(
+    prepared: Prepared,
+    signer: Signer,
+    recipient: Recipient,
+    grids: dict[str, tuple[str, str]] | None = None,
+) -> Personal:
+    """Fill a prepared version in for one recipient (and their own product grids)."""
     links = signer.values(prepared, recipient.message_id)
     raw = {f.upper(): getattr(recipient, f) or "" for f in FIELDS}
     in_html = {k: escape(v) for k, v in raw.items()} | {k: escape(v) for k, v in links.items()}
     in_text = raw | links
+    for name, (html, text) in (grids or {}).items():
+        in_html[name], in_text[name] = html, text
     return Personal(
         TOKEN.sub(lambda m: raw.get(m[1], ""), prepared.subject),
         TOKEN.sub(lambda m: in_html.get(m[1], ""), prepared.html),

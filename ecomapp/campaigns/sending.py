@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import String, case, cast, func, insert, literal, select, update
 
 from ecomapp.campaigns import assign, inflight
-from ecomapp.campaigns.render import Prepared, Recipient, Signer, personalise, prepare
+from ecomapp.campaigns.render import GridMaker, Prepared, Recipient, Signer, personalise, prepare
 from ecomapp.campaigns.wire import message_id_header, sender, wire
 from ecomapp.extensions import affected, db
 from ecomapp.jobs import PermanentError, TransientError, enqueue, enqueue_at
@@ -221,6 +221,7 @@ class Deliverer:
         self.signer = Signer()
         self.envelope_from, self.from_header = sender(settings.from_address)
         self.prepared: dict[tuple[int, str], Prepared] = {}
+        self.grid_maker = GridMaker(store)
 
     def _version(self, version_id: int, subject: str) -> Prepared:
         if (version_id, subject) not in self.prepared:
@@ -237,6 +238,7 @@ class Deliverer:
             prepared,
             self.signer,
             Recipient(item.id, item.first_name, item.last_name, item.to),
+            self.grid_maker.grids(prepared, item.customer_id) if prepared.grids else None,
         )
         msgid = message_id_header(item.id, self.store.domain)
         raw = wire(
@@ -254,6 +256,8 @@ class Deliverer:
 
     def deliver(self, claimed: list[Claimed]) -> None:
         """Send a claimed group: one batch request where the backend has one, else in order."""
+        if any(self._version(c.version_id, c.subject).grids for c in claimed):
+            self.grid_maker.load([c.customer_id for c in claimed if c.customer_id])
         if isinstance(self.backend, PostmarkBackend):
             self.deliver_batch(claimed)
         else:

@@ -88,6 +88,27 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
         "{{ recommendations_grid }}"
         '<p><a href="{{ store.url }}">See more at {{ store.name }}</a></p>',
     ),
+    "signup_confirm": (
+        "Confirm your subscription to {{ store.name }}",
+        "<p>Hi {{ signup.name or 'there' }},</p>"
+        "<p>Please confirm that you want news and offers from {{ store.name }} by e-mail:</p>"
+        '<p><a href="{{ confirm_url }}">Confirm my subscription</a></p>'
+        "<p>The link works once and expires in {{ link_hours }} hours. If you did not sign up,"
+        " ignore this e-mail: you will not be subscribed.</p>",
+    ),
+    "welcome_subscriber": (
+        "Welcome to the {{ store.name }} newsletter",
+        "<p>Hi {{ customer.first_name or 'there' }},</p>"
+        "<p>Thanks for subscribing. You will be the first to hear about new arrivals and offers"
+        "{% if interests %} in {{ interests|join(', ') }}{% endif %}.</p>"
+        '<p><a href="{{ store.url }}">Visit the shop</a></p>',
+    ),
+    "subscriber_followup": (
+        "New at {{ store.name }}",
+        "<p>Hi {{ customer.first_name or 'there' }},</p>"
+        "<p>Here is what is new at {{ store.name }} since you subscribed.</p>"
+        '<p><a href="{{ store.url }}">See the latest arrivals</a></p>',
+    ),
 }
 
 
@@ -114,4 +135,7 @@ LABELS: dict[str, str] = {
     "abandoned_cart_second": "Second abandoned-cart reminder",
     "discount_offer": "Send a discount code",
     "recommendations": "Recommend products after an order",
+    "signup_confirm": "Confirm a newsletter signup (double opt-in)",
+    "welcome_subscriber": "Welcome a new newsletter subscriber",
+    "subscriber_followup": "Follow up with a new subscriber",
 }

@@ -35,4 +35,8 @@ def sample_variables(store: Store) -> dict[str, Any]:
         "discount_code": "SAMPLE10",
         "discount_percent": 10,
         "quantity": 3,
+        "signup": {"name": "Alex Sample", "email": "alex@example.com"},
+        "confirm_url": f"https://{store.domain}/confirm-sample",
+        "link_hours": 72,
+        "interests": ["Jackets"],
     }

@@ -12,8 +12,12 @@ _HREF = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(https?://[^"']+)\2""", re
 _TEXT_URL = re.compile(r"https?://[^\s<>()\"']+")
 
 
+# Our own links, and single-use secrets (a signup's confirm link) that a redirect would expose.
+UNTRACKED_PATHS = ("/m/", "/storefront/signup/confirm/")
+
+
 def _trackable(url: str) -> bool:
-    return not url.startswith(public_url("/m/"))
+    return not url.startswith(tuple(public_url(p) for p in UNTRACKED_PATHS))
 
 
 def track_links_html(message_id: int, html: str) -> str:

@@ -49,6 +49,7 @@ from ecomapp.models.mirror import (
 )
 from ecomapp.models.recommendations import ProductRecommendation, RecoRun, RecoRunStatus
 from ecomapp.models.segments import CustomerRfm, Segment, SegmentDay, SegmentMember
+from ecomapp.models.signups import Signup, SignupStatus
 from ecomapp.models.stock_levels import LowStockCrossing, ProductStockState, VisibilityChange
 from ecomapp.models.store import Platform, Store
 from ecomapp.models.types import utcnow
@@ -122,6 +123,8 @@ __all__ = [
     "SegmentDay",
     "SegmentMember",
     "SendStatus",
+    "Signup",
+    "SignupStatus",
     "SmartCollection",
     "Store",
     "Suppression",

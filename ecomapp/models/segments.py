@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecomapp.extensions import Model
@@ -25,6 +25,9 @@ class Segment(Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     members: Mapped[int] = mapped_column(Integer, default=0)
     mirror_tag: Mapped[str | None] = mapped_column(String(64))
+    # Also kept as a native customer group (a Shopify customer segment on the tag) when true.
+    mirror_group: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    platform_group_id: Mapped[str | None] = mapped_column(String(255))
     computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

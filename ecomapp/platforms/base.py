@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
 
@@ -38,6 +39,19 @@ class RiskAssessment:
 
     level: str  # low | medium | high
     facts: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A confirmed newsletter subscriber to create or update on the platform."""
+
+    email: str
+    first_name: str
+    last_name: str
+    phone: str
+    interests: list[str]
+    confirmed_at: datetime
+    platform_customer_id: str | None = None  # known from the mirror
 
 
 @dataclass
@@ -135,6 +149,20 @@ class PlatformAdapter(ABC):
     ) -> None:
         """Push a customer's e-mail marketing consent back to the platform."""
         raise UnsupportedOperation(f"{self.name} cannot update marketing consent")
+
+    def subscribe(self, store: Store, subscriber: Subscriber) -> str:
+        """Create or update the customer as subscribed to e-mail (confirmed opt-in); its id."""
+        raise UnsupportedOperation(f"{self.name} cannot record newsletter subscribers")
+
+    # True where `save_customer_group` keeps a native group (Shopify customer segments).
+    has_customer_groups: ClassVar[bool] = False
+
+    def save_customer_group(self, store: Store, ref: str | None, name: str, tag: str) -> str | None:
+        """Create or update a native customer group holding the customers with a tag; its id.
+
+        None where the platform has no customer groups (nothing is written).
+        """
+        return None
 
     # False where a collection's order cannot be kept (WooCommerce categories).
     orders_collections: ClassVar[bool] = True

@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 from ecomapp.extensions import db
 from ecomapp.models import Customer, InboxDelivery, Order, Product, Store
 from ecomapp.models.types import normalize_tags, utcnow
-from ecomapp.platforms.base import DiscountSpec, PlatformAdapter, RiskAssessment, TagChange
+from ecomapp.platforms.base import (
+    DiscountSpec,
+    PlatformAdapter,
+    RiskAssessment,
+    Subscriber,
+    TagChange,
+)
 
 _RESOURCES = {"customer": Customer, "order": Order, "product": Product}
 _PRELOADED = "ecomapp_demo_preloaded"  # session.info: rows preloaded in this transaction
@@ -143,6 +149,18 @@ class DemoAdapter(PlatformAdapter):
             )
         )
         return {pid: int(qty or 0) for pid, qty in rows}
+
+    def subscribe(self, store: Store, subscriber: Subscriber) -> str:
+        """Mark the demo customer with this e-mail subscribed (a signup without one: no id)."""
+        customer = db.session.scalar(
+            select(Customer).where(
+                Customer.store_id == store.id, Customer.email == subscriber.email
+            )
+        )
+        if customer is None:
+            return ""
+        customer.accepts_marketing = True
+        return customer.platform_id
 
     def set_marketing_consent(
         self, store: Store, customer_platform_id: str, subscribed: bool

@@ -37,6 +37,7 @@ from ecomapp.models import (
     Order,
     Run,
     RunStep,
+    Signup,
     Store,
     Suppression,
     TrackingEvent,
@@ -267,6 +268,11 @@ def _drop_copies(store: Store, found: Found, request: ErasureRequest) -> int:
                 delete(ConsentRecord).where(
                     ConsentRecord.store_id == store.id, ConsentRecord.email.in_(emails)
                 )
+            )
+        )
+        dropped += affected(
+            db.session.execute(
+                delete(Signup).where(Signup.store_id == store.id, Signup.email.in_(emails))
             )
         )
     return int(dropped or 0)

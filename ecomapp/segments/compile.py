@@ -28,6 +28,7 @@ from sqlalchemy import (
 
 from ecomapp.models import Customer, CustomerRfm, LineItem, Order
 from ecomapp.segments.fields import SEGMENT_FIELDS
+from ecomapp.segments.signup_fields import interests_check, signup_source
 
 Expr = ColumnElement[Any]
 COLUMNS: dict[str, Any] = {
@@ -94,7 +95,9 @@ def _check(store_id: int, cond: dict[str, Any], now: datetime) -> Expr:
         return _days(op, DAYS_COLUMNS[field], value, now)
     if field in HISTORY:
         return _history(store_id, field, op, cond.get("quantifier", "any"), value)
-    column = rfm_group() if field == "customer.rfm_group" else COLUMNS[field]
+    if field == "signup.interests":
+        return interests_check(store_id, op, cond.get("quantifier", "any"), value)
+    column = _column(store_id, field)
     kind = SEGMENT_FIELDS[field]
     if kind in ("money", "number"):
         return _numeric(op, column, value, money=kind == "money")
@@ -103,6 +106,14 @@ def _check(store_id: int, cond: dict[str, Any], now: datetime) -> Expr:
     if kind == "tags":
         return _tags(op, column, value)
     return _text_op(op, column, value)
+
+
+def _column(store_id: int, field: str) -> Any:
+    if field == "customer.rfm_group":
+        return rfm_group()
+    if field == "signup.source":
+        return signup_source(store_id)
+    return COLUMNS[field]
 
 
 def _norm(value: Any) -> str:

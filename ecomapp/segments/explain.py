@@ -18,6 +18,7 @@ from ecomapp.extensions import db
 from ecomapp.models import Customer, LineItem, Order, SegmentMember
 from ecomapp.segments.compile import COLUMNS, DAYS_COLUMNS, HISTORY, rfm_group
 from ecomapp.segments.fields import SEGMENT_FIELDS
+from ecomapp.segments.signup_fields import SIGNUP_FIELDS, customer_signup_facts
 
 
 def _fields(group: dict[str, Any]) -> set[str]:
@@ -51,7 +52,9 @@ def _days(moment: datetime | None, now: datetime) -> int | None:
 def snapshot(customer: Customer, fields: set[str], now: datetime) -> Snapshot:
     """Return the customer's values of the named segment fields."""
     snap: Snapshot = {}
-    for field in fields:
+    if fields & SIGNUP_FIELDS.keys():
+        snap |= customer_signup_facts(customer)
+    for field in fields - SIGNUP_FIELDS.keys():
         if field in HISTORY:
             snap[field] = _history(customer, field)
         elif field in DAYS_COLUMNS:

@@ -36,6 +36,8 @@ SEGMENT_FIELDS: dict[str, str] = {
     "orders.product_title": "list",
     "orders.product_type": "list",
     "orders.vendor": "list",
+    "signup.source": "text",  # shopify_app_proxy | woocommerce_plugin (confirmed signups)
+    "signup.interests": "list",  # the categories picked on the signup form
 }
 DAYS_FIELDS = {"customer.days_since_first_order", "customer.days_since_last_order"}
 RFM_GROUPS = (
@@ -103,6 +105,8 @@ def _condition(raw: Any, path: str, errors: list[FieldError]) -> dict[str, Any]:
         out["quantifier"] = raw.get("quantifier", "any")
         if out["quantifier"] not in QUANTIFIERS:
             errors.append(FieldError(f"{path}.quantifier", "must be any, all or none"))
+    if field == "signup.interests" and out.get("quantifier") == "all" and op not in ("=", "!="):
+        errors.append(FieldError(f"{path}.quantifier", "with all, interests take = or != only"))
     before = len(errors)
     out |= _operand(raw, field, ftype, op, path, errors)
     if field in DAYS_FIELDS and len(errors) == before and not _whole_days(out.get("value")):

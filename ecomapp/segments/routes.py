@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select
 from werkzeug.wrappers import Response
 
@@ -18,9 +19,11 @@ from ecomapp.insights.groups import active_run
 from ecomapp.jobs.queue import enqueue
 from ecomapp.models import Customer, Segment, SegmentDay, SegmentMember
 from ecomapp.models.types import utcnow
+from ecomapp.platforms.registry import get_adapter
 from ecomapp.segments import bp
 from ecomapp.segments.explain import explain
 from ecomapp.segments.fields import RFM_GROUPS, SEGMENT_FIELDS, validate_conditions
+from ecomapp.segments.groups import keep_as_group
 from ecomapp.segments.jobs import COMPUTE
 from ecomapp.segments.library import get_segment, save_segment, tag_of
 from ecomapp.segments.tags import start_tag_push
@@ -143,6 +146,7 @@ def show(segment_id: int) -> str:
         "segments/show.html",
         segment=segment,
         tag=tag_of(segment),
+        has_groups=get_adapter(g.store.platform).has_customer_groups,
         points=points,
         line=line,
         members=pager.items,
@@ -185,6 +189,18 @@ def push_tag(segment_id: int) -> Response | tuple[str, int]:
     if active_run(g.store) is not None:
         return "A group run is still going: wait for it to finish.", 409
     start_tag_push(g.store, segment)
+    return redirect(url_for("insights.index"), 303)
+
+
+@bp.route("/<int:segment_id>/platform-group", methods=["POST"])
+def platform_group(segment_id: int) -> Response | tuple[str, int]:
+    """Tag the members and keep a customer segment on that tag at the platform (Shopify)."""
+    segment = _owned(segment_id)
+    if not get_adapter(g.store.platform).has_customer_groups:
+        return _("This platform has no customer groups: use the tag."), 409
+    if active_run(g.store) is not None:
+        return _("A group run is still going: wait for it to finish."), 409
+    keep_as_group(g.store, segment)
     return redirect(url_for("insights.index"), 303)
 
 

@@ -15,6 +15,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ecomapp.storefront.push",
     "ecomapp.storefront.also_bought",
     "ecomapp.storefront.searches",
+    "ecomapp.storefront.signup",
 )
 
 

@@ -18,6 +18,8 @@ from typing import Any
 import jwt
 from werkzeug.wrappers import Request, Response
 
+from tests.fakes.shopify_customers import CustomerOps
+
 FIXTURES = Path(__file__).parent / "shopify"
 OPERATION = re.compile(r"^\s*(?:query|mutation)\s+(\w+)")
 TAG_FIELD = re.compile(r"(\w+): tags(Add|Remove)\(id: \$(\w+), tags: \$(\w+)\)")
@@ -38,7 +40,7 @@ def fixture_bytes(name: str) -> bytes:
 
 
 @dataclass
-class FakeShopify:
+class FakeShopify(CustomerOps):
     """State of the stand-in: issued tokens, recorded calls, scripted failures, shop data."""
 
     client_id: str = "test-client-id"
@@ -69,6 +71,8 @@ class FakeShopify:
     # Fulfillment orders per order gid (two per order, made when first asked) and their status.
     fulfillment_orders: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     cancelled: dict[str, dict[str, Any]] = field(default_factory=dict)  # order gid -> arguments
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)  # gid -> CustomerInput
+    segments: dict[str, dict[str, Any]] = field(default_factory=dict)  # gid -> {name, query}
     bulk_status: str = "COMPLETED"
     expires_in: int = 3600
     refresh_delay: float = 0.0

@@ -49,6 +49,7 @@ class Storefront:
     block_html: str
     customer_id: str = ""
     url: str = ""
+    script: str = "notify-me.js"  # the block's asset the page loads
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
@@ -59,7 +60,7 @@ class Storefront:
             response = Response(asset.read_text(), mimetype="application/javascript")
         else:
             page = f"<!doctype html><html><body>{self.block_html}"
-            page += '<script src="/assets/notify-me.js"></script></body></html>'
+            page += f'<script src="/assets/{self.script}"></script></body></html>'
             response = Response(page, mimetype="text/html")
         return response(environ, start_response)
 

@@ -28,6 +28,7 @@ require_once __DIR__ . '/includes/class-ecomapp-searches.php';
 require_once __DIR__ . '/includes/class-ecomapp-revoke.php';
 require_once __DIR__ . '/includes/class-ecomapp-privacy.php';
 require_once __DIR__ . '/includes/class-ecomapp-notify-me.php';
+require_once __DIR__ . '/includes/class-ecomapp-signup.php';
 
 add_action(
 	'before_woocommerce_init',
@@ -50,6 +51,7 @@ add_action(
 		if ( class_exists( 'WooCommerce' ) && Ecomapp_Client::is_connected() ) {
 			Ecomapp_Carts::register();
 			Ecomapp_Notify_Me::register();
+			Ecomapp_Signup::register();
 			Ecomapp_Consent::register();
 			Ecomapp_Searches::register();
 		}

@@ -16,6 +16,7 @@ delete_option( 'ecomapp_capture_carts' );
 
 delete_option( 'ecomapp_consent_text' );
 delete_option( 'ecomapp_queue_dropped' );
+delete_transient( 'ecomapp_signup_interests' );
 
 // Events still waiting in Action Scheduler.
 if ( function_exists( 'as_unschedule_all_actions' ) ) {

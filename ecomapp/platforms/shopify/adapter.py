@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -15,6 +16,7 @@ from ecomapp.platforms.base import (
     DiscountSpec,
     PlatformAdapter,
     RiskAssessment,
+    Subscriber,
     TagChange,
     note_marker,
 )
@@ -23,6 +25,7 @@ from ecomapp.platforms.shopify.graphql import AdminClient, user_errors
 from ecomapp.platforms.shopify.topics import AFTER_UNINSTALL, HANDLERS
 
 JOB_POLLS = 30
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 RISK_SENTIMENT = {"high": "NEGATIVE", "medium": "NEUTRAL", "low": "POSITIVE"}
 
 
@@ -208,6 +211,55 @@ class ShopifyAdapter(PlatformAdapter):
             store, ops.CONSENT_UPDATE, {"input": payload}, "customerEmailMarketingConsentUpdate"
         )
 
+    def subscribe(self, store: Store, subscriber: Subscriber) -> str:
+        """Create the customer subscribed, or set a known one's consent (confirmed opt-in)."""
+        consent = {
+            "marketingState": "SUBSCRIBED",
+            "marketingOptInLevel": "CONFIRMED_OPT_IN",
+            "consentUpdatedAt": subscriber.confirmed_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        gid = self._customer_gid(store, subscriber)
+        if gid is None:
+            created = self._mutate(
+                store,
+                ops.CUSTOMER_CREATE,
+                {"input": _new_customer(subscriber, consent)},
+                "customerCreate",
+            )
+            return str(created["customer"]["id"]).rsplit("/", 1)[-1]
+        payload = {"customerId": gid, "emailMarketingConsent": consent}
+        self._mutate(
+            store, ops.CONSENT_UPDATE, {"input": payload}, "customerEmailMarketingConsentUpdate"
+        )
+        return gid.rsplit("/", 1)[-1]
+
+    def _customer_gid(self, store: Store, subscriber: Subscriber) -> str | None:
+        if subscriber.platform_customer_id:
+            return ops.gid("Customer", subscriber.platform_customer_id)
+        query = {"query": f"email:{json.dumps(subscriber.email)}"}
+        nodes = AdminClient(store).request(ops.CUSTOMER_BY_EMAIL, query).get("customers") or {}
+        found = nodes.get("nodes") or []
+        return str(found[0]["id"]) if found else None
+
+    has_customer_groups = True
+
+    def save_customer_group(self, store: Store, ref: str | None, name: str, tag: str) -> str | None:
+        """Keep a customer segment whose ShopifyQL query selects the customers with the tag."""
+        quoted = tag.replace("\\", "\\\\").replace("'", "\\'")
+        query = f"customer_tags CONTAINS '{quoted}'"
+        if ref:
+            found = self._mutate(
+                store,
+                ops.SEGMENT_UPDATE,
+                {"id": ref, "name": name, "query": query},
+                "segmentUpdate",
+            )
+        else:
+            found = self._mutate(
+                store, ops.SEGMENT_CREATE, {"name": name, "query": query}, "segmentCreate"
+            )
+        return str(found["segment"]["id"])
+
     def create_collection(self, store: Store, title: str) -> str:
         """Create a manually sorted custom collection; return its gid."""
         data = {"title": title, "sortOrder": "MANUAL"}
@@ -331,3 +383,15 @@ def _rating_value(metafield: dict[str, Any] | None) -> Decimal | None:
     except (TypeError, KeyError, ValueError, ArithmeticError):
         return None
     return (value * 5 / top).quantize(Decimal("0.01")) if top > 0 else None
+
+
+def _new_customer(subscriber: Subscriber, consent: dict[str, str]) -> dict[str, Any]:
+    """Return the CustomerInput of a new subscriber (a phone only when in E.164 form)."""
+    data: dict[str, Any] = {"email": subscriber.email, "emailMarketingConsent": consent}
+    if subscriber.first_name:
+        data["firstName"] = subscriber.first_name
+    if subscriber.last_name:
+        data["lastName"] = subscriber.last_name
+    if E164.match(subscriber.phone):
+        data["phone"] = subscriber.phone
+    return data

@@ -107,6 +107,19 @@ CONSENT_UPDATE = """mutation customerEmailMarketingConsentUpdate(
   customerEmailMarketingConsentUpdate(input: $input) {
     customer { id } userErrors { field message } } }"""
 
+CUSTOMER_CREATE = """mutation customerCreate($input: CustomerInput!) {
+  customerCreate(input: $input) { customer { id } userErrors { field message } } }"""
+
+CUSTOMER_BY_EMAIL = """query customerByEmail($query: String!) {
+  customers(first: 1, query: $query) { nodes { id } } }"""
+
+SEGMENT_CREATE = """mutation segmentCreate($name: String!, $query: String!) {
+  segmentCreate(name: $name, query: $query) { segment { id } userErrors { field message } } }"""
+
+SEGMENT_UPDATE = """mutation segmentUpdate($id: ID!, $name: String, $query: String) {
+  segmentUpdate(id: $id, name: $name, query: $query) {
+    segment { id } userErrors { field message } } }"""
+
 SHOP = """query shop { shop { name email currencyCode ianaTimezone myshopifyDomain
   billingAddress { countryCodeV2 } } }"""
 

@@ -16,6 +16,7 @@ from ecomapp.platforms.base import (
     DiscountSpec,
     PlatformAdapter,
     RiskAssessment,
+    Subscriber,
     TagChange,
     UnsupportedOperation,
     note_marker,
@@ -253,6 +254,12 @@ class WooCommerceAdapter(PlatformAdapter):
     def start_sync(self, store: Store) -> None:
         """Enqueue the initial import."""
         enqueue(f"{__package__}.sync:initial_sync", store.id, store_id=store.id)
+
+    def subscribe(self, store: Store, subscriber: Subscriber) -> str:
+        """Create or update the customer with our consent meta (WooCommerce has no field)."""
+        from ecomapp.platforms.woocommerce.subscribers import subscribe
+
+        return subscribe(store, subscriber)
 
     def reconcile(self, store: Store) -> None:
         """Enqueue a reconciliation pass."""

@@ -160,10 +160,16 @@ class FakeWooStore:
         return self.deliver("customer.created", payload)
 
 
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
 def _listing(items: list[dict[str, Any]], query: dict[str, list[str]], kind: str = "") -> Response:
     if "modified_after" in query and kind != "customers":  # wc/v3 customers lack this filter
         since = datetime.fromisoformat(query["modified_after"][0])
         items = [i for i in items if datetime.fromisoformat(i["date_modified_gmt"]) > since]
+    if "email" in query:  # wc/v3 customers: exact e-mail match
+        wanted_email = query["email"][0].lower()
+        items = [i for i in items if str(i.get("email", "")).lower() == wanted_email]
     if "include" in query:
         wanted = {int(x) for x in query["include"][0].split(",") if x}
         items = [i for i in items if i["id"] in wanted]
@@ -328,6 +334,8 @@ class Router:
             return self.order_notes(method, int(notes.group(1)), body)
         if method == "POST" and path == "webhooks":
             return self.create_webhook(body)
+        if method == "POST" and path == "customers":
+            return self.create_customer(body or {})
         if path == "coupons":
             return self.coupons(method, query, body)
         if path == "products/tags":
@@ -517,6 +525,30 @@ class Router:
                 product["stock_quantity"] = (product.get("stock_quantity") or 0) + line["quantity"]
             self.store.restocked.append((int(line["product_id"]), int(line["quantity"])))
         self.wrote("restock")
+
+    def create_customer(self, body: dict[str, Any]) -> Response:
+        """POST customers as wc_create_new_customer() does: refuse a bad or taken e-mail.
+
+        Its customer.created webhook goes out later (Action Scheduler), so it is not sent from
+        here: a test delivers it with `flow.deliver` when it wants it.
+        """
+        from tests.fakes.woocommerce.payloads import customer
+
+        email = str(body.get("email") or "").strip()
+        if not EMAIL.match(email):
+            message = "Please provide a valid email address."
+            return _error("registration-error-invalid-email", message, 400)
+        if any(
+            str(c.get("email", "")).lower() == email.lower() for c in self.store.customers.values()
+        ):
+            message = "An account is already registered with your email address. Please log in."
+            return _error("registration-error-email-exists", message, 400)
+        new_id = self.store.new_id()
+        made = customer(new_id, email, body.get("first_name", ""), body.get("last_name", ""))
+        made["billing"] |= body.get("billing") or {}
+        _merge(made, {"meta_data": body.get("meta_data") or []}, "customers")
+        self.store.add("customers", made)
+        return _json(self.shown("customers", made), 201)
 
     def create_webhook(self, body: dict[str, Any]) -> Response:
         """Create a webhook the way wc/v3 does (the secret is kept and returned)."""

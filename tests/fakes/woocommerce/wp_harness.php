@@ -254,12 +254,37 @@ if ( 'shortcode' === ( $input['mode'] ?? '' ) ) {
 }
 
 if ( 'storefront' === ( $input['mode'] ?? '' ) ) {
+	if ( ! function_exists( 'apply_filters' ) ) {
+		function apply_filters( $name, $value ) {
+			return $value;
+		}
+	}
+	if ( ! function_exists( '__' ) ) {
+		function __( $text, $domain ) {
+			return $text;
+		}
+	}
+	if ( ! function_exists( 'sanitize_text_field' ) ) {
+		function sanitize_text_field( $text ) {
+			return trim( preg_replace( '/[\r\n\t ]+/', ' ', strip_tags( (string) $text ) ) );
+		}
+	}
+	if ( ! function_exists( 'wp_unslash' ) ) {
+		function wp_unslash( $value ) {
+			return $value;
+		}
+	}
 	update_option( ECOMAPP_CONNECTOR_OPTION, $input['connection'] );
 	$GLOBALS['reply']   = $input['reply'];
 	$GLOBALS['user_id'] = $input['user'];
-	$handler            = 'notify-me' === $input['route'] ? 'notify_me' : 'push_subscribe';
+	$handlers           = array(
+		'notify-me'      => array( 'Ecomapp_Notify_Me', 'notify_me' ),
+		'push-subscribe' => array( 'Ecomapp_Notify_Me', 'push_subscribe' ),
+		'signup'         => array( 'Ecomapp_Signup', 'signup' ),
+	);
+	$_SERVER['REMOTE_ADDR'] = $input['remote_addr'] ?? '203.0.113.5';
 	$request            = new Fake_REST_Request( json_encode( $input['params'] ), array() );
-	$result             = Ecomapp_Notify_Me::$handler( $request );
+	$result             = call_user_func( $handlers[ $input['route'] ] ?? $handlers['push-subscribe'], $request );
 	$post               = $GLOBALS['posts'][0];
 	echo json_encode(
 		array(

@@ -1,0 +1,1 @@
+"""Storefront newsletter signups: double opt-in, consent kept, pushed to the platform."""
