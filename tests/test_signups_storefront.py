@@ -225,3 +225,26 @@ def test_welcome_series_follows_up_unless_the_subscriber_unsubscribed(
         ("stay@example.com", "New"),
         ("stay@example.com", "Welcome"),
     ]
+
+
+def test_unconfirmed_signups_are_deleted_a_week_after_their_link_expired(
+    client: FlaskClient, run_jobs: Callable[[], None]
+) -> None:
+    """Given one confirmed and one never-confirmed signup, when the retention job runs a week
+    after the link expired, then only the address that never consented is gone."""
+    from ecomapp.jobs.retention import prune
+
+    store = _shop()
+    with running_smtp() as mail:
+        configure_mail(store, backend="smtp", smtp_url=mail.url)
+        proxy_post(client, store, "signup", signup_form("kept@example.com"))
+        proxy_post(client, store, "signup", signup_form("never@example.com"))
+        run_jobs()
+        smtp.close_all()
+        kept = next(m for m in mail.received if m.rcpt_tos == ["kept@example.com"])
+        assert client.post(confirm_link(kept)).status_code == 200
+    with time_machine.travel(utcnow() + timedelta(days=9), tick=False):
+        assert prune()["unconfirmed_signups"] == 0  # expired 6 days ago: still says "expired"
+    with time_machine.travel(utcnow() + timedelta(days=11), tick=False):
+        assert prune()["unconfirmed_signups"] == 1
+    assert db.session.scalars(select(Signup.email)).all() == ["kept@example.com"]

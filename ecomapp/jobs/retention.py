@@ -14,15 +14,21 @@ from ecomapp.models import (
     InboxStatus,
     JobRecord,
     JobStatus,
+    Signup,
+    SignupStatus,
     UsedLoginLink,
 )
 from ecomapp.models.types import utcnow
 
 KEEP = timedelta(days=30)
+# An unconfirmed signup is an address kept without consent: gone a week after its link expired
+# (the week lets a late click still say "expired, sign up again" instead of "not found").
+UNCONFIRMED_GRACE = timedelta(days=7)
 
 
 def prune(now: datetime | None = None) -> dict[str, int]:
-    """Delete old succeeded jobs, processed deliveries, finished due work and expired link marks."""
+    """Delete old succeeded jobs, processed deliveries, finished due work, expired link marks and
+    signups never confirmed."""
     now = now or utcnow()
     cutoff = now - KEEP
     counts = {
@@ -52,6 +58,14 @@ def prune(now: datetime | None = None) -> dict[str, int]:
         # An expired link is refused by its signature, so its used mark can go.
         "used_login_links": affected(
             db.session.execute(delete(UsedLoginLink).where(UsedLoginLink.expires_at < now))
+        ),
+        "unconfirmed_signups": affected(
+            db.session.execute(
+                delete(Signup).where(
+                    Signup.status == SignupStatus.PENDING.value,
+                    Signup.link_expires_at < now - UNCONFIRMED_GRACE,
+                )
+            )
         ),
     }
     db.session.commit()
