@@ -91,3 +91,27 @@ def test_try_it_is_only_for_the_demo_store(client: FlaskClient) -> None:
     client.get(f"/login/{login_token(store)}")
     assert client.get("/try/").status_code == 404
     assert db.session.scalar(select(func.count()).select_from(InboxDelivery)) == 0
+
+
+def test_subscriber_button_signs_up_confirms_and_starts_the_welcome_series(
+    client: FlaskClient, demo: tuple[Store, dict[str, str]], run_jobs: Callable[[], None]
+) -> None:
+    """Given the welcome-series recipe on, when 'subscriber' is pressed, then a confirmed
+    signup with its consent, one customer.subscribed event and one run of the recipe."""
+    from ecomapp.models import ConsentRecord, Signup
+
+    store, headers = demo
+    csrf = {"X-CSRF-Token": headers["X-CSRF-Token"]}
+    reply = client.post("/automations/recipes/welcome_subscribers", headers=csrf)
+    assert reply.status_code == 303, reply.get_data(as_text=True)
+    automation_id = db.session.scalar(select(Automation.id))
+    assert client.post(f"/automations/{automation_id}/toggle", headers=csrf).status_code == 200
+    pressed = client.post("/try/subscriber", headers=headers)
+    assert "Delivered" in pressed.get_data(as_text=True)
+    run_jobs()
+    signup = db.session.scalar(select(Signup))
+    assert signup is not None and signup.status == "subscribed" and signup.source == "demo"
+    consent = db.session.scalar(select(ConsentRecord))
+    assert consent is not None and consent.email == signup.email and consent.granted
+    assert _types(store).count("customer.subscribed") == 1
+    assert db.session.scalar(select(func.count()).select_from(Run)) == 1

@@ -218,3 +218,25 @@ def place_suspicious_order(store: Store) -> str:
     pattern = replace(pattern, email=pattern.email.replace("@", f"+{tag}@"))
     record = suspicious_record(store, pattern, utcnow(), f"demo-try-risk-{tag}")
     return _deliver(store, "order", record)
+
+
+DEMO_CONSENT = "Yes, e-mail me news and offers. I can unsubscribe at any time."
+
+
+def subscribe_to_newsletter(store: Store) -> str:
+    """A shopper fills in the storefront signup form and opens the link the mail sent them."""
+    from ecomapp.signups.links import confirm_url
+    from ecomapp.signups.records import SignupForm, confirm, submit
+
+    person = new_customer_record()
+    kinds = db.session.scalars(
+        select(Product.product_type).where(Product.store_id == store.id).distinct()
+    ).all()
+    interests = _rng.sample([k for k in kinds if k], k=min(2, len([k for k in kinds if k])))
+    name = f"{person.first_name} {person.last_name}"
+    form = SignupForm(person.email or "", name, "", interests, DEMO_CONSENT, "demo")
+    row, _ = submit(store, form)
+    db.session.flush()
+    assert row.nonce is not None  # a new signup always has its link's nonce
+    confirm(confirm_url(row.id, row.nonce).rsplit("/", 1)[1])
+    return f"demo-signup-{row.id}"

@@ -5,23 +5,29 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import abort, g, render_template
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ecomapp.demo import bp
 from ecomapp.demo import events as demo_events
 from ecomapp.extensions import db
+from ecomapp.i18n import N_
 from ecomapp.models import Event, Platform, Store
 
 ACTIONS: dict[str, tuple[str, Callable[[Store], str | None]]] = {
-    "order": ("A customer places an order", demo_events.place_order),
-    "customer": ("A new customer signs up", demo_events.sign_up_customer),
-    "cart": ("A shopper leaves a cart", demo_events.leave_cart),
-    "stock": ("A variant drops below its low-stock threshold", demo_events.drop_stock),
+    "order": (N_("A customer places an order"), demo_events.place_order),
+    "customer": (N_("A new customer signs up"), demo_events.sign_up_customer),
+    "cart": (N_("A shopper leaves a cart"), demo_events.leave_cart),
+    "stock": (N_("A variant drops below its low-stock threshold"), demo_events.drop_stock),
     "restock": (
-        "A sold-out variant with waiting shoppers gets 3 units",
+        N_("A sold-out variant with waiting shoppers gets 3 units"),
         demo_events.restock_waited,
     ),
-    "suspicious": ("A suspicious first order arrives", demo_events.place_suspicious_order),
+    "suspicious": (N_("A suspicious first order arrives"), demo_events.place_suspicious_order),
+    "subscriber": (
+        N_("A shopper signs up for the newsletter and confirms"),
+        demo_events.subscribe_to_newsletter,
+    ),
 }
 
 
@@ -57,5 +63,8 @@ def cause(action: str) -> str:
     label, make = ACTIONS[action]
     delivery = make(g.store)
     db.session.commit()
-    message = f"Delivered: {label.lower()}." if delivery else "Nothing to do for that right now."
+    if delivery:
+        message = _("Delivered: %(what)s.", what=_(label))
+    else:
+        message = _("Nothing to do for that right now.")
     return render_template("demo/_caused.html", message=message, delivery=delivery)
