@@ -20,7 +20,7 @@ typecheck:       ## mypy over ecomapp/ and app.py (configured in pyproject.toml)
 translations:    ## extract marked strings, update translations/*/messages.po, compile .mo
 	.venv/bin/pybabel extract -F babel.cfg -k _l -k N_ -k NavItem --no-location --omit-header \
 		-o translations/messages.pot .
-	.venv/bin/pybabel update -i translations/messages.pot -d translations --omit-header
+	.venv/bin/pybabel update -i translations/messages.pot -d translations
 	.venv/bin/pybabel compile -d translations
 
 format:

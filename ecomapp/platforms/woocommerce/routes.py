@@ -7,11 +7,13 @@ import logging
 from typing import Any
 
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ecomapp.admin.auth import check_csrf
 from ecomapp.extensions import db
+from ecomapp.i18n import N_
 from ecomapp.models import Store, WooSite
 from ecomapp.platforms.woocommerce import bp, panel_bp
 from ecomapp.platforms.woocommerce.apply import is_draft
@@ -210,6 +212,23 @@ def plugin_panel(store_id: int) -> Response:
     session.clear()
     session["store_id"] = store.id
     return redirect(url_for("admin.dashboard"))
+
+
+SYNC_STATUSES = {
+    "waiting": N_("waiting"),
+    "running": N_("running"),
+    "done": N_("done"),
+    "failed": N_("failed"),
+}
+REVOKE_REASONS = (N_("the store did not tell us the key's id"), N_("no plugin"))
+
+
+@panel_bp.context_processor
+def _panel_words() -> dict[str, Any]:
+    def sync_status_label(status: str) -> str:
+        return _(SYNC_STATUSES[status]) if status in SYNC_STATUSES else status
+
+    return {"sync_status_label": sync_status_label, "revoke_reasons": REVOKE_REASONS}
 
 
 @panel_bp.route("/woocommerce")
