@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from ecomapp import errors, i18n, request_limits
+from ecomapp import errors, i18n, registries, request_limits
 from ecomapp.config import Settings
 from ecomapp.extensions import db, htmx, migrate
 from ecomapp.redaction import install_log_filter
@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     from ecomapp import models  # noqa: F401  (register every table)
 
+    registries.init_app(app)  # before the feature packages register into them
     db.init_app(app)
     migrate.init_app(app, db, directory=str(root / "migrations"))
     htmx.init_app(app)

@@ -2,6 +2,8 @@
 
 from flask import Blueprint, Flask
 
+from ecomapp.registries import registries
+
 bp = Blueprint("automations", __name__, url_prefix="/automations")
 
 
@@ -11,17 +13,14 @@ def init_app(app: Flask) -> None:
     Events reach the engine without a per-event subscriber job: importing `batch` hooks every
     inserted event (a pending row, then one wake-up per store after commit).
     """
-    from ecomapp.admin.auth import PANEL_BLUEPRINTS
-    from ecomapp.admin.nav import NAV, NavItem
+    from ecomapp.admin.nav import NavItem
     from ecomapp.automation import batch, routes  # noqa: F401
-    from ecomapp.jobs.periodic import PERIODIC
 
-    PERIODIC["ecomapp.automation.batch:sweep_pending"] = 60
-    PERIODIC["ecomapp.automation.schedules:fire_schedules"] = 60
-    PERIODIC["ecomapp.automation.runs:sweep_runs"] = 300
-    PERIODIC["ecomapp.automation.retention:prune_skipped_runs"] = 6 * 3600
-    PANEL_BLUEPRINTS.add("automations")
-    item = NavItem("Automations", "automations.index", 20)
-    if item not in NAV:
-        NAV.append(item)
+    reg = registries(app)
+    reg.periodic["ecomapp.automation.batch:sweep_pending"] = 60
+    reg.periodic["ecomapp.automation.schedules:fire_schedules"] = 60
+    reg.periodic["ecomapp.automation.runs:sweep_runs"] = 300
+    reg.periodic["ecomapp.automation.retention:prune_skipped_runs"] = 6 * 3600
+    reg.panel_blueprints.add("automations")
+    reg.nav.append(NavItem("Automations", "automations.index", 20))
     app.register_blueprint(bp)

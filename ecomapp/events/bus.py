@@ -24,13 +24,10 @@ from ecomapp.jobs.retry import MAX_RESCUES
 from ecomapp.jobs.runner import REOPEN
 from ecomapp.models.types import utcnow
 from ecomapp.models.work import Event
+from ecomapp.registries import registries
 
 log = logging.getLogger(__name__)
 
-# Import paths of functions taking an event id; each runs once per event it wants.
-SUBSCRIBERS: list[str] = []
-# The event types a subscriber wants, by path; a subscriber not named here gets every event.
-SUBSCRIBER_TYPES: dict[str, frozenset[str]] = {}
 # Set in db.session.info while importing history (initial sync): mirror rows, no events.
 QUIET_KEY = "ecomapp_quiet_events"
 DISPATCH = "ecomapp.events.bus:dispatch_event"
@@ -41,7 +38,9 @@ BATCH = 500
 
 def subscribers_for(type: str) -> list[str]:
     """Return the paths of the subscribers that want events of this type."""
-    return [path for path in SUBSCRIBERS if type in SUBSCRIBER_TYPES.get(path, (type,))]
+    registered = registries()
+    types = registered.subscriber_types
+    return [path for path in registered.subscribers if type in types.get(path, (type,))]
 
 
 def emit(

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from ecomapp.extensions import db
 from ecomapp.inventory.back_in_stock import expiry_days, product_waiting
+from ecomapp.registries import registries
 
 bp = Blueprint("back_in_stock", __name__, url_prefix="/back-in-stock")
 EXPIRER = "ecomapp.inventory.back_in_stock:expire_requests"
@@ -36,13 +37,10 @@ def index() -> Response | tuple[str, int] | str:
 
 def init_app(app: Flask) -> None:
     """Register the page, its navigation link and the daily expiry of old requests."""
-    from ecomapp.admin.auth import PANEL_BLUEPRINTS
-    from ecomapp.admin.nav import NAV, NavItem
-    from ecomapp.jobs.periodic import PERIODIC
+    from ecomapp.admin.nav import NavItem
 
-    PANEL_BLUEPRINTS.add(bp.name)
+    reg = registries(app)
+    reg.panel_blueprints.add(bp.name)
     app.register_blueprint(bp)
-    item = NavItem("Back in stock", "back_in_stock.index", 80)
-    if item not in NAV:
-        NAV.append(item)
-    PERIODIC[EXPIRER] = 3600
+    reg.nav.append(NavItem("Back in stock", "back_in_stock.index", 80))
+    reg.periodic[EXPIRER] = 3600

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ecomapp.extensions import db
 from ecomapp.models.types import utcnow
+from ecomapp.registries import registries
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +26,6 @@ PENDING_KEY = "ecomapp_pending_jobs"
 # Job path -> the RQ job id of its call (args given): such a job is queued at most once at a
 # time, and a sweeper can ask Redis whether it is still there.
 JOB_IDS: dict[str, Callable[[list[Any]], str]] = {}
-# Job path -> its timeout in seconds, for whole-store jobs (initial syncs) that page through a
-# platform for longer than JOB_TIMEOUT; platform packages register theirs.
-JOB_TIMEOUTS: dict[str, int] = {}
 LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED}
 
 
@@ -162,7 +160,7 @@ def _push(
 
     rq_queue = get_queue(queue)
     unique_id = job_id(path, args)
-    seconds = JOB_TIMEOUTS.get(path)
+    seconds = registries().job_timeouts.get(path)  # whole-store jobs (initial syncs)
     if unique_id is None or fresh:
         named: dict[str, Any] = {"job_id": unique_id, "result_ttl": 0} if unique_id else {}
         pipe = rq_queue.connection.pipeline()  # SADD of the queue, job hash, push: one MULTI

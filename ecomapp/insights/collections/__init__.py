@@ -2,6 +2,8 @@
 
 from flask import Blueprint, Flask
 
+from ecomapp.registries import registries
+
 bp = Blueprint("collections", __name__, url_prefix="/collections")
 
 REFRESH_CHECK_SECONDS = 300
@@ -9,13 +11,11 @@ REFRESH_CHECK_SECONDS = 300
 
 def init_app(app: Flask) -> None:
     """Register the panel pages, the nav item and the periodic refresh check."""
-    from ecomapp.admin.auth import PANEL_BLUEPRINTS
-    from ecomapp.admin.nav import NAV, NavItem
+    from ecomapp.admin.nav import NavItem
     from ecomapp.insights.collections import routes  # noqa: F401
-    from ecomapp.jobs.periodic import PERIODIC
 
-    PANEL_BLUEPRINTS.add(bp.name)
+    reg = registries(app)
+    reg.panel_blueprints.add(bp.name)
     app.register_blueprint(bp)
-    if not any(item.endpoint == "collections.index" for item in NAV):
-        NAV.append(NavItem("Collections", "collections.index", 78))
-    PERIODIC[f"{__name__}.refresh:refresh_due"] = REFRESH_CHECK_SECONDS
+    reg.nav.append(NavItem("Collections", "collections.index", 78))
+    reg.periodic[f"{__name__}.refresh:refresh_due"] = REFRESH_CHECK_SECONDS
