@@ -1,9 +1,9 @@
 """Per-app registries: what the feature packages register with one app, kept in `app.extensions`.
 
-Each `create_app` starts from the core defaults below, and each feature package's `init_app`
-adds its own entries (panel blueprints, navigation, periodic jobs, job timeouts, subscribers,
-store resolvers, platform adapters). Two apps built in one process (tests, a CLI beside a
-server) share none of it; code reads the registries of the app it runs under (`current_app`).
+Each `create_app` starts from the core defaults below, marks its panel blueprints, and each
+feature package's `init_app` adds its own entries (navigation, periodic jobs, job timeouts,
+subscribers, store resolvers, platform adapters). Two apps built in one process (tests, a CLI
+beside a server) share none of it; code reads the registries of the app it runs under.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ KEY = "ecomapp.registries"
 class Registries:
     """One app's registries; feature packages fill them in `init_app`."""
 
-    # Blueprints whose requests act for a store (signed in, scoped, CSRF-checked).
-    panel_blueprints: set[str] = field(default_factory=lambda: {"admin"})
+    # Blueprints whose requests act for a store (signed in, scoped, CSRF-checked); filled from
+    # `BLUEPRINTS` in ecomapp/__init__.py.
+    panel_blueprints: set[str] = field(default_factory=set)
     # Functions finding the request's store before the session (Shopify session tokens …).
     store_resolvers: list[Callable[[Request], Store | None]] = field(default_factory=list)
     # The panel's navigation links.

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from ecomapp.admin import bp
+from ecomapp.admin.routes import bp
 from ecomapp.extensions import db
 from ecomapp.models import Platform, Store, UsedLoginLink
 from ecomapp.registries import registries

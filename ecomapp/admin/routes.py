@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, g, render_template, request
+from flask import Blueprint, abort, g, render_template, request
 from flask_babel import refresh
 from sqlalchemy import Select, select
 
-from ecomapp.admin import bp
 from ecomapp.admin.dashboard_figures import orders_by_month, store_counts, work_done
 from ecomapp.admin.nav import nav_items
 from ecomapp.admin.paging import page_args, paginate
@@ -17,6 +16,8 @@ from ecomapp.extensions import db, htmx
 from ecomapp.jobs.runner import retry_record
 from ecomapp.mirror.kinds import InvalidRule, rule_of, set_rule
 from ecomapp.models import Customer, JobRecord, JobStatus, Order
+
+bp = Blueprint("admin", __name__)
 
 
 @bp.app_context_processor
@@ -146,3 +147,6 @@ def b2b_rule() -> tuple[str, int] | str:
         reclassified=changed,
     )
     return (page, 422) if errors else page
+
+
+from ecomapp.admin import auth  # noqa: E402,F401  (sign-in and store loading join bp)

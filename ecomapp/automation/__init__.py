@@ -1,10 +1,8 @@
 """Automations: trigger, conditions, steps with waits; live runs, backtests and recipes."""
 
-from flask import Blueprint, Flask
+from flask import Flask
 
 from ecomapp.registries import registries
-
-bp = Blueprint("automations", __name__, url_prefix="/automations")
 
 
 def init_app(app: Flask) -> None:
@@ -14,13 +12,11 @@ def init_app(app: Flask) -> None:
     inserted event (a pending row, then one wake-up per store after commit).
     """
     from ecomapp.admin.nav import NavItem
-    from ecomapp.automation import batch, routes  # noqa: F401
+    from ecomapp.automation import batch  # noqa: F401  (hooks every inserted event)
 
     reg = registries(app)
     reg.periodic["ecomapp.automation.batch:sweep_pending"] = 60
     reg.periodic["ecomapp.automation.schedules:fire_schedules"] = 60
     reg.periodic["ecomapp.automation.runs:sweep_runs"] = 300
     reg.periodic["ecomapp.automation.retention:prune_skipped_runs"] = 6 * 3600
-    reg.panel_blueprints.add("automations")
     reg.nav.append(NavItem("Automations", "automations.index", 20))
-    app.register_blueprint(bp)

@@ -11,11 +11,8 @@ KEEPER = "ecomapp.campaigns.starts:keep_running"
 def init_app(app: Flask) -> None:
     """Register the Campaigns panel and the periodic starter and keeper."""
     from ecomapp.admin.nav import NavItem
-    from ecomapp.campaigns.panel import bp
 
     reg = registries(app)
-    app.register_blueprint(bp)
-    reg.panel_blueprints.add(bp.name)
     reg.nav.append(NavItem("Campaigns", "campaigns.index", 42))
     reg.periodic[STARTER] = 60
     reg.periodic[KEEPER] = 300

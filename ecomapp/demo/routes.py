@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, g, render_template
+from flask import Blueprint, abort, g, render_template
 from sqlalchemy import select
 
-from ecomapp.demo import bp
 from ecomapp.demo import events as demo_events
 from ecomapp.extensions import db
 from ecomapp.models import Event, Platform, Store
+
+bp = Blueprint("demo_tools", __name__, url_prefix="/try")
 
 ACTIONS: dict[str, tuple[str, Callable[[Store], str | None]]] = {
     "order": ("A customer places an order", demo_events.place_order),

@@ -93,3 +93,6 @@ def cancel(verdict_id: int) -> Response | str:
         "fraud",
         lambda platform_id: adapter.cancel_order_as_fraud(g.store, platform_id, note),
     )
+
+
+from ecomapp.fraud_review import tuning  # noqa: E402,F401  (settings and backtest join bp)

@@ -40,7 +40,5 @@ def init_app(app: Flask) -> None:
     from ecomapp.admin.nav import NavItem
 
     reg = registries(app)
-    reg.panel_blueprints.add(bp.name)
-    app.register_blueprint(bp)
     reg.nav.append(NavItem("Back in stock", "back_in_stock.index", 80))
     reg.periodic[EXPIRER] = 3600

@@ -11,12 +11,9 @@ DIGEST_EVERY_SECONDS = 15 * 60
 def init_app(app: Flask) -> None:
     """Register the Stock page, the inventory batch subscriber and the digest job."""
     from ecomapp.admin.nav import NavItem
-    from ecomapp.inventory.panel import bp
     from ecomapp.inventory.stock_events import SUBSCRIBER
 
     reg = registries(app)
-    app.register_blueprint(bp)
-    reg.panel_blueprints.add(bp.name)
     reg.nav.append(NavItem("Stock", "stock.index", 72))
     reg.batch_subscribers[SUBSCRIBER] = frozenset({"inventory.changed"})
     reg.periodic[DIGEST_JOB] = DIGEST_EVERY_SECONDS

@@ -13,14 +13,8 @@ SWEEP_SECONDS = 120
 def init_app(app: Flask) -> None:
     """Register the Email panel, the public mail endpoints, the subscriber and the sweeper."""
     from ecomapp.admin.nav import NavItem
-    from ecomapp.mail import provider_hooks  # noqa: F401  (adds its route to public_bp)
-    from ecomapp.mail.panel import bp
-    from ecomapp.mail.public import public_bp
 
     reg = registries(app)
-    app.register_blueprint(bp)
-    app.register_blueprint(public_bp)
-    reg.panel_blueprints.add(bp.name)
     reg.nav.append(NavItem("Email", "mail.dashboard", 40))
     reg.batch_subscribers[SUBSCRIBER] = frozenset({"order.created", "customer.consent_changed"})
     reg.periodic[SWEEPER] = SWEEP_SECONDS

@@ -11,10 +11,8 @@ ATTRIBUTION = "ecomapp.push.attribution:on_events"
 def init_app(app: Flask) -> None:
     """Register the click redirect, the `push-keys` command and the delayed-push sweeper."""
     from ecomapp.push.cli import push_keys_command
-    from ecomapp.push.routes import bp
 
     reg = registries(app)
-    app.register_blueprint(bp)
     app.cli.add_command(push_keys_command)
     reg.periodic[SWEEPER] = 60
     reg.batch_subscribers[ATTRIBUTION] = frozenset({"order.created"})

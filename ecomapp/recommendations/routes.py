@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ecomapp.extensions import db
 from ecomapp.jobs.queue import enqueue
 from ecomapp.models import Product, RecoRun
-from ecomapp.recommendations import bp
 from ecomapp.recommendations.picks import for_product
 from ecomapp.recommendations.training import active_run, start_run
+
+bp = Blueprint("recommendations", __name__, url_prefix="/recommendations")
 
 
 def _runs() -> list[RecoRun]:

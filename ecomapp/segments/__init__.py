@@ -1,22 +1,19 @@
 """Segments: named rule-based groups of customers, kept current set-based over the mirror."""
 
-from flask import Blueprint, Flask
+from flask import Flask
 
 from ecomapp.registries import registries
 
-bp = Blueprint("segments", __name__, url_prefix="/segments")
 NIGHTLY_SECONDS = 24 * 3600
 
 
 def init_app(app: Flask) -> None:
     """Register the Segments pages, nightly refresh, event-batch subscriber and CLI."""
     from ecomapp.admin.nav import NavItem
-    from ecomapp.segments import cli, routes  # noqa: F401
+    from ecomapp.segments import cli
     from ecomapp.segments.jobs import NIGHTLY, SUBSCRIBER, WATCHED
 
     reg = registries(app)
-    app.register_blueprint(bp)
-    reg.panel_blueprints.add(bp.name)
     reg.nav.append(NavItem("Segments", "segments.index", 65))
     reg.batch_subscribers[SUBSCRIBER] = WATCHED
     reg.periodic[NIGHTLY] = NIGHTLY_SECONDS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from sqlalchemy import case, func, or_, select
 from werkzeug.wrappers import Response
 
@@ -18,13 +18,14 @@ from ecomapp.insights.groups import active_run
 from ecomapp.jobs.queue import enqueue
 from ecomapp.models import Customer, Segment, SegmentDay, SegmentMember
 from ecomapp.models.types import utcnow
-from ecomapp.segments import bp
 from ecomapp.segments.explain import explain
 from ecomapp.segments.fields import RFM_GROUPS, SEGMENT_FIELDS, validate_conditions
 from ecomapp.segments.jobs import COMPUTE
 from ecomapp.segments.library import get_segment, save_segment, tag_of
 from ecomapp.segments.tags import start_tag_push
 from ecomapp.segments.trend import trend
+
+bp = Blueprint("segments", __name__, url_prefix="/segments")
 
 TREND_DAYS = 90
 

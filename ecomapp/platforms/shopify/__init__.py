@@ -46,19 +46,13 @@ SYNC_TIMEOUT_SECONDS = 3600  # a bulk operation may take a while to finish on a 
 
 
 def init_app(app: Flask) -> None:
-    """Register Shopify routes, the session-token resolver, CSP, periodic work, nav and CLI."""
+    """Register the session-token resolver, CSP, periodic work, nav and CLI."""
     from ecomapp.admin.nav import NavItem
     from ecomapp.platforms.shopify.cli import drop_api_webhooks_command, shopify_sync_command
-    from ecomapp.platforms.shopify.panel import panel
     from ecomapp.platforms.shopify.reconcile import PERIOD_SECONDS
-    from ecomapp.platforms.shopify.routes import bp
     from ecomapp.platforms.shopify.session_tokens import resolve_embedded_store
-    from ecomapp.platforms.shopify.webhook_door import hooks
 
     reg = registries(app)
-    for blueprint in (bp, hooks, panel):
-        app.register_blueprint(blueprint)
-    reg.panel_blueprints.add(panel.name)
     reg.store_resolvers.insert(0, resolve_embedded_store)
     reg.nav.append(NavItem("Shopify", "shopify_panel.home", 80, frozenset({"shopify"})))
     reg.periodic["ecomapp.platforms.shopify.reconcile:reconcile_all"] = PERIOD_SECONDS

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, g
+from flask import Flask, g
 from werkzeug.wrappers import Response
 
 from ecomapp.registries import registries
-
-bp = Blueprint("woocommerce", __name__)
-panel_bp = Blueprint("woocommerce_panel", __name__)
 
 # WooCommerce never retries a delivery and disables a webhook after repeated failures, so a
 # missed order is caught within minutes: a one-request webhook check every 3 minutes (which
@@ -29,17 +26,13 @@ SYNC_TIMEOUT_SECONDS = 3600  # an initial import pages through the whole store i
 def init_app(app: Flask) -> None:
     """Register the doors, the panel page, the periodic jobs and the frame policy."""
     from ecomapp.admin.nav import NavItem
-    from ecomapp.platforms.woocommerce import routes  # noqa: F401
 
     reg = registries(app)
     reg.periodic.update(PERIODIC_JOBS)
     reg.job_timeouts[f"{__name__}.sync:initial_sync"] = SYNC_TIMEOUT_SECONDS
-    reg.panel_blueprints.add(panel_bp.name)
     reg.nav.append(
         NavItem("WooCommerce", "woocommerce_panel.settings", 95, frozenset({"woocommerce"}))
     )
-    app.register_blueprint(bp)
-    app.register_blueprint(panel_bp)
     app.after_request(frame_ancestors)
 
 
