@@ -6,6 +6,7 @@ import re
 
 from flask_babel import gettext as _
 
+from ecomapp.fraud_review.reasons import reason_text
 from ecomapp.fraud_review.settings_form import LABELS
 from ecomapp.i18n import N_
 
@@ -90,6 +91,7 @@ def field_label(field: str) -> str:
 
 
 HELPERS = {
+    "reason_text": reason_text,
     "decision_label": decision_label,
     "level_label": level_label,
     "signal_label": signal_label,
