@@ -19,9 +19,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ecomapp.extensions import affected, db
-from ecomapp.jobs.queue import JOB_IDS, enqueue, job_id, live_job_ids
+from ecomapp.jobs.queue import enqueue, job_id, live_job_ids
 from ecomapp.jobs.retry import MAX_RESCUES
-from ecomapp.jobs.runner import REOPEN
 from ecomapp.models.types import utcnow
 from ecomapp.models.work import Event
 from ecomapp.registries import registries
@@ -213,7 +212,8 @@ def _rescue_event(event_id: int, store_id: int, rescues: int, stale: Any, now: d
     return 1
 
 
-def _dispatch_job_id(args: list[Any]) -> str:
+def dispatch_job_id(args: list[Any]) -> str:
+    """Return the RQ job id of one dispatch of an event (id, rescue generation)."""
     return f"dispatch-{args[0]}-{args[1] if len(args) > 1 else 0}"
 
 
@@ -224,7 +224,3 @@ def reopen(event_id: int, generation: int = 0) -> None:
         .where(Event.id == event_id)
         .values(dispatched_at=None, dispatch_rescues=0, dispatch_touched_at=utcnow())
     )
-
-
-JOB_IDS[DISPATCH] = _dispatch_job_id
-REOPEN[DISPATCH] = reopen

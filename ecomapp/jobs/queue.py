@@ -23,9 +23,13 @@ from ecomapp.registries import registries
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "ecomapp_pending_jobs"
-# Job path -> the RQ job id of its call (args given): such a job is queued at most once at a
-# time, and a sweeper can ask Redis whether it is still there.
-JOB_IDS: dict[str, Callable[[list[Any]], str]] = {}
+# Job path -> the function (`module:function`) giving the RQ job id of its call (args given):
+# such a job is queued at most once at a time, and a sweeper can ask Redis whether it is there.
+# Declared here once, not filled at import by the modules that own the jobs.
+JOB_IDS: dict[str, str] = {
+    "ecomapp.jobs.ingest:ingest_delivery": "ecomapp.jobs.ingest:delivery_job_id",
+    "ecomapp.events.bus:dispatch_event": "ecomapp.events.bus:dispatch_job_id",
+}
 LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED}
 
 
@@ -59,10 +63,12 @@ def get_queue(name: str = "default", app: Flask | None = None) -> Queue:
 
 def job_id(path: str, args: list[Any]) -> str | None:
     """Return the RQ job id of path(*args) when its job is unique, else None."""
-    make = JOB_IDS.get(path)
-    if make is None:
+    from ecomapp.jobs.runner import resolve
+
+    maker = JOB_IDS.get(path)
+    if maker is None:
         return None
-    return f"{current_app.config['SETTINGS'].queue_prefix}-{make(list(args))}"
+    return f"{current_app.config['SETTINGS'].queue_prefix}-{resolve(maker)(list(args))}"
 
 
 def live_job_ids(ids: list[str], started_since: datetime) -> set[str]:
