@@ -138,6 +138,7 @@ THAI_PAGES: dict[str, tuple[str, ...]] = {
     "/automations/recipes": ("automations/recipes.html",),
     "/segments/": ("segments/index.html",),
     "/collections/": ("collections/index.html",),
+    "/collections/new": ("collections/form.html",),
     "/recommendations/": ("recommendations/index.html",),
     "/stock/": ("inventory/stock.html",),
     "/back-in-stock/": ("inventory/back_in_stock.html",),
@@ -212,6 +213,19 @@ def test_a_thai_fraud_settings_refusal_is_thai(client: FlaskClient) -> None:
     page = reply.get_data(as_text=True)
     assert reply.status_code == 400 and "ต้องเป็นตัวเลข" in page
     assert "คำสั่งซื้อถี่ผิดปกติ" in page
+
+
+def test_thai_store_refusals_on_collections_and_back_in_stock_are_thai(client: FlaskClient) -> None:
+    """Given a Thai store, a bad collection form and a bad expiry are refused in Thai."""
+    _thai_baht_demo(client)
+    headers = csrf_headers(client, "/collections/new")
+    form = {"title": "", "kind": "best_sellers", "days": "999"}
+    page = client.post("/collections/new", data=form, headers=headers).get_data(as_text=True)
+    assert "จำเป็นต้องกรอก ไม่เกิน 255 ตัวอักษร" in page and "ต้องเป็นจำนวนเต็มตั้งแต่ 1 ถึง 365" in page
+    reply = client.post("/back-in-stock/", data={"expiry_days": "0"}, headers=headers)
+    assert reply.status_code == 422 and "จำนวนวันเป็นจำนวนเต็มตั้งแต่ 1 ถึง 365" in reply.get_data(
+        as_text=True
+    )
 
 
 def test_the_woocommerce_pages_of_a_thai_store_are_thai(client: FlaskClient) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -45,7 +46,7 @@ def index() -> Response | tuple[str, int] | str:
     """Show group runs; on POST, apply spend ranges to every existing customer in a job."""
     text, error = request.form.get("ranges") or _store_ranges(), None
     if request.method == "POST" and active_run(g.store) is not None:
-        error, status = "a group run is still going: wait for it to finish", 409
+        error, status = _("a group run is still going: wait for it to finish"), 409
     elif request.method == "POST":
         status = 422
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import flag_modified
 from werkzeug.wrappers import Response
 
@@ -27,7 +28,7 @@ def index() -> Response | tuple[str, int] | str:
             flag_modified(g.store, "settings")
             db.session.commit()
             return redirect(url_for("back_in_stock.index"))
-        error = "expiry_days: a whole number of days from 1 to 365"
+        error = "expiry_days: " + _("a whole number of days from 1 to 365")
     rows = product_waiting(g.store.id)
     page = render_template(
         "inventory/back_in_stock.html", rows=rows, days=expiry_days(g.store), error=error

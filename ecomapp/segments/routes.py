@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select
 from werkzeug.wrappers import Response
 
@@ -184,7 +185,7 @@ def push_tag(segment_id: int) -> Response | tuple[str, int]:
     """Start putting the segment's tag on exactly its members at the platform (Groups page)."""
     segment = _owned(segment_id)
     if active_run(g.store) is not None:
-        return "A group run is still going: wait for it to finish.", 409
+        return _("A group run is still going: wait for it to finish."), 409
     start_tag_push(g.store, segment)
     return redirect(url_for("insights.index"), 303)
 
