@@ -245,5 +245,13 @@ def test_the_woocommerce_pages_of_a_thai_store_are_thai(client: FlaskClient) -> 
     page = client.get("/woocommerce").get_data(as_text=True)
     assert _english_left(page, ("woocommerce/settings.html",)) == []
     assert "ปลั๊กอินคู่กัน" in page and "เสร็จแล้ว" in page and "คำสั่งซื้อ 3/3" in page
-    connect = client.get("/woocommerce/connect", headers={"Accept-Language": "th"})
-    assert _english_left(connect.get_data(as_text=True), ("woocommerce/connect.html",)) == []
+    with client.session_transaction() as session:
+        session.clear()  # the connect form is for a new store: the browser's language
+    headers = {"Accept-Language": "th"}
+    connect = client.get("/woocommerce/connect", headers=headers).get_data(as_text=True)
+    assert _english_left(connect, ("woocommerce/connect.html",)) == []
+    token = connect.split('name="csrf_token" value="')[1].split('"')[0]
+    form = {"csrf_token": token, "store_url": "http://shop.example.com"}
+    refused = client.post("/woocommerce/connect", data=form, headers=headers)
+    assert refused.status_code == 400
+    assert "URL ของร้านต้องขึ้นต้นด้วย https://" in refused.get_data(as_text=True)
