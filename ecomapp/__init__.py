@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from ecomapp import errors, i18n, request_limits
+from ecomapp import errors, i18n, registries, request_limits
 from ecomapp.config import Settings
 from ecomapp.extensions import db, htmx, migrate
 from ecomapp.redaction import install_log_filter
@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     from ecomapp import models  # noqa: F401  (register every table)
 
+    registries.init_app(app)  # before the feature packages register into them
     db.init_app(app)
     migrate.init_app(app, db, directory=str(root / "migrations"))
     htmx.init_app(app)
@@ -39,14 +40,39 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     errors.init_app(app)
     request_limits.init_app(app)
     _register_blueprints(app)
+    _init_features(app)
     _register_cli(app)
     return app
 
 
-# Feature packages; each has init_app(app) that registers its blueprints, adapters,
-# event subscribers, periodic jobs and navigation.
+# Every blueprint, registered here and only here, in this order: (module whose `bp` it is,
+# whether it serves panel pages: signed in, scoped to the current store, CSRF-checked).
+BLUEPRINTS: tuple[tuple[str, bool], ...] = (
+    ("ecomapp.admin.routes", True),
+    ("ecomapp.mail.panel", True),
+    ("ecomapp.mail.public", False),
+    ("ecomapp.demo.routes", True),
+    ("ecomapp.platforms.woocommerce.routes", False),
+    ("ecomapp.platforms.woocommerce.panel", True),
+    ("ecomapp.platforms.shopify.routes", False),
+    ("ecomapp.platforms.shopify.webhook_door", False),
+    ("ecomapp.platforms.shopify.panel", True),
+    ("ecomapp.automation.routes", True),
+    ("ecomapp.insights.routes", True),
+    ("ecomapp.insights.collections.routes", True),
+    ("ecomapp.fraud_review.panel", True),
+    ("ecomapp.storefront.routes", False),
+    ("ecomapp.push.routes", False),
+    ("ecomapp.inventory.back_in_stock_panel", True),
+    ("ecomapp.inventory.panel", True),
+    ("ecomapp.recommendations.routes", True),
+    ("ecomapp.segments.routes", True),
+    ("ecomapp.campaigns.panel", True),
+)
+
+# Feature packages; each has init_app(app) that registers, in the app's registries, its
+# periodic jobs, job timeouts, event subscribers, navigation and CLI commands.
 FEATURES: tuple[str, ...] = (
-    "ecomapp.admin",
     "ecomapp.mail",
     "ecomapp.demo",
     "ecomapp.platforms.woocommerce",
@@ -56,7 +82,6 @@ FEATURES: tuple[str, ...] = (
     "ecomapp.insights",
     "ecomapp.insights.collections",
     "ecomapp.fraud_review",
-    "ecomapp.storefront",
     "ecomapp.push",
     "ecomapp.inventory.back_in_stock_panel",
     "ecomapp.inventory.stock_levels",
@@ -67,6 +92,15 @@ FEATURES: tuple[str, ...] = (
 
 
 def _register_blueprints(app: Flask) -> None:
+    panel = registries.registries(app).panel_blueprints
+    for module, is_panel in BLUEPRINTS:
+        blueprint = importlib.import_module(module).bp
+        app.register_blueprint(blueprint)
+        if is_panel:
+            panel.add(blueprint.name)
+
+
+def _init_features(app: Flask) -> None:
     for name in FEATURES:
         importlib.import_module(name).init_app(app)
 

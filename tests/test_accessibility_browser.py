@@ -10,10 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from ecomapp.admin.auth import PANEL_BLUEPRINTS
 from ecomapp.demo.seed import SeedSize, seed_demo
 from ecomapp.extensions import db
 from ecomapp.models import Automation, Event, Message, Run
+from ecomapp.registries import registries
 from tests.browser import chromium_page, serve
 
 BLOCKING = {"serious", "critical"}
@@ -36,7 +36,7 @@ def panel_pages(app: Flask) -> list[str]:
     paths = sorted(
         rule.rule
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in PANEL_BLUEPRINTS
+        if rule.endpoint.split(".")[0] in registries(app).panel_blueprints
         and "GET" in (rule.methods or set())
         and not rule.arguments
         and rule.endpoint not in NOT_PAGES

@@ -9,13 +9,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from ecomapp.events.bus import SUBSCRIBER_TYPES, SUBSCRIBERS
 from ecomapp.extensions import db
 from ecomapp.jobs import get_queue
 from ecomapp.jobs.ingest import ingest_delivery
 from ecomapp.jobs.inprocess import drain
 from ecomapp.jobs.ticker import tick
 from ecomapp.models import Customer, Event, InboxDelivery, JobRecord, Run, utcnow
+from ecomapp.registries import registries
 from tests.automation_support import deliver, make_automation
 from tests.factories import customer_record, make_store
 
@@ -30,6 +30,13 @@ def _queued_dispatches() -> int:
     return sum(1 for job in get_queue().get_jobs() if job.args[0] == DISPATCH)
 
 
+def _subscribe(app: Flask, monkeypatch: pytest.MonkeyPatch, path: str) -> None:
+    """Subscribe `path` to customer.created in this app for the test."""
+    registered = registries(app)
+    monkeypatch.setattr(registered, "subscribers", [*registered.subscribers, path])
+    monkeypatch.setitem(registered.subscriber_types, path, frozenset({"customer.created"}))
+
+
 def test_an_event_whose_dispatch_was_lost_is_dispatched_once(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -37,8 +44,7 @@ def test_an_event_whose_dispatch_was_lost_is_dispatched_once(
     every few seconds for three minutes, then it is dispatched once after a minute and its
     subscriber ran once."""
     path = "tests.jobs_for_tests:tagging_subscriber"
-    monkeypatch.setattr("ecomapp.events.bus.SUBSCRIBERS", [*SUBSCRIBERS, path])
-    monkeypatch.setitem(SUBSCRIBER_TYPES, path, frozenset({"customer.created"}))
+    _subscribe(app, monkeypatch, path)
     store = make_store(platform="demo")
     deliver(store, "customer", customer_record(email="ann@example.com"))
     ingest_delivery(db.session.scalar(select(InboxDelivery.id)))
@@ -62,8 +68,7 @@ def test_a_dispatch_that_failed_for_good_is_not_swept_again(
     """Given a subscriber refusing an event permanently, when its dispatch fails and an hour of
     ticks passes, then the dispatch ran once, failed on the Jobs page, and was not re-sent."""
     path = "tests.jobs_for_tests:refusing_subscriber"
-    monkeypatch.setattr("ecomapp.events.bus.SUBSCRIBERS", [*SUBSCRIBERS, path])
-    monkeypatch.setitem(SUBSCRIBER_TYPES, path, frozenset({"customer.created"}))
+    _subscribe(app, monkeypatch, path)
     store = make_store(platform="demo")
     deliver(store, "customer", customer_record(email="bob@example.com"))
     drain(app)
@@ -83,14 +88,13 @@ def test_a_failed_dispatch_retried_from_the_jobs_page_runs_again(
     """Given a dispatch failed for good, when its subscriber is fixed and the merchant presses
     Retry on the Jobs page, then the event's subscribers run and it is dispatched."""
     path = "tests.jobs_for_tests:refusing_subscriber"
-    monkeypatch.setattr("ecomapp.events.bus.SUBSCRIBERS", [*SUBSCRIBERS, path])
-    monkeypatch.setitem(SUBSCRIBER_TYPES, path, frozenset({"customer.created"}))
+    _subscribe(app, monkeypatch, path)
     store = make_store(platform="demo")
     make_automation(store, TAG_NEW)
     deliver(store, "customer", customer_record(email="cy@example.com"))
     drain(app)
     assert db.session.scalar(select(Run.id)) is not None  # the engine ran before the refusal
-    monkeypatch.setattr("ecomapp.events.bus.SUBSCRIBERS", list(SUBSCRIBERS))
+    monkeypatch.setattr(registries(app), "subscribers", [])
     failed = db.session.scalar(select(JobRecord.id).where(JobRecord.status == "failed"))
     token = client.get("/").get_data(as_text=True).split('"X-CSRF-Token": "')[1].split('"')[0]
     assert client.post(f"/jobs/{failed}/retry", headers={"X-CSRF-Token": token}).status_code == 200

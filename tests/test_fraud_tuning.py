@@ -117,7 +117,7 @@ def test_backtest_page_shows_flagged_held_precision_and_recall(
         "<tr><td>current settings</td><td>3</td><td>2</td><td>100%</td><td>100%</td></tr>" in page
     )
     assert (
-        "<tr><td>address_mismatch alone</td><td>3</td><td>3</td><td>67%</td><td>100%</td></tr>"
+        "<tr><td>address mismatch alone</td><td>3</td><td>3</td><td>67%</td><td>100%</td></tr>"
         in page
     )
     assert refused.status_code == 400 and "days: must be" in refused.get_data(as_text=True)

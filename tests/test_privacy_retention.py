@@ -9,11 +9,11 @@ from sqlalchemy import select
 from time_machine import TimeMachineFixture
 
 from ecomapp.extensions import db
-from ecomapp.jobs.periodic import PERIODIC
 from ecomapp.mirror.carts import apply_cart
 from ecomapp.mirror.records import CartRecord
 from ecomapp.models import Cart, DataExport, InboxDelivery, Message, Store, utcnow
 from ecomapp.privacy import RETENTION_JOB
+from ecomapp.registries import registries
 from ecomapp.webhooks.inbox import record_delivery
 from tests.factories import make_store
 from tests.mail_support import queue_mail
@@ -38,7 +38,7 @@ def test_retention_prunes_old_personal_data_and_keeps_recent_rows(
     """Given a failed delivery, a data export, a quiet cart and an e-mail, when the periodic
     job runs 400 days later, then the raw body and export are deleted, the cart's e-mail and
     the e-mail's content are blanked, and a failed delivery from today is kept."""
-    assert PERIODIC[RETENTION_JOB] == 6 * 3600
+    assert registries().periodic[RETENTION_JOB] == 6 * 3600
     store = make_store()
     _personal_rows(store)
     run_jobs()

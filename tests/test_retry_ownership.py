@@ -15,7 +15,7 @@ from ecomapp.jobs.inprocess import drain
 from ecomapp.jobs.retry import MAX_ATTEMPTS, MAX_RESCUES
 from ecomapp.jobs.ticker import tick
 from ecomapp.models import InboxDelivery, JobRecord, utcnow
-from ecomapp.platforms.registry import ADAPTERS
+from ecomapp.registries import registries
 from ecomapp.webhooks.inbox import record_delivery
 from tests.factories import make_store
 
@@ -23,9 +23,9 @@ INGEST = "ecomapp.jobs.ingest:ingest_delivery"
 
 
 @pytest.fixture
-def down_platform(monkeypatch: pytest.MonkeyPatch) -> str:
+def down_platform(app: Flask, monkeypatch: pytest.MonkeyPatch) -> str:
     """Register the platform stand-in whose API answers 503 forever; return its name."""
-    monkeypatch.setitem(ADAPTERS, "down", "tests.fakes.flaky_platform:DownAdapter")
+    monkeypatch.setitem(registries(app).adapters, "down", "tests.fakes.flaky_platform:DownAdapter")
     return "down"
 
 
@@ -115,8 +115,8 @@ def test_a_failed_delivery_retried_from_the_jobs_page_gets_new_tries(
     for minute in [0, *range(1, 16, 2)]:
         tick(start + timedelta(minutes=minute))
         drain(app)
-    monkeypatch.setitem(ADAPTERS, "down", "ecomapp.platforms.demo:DemoAdapter")
-    monkeypatch.setattr("ecomapp.platforms.registry._instances", {})
+    monkeypatch.setitem(registries(app).adapters, "down", "ecomapp.platforms.demo:DemoAdapter")
+    monkeypatch.setattr(registries(app), "adapter_instances", {})
     failed = db.session.scalar(select(JobRecord.id).where(JobRecord.status == "failed"))
     token = client.get("/").get_data(as_text=True).split('"X-CSRF-Token": "')[1].split('"')[0]
     assert client.post(f"/jobs/{failed}/retry", headers={"X-CSRF-Token": token}).status_code == 200

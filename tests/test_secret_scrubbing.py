@@ -19,7 +19,7 @@ from ecomapp.jobs import enqueue
 from ecomapp.jobs.inprocess import drain
 from ecomapp.jobs.queue import redis_connection
 from ecomapp.models import InboxDelivery, JobRecord, Run, RunStep
-from ecomapp.platforms.registry import ADAPTERS
+from ecomapp.registries import registries
 from ecomapp.webhooks.inbox import record_delivery
 from tests import services
 from tests.automation_support import deliver, make_automation, run_at
@@ -42,10 +42,12 @@ def _leaks(text: str | None) -> list[str]:
 
 
 @pytest.fixture
-def stand_ins(monkeypatch: pytest.MonkeyPatch) -> None:
+def stand_ins(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     """Register the platform stand-ins that quote signed URLs in their errors."""
-    monkeypatch.setitem(ADAPTERS, "down", "tests.fakes.flaky_platform:DownAdapter")
-    monkeypatch.setitem(ADAPTERS, "leaky", "tests.fakes.flaky_platform:LeakyAdapter")
+    monkeypatch.setitem(registries(app).adapters, "down", "tests.fakes.flaky_platform:DownAdapter")
+    monkeypatch.setitem(
+        registries(app).adapters, "leaky", "tests.fakes.flaky_platform:LeakyAdapter"
+    )
 
 
 def test_ingest_errors_and_job_records_are_scrubbed(

@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from ecomapp.extensions import db
-from ecomapp.jobs.periodic import PERIODIC
 from ecomapp.models import Automation, Store
 from ecomapp.models.types import utcnow
+from ecomapp.registries import registries
 from tests.automation_support import login, messages, run_at
 from tests.fakes.woocommerce import payloads as wc
 from tests.fakes.woocommerce.flow import client_transport, connect, woo_settings
@@ -156,7 +156,7 @@ def test_facts_are_kept_current_by_the_periodic_refresh(
     general["woocommerce_currency"]["value"] = "USD"
     general["woocommerce_default_country"]["value"] = "US:CA"
     path = "ecomapp.platforms.woocommerce.facts:refresh_all_store_facts"
-    assert PERIODIC[path] == 6 * 3600
+    assert registries(app).periodic[path] == 6 * 3600
     run_at(app, utcnow() + timedelta(hours=7))
     run_jobs()
     store = _store()

@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from flask import Request, abort, current_app, g, redirect, request, session, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
-from ecomapp.admin import bp
+from ecomapp.admin.routes import bp
 from ecomapp.extensions import db
 from ecomapp.models import Platform, Store, UsedLoginLink
+from ecomapp.registries import registries
 
 LOGIN_MAX_AGE = 300
 # Embedded platforms add resolvers that read a session token; each returns a store or None.
-STORE_RESOLVERS: list[Callable[[Request], Store | None]] = []
 PUBLIC_ENDPOINTS = {"admin.login", "admin.health"}
 # Blueprints whose pages belong to the panel; other packages add theirs.
-PANEL_BLUEPRINTS: set[str] = {"admin"}
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -73,7 +71,7 @@ def demo_store() -> Store | None:
 
 def resolve_store() -> Store | None:
     """Return the store this request acts for, or None."""
-    for resolver in STORE_RESOLVERS:
+    for resolver in registries().store_resolvers:
         store = resolver(request)
         if store is not None:
             return store
@@ -88,7 +86,8 @@ def resolve_store() -> Store | None:
 @bp.before_app_request
 def load_store() -> Response | None:
     """Attach the current store to g, or refuse the request."""
-    if request.blueprint not in PANEL_BLUEPRINTS or request.endpoint in PUBLIC_ENDPOINTS:
+    panel = registries().panel_blueprints
+    if request.blueprint not in panel or request.endpoint in PUBLIC_ENDPOINTS:
         return None
     g.store = resolve_store()
     if g.store is None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import refresh
 from sqlalchemy import Select, select
 from werkzeug.wrappers import Response
 
-from ecomapp.admin import bp
 from ecomapp.admin.dashboard_figures import orders_by_month, store_counts, work_done
 from ecomapp.admin.nav import nav_items
 from ecomapp.admin.paging import page_args, paginate
@@ -20,6 +19,8 @@ from ecomapp.extensions import db, htmx
 from ecomapp.jobs.runner import retry_record
 from ecomapp.mirror.kinds import InvalidRule, rule_of, set_rule
 from ecomapp.models import Customer, JobRecord, JobStatus, Order
+
+bp = Blueprint("admin", __name__)
 
 
 @bp.app_context_processor
@@ -163,3 +164,6 @@ def b2b_rule() -> tuple[str, int] | str:
         webhook=webhook_panel(g.store),
     )
     return (page, 422) if errors else page
+
+
+from ecomapp.admin import auth  # noqa: E402,F401  (sign-in and store loading join bp)

@@ -2,12 +2,11 @@
 
 from typing import Any
 
-from flask import Blueprint, Flask
+from flask import Flask
 
-bp = Blueprint("automations", __name__, url_prefix="/automations")
+from ecomapp.registries import registries
 
 
-@bp.app_template_filter("trace_rows")
 def _trace_rows(trace: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     """Show a condition trace with its nested groups (see `trace_view.trace_rows`)."""
     from ecomapp.automation.trace_view import trace_rows
@@ -21,17 +20,13 @@ def init_app(app: Flask) -> None:
     Events reach the engine without a per-event subscriber job: importing `batch` hooks every
     inserted event (a pending row, then one wake-up per store after commit).
     """
-    from ecomapp.admin.auth import PANEL_BLUEPRINTS
-    from ecomapp.admin.nav import NAV, NavItem
-    from ecomapp.automation import batch, routes  # noqa: F401
-    from ecomapp.jobs.periodic import PERIODIC
+    from ecomapp.admin.nav import NavItem
+    from ecomapp.automation import batch  # noqa: F401  (hooks every inserted event)
 
-    PERIODIC["ecomapp.automation.batch:sweep_pending"] = 60
-    PERIODIC["ecomapp.automation.schedules:fire_schedules"] = 60
-    PERIODIC["ecomapp.automation.runs:sweep_runs"] = 300
-    PERIODIC["ecomapp.automation.retention:prune_skipped_runs"] = 6 * 3600
-    PANEL_BLUEPRINTS.add("automations")
-    item = NavItem("Automations", "automations.index", 20)
-    if item not in NAV:
-        NAV.append(item)
-    app.register_blueprint(bp)
+    app.add_template_filter(_trace_rows, "trace_rows")
+    reg = registries(app)
+    reg.periodic["ecomapp.automation.batch:sweep_pending"] = 60
+    reg.periodic["ecomapp.automation.schedules:fire_schedules"] = 60
+    reg.periodic["ecomapp.automation.runs:sweep_runs"] = 300
+    reg.periodic["ecomapp.automation.retention:prune_skipped_runs"] = 6 * 3600
+    reg.nav.append(NavItem("Automations", "automations.index", 20))

@@ -31,7 +31,6 @@ from ecomapp.automation.schema import SCHEDULE_EVENT
 from ecomapp.automation.tag_batch import Skipped, TagBatch, applied_result
 from ecomapp.automation.tallies import Tally
 from ecomapp.demo.bulk import insert_rows, reserve_ids
-from ecomapp.events.batch_subscribers import BATCH_SUBSCRIBERS
 from ecomapp.extensions import db
 from ecomapp.jobs.queue import enqueue, push_now, redis_connection
 from ecomapp.models import (
@@ -49,6 +48,7 @@ from ecomapp.models import (
 )
 from ecomapp.models.types import utcnow
 from ecomapp.redaction import describe
+from ecomapp.registries import registries
 
 log = logging.getLogger(__name__)
 _BY_CUSTOMER: dict[str, Any] = {"order": Order, "cart": Cart}
@@ -190,13 +190,14 @@ def run_batch(store_id: int, limit: int = BATCH_SIZE) -> int:
 
 def _hand_to_subscribers(store_id: int, ids: list[int]) -> None:
     """Queue one job per batch subscriber with the batch's events it wants (on commit)."""
-    if not BATCH_SUBSCRIBERS:
+    subscribers = registries().batch_subscribers
+    if not subscribers:
         return
-    wanted = frozenset().union(*BATCH_SUBSCRIBERS.values())
+    wanted = frozenset().union(*subscribers.values())
     rows = db.session.execute(
         select(Event.id, Event.type).where(Event.id.in_(ids), Event.type.in_(wanted))
     ).all()
-    for path, types in BATCH_SUBSCRIBERS.items():
+    for path, types in subscribers.items():
         mine = sorted(row.id for row in rows if row.type in types)
         if mine:
             enqueue(path, store_id, mine, store_id=store_id)

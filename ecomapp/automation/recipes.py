@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecomapp.automation.schema import FieldError, InvalidAutomation
+from ecomapp.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -257,9 +258,9 @@ RECIPES: dict[str, Recipe] = {
     for r in (
         Recipe(
             "welcome",
-            "Welcome e-mail",
-            "Greet every new customer account by e-mail.",
-            (Param("template", "E-mail template", "welcome"),),
+            N_("Welcome e-mail"),
+            N_("Greet every new customer account by e-mail."),
+            (Param("template", N_("E-mail template"), "welcome"),),
             _welcome,
         ),
         Recipe(
@@ -276,19 +277,22 @@ RECIPES: dict[str, Recipe] = {
         ),
         Recipe(
             "first_order_vip",
-            "First order above a value → VIP",
-            "A first order above the amount puts the customer in the VIP group.",
-            (Param("min_total", "Minimum order total", "200"), Param("group", "Group", "VIP")),
+            N_("First order above a value → VIP"),
+            N_("A first order above the amount puts the customer in the VIP group."),
+            (
+                Param("min_total", N_("Minimum order total"), "200"),
+                Param("group", N_("Group"), "VIP"),
+            ),
             _vip,
         ),
         Recipe(
             "spend_groups",
-            "Groups by lifetime spend",
-            "Keep each customer in the group of their lifetime spend range, as orders arrive.",
+            N_("Groups by lifetime spend"),
+            N_("Keep each customer in the group of their lifetime spend range, as orders arrive."),
             (
                 Param(
                     "ranges",
-                    "Ranges (min-max = group, one per line)",
+                    N_("Ranges (min-max = group, one per line)"),
                     "1000-3000 = group 1\n3000-5000 = group 2\n5000- = group 3",
                 ),
             ),
@@ -296,105 +300,122 @@ RECIPES: dict[str, Recipe] = {
         ),
         Recipe(
             "b2b_routing",
-            "B2B / B2C routing",
-            "Tag and group orders by customer kind (add it once per kind).",
+            N_("B2B / B2C routing"),
+            N_("Tag and group orders by customer kind (add it once per kind)."),
             (
-                Param("kind", "Customer kind", "b2b", ("b2b", "b2c")),
-                Param("order_tag", "Order tag", "wholesale"),
-                Param("group", "Customer group", "B2B"),
-                Param("note", "Order note", "Route to the wholesale team"),
+                Param("kind", N_("Customer kind"), "b2b", ("b2b", "b2c")),
+                Param("order_tag", N_("Order tag"), "wholesale"),
+                Param("group", N_("Customer group"), "B2B"),
+                Param("note", N_("Order note"), "Route to the wholesale team"),
             ),
             _b2b,
         ),
         Recipe(
             "review_request",
-            "Review request",
-            "Ask for a review N days after purchase, unless refunded or cancelled.",
-            (Param("days", "Days after purchase", "30"),),
+            N_("Review request"),
+            N_("Ask for a review N days after purchase, unless refunded or cancelled."),
+            (Param("days", N_("Days after purchase"), "30"),),
             _review,
         ),
         Recipe(
             "low_stock",
-            "Low-stock alert",
-            "Tell the merchant when a variant crosses below its threshold (once per crossing).",
-            (Param("webhook_url", "Also POST to (optional URL)", ""),),
+            N_("Low-stock alert"),
+            N_("Tell the merchant when a variant crosses below its threshold (once per crossing)."),
+            (Param("webhook_url", N_("Also POST to (optional URL)"), ""),),
             _low_stock,
         ),
         Recipe(
             "low_stock_demand",
-            "Low-stock alert with demand",
-            "When a variant crosses below its threshold, tag its product (removed on restock)"
-            " and e-mail its sales pace, days of cover, customers waiting and what to reorder"
-            " (lead time, safety days and the daily digest are in Settings).",
-            (Param("tag", "Product tag", "low-stock"),),
+            N_("Low-stock alert with demand"),
+            N_(
+                "When a variant crosses below its threshold, tag its product (removed on restock)"
+                " and e-mail its sales pace, days of cover, customers waiting and what to reorder"
+                " (lead time, safety days and the daily digest are in Settings)."
+            ),
+            (Param("tag", N_("Product tag"), "low-stock"),),
             _low_stock_demand,
         ),
         Recipe(
             "hide_sold_out",
-            "Hide sold-out products",
-            "Every hour, hide products sold out for N days with no restock planned; they are"
-            " shown again on restock. Exemptions and Undo are on the Stock page.",
-            (Param("after_days", "Sold out for (days)", "14"),),
+            N_("Hide sold-out products"),
+            N_(
+                "Every hour, hide products sold out for N days with no restock planned; they are"
+                " shown again on restock. Exemptions and Undo are on the Stock page."
+            ),
+            (Param("after_days", N_("Sold out for (days)"), "14"),),
             _hide_sold_out,
         ),
         Recipe(
             "order_rule",
-            "Order tag / status rule",
-            "Tag an order or change its status by product, vendor, shipping or payment method.",
+            N_("Order tag / status rule"),
+            N_("Tag an order or change its status by product, vendor, shipping or payment method."),
             (
-                Param("field", "When", "order.shipping_method", ORDER_RULE_FIELDS),
-                Param("value", "Equals", "Express"),
-                Param("tag", "Tag the order", "express"),
-                Param("status", "Set status (optional)", ""),
+                Param("field", N_("When"), "order.shipping_method", ORDER_RULE_FIELDS),
+                Param("value", N_("Equals"), "Express"),
+                Param("tag", N_("Tag the order"), "express"),
+                Param("status", N_("Set status (optional)"), ""),
             ),
             _order_rule,
         ),
         Recipe(
             "abandoned_cart",
-            "Abandoned-cart reminders",
-            "E-mail after 1 h and 24 h, only for carts with items, under the store's cart"
-            " reminder policy; stops the moment the cart converts.",
+            N_("Abandoned-cart reminders"),
+            N_(
+                "E-mail after 1 h and 24 h, only for carts with items, under the store's cart"
+                " reminder policy; stops the moment the cart converts."
+            ),
             (
-                Param("first_after_hours", "First e-mail after (hours)", "1"),
-                Param("second_after_hours", "Second e-mail after (hours)", "24"),
-                Param("push_title", "Also a push with the first e-mail (title, optional)", ""),
+                Param("first_after_hours", N_("First e-mail after (hours)"), "1"),
+                Param("second_after_hours", N_("Second e-mail after (hours)"), "24"),
+                Param("push_title", N_("Also a push with the first e-mail (title, optional)"), ""),
             ),
             _abandoned,
         ),
         Recipe(
             "back_in_stock",
-            "Back-in-stock notices",
-            "When a variant comes back in stock, notify the shoppers waiting for it (e-mail or"
-            " push, as each chose), oldest request first, no more than the units available.",
-            (Param("template", "E-mail template", "back_in_stock"),),
+            N_("Back-in-stock notices"),
+            N_(
+                "When a variant comes back in stock, notify the shoppers waiting for it (e-mail or"
+                " push, as each chose), oldest request first, no more than the units available."
+            ),
+            (Param("template", N_("E-mail template"), "back_in_stock"),),
             _back_in_stock,
         ),
         Recipe(
             "flag_suspicious_orders",
-            "Flag suspicious orders",
-            "Score each new order for fraud; from the level chosen, record the risk with its"
-            " reasons on the order and tag it.",
+            N_("Flag suspicious orders"),
+            N_(
+                "Score each new order for fraud; from the level chosen, record the risk with its"
+                " reasons on the order and tag it."
+            ),
             (
-                Param("flag_at", "Flag from level", "medium", ("medium", "high")),
-                Param("tag", "Order tag", "fraud-review"),
+                Param("flag_at", N_("Flag from level"), "medium", ("medium", "high")),
+                Param("tag", N_("Order tag"), "fraud-review"),
             ),
             _flag_suspicious,
         ),
         Recipe(
             "hold_high_risk_orders",
-            "Hold high-risk orders for review",
-            "Score each new order for fraud; flag medium and high risk, and hold the"
-            " fulfillment of high-risk orders (on-hold on WooCommerce) until reviewed, and alert"
-            " the merchant by e-mail (and by a signed webhook when a URL is given).",
-            (Param("tag", "Order tag", "fraud-hold"), Param("alert_url", "Alert webhook URL", "")),
+            N_("Hold high-risk orders for review"),
+            N_(
+                "Score each new order for fraud; flag medium and high risk, and hold the"
+                " fulfillment of high-risk orders (on-hold on WooCommerce) until reviewed, and"
+                " alert the merchant by e-mail (and by a signed webhook when a URL is given)."
+            ),
+            (
+                Param("tag", N_("Order tag"), "fraud-hold"),
+                Param("alert_url", N_("Alert webhook URL"), ""),
+            ),
             _hold_high_risk,
         ),
         Recipe(
             "post_purchase_recommendations",
-            "Recommendations after a purchase",
-            "N days after an order, e-mail products its buyers also bought (in stock, not"
-            " bought yet); skipped when too few are good enough.",
-            (Param("days", "Days after the order", "7"), Param("count", "Products", "4")),
+            N_("Recommendations after a purchase"),
+            N_(
+                "N days after an order, e-mail products its buyers also bought (in stock, not"
+                " bought yet); skipped when too few are good enough."
+            ),
+            (Param("days", N_("Days after the order"), "7"), Param("count", N_("Products"), "4")),
             _post_purchase,
         ),
     )

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from ecomapp.admin.paging import paginate
-from ecomapp.automation import bp
 from ecomapp.automation.backtest import run_backtest
 from ecomapp.automation.condition_forms import condition_tree, new_key, posted_tree
 from ecomapp.automation.fields import FIELDS, OPERATORS, QUANTIFIERS
@@ -41,6 +40,8 @@ from ecomapp.jobs.queue import enqueue
 from ecomapp.mail.defaults import DEFAULT_TEMPLATES, LABELS
 from ecomapp.models import Automation, Backtest, Event, MailTemplate, Run, RunStatus, RunStep
 from ecomapp.models.types import utcnow
+
+bp = Blueprint("automations", __name__, url_prefix="/automations")
 
 PAGE = 100
 

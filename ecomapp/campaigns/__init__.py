@@ -2,20 +2,17 @@
 
 from flask import Flask
 
+from ecomapp.registries import registries
+
 STARTER = "ecomapp.campaigns.starts:start_due"
 KEEPER = "ecomapp.campaigns.starts:keep_running"
 
 
 def init_app(app: Flask) -> None:
     """Register the Campaigns panel and the periodic starter and keeper."""
-    from ecomapp.admin.auth import PANEL_BLUEPRINTS
-    from ecomapp.admin.nav import NAV, NavItem
-    from ecomapp.campaigns.panel import bp
-    from ecomapp.jobs.periodic import PERIODIC
+    from ecomapp.admin.nav import NavItem
 
-    app.register_blueprint(bp)
-    PANEL_BLUEPRINTS.add(bp.name)
-    if not any(item.endpoint == "campaigns.index" for item in NAV):
-        NAV.append(NavItem("Campaigns", "campaigns.index", 42))
-    PERIODIC[STARTER] = 60
-    PERIODIC[KEEPER] = 300
+    reg = registries(app)
+    reg.nav.append(NavItem("Campaigns", "campaigns.index", 42))
+    reg.periodic[STARTER] = 60
+    reg.periodic[KEEPER] = 300

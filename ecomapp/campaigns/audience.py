@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, func, select, true
 
 from ecomapp.extensions import db
+from ecomapp.i18n import N_
 from ecomapp.models import Customer, CustomerKind
 from ecomapp.models.segments import CustomerRfm, Segment, SegmentMember
 from ecomapp.models.types import tag_pattern
@@ -23,13 +25,13 @@ from ecomapp.segments.fields import RFM_GROUPS
 KINDS = ("all", "subscribed", "tag", "b2b", "b2c", "segment", "rfm")
 VALUED = ("tag", "segment", "rfm")
 LABELS = {
-    "all": "Everyone",
-    "subscribed": "Subscribed customers",
-    "tag": "Customers with tag",
-    "b2b": "Business customers (B2B)",
-    "b2c": "Individual customers (B2C)",
-    "segment": "Segment (id or name)",
-    "rfm": "RFM group (e.g. at_risk)",
+    "all": N_("Everyone"),
+    "subscribed": N_("Subscribed customers"),
+    "tag": N_("Customers with tag"),
+    "b2b": N_("Business customers (B2B)"),
+    "b2c": N_("Individual customers (B2C)"),
+    "segment": N_("Segment (id or name)"),
+    "rfm": N_("RFM group (e.g. at_risk)"),
 }
 
 
@@ -44,14 +46,16 @@ class InvalidAudience(ValueError):
 def parse_audience(kind: str, value: str = "") -> dict[str, Any]:
     """Return a valid audience spec from form fields, or raise InvalidAudience."""
     if kind not in KINDS:
-        raise InvalidAudience("audience", f"must be one of {', '.join(KINDS)}")
+        raise InvalidAudience("audience", _("must be one of %(choices)s", choices=", ".join(KINDS)))
     value = value.strip()
     if kind in VALUED and not value:
-        raise InvalidAudience("audience_value", f"a {kind} audience needs a value")
+        raise InvalidAudience("audience_value", _("a %(kind)s audience needs a value", kind=kind))
     if len(value) > 64:
-        raise InvalidAudience("audience_value", "at most 64 characters")
+        raise InvalidAudience("audience_value", _("at most 64 characters"))
     if kind == "rfm" and value not in RFM_GROUPS:
-        raise InvalidAudience("audience_value", f"an RFM group: {', '.join(RFM_GROUPS)}")
+        raise InvalidAudience(
+            "audience_value", _("an RFM group: %(groups)s", groups=", ".join(RFM_GROUPS))
+        )
     return {"kind": kind, "value": value} if kind in VALUED else {"kind": kind}
 
 
@@ -85,7 +89,7 @@ def audience_condition(store_id: int, audience: dict[str, Any]) -> ColumnElement
         return Customer.id.in_(select(CustomerRfm.customer_id).where(
             CustomerRfm.store_id == store_id, CustomerRfm.rfm_group == audience.get("value")
         ))  # fmt: skip
-    raise InvalidAudience("audience", f"unknown audience {kind!r}")
+    raise InvalidAudience("audience", _("unknown audience %(kind)r", kind=kind))
 
 
 def _segment_id(store_id: int, value: str) -> int:
@@ -93,7 +97,9 @@ def _segment_id(store_id: int, value: str) -> int:
     named = Segment.id == int(value) if value.isdigit() else Segment.name == value
     found = db.session.scalar(select(Segment.id).where(Segment.store_id == store_id, named))
     if found is None:
-        raise InvalidAudience("audience_value", f"no segment {value!r} in this store")
+        raise InvalidAudience(
+            "audience_value", _("no segment %(value)r in this store", value=value)
+        )
     return int(found)
 
 

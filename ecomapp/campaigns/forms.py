@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from ecomapp.campaigns.audience import InvalidAudience, audience_condition, parse_audience
@@ -25,21 +26,21 @@ def _blocks(form: MultiDict[str, str]) -> list[dict[str, Any]]:
         blocks.append({"type": "text", "text": form["text"]})
     if form.get("image_url", "").strip():
         if not form["image_url"].startswith("https://"):
-            raise InvalidVersion("image_url", "must start with https://")
+            raise InvalidVersion("image_url", _("must start with https://"))
         blocks.append({"type": "image", "url": form["image_url"], "alt": form.get("image_alt", "")})
     if form.get("button_label", "").strip():
         if not form.get("button_url", "").startswith(("https://", "http://")):
-            raise InvalidVersion("button_url", "must be an http(s) address")
+            raise InvalidVersion("button_url", _("must be an http(s) address"))
         blocks.append({"type": "button", "label": form["button_label"], "url": form["button_url"]})
     grid = form.get("grid", "")
     if grid in ("best_sellers", "favourite_category"):
         blocks.append({"type": "products", "source": grid})
     elif grid == "category":
         if not form.get("category", "").strip():
-            raise InvalidVersion("category", "a category grid needs a category")
+            raise InvalidVersion("category", _("a category grid needs a category"))
         blocks.append({"type": "products", "source": "category", "category": form["category"]})
     elif grid:
-        raise InvalidVersion("grid", "must be best_sellers, category or favourite_category")
+        raise InvalidVersion("grid", _("must be best_sellers, category or favourite_category"))
     return blocks
 
 
@@ -47,10 +48,10 @@ def apply_form(version: CampaignVersion, form: MultiDict[str, str]) -> None:
     """Validate the form and set the version's fields; raise InvalidVersion naming the field."""
     subject = form.get("subject", "").strip()
     if not subject or len(subject) > 998:
-        raise InvalidVersion("subject", "is required (at most 998 characters)")
+        raise InvalidVersion("subject", _("is required (at most 998 characters)"))
     subject_b = form.get("subject_b", "").strip()
     if len(subject_b) > 998:
-        raise InvalidVersion("subject_b", "at most 998 characters")
+        raise InvalidVersion("subject_b", _("at most 998 characters"))
     for name in ("subject", "subject_b", "text"):
         reason = check_syntax(form.get(name, ""))
         if reason:
@@ -58,7 +59,7 @@ def apply_form(version: CampaignVersion, form: MultiDict[str, str]) -> None:
     try:
         position = int(form.get("position") or 0)
     except ValueError:
-        raise InvalidVersion("position", "must be a whole number") from None
+        raise InvalidVersion("position", _("must be a whole number")) from None
     is_fallback = form.get("is_fallback") == "1"
     try:
         audience = parse_audience(form.get("audience", "all"), form.get("audience_value", ""))
@@ -100,12 +101,12 @@ def parse_ab(form: MultiDict[str, str]) -> tuple[int, int, str]:
     try:
         percent, hours = int(form.get("ab_percent") or 0), int(form.get("ab_hours") or 4)
     except ValueError:
-        raise InvalidVersion("ab_percent", "must be whole numbers") from None
+        raise InvalidVersion("ab_percent", _("must be whole numbers")) from None
     if not 0 <= percent <= 50:
-        raise InvalidVersion("ab_percent", "must be between 0 (off) and 50")
+        raise InvalidVersion("ab_percent", _("must be between 0 (off) and 50"))
     if not 1 <= hours <= 72:
-        raise InvalidVersion("ab_hours", "must be between 1 and 72")
+        raise InvalidVersion("ab_hours", _("must be between 1 and 72"))
     metric = form.get("ab_metric", "opens")
     if metric not in ("opens", "clicks"):
-        raise InvalidVersion("ab_metric", "must be opens or clicks")
+        raise InvalidVersion("ab_metric", _("must be opens or clicks"))
     return percent, hours, metric

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,6 +19,7 @@ from ecomapp.campaigns.results import progress, version_results
 from ecomapp.campaigns.schedule import InvalidSchedule, describe, next_slot, parse_schedule
 from ecomapp.campaigns.sending import Claimed, Deliverer, versions_of
 from ecomapp.campaigns.starts import start_send
+from ecomapp.campaigns.words import status_label, translated, weekday_name
 from ecomapp.extensions import db
 from ecomapp.mail.effective_settings import effective_settings
 from ecomapp.models import (
@@ -33,6 +35,11 @@ from ecomapp.models import (
 )
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+
+
+@bp.context_processor
+def _words() -> dict[str, Callable[..., str]]:
+    return {"status_label": status_label, "translated": translated, "weekday_name": weekday_name}
 
 
 def _campaign(campaign_id: int) -> Campaign:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+
 from ecomapp.campaigns.schedule import next_slot
 from ecomapp.extensions import db
+from ecomapp.i18n import N_
 from ecomapp.models import Campaign, CampaignStatus, CampaignVersion, Store, utcnow
 
 HELLO = "Hello {{ customer.first_name }},\n\n"
@@ -24,9 +27,11 @@ class Recipe:
 
 RECIPES: dict[str, Recipe] = {
     "monthly_newsletter": Recipe(
-        "Monthly newsletter",
-        "First Monday of each month at 10:00: one version for business customers, "
-        "one for everyone else, with your best sellers.",
+        N_("Monthly newsletter"),
+        N_(
+            "First Monday of each month at 10:00: one version for business customers, "
+            "one for everyone else, with your best sellers."
+        ),
         {"every": "month", "nth": "1", "weekday": "mon", "at": "10:00"},
         (
             {
@@ -50,8 +55,8 @@ RECIPES: dict[str, Recipe] = {
         ),
     ),
     "b2b_vs_b2c": Recipe(
-        "Business vs individual customers",
-        "One campaign, a version for B2B and one for B2C customers; send when you are ready.",
+        N_("Business vs individual customers"),
+        N_("One campaign, a version for B2B and one for B2C customers; send when you are ready."),
         {},
         (
             {
@@ -69,8 +74,8 @@ RECIPES: dict[str, Recipe] = {
         ),
     ),
     "winback_at_risk": Recipe(
-        "Win back customers at risk",
-        'For the RFM group "at risk" (scored nightly for every customer): a win-back offer.',
+        N_("Win back customers at risk"),
+        N_('For the RFM group "at risk" (scored nightly for every customer): a win-back offer.'),
         {},
         (
             {
@@ -87,7 +92,7 @@ RECIPES: dict[str, Recipe] = {
 def create_from_recipe(store: Store, key: str) -> Campaign:
     """Create a draft campaign from a recipe (scheduled when the recipe has a schedule)."""
     recipe = RECIPES[key]
-    campaign = Campaign(store_id=store.id, name=recipe.label, schedule=recipe.schedule)
+    campaign = Campaign(store_id=store.id, name=_(recipe.label), schedule=recipe.schedule)
     campaign.status = CampaignStatus.DRAFT.value
     db.session.add(campaign)
     db.session.flush()

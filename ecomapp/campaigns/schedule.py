@@ -8,10 +8,22 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import get_day_names
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from ecomapp.i18n import N_
 from ecomapp.models.types import as_utc
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EVERY = ("once", "week", "month")
+NTH = {
+    "1": N_("first"),
+    "2": N_("second"),
+    "3": N_("third"),
+    "4": N_("fourth"),
+    "last": N_("last"),
+}
 
 
 class InvalidSchedule(ValueError):
@@ -26,29 +38,31 @@ def _at(value: str) -> time:
     try:
         return time.fromisoformat(value)
     except ValueError:
-        raise InvalidSchedule("at", "must be a time such as 10:00") from None
+        raise InvalidSchedule("at", _("must be a time such as 10:00")) from None
 
 
 def parse_schedule(form: dict[str, str]) -> dict[str, Any]:
     """Return a valid schedule from form fields, or raise InvalidSchedule naming the field."""
     every = form.get("every", "")
     if every not in EVERY:
-        raise InvalidSchedule("every", f"must be one of {', '.join(EVERY)}")
+        raise InvalidSchedule("every", _("must be one of %(choices)s", choices=", ".join(EVERY)))
     at = _at(form.get("at", "")).strftime("%H:%M")
     if every == "once":
         try:
             day = date.fromisoformat(form.get("date", ""))
         except ValueError:
-            raise InvalidSchedule("date", "must be a date such as 2026-12-07") from None
+            raise InvalidSchedule("date", _("must be a date such as 2026-12-07")) from None
         return {"every": "once", "date": day.isoformat(), "at": at}
     weekday = form.get("weekday", "")
     if weekday not in WEEKDAYS:
-        raise InvalidSchedule("weekday", f"must be one of {', '.join(WEEKDAYS)}")
+        raise InvalidSchedule(
+            "weekday", _("must be one of %(choices)s", choices=", ".join(WEEKDAYS))
+        )
     if every == "week":
         return {"every": "week", "weekday": weekday, "at": at}
     nth = form.get("nth", "")
     if nth not in ("1", "2", "3", "4", "last"):
-        raise InvalidSchedule("nth", "must be 1, 2, 3, 4 or last")
+        raise InvalidSchedule("nth", _("must be 1, 2, 3, 4 or last"))
     return {"every": "month", "nth": nth, "weekday": weekday, "at": at}
 
 
@@ -96,12 +110,13 @@ def next_slot(schedule: dict[str, Any], after: datetime, tz: str | None) -> date
 def describe(schedule: dict[str, Any]) -> str:
     """Return the schedule in words, e.g. "first Monday of each month, 10:00"."""
     if not schedule:
-        return "not scheduled"
+        return _("not scheduled")
     every, at = schedule["every"], schedule["at"]
     if every == "once":
-        return f"once, {schedule['date']} {at}"
-    day = calendar.day_name[WEEKDAYS.index(schedule["weekday"])]
+        return _("once, %(date)s %(at)s", date=schedule["date"], at=at)
+    locale = str(get_locale() or "en")
+    day = get_day_names("wide", locale=locale)[WEEKDAYS.index(schedule["weekday"])]
     if every == "week":
-        return f"every {day}, {at}"
-    nth = {"1": "first", "2": "second", "3": "third", "4": "fourth", "last": "last"}
-    return f"{nth[schedule['nth']]} {day} of each month, {at}"
+        return _("every %(day)s, %(at)s", day=day, at=at)
+    nth = _(NTH[schedule["nth"]])
+    return _("%(nth)s %(day)s of each month, %(at)s", nth=nth, day=day, at=at)

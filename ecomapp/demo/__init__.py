@@ -1,18 +1,13 @@
 """The demo store: a realistic, deterministic store generated locally, and a page to try it."""
 
-from flask import Blueprint, Flask
+from flask import Flask
 
-bp = Blueprint("demo_tools", __name__, url_prefix="/try")
+from ecomapp.registries import registries
 
 
 def init_app(app: Flask) -> None:
     """Register the 'Try it' page, shown only to the demo store."""
-    from ecomapp.admin.auth import PANEL_BLUEPRINTS
-    from ecomapp.admin.nav import NAV, NavItem
-    from ecomapp.demo import routes  # noqa: F401
+    from ecomapp.admin.nav import NavItem
 
-    PANEL_BLUEPRINTS.add(bp.name)
-    item = NavItem("Try it", "demo_tools.index", 10, frozenset({"demo"}))
-    if item not in NAV:
-        NAV.append(item)
-    app.register_blueprint(bp)
+    reg = registries(app)
+    reg.nav.append(NavItem("Try it", "demo_tools.index", 10, frozenset({"demo"})))

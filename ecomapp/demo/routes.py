@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, g, render_template
+from flask import Blueprint, abort, g, render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ecomapp.demo import bp
 from ecomapp.demo import events as demo_events
 from ecomapp.extensions import db
 from ecomapp.i18n import N_
 from ecomapp.models import Event, Platform, Store
+
+bp = Blueprint("demo_tools", __name__, url_prefix="/try")
 
 ACTIONS: dict[str, tuple[str, Callable[[Store], str | None]]] = {
     "order": (N_("A customer places an order"), demo_events.place_order),

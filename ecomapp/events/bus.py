@@ -19,18 +19,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ecomapp.extensions import affected, db
-from ecomapp.jobs.queue import JOB_IDS, enqueue, job_id, live_job_ids
+from ecomapp.jobs.queue import enqueue, job_id, live_job_ids
 from ecomapp.jobs.retry import MAX_RESCUES
-from ecomapp.jobs.runner import REOPEN
 from ecomapp.models.types import utcnow
 from ecomapp.models.work import Event
+from ecomapp.registries import registries
 
 log = logging.getLogger(__name__)
 
-# Import paths of functions taking an event id; each runs once per event it wants.
-SUBSCRIBERS: list[str] = []
-# The event types a subscriber wants, by path; a subscriber not named here gets every event.
-SUBSCRIBER_TYPES: dict[str, frozenset[str]] = {}
 # Set in db.session.info while importing history (initial sync): mirror rows, no events.
 QUIET_KEY = "ecomapp_quiet_events"
 DISPATCH = "ecomapp.events.bus:dispatch_event"
@@ -41,7 +37,9 @@ BATCH = 500
 
 def subscribers_for(type: str) -> list[str]:
     """Return the paths of the subscribers that want events of this type."""
-    return [path for path in SUBSCRIBERS if type in SUBSCRIBER_TYPES.get(path, (type,))]
+    registered = registries()
+    types = registered.subscriber_types
+    return [path for path in registered.subscribers if type in types.get(path, (type,))]
 
 
 def emit(
@@ -214,7 +212,8 @@ def _rescue_event(event_id: int, store_id: int, rescues: int, stale: Any, now: d
     return 1
 
 
-def _dispatch_job_id(args: list[Any]) -> str:
+def dispatch_job_id(args: list[Any]) -> str:
+    """Return the RQ job id of one dispatch of an event (id, rescue generation)."""
     return f"dispatch-{args[0]}-{args[1] if len(args) > 1 else 0}"
 
 
@@ -225,7 +224,3 @@ def reopen(event_id: int, generation: int = 0) -> None:
         .where(Event.id == event_id)
         .values(dispatched_at=None, dispatch_rescues=0, dispatch_touched_at=utcnow())
     )
-
-
-JOB_IDS[DISPATCH] = _dispatch_job_id
-REOPEN[DISPATCH] = reopen

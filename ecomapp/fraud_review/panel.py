@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, g, render_template
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ecomapp.admin.paging import paginate
 from ecomapp.extensions import db
+from ecomapp.fraud_review.labels import HELPERS
 from ecomapp.fraud_review.queue import OPEN, decided_by_month, open_items, open_verdicts
 from ecomapp.jobs.retry import PermanentError, TransientError
 from ecomapp.models import Order, RiskVerdict
@@ -16,6 +18,11 @@ from ecomapp.platforms.base import UnsupportedOperation
 from ecomapp.platforms.registry import get_adapter
 
 bp = Blueprint("fraud_review", __name__, url_prefix="/fraud")
+
+
+@bp.context_processor
+def _labels() -> dict[str, Callable[[str], str]]:
+    return HELPERS
 
 
 @bp.route("/")
@@ -43,7 +50,7 @@ def _open_verdict(verdict_id: int) -> RiskVerdict:
     if verdict is None:
         abort(404)
     if verdict.decision not in OPEN:
-        abort(409, "this order was already decided")
+        abort(409, _("this order was already decided"))
     return verdict
 
 
@@ -86,3 +93,6 @@ def cancel(verdict_id: int) -> Response | str:
         "fraud",
         lambda platform_id: adapter.cancel_order_as_fraud(g.store, platform_id, note),
     )
+
+
+from ecomapp.fraud_review import tuning  # noqa: E402,F401  (settings and backtest join bp)

@@ -7,18 +7,19 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from ecomapp.i18n import N_
 from ecomapp.insights.fraud import InvalidFraudSettings, parse_settings
 from ecomapp.insights.fraud.settings import SIGNALS, FraudSettings
 
 INT_FIELDS = ("first_order_percentile", "velocity_hour", "velocity_day", "medium_at", "high_at")
 LABELS = {
-    "first_order_percentile": "First order is high-value above this percentile of the store",
-    "first_order_amount": "…or above this amount (empty: percentile only)",
-    "unusual_address_multiple": "New address is unusual on an order this many times the usual",
-    "velocity_hour": "Orders from the same e-mail, IP, phone or card within an hour",
-    "velocity_day": "…or within a day",
-    "medium_at": "Medium risk from score",
-    "high_at": "High risk (held) from score",
+    "first_order_percentile": N_("First order is high-value above this percentile of the store"),
+    "first_order_amount": N_("…or above this amount (empty: percentile only)"),
+    "unusual_address_multiple": N_("New address is unusual on an order this many times the usual"),
+    "velocity_hour": N_("Orders from the same e-mail, IP, phone or card within an hour"),
+    "velocity_day": N_("…or within a day"),
+    "medium_at": N_("Medium risk from score"),
+    "high_at": N_("High risk (held) from score"),
 }
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import Response, g, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import flag_modified
 
 from ecomapp.automation.fraud_screening import SETTINGS_KEY
 from ecomapp.extensions import db
+from ecomapp.fraud_review.labels import field_label, refusal_text
 from ecomapp.fraud_review.panel import bp
 from ecomapp.fraud_review.settings_form import LABELS, form_values, raw_from_form
 from ecomapp.insights.fraud import InvalidFraudSettings, parse_settings
@@ -32,6 +34,10 @@ def _settings_page(
     return Response(html, status)
 
 
+def _refusal(exc: InvalidFraudSettings) -> str:
+    return f"{field_label(exc.field)}: {refusal_text(exc.message)}"
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 def settings() -> Response:
     """Show the signals' switches and weights and the thresholds; save them when valid."""
@@ -42,7 +48,7 @@ def settings() -> Response:
     try:
         raw = raw_from_form(request.form)
     except InvalidFraudSettings as exc:
-        return _settings_page(values, {exc.field: exc.message}, 400)
+        return _settings_page(values, {exc.field: refusal_text(exc.message)}, 400)
     g.store.settings = dict(g.store.settings or {}) | {SETTINGS_KEY: raw}
     flag_modified(g.store, "settings")
     db.session.commit()
@@ -54,14 +60,14 @@ def backtest() -> Response:
     """Show what each setting would have flagged and held over the last N days."""
     text = request.args.get("days", "30")
     if not text.isdigit() or not 1 <= int(text) <= MAX_DAYS:
-        message = f"days: must be a whole number from 1 to {MAX_DAYS}"
+        message = _("days: must be a whole number from 1 to %(high)s", high=MAX_DAYS)
         html = render_template("fraud_review/backtest.html", error=message, days=text)
         return Response(html, 400)
     days = int(text)
     try:
         orders, fraud, rows = run_backtest(g.store, days)
     except InvalidFraudSettings as exc:
-        html = render_template("fraud_review/backtest.html", error=str(exc), days=text)
+        html = render_template("fraud_review/backtest.html", error=_refusal(exc), days=text)
         return Response(html, 409)
     html = render_template(
         "fraud_review/backtest.html", days=days, orders=orders, fraud=fraud, rows=rows, error=None

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ecomapp.automation.recipes import parse_ranges
 from ecomapp.automation.schema import InvalidAutomation
 from ecomapp.extensions import db
-from ecomapp.insights import bp
 from ecomapp.insights.groups import active_run, check_ranges, start_run
 from ecomapp.jobs.queue import enqueue
 from ecomapp.models import Automation, GroupRun
+
+bp = Blueprint("insights", __name__, url_prefix="/groups")
 
 DEFAULT_RANGES = "1000-3000 = group 1\n3000-5000 = group 2\n5000- = group 3"
 
@@ -44,7 +46,7 @@ def index() -> Response | tuple[str, int] | str:
     """Show group runs; on POST, apply spend ranges to every existing customer in a job."""
     text, error = request.form.get("ranges") or _store_ranges(), None
     if request.method == "POST" and active_run(g.store) is not None:
-        error, status = "a group run is still going: wait for it to finish", 409
+        error, status = _("a group run is still going: wait for it to finish"), 409
     elif request.method == "POST":
         status = 422
         try:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import flag_modified
 from werkzeug.wrappers import Response
 
 from ecomapp.extensions import db
 from ecomapp.inventory.back_in_stock import expiry_days, product_waiting
+from ecomapp.registries import registries
 
 bp = Blueprint("back_in_stock", __name__, url_prefix="/back-in-stock")
 EXPIRER = "ecomapp.inventory.back_in_stock:expire_requests"
@@ -26,7 +28,7 @@ def index() -> Response | tuple[str, int] | str:
             flag_modified(g.store, "settings")
             db.session.commit()
             return redirect(url_for("back_in_stock.index"))
-        error = "expiry_days: a whole number of days from 1 to 365"
+        error = "expiry_days: " + _("a whole number of days from 1 to 365")
     rows = product_waiting(g.store.id)
     page = render_template(
         "inventory/back_in_stock.html", rows=rows, days=expiry_days(g.store), error=error
@@ -36,13 +38,8 @@ def index() -> Response | tuple[str, int] | str:
 
 def init_app(app: Flask) -> None:
     """Register the page, its navigation link and the daily expiry of old requests."""
-    from ecomapp.admin.auth import PANEL_BLUEPRINTS
-    from ecomapp.admin.nav import NAV, NavItem
-    from ecomapp.jobs.periodic import PERIODIC
+    from ecomapp.admin.nav import NavItem
 
-    PANEL_BLUEPRINTS.add(bp.name)
-    app.register_blueprint(bp)
-    item = NavItem("Back in stock", "back_in_stock.index", 80)
-    if item not in NAV:
-        NAV.append(item)
-    PERIODIC[EXPIRER] = 3600
+    reg = registries(app)
+    reg.nav.append(NavItem("Back in stock", "back_in_stock.index", 80))
+    reg.periodic[EXPIRER] = 3600

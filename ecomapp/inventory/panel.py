@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, g, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ecomapp.extensions import db
@@ -106,7 +107,7 @@ def exempt(product_id: int) -> str:
     """Exempt a product from hiding, or end its exemption (form field exempt=1|0)."""
     value = request.form.get("exempt")
     if value not in ("0", "1"):
-        abort(400, "exempt: must be 1 or 0")
+        abort(400, "exempt: " + _("must be 1 or 0"))
     state = _platform_call(lambda: set_exempt(g.store, product_id, value == "1"))
     if state is None:
         abort(404)

@@ -7,9 +7,7 @@ from typing import Any
 from sqlalchemy import update
 
 from ecomapp.extensions import affected, db
-from ecomapp.jobs.queue import JOB_IDS
 from ecomapp.jobs.retry import MAX_ATTEMPTS, is_transient
-from ecomapp.jobs.runner import REOPEN
 from ecomapp.models.types import utcnow
 from ecomapp.models.work import InboxDelivery, InboxStatus
 from ecomapp.redaction import describe
@@ -17,7 +15,8 @@ from ecomapp.redaction import describe
 CLAIMABLE = (InboxStatus.RECEIVED.value, InboxStatus.RETRYING.value)
 
 
-def _job_id(args: list[Any]) -> str:
+def delivery_job_id(args: list[Any]) -> str:
+    """Return the RQ job id of one ingest of a delivery (id, rescue generation)."""
     generation = args[1] if len(args) > 1 else 0
     return f"ingest-{args[0]}-{generation}"
 
@@ -79,7 +78,3 @@ def reopen(delivery_id: int, generation: int = 0) -> None:
         .where(InboxDelivery.id == delivery_id, InboxDelivery.status == InboxStatus.FAILED.value)
         .values(status=InboxStatus.RECEIVED.value, attempts=0, rescues=0, touched_at=utcnow())
     )
-
-
-JOB_IDS["ecomapp.jobs.ingest:ingest_delivery"] = _job_id
-REOPEN["ecomapp.jobs.ingest:ingest_delivery"] = reopen

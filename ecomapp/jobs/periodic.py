@@ -11,8 +11,12 @@ from ecomapp.extensions import db
 from ecomapp.jobs.queue import enqueue_at
 from ecomapp.models.work import DueWork
 
-# job path -> period in seconds; other packages append their own entries.
-PERIODIC: dict[str, int] = {}
+# The core's periodic jobs (path -> period in seconds); each app starts from these
+# (ecomapp/registries.py) and the feature packages add theirs.
+CORE_PERIODIC: dict[str, int] = {
+    "ecomapp.mirror.carts:sweep_abandoned": 60,
+    "ecomapp.jobs.retention:prune": 6 * 3600,
+}
 
 
 def bucket_key(path: str, period: int, now: datetime) -> str:
@@ -23,7 +27,9 @@ def bucket_key(path: str, period: int, now: datetime) -> str:
 def run_periodic(now: datetime) -> int:
     """Record each periodic job once per bucket; a second ticker adds nothing."""
     added = 0
-    for path, period in PERIODIC.items():
+    from ecomapp.registries import registries
+
+    for path, period in registries().periodic.items():
         key = bucket_key(path, period, now)
         if db.session.scalar(select(DueWork.id).where(DueWork.dedupe_key == key)):
             continue
@@ -35,7 +41,3 @@ def run_periodic(now: datetime) -> int:
             continue
     db.session.commit()
     return added
-
-
-PERIODIC["ecomapp.mirror.carts:sweep_abandoned"] = 60
-PERIODIC["ecomapp.jobs.retention:prune"] = 6 * 3600

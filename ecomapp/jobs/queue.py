@@ -18,16 +18,18 @@ from sqlalchemy.orm import Session
 
 from ecomapp.extensions import db
 from ecomapp.models.types import utcnow
+from ecomapp.registries import registries
 
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "ecomapp_pending_jobs"
-# Job path -> the RQ job id of its call (args given): such a job is queued at most once at a
-# time, and a sweeper can ask Redis whether it is still there.
-JOB_IDS: dict[str, Callable[[list[Any]], str]] = {}
-# Job path -> its timeout in seconds, for whole-store jobs (initial syncs) that page through a
-# platform for longer than JOB_TIMEOUT; platform packages register theirs.
-JOB_TIMEOUTS: dict[str, int] = {}
+# Job path -> the function (`module:function`) giving the RQ job id of its call (args given):
+# such a job is queued at most once at a time, and a sweeper can ask Redis whether it is there.
+# Declared here once, not filled at import by the modules that own the jobs.
+JOB_IDS: dict[str, str] = {
+    "ecomapp.jobs.ingest:ingest_delivery": "ecomapp.jobs.ingest:delivery_job_id",
+    "ecomapp.events.bus:dispatch_event": "ecomapp.events.bus:dispatch_job_id",
+}
 LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED}
 
 
@@ -61,10 +63,12 @@ def get_queue(name: str = "default", app: Flask | None = None) -> Queue:
 
 def job_id(path: str, args: list[Any]) -> str | None:
     """Return the RQ job id of path(*args) when its job is unique, else None."""
-    make = JOB_IDS.get(path)
-    if make is None:
+    from ecomapp.jobs.runner import resolve
+
+    maker = JOB_IDS.get(path)
+    if maker is None:
         return None
-    return f"{current_app.config['SETTINGS'].queue_prefix}-{make(list(args))}"
+    return f"{current_app.config['SETTINGS'].queue_prefix}-{resolve(maker)(list(args))}"
 
 
 def live_job_ids(ids: list[str], started_since: datetime) -> set[str]:
@@ -162,7 +166,7 @@ def _push(
 
     rq_queue = get_queue(queue)
     unique_id = job_id(path, args)
-    seconds = JOB_TIMEOUTS.get(path)
+    seconds = registries().job_timeouts.get(path)  # whole-store jobs (initial syncs)
     if unique_id is None or fresh:
         named: dict[str, Any] = {"job_id": unique_id, "result_ttl": 0} if unique_id else {}
         pipe = rq_queue.connection.pipeline()  # SADD of the queue, job hash, push: one MULTI

@@ -21,8 +21,12 @@ from ecomapp.models.work import JobRecord, JobStatus
 from ecomapp.redaction import describe, scrub
 
 log = logging.getLogger(__name__)
-# Job path -> what reopens its row before the panel's Retry (a failed delivery takes new tries).
-REOPEN: dict[str, Callable[..., None]] = {}
+# Job path -> the function (`module:function`) reopening its row before the panel's Retry (a
+# failed delivery takes new tries); declared here once.
+REOPEN: dict[str, str] = {
+    "ecomapp.jobs.ingest:ingest_delivery": "ecomapp.jobs.ingest:reopen",
+    "ecomapp.events.bus:dispatch_event": "ecomapp.events.bus:reopen",
+}
 _attempt: contextvars.ContextVar[int] = contextvars.ContextVar("ecomapp_job_attempt", default=1)
 
 _worker_app: Flask | None = None
@@ -153,7 +157,7 @@ def retry_record(record_id: int, store_id: int | None) -> bool:
     record.status = JobStatus.QUEUED.value
     reopen = REOPEN.get(record.job)
     if reopen is not None:
-        reopen(*record.args)
+        resolve(reopen)(*record.args)
     enqueue(record.job, *record.args, store_id=record.store_id)
     db.session.commit()
     return True

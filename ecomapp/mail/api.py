@@ -13,6 +13,7 @@ from ecomapp.jobs import enqueue
 from ecomapp.mail import policy
 from ecomapp.mail.compose import TemplateSource, new_message_id, render_parts, template_source
 from ecomapp.mail.effective_settings import EffectiveSettings, effective_settings
+from ecomapp.mail.languages import customer_locales, recipient_language
 from ecomapp.mail.reminder_policy import needs_consent, offers_opt_out
 from ecomapp.mail.sandbox import MailTemplateError, render_text
 from ecomapp.mail.variables import json_safe, mirror_vars
@@ -124,11 +125,15 @@ def prepare_messages(store_id: int, message_ids: list[int]) -> None:
         .order_by(Message.id)
     ).all()
     settings = effective_settings(store)  # once for the batch, like its templates below
-    sources: dict[str, TemplateSource] = {}
+    sources: dict[tuple[str, str], TemplateSource] = {}
+    locales = customer_locales(store_id, [m.customer_id for m in rows])
     ready = [
         m.id
         for m in rows
-        if is_recorded_only(m) and prepare(store, m, request_of(m), settings, sources)
+        if is_recorded_only(m)
+        and prepare(
+            store, m, request_of(m), settings, sources, locales.get(m.customer_id or 0) or ""
+        )
     ]
     if ready:
         enqueue(DELIVER_BATCH, ready, store_id=store_id)
@@ -139,23 +144,36 @@ def prepare(
     message: Message,
     request: MailRequest,
     settings: EffectiveSettings | None = None,
-    sources: dict[str, TemplateSource] | None = None,
+    sources: dict[tuple[str, str], TemplateSource] | None = None,
+    locale: str | None = None,
 ) -> bool:
     """Render the row's content and decide: refuse now (False), or deliver (True).
 
-    A batch passes its settings and a template cache shared by its messages.
+    The mail is in the recipient's language when the platform gave a supported one, else in
+    the store's. A batch passes its settings, a template cache shared by its messages and the
+    recipient's locale ("" for none; looked up here when not given).
     """
     settings = settings or effective_settings(store)
     sources = {} if sources is None else sources
-    if request.template_key not in sources:
-        sources[request.template_key] = template_source(store, request.template_key)
-    source = sources[request.template_key]
+    if locale is None and message.customer_id is not None:
+        locale = customer_locales(store.id, [message.customer_id]).get(message.customer_id)
+    language = recipient_language(store, locale)
+    cache_key = (request.template_key, language)
+    if cache_key not in sources:
+        sources[cache_key] = template_source(store, request.template_key, language)
+    source = sources[cache_key]
     if request.subject or request.body:
         source = TemplateSource(request.subject or source.subject, request.body or source.html)
     marketing = offers_opt_out(message.kind)
     try:
         rendered = render_parts(
-            store, source, template_variables(store, request), settings, message.id, marketing
+            store,
+            source,
+            template_variables(store, request),
+            settings,
+            message.id,
+            marketing,
+            language,
         )
     except MailTemplateError as exc:
         message.status, message.error = MessageStatus.FAILED.value, str(exc)

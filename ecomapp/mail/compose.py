@@ -73,9 +73,13 @@ def render_parts(
     settings: EffectiveSettings,
     message_id: int | None,
     marketing: bool,
+    language: str | None = None,
 ) -> Rendered:
-    """Render subject, body and text; wrap in the layout; track links when message_id is set."""
-    with mail_language(store_language(store)):
+    """Render subject, body and text; wrap in the layout; track links when message_id is set.
+
+    The layout's words and money are in `language` (the store's when not given).
+    """
+    with mail_language(language or store_language(store)):
         return _render_parts(store, source, variables, settings, message_id, marketing)
 
 

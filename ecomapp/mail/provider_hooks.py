@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from ecomapp.extensions import db
 from ecomapp.mail import signing
-from ecomapp.mail.public import public_bp
+from ecomapp.mail.public import bp
 from ecomapp.mail.suppressions import suppress
 from ecomapp.models import Message, Store, SuppressionReason, utcnow
 
@@ -40,7 +40,7 @@ def _reason(payload: dict[str, Any]) -> SuppressionReason | None:
     return None
 
 
-@public_bp.post("/hooks/postmark/<token>")
+@bp.post("/hooks/postmark/<token>")
 def postmark_hook(token: str) -> Response | tuple[Response, int]:
     """Record a hard bounce or complaint from Postmark; other events are acknowledged."""
     store = _store(token)

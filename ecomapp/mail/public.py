@@ -12,7 +12,7 @@ from ecomapp.mail.consent import unsubscribe
 from ecomapp.mail.tracking import record
 from ecomapp.models import Message, Store, TrackingKind
 
-public_bp = Blueprint("mail_public", __name__, url_prefix="/m")
+bp = Blueprint("mail_public", __name__, url_prefix="/m")
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
@@ -32,7 +32,7 @@ def _store_name(message: Message) -> str:
     return (store.name or store.domain) if store else ""
 
 
-@public_bp.get("/u/<token>")
+@bp.get("/u/<token>")
 def unsubscribe_page(token: str) -> tuple[str, int, dict[str, str]]:
     """Show a confirm button; a GET never unsubscribes (link scanners prefetch GETs)."""
     message = _message(signing.UNSUBSCRIBE, token)
@@ -42,7 +42,7 @@ def unsubscribe_page(token: str) -> tuple[str, int, dict[str, str]]:
     return html, 200, NO_STORE
 
 
-@public_bp.post("/u/<token>")
+@bp.post("/u/<token>")
 def unsubscribe_post(token: str) -> tuple[str, int, dict[str, str]]:
     """Unsubscribe by POST (RFC 8058 one-click or the confirm button); idempotent."""
     message = _message(signing.UNSUBSCRIBE, token)
@@ -52,7 +52,7 @@ def unsubscribe_post(token: str) -> tuple[str, int, dict[str, str]]:
     return html, 200, NO_STORE
 
 
-@public_bp.get("/o/<token>.gif")
+@bp.get("/o/<token>.gif")
 def open_pixel(token: str) -> Response:
     """Record an open and answer a transparent 1x1 GIF."""
     message = _message(signing.OPEN, token)
@@ -61,7 +61,7 @@ def open_pixel(token: str) -> Response:
     return Response(PIXEL, mimetype="image/gif", headers=NO_STORE)
 
 
-@public_bp.get("/c/<token>")
+@bp.get("/c/<token>")
 def click(token: str) -> Response:
     """Record a click and redirect to the signed target; altered links are refused."""
     payload = signing.unsign(signing.CLICK, token)
@@ -74,3 +74,6 @@ def click(token: str) -> Response:
     record(message, TrackingKind.CLICK, target)
     db.session.commit()
     return redirect(target, code=302)  # type: ignore[return-value]
+
+
+from ecomapp.mail import provider_hooks  # noqa: E402,F401  (its route joins bp)

@@ -26,7 +26,7 @@ FACTS: tuple[str, ...] = (
     "city",
     "province",
 )
-FACTS += ("country_code", "zip")
+FACTS += ("country_code", "zip", "locale")
 # Facts the B2B rule reads: a change reclassifies the customer.
 _KIND_INPUTS = ("company", "role", "tags")
 # Financial statuses of orders whose money was taken (refunds are subtracted).

@@ -25,6 +25,7 @@ class CustomerRecord:
     province: str | None = None
     country_code: str | None = None
     zip: str | None = None
+    locale: str | None = None
     role: str | None = None
     has_account: bool | None = None
     created_at: datetime | None = None

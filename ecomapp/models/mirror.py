@@ -81,6 +81,8 @@ class Customer(MirrorMixin, Model):
     province: Mapped[str | None] = mapped_column(String(255))
     country_code: Mapped[str | None] = mapped_column(String(2))
     zip: Mapped[str | None] = mapped_column(String(32))
+    # The customer's own language as the platform gives it (`en`, `fr-FR`; Shopify only).
+    locale: Mapped[str | None] = mapped_column(String(35))
     redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property

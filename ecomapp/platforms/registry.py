@@ -6,14 +6,13 @@ import importlib
 
 from ecomapp.platforms.base import PlatformAdapter
 
-# platform name -> "module:Class"; imported on first use.
+# platform name -> "module:Class"; each app starts from these (ecomapp/registries.py) and
+# imports an adapter on first use.
 ADAPTERS: dict[str, str] = {
     "demo": "ecomapp.platforms.demo:DemoAdapter",
     "woocommerce": "ecomapp.platforms.woocommerce.adapter:WooCommerceAdapter",
     "shopify": "ecomapp.platforms.shopify.adapter:ShopifyAdapter",
 }
-
-_instances: dict[str, PlatformAdapter] = {}
 
 
 class UnknownPlatform(LookupError):
@@ -22,11 +21,15 @@ class UnknownPlatform(LookupError):
 
 def get_adapter(platform: str) -> PlatformAdapter:
     """Return the adapter for a platform name."""
-    if platform not in _instances:
+    from ecomapp.registries import registries
+
+    registered = registries()
+    made = registered.adapter_instances
+    if platform not in made:
         try:
-            module_name, _, class_name = ADAPTERS[platform].partition(":")
+            module_name, _, class_name = registered.adapters[platform].partition(":")
         except KeyError as exc:
             raise UnknownPlatform(f"no adapter for platform {platform!r}") from exc
         cls = getattr(importlib.import_module(module_name), class_name)
-        _instances[platform] = cls()
-    return _instances[platform]
+        made[platform] = cls()
+    return made[platform]

@@ -3,6 +3,7 @@
 from flask import Flask
 
 from ecomapp.privacy.erasure import ErasureRequest, erase_person
+from ecomapp.registries import registries
 
 __all__ = ["ErasureRequest", "erase_person", "init_app"]
 
@@ -11,6 +12,5 @@ RETENTION_JOB = "ecomapp.privacy.retention:prune_personal_data"
 
 def init_app(app: Flask) -> None:
     """Register the periodic retention job."""
-    from ecomapp.jobs.periodic import PERIODIC
-
-    PERIODIC[RETENTION_JOB] = 6 * 3600
+    reg = registries(app)
+    reg.periodic[RETENTION_JOB] = 6 * 3600

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ecomapp.extensions import db
 from ecomapp.jobs.queue import enqueue
 from ecomapp.models import Product, RecoRun
-from ecomapp.recommendations import bp
 from ecomapp.recommendations.picks import for_product
 from ecomapp.recommendations.training import active_run, start_run
+
+bp = Blueprint("recommendations", __name__, url_prefix="/recommendations")
 
 
 def _runs() -> list[RecoRun]:
@@ -47,7 +49,7 @@ def index() -> str:
 def train() -> Response | tuple[str, int]:
     """Start a training run in a job (refused while one is going)."""
     if active_run(g.store) is not None:
-        return "a training run is still going: wait for it to finish", 409
+        return _("a training run is still going: wait for it to finish"), 409
     run = start_run(g.store, "panel")
     enqueue("ecomapp.recommendations.training:train_run", run.id, store_id=g.store.id)
     db.session.commit()

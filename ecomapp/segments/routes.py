@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select
 from werkzeug.wrappers import Response
@@ -20,7 +20,6 @@ from ecomapp.jobs.queue import enqueue
 from ecomapp.models import Customer, Segment, SegmentDay, SegmentMember
 from ecomapp.models.types import utcnow
 from ecomapp.platforms.registry import get_adapter
-from ecomapp.segments import bp
 from ecomapp.segments.explain import explain
 from ecomapp.segments.fields import RFM_GROUPS, SEGMENT_FIELDS, validate_conditions
 from ecomapp.segments.groups import keep_as_group
@@ -28,6 +27,8 @@ from ecomapp.segments.jobs import COMPUTE
 from ecomapp.segments.library import get_segment, save_segment, tag_of
 from ecomapp.segments.tags import start_tag_push
 from ecomapp.segments.trend import trend
+
+bp = Blueprint("segments", __name__, url_prefix="/segments")
 
 TREND_DAYS = 90
 
@@ -187,7 +188,7 @@ def push_tag(segment_id: int) -> Response | tuple[str, int]:
     """Start putting the segment's tag on exactly its members at the platform (Groups page)."""
     segment = _owned(segment_id)
     if active_run(g.store) is not None:
-        return "A group run is still going: wait for it to finish.", 409
+        return _("A group run is still going: wait for it to finish."), 409
     start_tag_push(g.store, segment)
     return redirect(url_for("insights.index"), 303)
 

@@ -1,14 +1,13 @@
-"""Storefront endpoints: shopper requests via Shopify's app proxy or the WooCommerce plugin."""
+"""Storefront endpoints: shopper requests via Shopify's app proxy or the WooCommerce plugin.
+
+The blueprint is `bp` in `routes.py`; each module below adds its routes to it (`from
+ecomapp.storefront.routes import bp`) and reads the signed request with `storefront_request()`.
+"""
 
 from __future__ import annotations
 
-import importlib
-
-from flask import Blueprint, Flask
-
-bp = Blueprint("storefront", __name__, url_prefix="/storefront")
-
-# Modules that add routes to `bp`; imported before the blueprint is registered.
+# Modules that add routes to `routes.bp`; `routes.py` imports them, so they are in place
+# before the blueprint is registered.
 ROUTE_MODULES: tuple[str, ...] = (
     "ecomapp.storefront.ping",
     "ecomapp.storefront.notify_me",
@@ -17,10 +16,3 @@ ROUTE_MODULES: tuple[str, ...] = (
     "ecomapp.storefront.searches",
     "ecomapp.storefront.signup",
 )
-
-
-def init_app(app: Flask) -> None:
-    """Import every storefront route module, then register the blueprint."""
-    for name in ROUTE_MODULES:
-        importlib.import_module(name)
-    app.register_blueprint(bp)

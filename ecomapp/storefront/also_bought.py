@@ -13,8 +13,8 @@ from ecomapp.extensions import db
 from ecomapp.mail.variables import product_vars
 from ecomapp.models import Customer, Product, Store
 from ecomapp.recommendations.picks import bought_by, recommend_products
-from ecomapp.storefront import bp
 from ecomapp.storefront.requests import storefront_request
+from ecomapp.storefront.routes import bp
 
 MAX_LIMIT = 12
 

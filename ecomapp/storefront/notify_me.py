@@ -10,9 +10,9 @@ from ecomapp.extensions import db
 from ecomapp.inventory.back_in_stock import Ask, record_request
 from ecomapp.models import PushSubscription, Store, Variant
 from ecomapp.push.subscriptions import BadSubscription, parse_subscription, save_subscription
-from ecomapp.storefront import bp
 from ecomapp.storefront.fields import consent, email, fields, json_field, text
 from ecomapp.storefront.requests import storefront_request
+from ecomapp.storefront.routes import bp
 
 
 def _variant(store: Store, platform_id: str) -> Variant:

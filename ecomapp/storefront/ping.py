@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import jsonify
 from werkzeug.wrappers import Response
 
-from ecomapp.storefront import bp
 from ecomapp.storefront.requests import storefront_request
+from ecomapp.storefront.routes import bp
 
 
 @bp.route("/ping", methods=["GET", "POST"])

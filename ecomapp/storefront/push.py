@@ -10,9 +10,9 @@ from werkzeug.wrappers import Response
 from ecomapp.extensions import db
 from ecomapp.push.keys import PushNotConfigured, vapid_keys
 from ecomapp.push.subscriptions import BadSubscription, parse_subscription, save_subscription
-from ecomapp.storefront import bp
 from ecomapp.storefront.fields import consent, fields, json_field, text
 from ecomapp.storefront.requests import storefront_request
+from ecomapp.storefront.routes import bp
 
 
 @bp.route("/push/sw.js", methods=["GET"])

@@ -13,8 +13,8 @@ from ecomapp.automation.tallies import upsert
 from ecomapp.extensions import db
 from ecomapp.models import SearchTermDay, Store
 from ecomapp.models.types import utcnow
-from ecomapp.storefront import bp
 from ecomapp.storefront.requests import storefront_request
+from ecomapp.storefront.routes import bp
 
 MAX_TERM = 100
 _NOT_MATCHABLE = re.compile(r"[%_\\,]+")  # LIKE wildcards and the tag separator

@@ -15,9 +15,9 @@ from ecomapp.i18n import store_language
 from ecomapp.models import Product, Store
 from ecomapp.signups.rate_limits import allow
 from ecomapp.signups.records import Confirmation, SignupForm, confirm, pending_for, submit
-from ecomapp.storefront import bp
 from ecomapp.storefront.fields import consent, email, fields, text
 from ecomapp.storefront.requests import WOOCOMMERCE_PLUGIN, StorefrontRequest, storefront_request
+from ecomapp.storefront.routes import bp
 
 HONEYPOT = "website"  # hidden on the form: people leave it empty, form-filling bots do not
 PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{5,24}$")

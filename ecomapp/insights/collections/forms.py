@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -57,7 +58,9 @@ def _int(form: CollectionForm, name: str, low: int, high: int, required: bool) -
     if not text and not required:
         return None
     if not text.isdigit() or not low <= int(text) <= high:
-        form.errors[name] = f"{name}: a whole number from {low} to {high}"
+        form.errors[name] = f"{name}: " + _(
+            "a whole number from %(low)s to %(high)s", low=low, high=high
+        )
         return None
     return int(text)
 
@@ -75,7 +78,9 @@ def _ids(form: CollectionForm, name: str, store_id: int) -> list[str]:
     )
     unknown = [i for i in ids if i not in known]
     if unknown:
-        form.errors[name] = f"{name}: no product with id {', '.join(unknown[:5])} in this store"
+        form.errors[name] = f"{name}: " + _(
+            "no product with id %(ids)s in this store", ids=", ".join(unknown[:5])
+        )
     return ids
 
 
@@ -84,20 +89,21 @@ def check(raw: MultiDict[str, str], store_id: int) -> tuple[CollectionForm, dict
     form = CollectionForm({k: str(v) for k, v in raw.items() if k != "csrf_token"})
     title = form.values.get("title", "").strip()
     if not title or len(title) > 255:
-        form.errors["title"] = "title: required, at most 255 characters"
+        form.errors["title"] = "title: " + _("required, at most 255 characters")
     kind = form.values.get("kind", "")
     if kind not in {k.value for k in CollectionKind}:
-        form.errors["kind"] = "kind: choose one of " + ", ".join(k.value for k in CollectionKind)
+        choices = ", ".join(k.value for k in CollectionKind)
+        form.errors["kind"] = "kind: " + _("choose one of %(choices)s", choices=choices)
     metric = form.values.get("metric", "units") or "units"
     if metric not in ("units", "revenue"):
-        form.errors["metric"] = "metric: units or revenue"
+        form.errors["metric"] = "metric: " + _("units or revenue")
     scope_kind, scope_value = form.values.get("scope_kind", ""), form.values.get("scope_value", "")
     if scope_kind not in SCOPES:
-        form.errors["scope_kind"] = "scope_kind: whole store, product type or category"
+        form.errors["scope_kind"] = "scope_kind: " + _("whole store, product type or category")
     elif scope_kind and not scope_value.strip():
-        form.errors["scope_value"] = "scope_value: say which product type or category"
+        form.errors["scope_value"] = "scope_value: " + _("say which product type or category")
     elif scope_kind == "category" and not scope_value.strip().isdigit():
-        form.errors["scope_value"] = "scope_value: a category's numeric id"
+        form.errors["scope_value"] = "scope_value: " + _("a category's numeric id")
     params = {
         "days": _int(form, "days", 1, 365, False),
         "metric": metric,

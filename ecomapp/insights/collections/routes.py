@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ecomapp.extensions import db
-from ecomapp.insights.collections import bp
 from ecomapp.insights.collections.forms import KIND_LABELS, SCOPES, check, form_values
 from ecomapp.insights.collections.refresh import next_refresh, refresh_collection
 from ecomapp.jobs.queue import enqueue
 from ecomapp.models import Product, SmartCollection
 from ecomapp.models.types import utcnow
+
+bp = Blueprint("collections", __name__, url_prefix="/collections")
 
 
 def _mine(collection_id: int) -> SmartCollection:

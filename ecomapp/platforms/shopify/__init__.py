@@ -6,6 +6,7 @@ from flask import Flask, current_app, g, request
 from werkzeug.wrappers import Response
 
 from ecomapp.platforms.shopify.domains import frame_ancestors
+from ecomapp.registries import registries
 
 
 def add_frame_ancestors(response: Response) -> Response:
@@ -18,12 +19,11 @@ def add_frame_ancestors(response: Response) -> Response:
 
 def retry_unauthorized_xhr(response: Response) -> Response:
     """Tell App Bridge to retry with a new token when a panel XHR without one was refused."""
-    from ecomapp.admin.auth import PANEL_BLUEPRINTS
     from ecomapp.platforms.shopify.session_tokens import RETRY_HEADER
 
     if (
         response.status_code == 401
-        and request.blueprint in PANEL_BLUEPRINTS
+        and request.blueprint in registries().panel_blueprints
         and request.headers.get("HX-Request")
         and "Authorization" not in request.headers
     ):
@@ -46,27 +46,17 @@ SYNC_TIMEOUT_SECONDS = 3600  # a bulk operation may take a while to finish on a 
 
 
 def init_app(app: Flask) -> None:
-    """Register Shopify routes, the session-token resolver, CSP, periodic work, nav and CLI."""
-    from ecomapp.admin.auth import PANEL_BLUEPRINTS, STORE_RESOLVERS
-    from ecomapp.admin.nav import NAV, NavItem
-    from ecomapp.jobs.periodic import PERIODIC
-    from ecomapp.jobs.queue import JOB_TIMEOUTS
+    """Register the session-token resolver, CSP, periodic work, nav and CLI."""
+    from ecomapp.admin.nav import NavItem
     from ecomapp.platforms.shopify.cli import drop_api_webhooks_command, shopify_sync_command
-    from ecomapp.platforms.shopify.panel import panel
     from ecomapp.platforms.shopify.reconcile import PERIOD_SECONDS
-    from ecomapp.platforms.shopify.routes import bp
     from ecomapp.platforms.shopify.session_tokens import resolve_embedded_store
-    from ecomapp.platforms.shopify.webhook_door import hooks
 
-    for blueprint in (bp, hooks, panel):
-        app.register_blueprint(blueprint)
-    PANEL_BLUEPRINTS.add(panel.name)
-    if resolve_embedded_store not in STORE_RESOLVERS:
-        STORE_RESOLVERS.insert(0, resolve_embedded_store)
-    if not any(item.endpoint == "shopify_panel.home" for item in NAV):
-        NAV.append(NavItem("Shopify", "shopify_panel.home", 80, frozenset({"shopify"})))
-    PERIODIC["ecomapp.platforms.shopify.reconcile:reconcile_all"] = PERIOD_SECONDS
-    JOB_TIMEOUTS["ecomapp.platforms.shopify.bulk:sync_job"] = SYNC_TIMEOUT_SECONDS
+    reg = registries(app)
+    reg.store_resolvers.insert(0, resolve_embedded_store)
+    reg.nav.append(NavItem("Shopify", "shopify_panel.home", 80, frozenset({"shopify"})))
+    reg.periodic["ecomapp.platforms.shopify.reconcile:reconcile_all"] = PERIOD_SECONDS
+    reg.job_timeouts["ecomapp.platforms.shopify.bulk:sync_job"] = SYNC_TIMEOUT_SECONDS
     app.after_request(add_frame_ancestors)
     app.after_request(retry_unauthorized_xhr)
     app.context_processor(embedded_context)

@@ -142,6 +142,15 @@ def _payment_card(data: dict[str, Any]) -> str | None:
     return f"{details.get('credit_card_bin') or ''}-{number[-4:]}"
 
 
+def _order_customer(data: dict[str, Any] | None, locale: Any) -> CustomerRecord | None:
+    """Return the order's customer, with the language they ordered in (`customer_locale`)."""
+    if not data or not data.get("id"):
+        return None
+    record = customer_record(data)
+    record.locale = str(locale) if locale else None
+    return record
+
+
 def order_record(data: dict[str, Any]) -> OrderRecord:
     """Return an order record from an orders/* payload."""
     customer = data.get("customer")
@@ -153,7 +162,7 @@ def order_record(data: dict[str, Any]) -> OrderRecord:
     return OrderRecord(
         platform_id=str(pid(data.get("id"))),
         name=data.get("name") or "",
-        customer=customer_record(customer) if customer and customer.get("id") else None,
+        customer=_order_customer(customer, data.get("customer_locale")),
         email=data.get("email") or data.get("contact_email"),
         currency=data.get("currency") or "USD",
         subtotal_price=to_money(data.get("subtotal_price")),

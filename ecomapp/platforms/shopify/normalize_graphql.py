@@ -25,7 +25,7 @@ PRODUCT_FIELDS = """id title handle vendor productType tags status createdAt upd
 featuredImage { url }
 variants { edges { node { id title sku price inventoryQuantity inventoryItem { id } } } }"""
 
-CUSTOMER_FIELDS = """id firstName lastName tags state createdAt updatedAt
+CUSTOMER_FIELDS = """id firstName lastName tags state createdAt updatedAt locale
 defaultEmailAddress { emailAddress marketingState }
 defaultPhoneNumber { phoneNumber }
 defaultAddress { company city province countryCodeV2 zip }"""
@@ -70,6 +70,7 @@ def gql_customer(node: dict[str, Any]) -> CustomerRecord:
         province=address.get("province"),
         country_code=address.get("countryCodeV2"),
         zip=address.get("zip"),
+        locale=node.get("locale"),
         has_account=has_account(node.get("state")),
         created_at=when(node.get("createdAt")),
         updated_at=when(node.get("updatedAt")),

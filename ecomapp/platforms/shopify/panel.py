@@ -11,7 +11,7 @@ from ecomapp.models import DataExport, JobRecord, Platform
 from ecomapp.platforms.registry import get_adapter
 from ecomapp.platforms.shopify.bulk import SYNC_JOB
 
-panel = Blueprint("shopify_panel", __name__)
+bp = Blueprint("shopify_panel", __name__)
 
 
 def latest_sync() -> JobRecord | None:
@@ -24,7 +24,7 @@ def latest_sync() -> JobRecord | None:
     )
 
 
-@panel.get("/shopify/panel")
+@bp.get("/shopify/panel")
 def home() -> str:
     """Show sync progress and data exports of the current Shopify store."""
     stmt = select(DataExport).where(DataExport.store_id == g.store.id)
@@ -38,13 +38,13 @@ def home() -> str:
     )
 
 
-@panel.get("/shopify/panel/sync")
+@bp.get("/shopify/panel/sync")
 def sync_progress() -> str:
     """Return the sync progress partial (polled while a sync runs)."""
     return render_template("shopify/_sync_progress.html", sync=latest_sync())
 
 
-@panel.post("/shopify/panel/sync")
+@bp.post("/shopify/panel/sync")
 def start_sync() -> str:
     """Queue a full sync of the current Shopify store."""
     if g.store.platform != Platform.SHOPIFY.value:
@@ -57,7 +57,7 @@ def start_sync() -> str:
     return render_template("shopify/_sync_progress.html", sync=current, queued=True)
 
 
-@panel.get("/shopify/panel/exports/<int:export_id>.json")
+@bp.get("/shopify/panel/exports/<int:export_id>.json")
 def download_export(export_id: int) -> Response:
     """Download one data export of the current store as JSON."""
     export = db.session.scalar(

@@ -23,7 +23,7 @@ from ecomapp.platforms.shopify.domains import is_shop_domain
 from ecomapp.platforms.shopify.store_ids import store_id_for
 from ecomapp.webhooks.inbox import record_delivery
 
-hooks = Blueprint("shopify_webhooks", __name__)
+bp = Blueprint("shopify_webhooks", __name__)
 
 KEPT_HEADERS = ("Topic", "Shop-Domain", "API-Version", "Webhook-Id", "Event-Id", "Triggered-At")
 
@@ -53,7 +53,7 @@ def signed_by_us(body: bytes, sent: str) -> bool:
     )
 
 
-@hooks.post("/webhooks/shopify")
+@bp.post("/webhooks/shopify")
 def receive() -> tuple[str, int]:
     """Verify, check, record and acknowledge one Shopify webhook delivery."""
     body = request.get_data(cache=False)  # capped by ecomapp.request_limits

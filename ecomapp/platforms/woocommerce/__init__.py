@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, g
+from flask import Flask, g
 from werkzeug.wrappers import Response
 
-bp = Blueprint("woocommerce", __name__)
-panel_bp = Blueprint("woocommerce_panel", __name__)
+from ecomapp.registries import registries
 
 # WooCommerce never retries a delivery and disables a webhook after repeated failures, so a
 # missed order is caught within minutes: a one-request webhook check every 3 minutes (which
@@ -26,21 +25,14 @@ SYNC_TIMEOUT_SECONDS = 3600  # an initial import pages through the whole store i
 
 def init_app(app: Flask) -> None:
     """Register the doors, the panel page, the periodic jobs and the frame policy."""
-    from ecomapp.admin.auth import PANEL_BLUEPRINTS
-    from ecomapp.admin.nav import NAV, NavItem
-    from ecomapp.jobs.periodic import PERIODIC
-    from ecomapp.jobs.queue import JOB_TIMEOUTS
-    from ecomapp.platforms.woocommerce import routes  # noqa: F401
+    from ecomapp.admin.nav import NavItem
 
-    PERIODIC.update(PERIODIC_JOBS)
-    JOB_TIMEOUTS[f"{__name__}.sync:initial_sync"] = SYNC_TIMEOUT_SECONDS
-    PANEL_BLUEPRINTS.add(panel_bp.name)
-    if not any(item.endpoint == "woocommerce_panel.settings" for item in NAV):
-        NAV.append(
-            NavItem("WooCommerce", "woocommerce_panel.settings", 95, frozenset({"woocommerce"}))
-        )
-    app.register_blueprint(bp)
-    app.register_blueprint(panel_bp)
+    reg = registries(app)
+    reg.periodic.update(PERIODIC_JOBS)
+    reg.job_timeouts[f"{__name__}.sync:initial_sync"] = SYNC_TIMEOUT_SECONDS
+    reg.nav.append(
+        NavItem("WooCommerce", "woocommerce_panel.settings", 95, frozenset({"woocommerce"}))
+    )
     app.after_request(frame_ancestors)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
 from ecomapp.extensions import affected, db
@@ -51,12 +52,12 @@ def _check_host(host: str, allow_local: bool) -> None:
     except ValueError:
         labels = host.split(".")
         if not all(_LABEL.match(label) for label in labels):
-            raise ConnectRefused(f"'{host}' is not a valid host name") from None
+            raise ConnectRefused(_("'%(host)s' is not a valid host name", host=host)) from None
         if len(labels) < 2 and not (allow_local and host == "localhost"):
-            raise ConnectRefused(f"'{host}' is not a public host name") from None
+            raise ConnectRefused(_("'%(host)s' is not a public host name", host=host)) from None
         return
     if not address.is_global and not allow_local:
-        raise ConnectRefused(f"{host} is a private or loopback address")
+        raise ConnectRefused(_("%(host)s is a private or loopback address", host=host))
 
 
 def validate_store_url(raw: str) -> str:
@@ -66,26 +67,28 @@ def validate_store_url(raw: str) -> str:
         parts = urlsplit(raw)
         port = parts.port
     except ValueError as exc:
-        raise ConnectRefused(f"the store URL is not valid: {exc}") from None
+        raise ConnectRefused(_("the store URL is not valid: %(error)s", error=exc)) from None
     allow_http = _allow_http()
     if parts.scheme not in (("https", "http") if allow_http else ("https",)):
-        raise ConnectRefused("the store URL must start with https://")
+        raise ConnectRefused(_("the store URL must start with https://"))
     if parts.username or parts.password or "@" in parts.netloc:
-        raise ConnectRefused("the store URL must not contain a user name or password")
+        raise ConnectRefused(_("the store URL must not contain a user name or password"))
     if parts.query or parts.fragment or raw.endswith(("?", "#")):
-        raise ConnectRefused("the store URL must not contain a query (?) or fragment (#)")
+        raise ConnectRefused(_("the store URL must not contain a query (?) or fragment (#)"))
     host = (parts.hostname or "").lower()
     if not host:
-        raise ConnectRefused("the store URL has no host")
+        raise ConnectRefused(_("the store URL has no host"))
     _check_host(host, allow_local=allow_http)
     if not _PATH.match(parts.path):
-        raise ConnectRefused("the store URL path is not valid")
+        raise ConnectRefused(_("the store URL path is not valid"))
     netloc = f"{host}:{port}" if port else host
     url = f"{parts.scheme}://{netloc}{parts.path.rstrip('/')}"
     try:
         refuse_internal_host(url)
     except OutboundRefused as exc:
-        raise ConnectRefused(f"{exc}: the store must be on a public address") from None
+        raise ConnectRefused(
+            _("%(error)s: the store must be on a public address", error=exc)
+        ) from None
     return url
 
 

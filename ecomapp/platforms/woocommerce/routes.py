@@ -6,19 +6,25 @@ import json
 import logging
 from typing import Any
 
-from flask import abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ecomapp.admin.auth import check_csrf
 from ecomapp.extensions import db
 from ecomapp.models import Store, WooSite
-from ecomapp.platforms.woocommerce import bp, panel_bp
 from ecomapp.platforms.woocommerce.apply import is_draft
 from ecomapp.platforms.woocommerce.connect import (
     ConnectRefused,
     complete_connection,
-    disconnect,
     finish_return,
     start_connection,
 )
@@ -27,15 +33,14 @@ from ecomapp.platforms.woocommerce.plugin import (
     PluginRefused,
     check_event,
     check_panel_token,
-    connection_key,
     event_key,
 )
-from ecomapp.platforms.woocommerce.revoke import MANUAL_PLACE
 from ecomapp.platforms.woocommerce.webhooks import delivery_key, is_ping, verify
 from ecomapp.secrets_at_rest import decrypt
 from ecomapp.webhooks.inbox import record_delivery
 
 log = logging.getLogger(__name__)
+bp = Blueprint("woocommerce", __name__)
 
 PLATFORM = "woocommerce"
 KEPT_HEADERS = ("Topic", "Resource", "Event", "ID", "Delivery-ID", "Source")
@@ -210,28 +215,3 @@ def plugin_panel(store_id: int) -> Response:
     session.clear()
     session["store_id"] = store.id
     return redirect(url_for("admin.dashboard"))
-
-
-@panel_bp.route("/woocommerce")
-def settings() -> str:
-    """Show the connection, the import's progress, webhooks and the plugin's key."""
-    site = db.session.scalar(select(WooSite).where(WooSite.store_id == g.store.id))
-    key = None
-    if site is not None and site.plugin_secret_enc:
-        app_url = current_app.config["SETTINGS"].app_url
-        key = connection_key(app_url, g.store.id, site.plugin_secret or "")
-    return render_template("woocommerce/settings.html", site=site, plugin_key=key)
-
-
-@panel_bp.route("/woocommerce/disconnect", methods=["POST"])
-def disconnect_store() -> str:
-    """Delete our webhooks, revoke the REST key (plugin) or say where to, then sign out."""
-    site = db.session.scalar(select(WooSite).where(WooSite.store_id == g.store.id))
-    if site is None:
-        abort(404)
-    revocation = disconnect(g.store)
-    page = render_template(
-        "woocommerce/disconnected.html", site=site, revocation=revocation, manual=MANUAL_PLACE
-    )
-    session.clear()
-    return page

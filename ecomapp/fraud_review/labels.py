@@ -1,0 +1,100 @@
+"""Words of the fraud review pages: decisions, levels, signals, refusals, translated."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+
+from ecomapp.fraud_review.reasons import reason_text
+from ecomapp.fraud_review.settings_form import LABELS
+from ecomapp.i18n import N_
+
+DECISIONS = {
+    "held": N_("held"),
+    "flagged": N_("flagged"),
+    "passed": N_("passed"),
+    "approved": N_("approved"),
+    "fraud": N_("fraud"),
+}
+LEVELS = {"low": N_("low"), "medium": N_("medium"), "high": N_("high")}
+SIGNALS = {
+    "address_mismatch": N_("address mismatch"),
+    "high_value_first_order": N_("high-value first order"),
+    "failed_payments": N_("failed payments"),
+    "unusual_address": N_("unusual address"),
+    "velocity": N_("order velocity"),
+    "ip_country": N_("IP country"),
+    "disposable_email": N_("disposable e-mail"),
+    "platform_risk": N_("platform risk"),
+}
+REFUSALS = (
+    N_("must be a number"),
+    N_("unknown setting"),
+    N_("must be below high_at"),
+    N_("must be an object"),
+    N_("unknown signal"),
+    N_("must be {enabled, weight}"),
+    N_("must be true or false"),
+    N_("must be a positive amount or empty"),
+    N_("must be a number from 1 to 100"),
+)
+_RANGE = re.compile(r"must be a whole number from (\d+) to (\d+)")
+
+
+def _known(table: dict[str, str], key: str) -> str:
+    return _(table[key]) if key in table else key
+
+
+def decision_label(decision: str) -> str:
+    """Return a verdict's decision in the panel's language."""
+    return _known(DECISIONS, decision)
+
+
+def level_label(level: str) -> str:
+    """Return a risk level in the panel's language."""
+    return _known(LEVELS, level)
+
+
+def signal_label(name: str) -> str:
+    """Return a scoring signal's name in the panel's language."""
+    return _known(SIGNALS, name)
+
+
+def setting_label(setting: str) -> str:
+    """Return a backtest row's setting ('without velocity', 'velocity alone' …) translated."""
+    if setting == "current settings":
+        return _("current settings")
+    if setting.startswith("without "):
+        return _("without %(signal)s", signal=signal_label(setting.removeprefix("without ")))
+    if setting.endswith(" alone"):
+        return _("%(signal)s alone", signal=signal_label(setting.removesuffix(" alone")))
+    return setting
+
+
+def refusal_text(message: str) -> str:
+    """Return a settings refusal ('must be a number' …) in the panel's language."""
+    found = _RANGE.fullmatch(message)
+    if found:
+        return _("must be a whole number from %(low)s to %(high)s", low=found[1], high=found[2])
+    return _(message) if message in REFUSALS else message
+
+
+def field_label(field: str) -> str:
+    """Return the label of a settings field for a refusal ('signals.velocity.weight' too)."""
+    if field in LABELS:
+        return _(LABELS[field])
+    parts = field.split(".")
+    if len(parts) == 3 and parts[0] == "signals":
+        return f"{signal_label(parts[1])} ({_('weight') if parts[2] == 'weight' else _('on')})"
+    return field
+
+
+HELPERS = {
+    "reason_text": reason_text,
+    "decision_label": decision_label,
+    "level_label": level_label,
+    "signal_label": signal_label,
+    "setting_label": setting_label,
+    "field_label": field_label,
+}
