@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ecomapp.admin.page_list import argument_free_pages
 from ecomapp.demo.seed import SeedSize, seed_demo
 from ecomapp.extensions import db
-from ecomapp.models import Automation, Event, Message, Run
+from ecomapp.models import Automation, Customer, Event, Message, Run
 from tests.browser import chromium_page, serve
 
 BLOCKING = {"serious", "critical"}
@@ -23,6 +23,7 @@ def panel_pages(app: Flask) -> list[str]:
     """Return every argument-free GET page of the panel, and one of each detail page."""
     paths = argument_free_pages(app)
     firsts: list[tuple[str, Any]] = [
+        ("/customers/{}", select(Customer.id)),
         ("/automations/{}", select(Automation.id)),
         ("/automations/runs/{}", select(Run.id)),
         ("/automations/events/{}", select(Event.id)),
