@@ -59,8 +59,26 @@ def recreate_database(url: str) -> None:
     admin.dispose()
 
 
+def create_database(url: str) -> None:
+    """Create the PostgreSQL database named in url unless it exists (a bench run alone)."""
+    sa_url = make_url(database_url(url, "."))
+    if sa_url.get_backend_name() != "postgresql":
+        return
+    admin = create_engine(
+        sa_url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool
+    )
+    with admin.connect() as conn:
+        found = conn.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": sa_url.database}
+        )
+        if not found:
+            conn.execute(text(f'CREATE DATABASE "{sa_url.database}"'))
+    admin.dispose()
+
+
 def bench_app(url: str) -> Flask:
-    """Return the app on the bench database, migrated."""
+    """Return the app on the bench database (created if missing), migrated."""
+    create_database(url)
     app = create_app(Settings(database_url=url))
     with app.app_context():
         upgrade()

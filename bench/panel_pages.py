@@ -8,20 +8,23 @@ The baseline is a bare Flask endpoint running `SELECT 1` on the same database, t
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import create_engine, select, text
 
 from bench.big_store import add_arguments, bench_app, customers_wanted, figure, seeded_store
 from ecomapp.admin.auth import login_token
+from ecomapp.admin.page_list import argument_free_pages
 from ecomapp.automation.library import save_automation, set_enabled
 from ecomapp.automation.recipes import RECIPES, build_recipe
 from ecomapp.config import database_url
 from ecomapp.extensions import db
-from ecomapp.models import Automation, Customer, Store
+from ecomapp.models import Automation, Customer, Event, Message, Run, Store
 
 
 def p95_ms(call: Callable[[], object], n: int) -> float:
@@ -52,32 +55,50 @@ def baseline_ms(url: str, n: int) -> float:
         engine.dispose()
 
 
+def _slug(path: str) -> str:
+    """Return a figure name part for a page path (`/automations/runs` -> `automations_runs`)."""
+    return re.sub(r"\W+", "_", path.split("?")[0].strip("/")) or "dashboard"
+
+
 def _pages(app: Flask, store_id: int) -> dict[str, str]:
-    """Return {figure name: path} with real search terms from the store."""
+    """Return {figure name: path}: every argument-free panel page (as the accessibility test
+    finds them), deep list pages, searches with real terms, and one of each detail page."""
     with app.app_context():
         email = db.session.scalar(
             select(Customer.email).where(Customer.store_id == store_id).order_by(Customer.id.desc())
         )
         _automations(db.session.get(Store, store_id))  # type: ignore[arg-type]
-    return {
-        "dashboard": "/",
-        "customers": "/customers",
-        "customers_page_1000": "/customers?page=1000",
-        "customer_search_email": f"/customers?q={email}",
-        "customer_search_name": "/customers?q=smith",
-        "customer_search_short": "/customers?q=ma",
-        "orders": "/orders",
-        "orders_page_1000": "/orders?page=1000",
-        "jobs": "/jobs",
-        "automations": "/automations/",
-        "runs": "/automations/runs",
-        "events": "/automations/events",
-        "events_page_100": "/automations/events?page=100",
-        "mail_messages": "/email/messages",
-        "suppressions": "/email/suppressions",
-        "fraud_queue": "/fraud/",
-        "groups": "/groups/",
-    }
+        details = _detail_pages(store_id)
+        pages = {_slug(path): path for path in argument_free_pages(app)}
+    return (
+        pages
+        | details
+        | {
+            "customers_page_1000": "/customers?page=1000",
+            "customer_search_email": f"/customers?q={email}",
+            "customer_search_name": "/customers?q=smith",
+            "customer_search_short": "/customers?q=ma",
+            "orders_page_1000": "/orders?page=1000",
+            "automations_events_page_100": "/automations/events?page=100",
+        }
+    )
+
+
+def _detail_pages(store_id: int) -> dict[str, str]:
+    """Return one page of each kind that shows one row (the customer with the most orders)."""
+    firsts: list[tuple[str, str, Any, Any]] = [
+        ("customer_detail", "/customers/{}", Customer, Customer.orders_count.desc()),
+        ("automation_edit", "/automations/{}", Automation, Automation.id),
+        ("run_detail", "/automations/runs/{}", Run, Run.id),
+        ("event_why", "/automations/events/{}", Event, Event.id),
+        ("mail_message", "/email/messages/{}", Message, Message.id),
+    ]
+    found = {}
+    for name, pattern, model, order in firsts:
+        stmt = select(model.id).where(model.store_id == store_id).order_by(order).limit(1)
+        if (row_id := db.session.scalar(stmt)) is not None:
+            found[name] = pattern.format(row_id)
+    return found | {"mail_template": "/email/templates/welcome"}
 
 
 def _automations(store: Store) -> None:

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NUMBER = r"([-+0-9.eE]+|inf|nan)"
 FIGURE = re.compile(rf"^(\S+)\s+{NUMBER}\s+baseline\s+{NUMBER}\s+ratio\s+{NUMBER}x?\s*$")
 # Figures without a baseline of their own (latencies, backtest rates): `<name> <value> …`.
-SINGLE = re.compile(rf"^(backtest_events_per_s|door_p50_ms|door_p99_ms)\s+{NUMBER}\b")
+SINGLE = re.compile(rf"^(backtest_events_per_s|door_p50_ms|door_p99_ms|bare_p99_ms)\s+{NUMBER}\b")
 
 
 @dataclass

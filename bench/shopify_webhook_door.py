@@ -4,12 +4,14 @@ Run: python bench/shopify_webhook_door.py [--quick] [--seconds 10] [--workers 2]
      DATABASE_URL=postgresql://postgres@127.0.0.1:5432/ecomapp_shopify_trust_bench \\
      REDIS_URL=redis://127.0.0.1:6379/1 python bench/shopify_webhook_door.py
 
-Both apps run under the same gunicorn command line on loopback (sync workers, one TCP connection
-per request, as Shopify delivers). The bench first drives each at full load with closed-loop
-clients (requests/s), then sends signed deliveries to the door at half of its own maximum from
-open-loop clients, each latency measured from the moment the request was due (so a stalled
-server shows up in the tail). Every door request is a new signed `orders/create` delivery of
-Shopify's sample order: HMAC, header/payload checks, one INSERT, commit, enqueue.
+Both apps run under the same gunicorn command line on loopback with the web dyno's settings
+(`gunicorn.conf.py`: threaded workers), one TCP connection per request, as Shopify delivers.
+The bench first drives each at full load with closed-loop clients (requests/s), then sends
+signed deliveries to the door at half of its own maximum from open-loop clients, each latency
+measured from the moment the request was due (so a stalled server shows up in the tail), and
+the same rate to the bare app (the machine's own tail). Every door request is a new signed
+`orders/create` delivery of Shopify's sample order: HMAC, header/payload checks, one INSERT,
+commit, enqueue. `--threads 1` runs both under sync workers instead.
 Without DATABASE_URL a temporary SQLite file is used; without REDIS_URL each worker enqueues
 into its in-process queue (fakeredis), which nothing drains.
 """
@@ -170,9 +172,12 @@ class Server:
 def gunicorn(target: str, workers: int, threads: int, env: dict[str, str]) -> Iterator[Server]:
     """Serve `target` (module:factory()) with gunicorn on a free loopback port."""
     port = _free_port()
-    kind = ["sync"] if threads == 1 else ["gthread", "--threads", str(threads)]
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class"]
-    command += [*kind, "--bind", f"127.0.0.1:{port}", "--log-level", "warning", target]
+    command = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py")]
+    command += ["--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
+    if threads:  # else the config's worker class and threads
+        kind = ["sync"] if threads == 1 else ["gthread", "--threads", str(threads)]
+        command += ["--worker-class", *kind]
+    command += ["--log-level", "warning", target]
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         _wait_ready(port, process)
@@ -263,12 +268,16 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="3 s phases instead of 10 s")
     parser.add_argument("--seconds", type=float, default=None, help="length of each phase")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="threads per worker (1: sync; default: config)"
+    )
     parser.add_argument("--clients", type=int, default=8, help="client processes")
     return parser.parse_args()
 
 
-def report(door: float, baseline: float, latencies: list[float], setup: str) -> None:
+def report(
+    door: float, baseline: float, latencies: list[float], bare: list[float], setup: str
+) -> None:
     """Print one line per figure (and whether the goal was met)."""
     p50, p99 = _percentile(latencies, 50), _percentile(latencies, 99)
     half = f"at {door / 2:.0f} req/s (half of max)"
@@ -277,6 +286,9 @@ def report(door: float, baseline: float, latencies: list[float], setup: str) -> 
     print(f"door_rps  {door:.0f}  baseline {baseline:.0f}  ratio {door / baseline:.2f}")
     print(f"door_p50_ms  {p50:.1f}  {half}, {len(latencies)} requests")
     print(f"door_p99_ms  {p99:.1f}  {half}")
+    bare_p50, bare_p99 = _percentile(bare, 50), _percentile(bare, 99)
+    print(f"bare_p50_ms  {bare_p50:.1f}  bare Flask at the same rate")
+    print(f"bare_p99_ms  {bare_p99:.1f}  bare Flask at the same rate (the machine's own tail)")
     goal = f"ratio >= {GOAL_RATIO:.2f} and p99 < {GOAL_P99_MS:.0f} ms"
     print(f"goal  {goal}: {'met' if met else 'NOT met'}")
 
@@ -297,11 +309,13 @@ def main() -> None:
         with gunicorn("bench.shopify_webhook_door:door_app()", *servers) as server:
             door, door_cpu = max_rate(server, args.clients, seconds)
             latencies = latencies_at(server.port, door / 2, args.clients, seconds)
+        with gunicorn("bench.shopify_webhook_door:bare_app()", *servers) as server:
+            bare = latencies_at(server.port, door / 2, args.clients, seconds)
     queue = "redis" if os.environ.get("REDIS_URL") else "in-process queue"
     drop_queued_jobs(os.environ.get("REDIS_URL"))
-    kind = "sync" if args.threads == 1 else f"gthread x{args.threads} threads"
+    kind = {0: "gunicorn.conf.py", 1: "sync"}.get(args.threads, f"gthread x{args.threads}")
     setup = f"gunicorn {args.workers} workers {kind}, {args.clients} clients, {seconds:g} s phases"
-    report(door, baseline, latencies, f"{setup}, {url.split(':', 1)[0]}, {queue}")
+    report(door, baseline, latencies, bare, f"{setup}, {url.split(':', 1)[0]}, {queue}")
     print(f"door_cpu_ms  {door_cpu:.2f}  baseline {baseline_cpu:.2f}  (worker CPU per request)")
 
 

@@ -10,38 +10,20 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from ecomapp.admin.page_list import argument_free_pages
 from ecomapp.demo.seed import SeedSize, seed_demo
 from ecomapp.extensions import db
-from ecomapp.models import Automation, Event, Message, Run
-from ecomapp.registries import registries
+from ecomapp.models import Automation, Customer, Event, Message, Run
 from tests.browser import chromium_page, serve
 
 BLOCKING = {"serious", "critical"}
-# Fragments fetched by htmx into a page (checked as part of that page), and non-HTML answers.
-NOT_PAGES = {
-    "admin.health",
-    "automations.condition_row",
-    "automations.condition_group",
-    "automations.schedule_fields",
-    "automations.step_row",
-    "automations.step_params",
-    "shopify_panel.sync_progress",
-    "demo_tools.events",
-    "segments.condition_row",
-}
 
 
 def panel_pages(app: Flask) -> list[str]:
     """Return every argument-free GET page of the panel, and one of each detail page."""
-    paths = sorted(
-        rule.rule
-        for rule in app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in registries(app).panel_blueprints
-        and "GET" in (rule.methods or set())
-        and not rule.arguments
-        and rule.endpoint not in NOT_PAGES
-    )
+    paths = argument_free_pages(app)
     firsts: list[tuple[str, Any]] = [
+        ("/customers/{}", select(Customer.id)),
         ("/automations/{}", select(Automation.id)),
         ("/automations/runs/{}", select(Run.id)),
         ("/automations/events/{}", select(Event.id)),

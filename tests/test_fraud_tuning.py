@@ -121,3 +121,20 @@ def test_backtest_page_shows_flagged_held_precision_and_recall(
         in page
     )
     assert refused.status_code == 400 and "days: must be" in refused.get_data(as_text=True)
+
+
+def test_opening_the_backtest_page_shows_the_form_and_scores_nothing(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Given a store with orders, when the backtest page opens without days, then it shows the
+    form (30 days filled in) and no result: scoring runs only when the merchant asks."""
+    store = make_store()
+    make_order(store, total_price="10.00", cancel_reason="fraud")
+    db.session.commit()
+    login(client, store)
+
+    page = client.get("/fraud/backtest")
+
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'name="days" value="30"' in text
+    assert "backtest-summary" not in text and "backtest-rows" not in text

@@ -146,3 +146,29 @@ def test_email_dashboard_sums_sends_and_revenue_per_day_in_sql(
     days = dict(re.findall(r"<title>(\d{4}-\d\d-\d\d): (\d+ sent, \$[\d.,]+)</title>", page))
     assert days["2026-06-14"] == "1 sent, $0.00"
     assert days["2026-06-15"] == "2 sent, $80.00"
+
+
+def test_a_customer_page_shows_their_facts_and_only_their_orders(client: FlaskClient) -> None:
+    """Given a seeded store, when the best customer's page opens, then it lists their orders."""
+    seed_demo(SeedSize(customers=60, products=4, seed=8))
+    best = db.session.scalars(select(Customer).order_by(Customer.orders_count.desc())).first()
+    assert best is not None and best.orders_count > 1
+    listed = client.get("/customers").get_data(as_text=True)
+    assert f'href="/customers/{best.id}"' in listed
+    page = client.get(f"/customers/{best.id}").get_data(as_text=True)
+    theirs = db.session.scalars(select(Order.name).where(Order.customer_id == best.id)).all()
+    assert sorted(re.findall(r"<tr><td>(#[^<]+)</td>", page)) == sorted(theirs)
+    assert f"of {len(theirs)} ·" in _summary(page) and best.email in page
+
+
+def test_a_customer_of_another_store_or_none_answers_404(client: FlaskClient) -> None:
+    """Given a customer id of no customer of this store, then the customer page answers 404."""
+    seed_demo(SeedSize(customers=5, products=2, seed=9))
+    other = Store(platform="shopify", domain="other-shop.myshopify.com", name="other")
+    db.session.add(other)
+    db.session.flush()
+    stranger = Customer(store_id=other.id, platform_id="x1", email="x@example.com")
+    db.session.add(stranger)
+    db.session.commit()
+    assert client.get(f"/customers/{stranger.id}").status_code == 404
+    assert client.get("/customers/999999").status_code == 404

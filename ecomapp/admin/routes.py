@@ -63,6 +63,19 @@ def customers() -> str:
     return render_template(template, customers=pager.items, pager=pager, q=q)
 
 
+@bp.route("/customers/<int:customer_id>")
+def customer(customer_id: int) -> str:
+    """Show one customer of the store with their orders a page at a time, latest first."""
+    found = db.session.scalar(
+        select(Customer).where(Customer.store_id == g.store.id, Customer.id == customer_id)
+    )
+    if found is None:
+        abort(404)
+    stmt = select(Order).where(Order.store_id == g.store.id, Order.customer_id == found.id)
+    pager = paginate(stmt.order_by(Order.placed_at.desc(), Order.id.desc()))
+    return render_template("admin/customer.html", customer=found, orders=pager.items, pager=pager)
+
+
 @bp.route("/orders")
 def orders() -> str:
     """List the store's orders a page at a time, latest first."""

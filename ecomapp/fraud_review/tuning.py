@@ -57,8 +57,14 @@ def settings() -> Response:
 
 @bp.route("/backtest")
 def backtest() -> Response:
-    """Show what each setting would have flagged and held over the last N days."""
-    text = request.args.get("days", "30")
+    """Show what each setting would have flagged and held over the last N days.
+
+    Opening the page shows the form alone: scoring every order of the period takes seconds to
+    minutes on a large store, so it runs only when the merchant asks (`?days=N`).
+    """
+    if "days" not in request.args:
+        return Response(render_template("fraud_review/backtest.html", days=30, rows=None))
+    text = request.args.get("days", "")
     if not text.isdigit() or not 1 <= int(text) <= MAX_DAYS:
         message = _("days: must be a whole number from 1 to %(high)s", high=MAX_DAYS)
         html = render_template("fraud_review/backtest.html", error=message, days=text)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -151,6 +152,16 @@ class Order(MirrorMixin, Model):
     __table_args__ = (
         UniqueConstraint("store_id", "platform_id"),
         Index("ix_orders_store_placed", "store_id", "placed_at", "id"),
+        # Kept (not cancelled) orders by date with their total: the dashboard's 30-day revenue
+        # and month totals read it alone (index-only), not 15,000 heap rows at 100k customers.
+        Index(
+            "ix_orders_store_placed_kept",
+            "store_id",
+            "placed_at",
+            "total_price",
+            postgresql_where=text("cancelled_at IS NULL"),
+            sqlite_where=text("cancelled_at IS NULL"),
+        ),
         Index("ix_orders_store_customer_placed", "store_id", "customer_id", "placed_at"),
         Index("ix_orders_store_financial", "store_id", "financial_status"),
         Index("ix_orders_store_email", "store_id", "email"),
