@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "db40f88ab1e5"
-down_revision = "81ca620f82e6"
+down_revision = "db9e0352327a"
 branch_labels = None
 depends_on = None
 
