@@ -219,7 +219,8 @@ def blank_row() -> dict[str, Any]:
 def asked_row(args: MultiDict[str, str], prefix: str, key: str) -> dict[str, Any]:
     """Return a row as its inputs stand in the browser (to render its operand afresh)."""
     name = f"{prefix}_{{}}_{key}"
-    row = {"key": key, "field": args.get(f"{prefix}_field", ""), "op": args.get(f"{prefix}_op", "")}
+    row: dict[str, Any] = {"key": key, "field": args.get(f"{prefix}_field", "")}
+    row["op"] = args.get(f"{prefix}_op", "")
     row |= _asked(args, name.format("cmp"), name.format("ref"), row["op"])
     row["value"] = args.get(f"{prefix}_value", "")
     for side in ("from", "to"):
@@ -231,3 +232,8 @@ def asked_row(args: MultiDict[str, str], prefix: str, key: str) -> dict[str, Any
 
 def _asked(args: MultiDict[str, str], cmp: str, ref: str, op: str) -> dict[str, Any]:
     return {"op": op, "cmp": args.get(cmp, "value"), "ref": args.get(ref, "")}
+
+
+def row_keys(form: MultiDict[str, str], prefix: str) -> list[str]:
+    """Return each posted row's key of a section, in page order ("" for group rows)."""
+    return _padded(form.getlist(f"{prefix}_key"), len(form.getlist(f"{prefix}_field")))

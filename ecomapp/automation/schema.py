@@ -170,7 +170,7 @@ def _condition(raw: Any, path: str, objects: set[str], errors: list[FieldError])
         if op not in REF_OPS:
             errors.append(FieldError(f"{path}.op", f"{op} cannot compare with another field"))
         return out | {"ref": _ref(raw["ref"], ftype, op, f"{path}.ref", objects, errors)}
-    return out | _operand(raw, field, ftype, op, path, objects, errors)
+    return out | _operand(raw, field, ftype, op, path, errors, objects)
 
 
 def _ref(
@@ -192,13 +192,13 @@ def _operand(
     ftype: str,
     op: str,
     path: str,
-    objects: set[str],
     errors: list[FieldError],
+    objects: set[str] | None = None,
 ) -> dict[str, Any]:
     if op in ("is_empty", "is_not_empty"):
         return {}
     if op == "changed":
-        return _changed(raw, field, ftype, path, objects, errors)
+        return _changed(raw, field, ftype, path, objects or set(), errors)
     value = raw.get("value")
     if op == "between":
         pair = value if isinstance(value, list) else []
