@@ -34,7 +34,8 @@ MIXED = {
         ]
     },
     "exit_conditions": {
-        "any": [{"field": "customer.total_spent", "op": "changed", "to": {"op": ">=", "value": 500}}]
+        "any": [{"field": "customer.total_spent", "op": "changed",
+                 "to": {"op": ">=", "value": 500}}]
     },
     "steps": [
         {
