@@ -149,9 +149,16 @@ def _pick(page: object, row: object, name: str, choice: str) -> None:
     _settled(page)
 
 
+@pytest.fixture
+def page_server(app: Flask) -> Iterator[str]:
+    """Serve the app on a loopback port (no worker: nothing runs); yield its base URL."""
+    with serve(app) as base:
+        yield base
+
+
 @pytest.mark.browser
 def test_merchant_builds_changed_and_field_to_field_conditions_without_json(
-    app: Flask, live_server: str
+    app: Flask, page_server: str
 ) -> None:
     """Given the builder, when the merchant makes "total spent changed to >= 100" and "order
     total > total spent" through the rows' pickers and saves, then both are stored as such."""
@@ -164,8 +171,8 @@ def test_merchant_builds_changed_and_field_to_field_conditions_without_json(
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.set_default_timeout(15_000)
-        page.goto(f"{live_server}/login/{login_token(store)}")
-        page.goto(f"{live_server}/automations/new")
+        page.goto(f"{page_server}/login/{login_token(store)}")
+        page.goto(f"{page_server}/automations/new")
         page.locator("input[name=name]").fill("Big spenders")
         rows = page.get_by_test_id("section-cond").get_by_test_id("cond-row")
         for _ in range(2):
