@@ -21,6 +21,7 @@ from ecomapp.automation.condition_forms import (
     posted_tree,
     ref_options,
 )
+from ecomapp.automation.condition_words import skipped_because
 from ecomapp.automation.fields import FIELDS, OPERATORS, QUANTIFIERS, REF_OPS, SIDE_OPS
 from ecomapp.automation.form_errors import ShownError, describe, describe_form
 from ecomapp.automation.forms import draft_definition, form_to_definition
@@ -41,7 +42,7 @@ from ecomapp.automation.step_forms import (
     rows_from_definition,
     rows_from_form,
 )
-from ecomapp.automation.tallies import recent_tallies
+from ecomapp.automation.tallies import recent_tallies, skip_reasons
 from ecomapp.automation.why import explain
 from ecomapp.extensions import db, htmx
 from ecomapp.jobs.queue import enqueue
@@ -196,6 +197,9 @@ def _activity(automation: Automation) -> dict[str, Any]:
         "pager": pager,
         "names": {automation.id: automation.name},
         "tally": {"evaluated": 0, "matched": 0, "skipped": 0} | tally,
+        "skipped_because": skipped_because(
+            automation.definition, skip_reasons(automation.id, automation.version, 30)
+        ),
         "run_statuses": dict(sorted((status, n) for status, n in by_status)),
     }
 
