@@ -12,7 +12,8 @@ def condition_words(item: dict[str, Any]) -> str:
     if "all" in item or "any" in item:
         mode, items = next(iter(item.items()))
         joined = "; ".join(condition_words(i) for i in items)
-        return f"{_('all of') if mode == 'all' else _('any of')} ({joined})"
+        words = _("all of") if mode == "all" else _("any of")
+        return f"{words} ({joined})"
     field, op = item.get("field", ""), item.get("op", "")
     if item.get("quantifier") not in (None, "any"):
         field = f"{item['quantifier']} {field}"
