@@ -15,6 +15,7 @@ from ecomapp.extensions import db
 from ecomapp.jobs.inprocess import start_background
 from ecomapp.models import Automation, Store
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, serve
+from tests.factories import make_store
 
 
 @pytest.fixture
@@ -33,9 +34,12 @@ def _settled(page: object) -> None:
 
 
 def _condition(row: object, field: str, op: str, value: str) -> None:
-    """Fill one condition row's field, operator and value."""
+    """Fill one condition row's field, operator and value (each pick re-renders the operand)."""
+    page = row.page  # type: ignore[attr-defined]
     row.locator("select[name$=_field]").select_option(field)  # type: ignore[attr-defined]
+    _settled(page)
     row.locator("select[name$=_op]").select_option(op)  # type: ignore[attr-defined]
+    _settled(page)
     row.locator("input[name$=_value]").fill(value)  # type: ignore[attr-defined]
 
 
@@ -137,3 +141,64 @@ def test_merchant_builds_a_branching_automation_without_json_and_it_runs(
     branch = definition["steps"][0]
     assert branch["then"][0]["params"] == {"tags": ["took-then"]}
     assert branch["else"][0]["params"] == {"note": "else"}
+
+
+def _pick(page: object, row: object, name: str, choice: str) -> None:
+    """Pick an option of the row's select whose name starts with `name`, then let htmx swap."""
+    row.locator(f"select[name^={name}]").select_option(choice)  # type: ignore[attr-defined]
+    _settled(page)
+
+
+@pytest.fixture
+def page_server(app: Flask) -> Iterator[str]:
+    """Serve the app on a loopback port (no worker: nothing runs); yield its base URL."""
+    with serve(app) as base:
+        yield base
+
+
+@pytest.mark.browser
+def test_merchant_builds_changed_and_field_to_field_conditions_without_json(
+    app: Flask, page_server: str
+) -> None:
+    """Given the builder, when the merchant makes "total spent changed to >= 100" and "order
+    total > total spent" through the rows' pickers and saves, then both are stored as such."""
+    from playwright.sync_api import expect, sync_playwright
+
+    require_chromium()
+    store = make_store()
+    db.session.commit()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{page_server}/login/{login_token(store)}")
+        page.goto(f"{page_server}/automations/new")
+        page.locator("input[name=name]").fill("Big spenders")
+        rows = page.get_by_test_id("section-cond").get_by_test_id("cond-row")
+        for _ in range(2):
+            page.get_by_test_id("add-cond-condition").first.click()
+            _settled(page)
+        spent, total = rows.nth(0), rows.nth(1)
+        _pick(page, spent, "cond_field", "customer.total_spent")
+        _pick(page, spent, "cond_op", "changed")
+        _pick(page, spent, "cond_to_op_", ">=")
+        spent.locator("input[name^=cond_to_value_]").fill("100")
+        _pick(page, total, "cond_cmp_", "field")
+        _pick(page, total, "cond_ref_", "customer.total_spent")
+        assert page.locator("textarea").count() == 0
+        page.get_by_test_id("add-action-steps").click()
+        _settled(page)
+        step = page.get_by_test_id("step-row")
+        _pick(page, step, "step_action_", "tag_order")
+        step.locator("[name$=_tags]").fill("big")
+        page.get_by_test_id("save").click()
+        expect(page.get_by_test_id("saved")).to_be_visible()
+        browser.close()
+    db.session.expire_all()
+    definition = db.session.scalar(db.select(Automation)).definition
+    assert definition["conditions"] == {
+        "all": [
+            {"field": "customer.total_spent", "op": "changed", "to": {"op": ">=", "value": 100}},
+            {"field": "order.total_price", "op": ">", "ref": "customer.total_spent"},
+        ]
+    }

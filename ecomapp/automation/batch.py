@@ -21,7 +21,12 @@ from sqlalchemy import delete, event, func, insert, select, text, update
 from sqlalchemy.orm import Session, object_session
 
 from ecomapp.automation.batch_snapshots import load_snapshots
-from ecomapp.automation.compiled import Predicate, compile_exit, compile_group
+from ecomapp.automation.compiled import (
+    FirstFailure,
+    Predicate,
+    compile_exit,
+    compile_first_failure,
+)
 from ecomapp.automation.conditions import OBJECTS, Snapshot, evaluate
 from ecomapp.automation.effects import StepContext
 from ecomapp.automation.engine import RunState, advance
@@ -233,12 +238,16 @@ def _claim(store_id: int, limit: int) -> list[int]:
 
 @dataclass
 class Compiled:
-    """An automation version ready to match: its definition and predicate."""
+    """An automation version ready to match: its definition and predicates.
+
+    `first_failure` gives None when the conditions hold, else the top-level condition that
+    failed first (what the skip tallies count).
+    """
 
     id: int
     version: int
     definition: dict[str, Any]
-    matches: Predicate
+    first_failure: FirstFailure
     exits: Predicate
 
 
@@ -262,7 +271,7 @@ def compiled_automations(store: Store) -> dict[str, list[Compiled]]:
         stmt = select(a.id, a.version, a.definition).where(a.id.in_(missing))
         for row in db.session.execute(stmt):
             definition = row.definition
-            predicate = compile_group(definition["conditions"])
+            predicate = compile_first_failure(definition["conditions"])
             exits = compile_exit(definition["exit_conditions"])
             cache[keys[row.id]] = Compiled(row.id, row.version, definition, predicate, exits)
     out: dict[str, list[Compiled]] = {}
@@ -315,8 +324,11 @@ class Batch:
             for automation in _candidates(by_trigger, ev):
                 if (automation.id, ev.id) in seen:
                     continue
-                hit = automation.matches(snaps[ev.id])
+                failed = automation.first_failure(snaps[ev.id])
+                hit = failed is None
                 tally.count(automation.id, self.now.date(), hit)
+                if not hit:
+                    tally.skip(automation.id, automation.version, self.now.date(), failed)
                 if hit:
                     self._start(ev, automation, snaps[ev.id])
         for started in self.started:

@@ -24,6 +24,8 @@ from ecomapp.automation.conditions import (
 from ecomapp.automation.fields import FIELDS
 
 Predicate = Callable[[Snapshot], bool]
+FirstFailure = Callable[[Snapshot], int | None]  # None: the group holds
+NONE_HELD = -1  # an `any` group none of whose conditions held
 Comparator = Callable[[Any], bool]
 _ORDER_OPS: dict[str, Callable[[Decimal, Decimal], bool]] = {
     "<": lambda a, e: a < e,
@@ -43,6 +45,25 @@ def compile_group(group: dict[str, Any]) -> Predicate:
     if mode == "all":
         return lambda snap: all(part(snap) for part in parts)
     return lambda snap: any(part(snap) for part in parts)
+
+
+def compile_first_failure(group: dict[str, Any]) -> FirstFailure:
+    """Return a function giving the index of the top-level item that failed first, or None.
+
+    It answers like `compile_group(group)` (None exactly when that holds) at the same cost: an
+    `all` group stops at its first failing item, an `any` group that fails gives NONE_HELD.
+    """
+    mode, items = next(iter(group.items()))
+    parts = [
+        compile_group(item) if ("all" in item or "any" in item) else _compile_check(item)
+        for item in items
+    ]
+    if mode == "any":
+        if not parts:
+            return lambda snap: NONE_HELD
+        return lambda snap: None if any(part(snap) for part in parts) else NONE_HELD
+    numbered = list(enumerate(parts))
+    return lambda snap: next((i for i, part in numbered if not part(snap)), None)
 
 
 def compile_exit(group: dict[str, Any]) -> Predicate:

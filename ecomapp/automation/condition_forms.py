@@ -1,9 +1,12 @@
 """The builder's condition rows: (nested) groups as flat posted rows, and groups back to rows.
 
-A section's rows are inputs named `<prefix>_field`, `_op`, `_value`, `_quantifier` and
-`_extra` (one of each per row, in page order); a nested group is a row whose field is `(open)`
-(its all/any in `_op`), its rows, and a row whose field is `(end)`. Sections: `cond` (the
-conditions), `exit` (exit conditions), `if_<key>` (a branch step's condition).
+A section's rows are inputs named `<prefix>_field`, `_op`, `_value`, `_quantifier` and `_key`
+(one of each per row, in page order); a nested group is a row whose field is `(open)` (its
+all/any in `_op`), its rows, and a row whose field is `(end)`. A row compared with another field
+names it in `<prefix>_ref_<key>` (with `<prefix>_cmp_<key>` = `field`); a `changed` row's sides
+are `<prefix>_from_op_<key>`, `_from_cmp_`, `_from_value_`, `_from_ref_` (and `to`). Sections:
+`cond` (the conditions), `exit` (exit conditions), `if_<key>` (a branch step's condition). The
+segments' builder also posts `_extra`: a whole nested group as JSON on a `(group)` row.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from ecomapp.automation.fields import FIELDS
-from ecomapp.automation.schema import FieldError, InvalidAutomation
+from ecomapp.automation.fields import FIELDS, NUMERIC, REF_OPS, ref_choices
+from ecomapp.automation.schema import OBJECTS_BY_FAMILY, FieldError, InvalidAutomation
 
 GROUP = "(group)"  # a segment row holding a whole group as JSON (segments' builder)
 OPEN, END = "(open)", "(end)"  # a nested group's first and last row in the automation builder
@@ -52,17 +55,14 @@ def rows_to_conditions(
     form: MultiDict[str, str], fields: Mapping[str, str] = FIELDS, prefix: str = "cond"
 ) -> list[dict[str, Any]]:
     """Return the conditions a section's posted rows describe, nested groups included."""
-    rows = zip(
-        form.getlist(f"{prefix}_field"),
-        form.getlist(f"{prefix}_op"),
-        form.getlist(f"{prefix}_value"),
-        form.getlist(f"{prefix}_quantifier"),
-        form.getlist(f"{prefix}_extra"),
-        strict=False,
-    )
+    names = ("field", "op", "value", "quantifier", "extra", "key")
+    row_fields = form.getlist(f"{prefix}_field")
+    lists = [_padded(form.getlist(f"{prefix}_{name}"), len(row_fields)) for name in names[1:]]
     out: list[dict[str, Any]] = []
     stack = [out]
-    for i, (field, op, value, quantifier, extra) in enumerate(rows):
+    for i, (field, op, value, quantifier, extra, key) in enumerate(
+        zip(row_fields, *lists, strict=True)
+    ):
         if field == OPEN:
             inner: list[dict[str, Any]] = []
             stack[-1].append({op if op in MODES else "all": inner})
@@ -78,10 +78,56 @@ def rows_to_conditions(
         cond: dict[str, Any] = {"field": field, "op": op} | more
         if fields.get(field) == "list":
             cond["quantifier"] = quantifier or "any"
-        if "ref" not in more and op not in ("is_empty", "is_not_empty", "changed"):
-            cond["value"] = _value(op, value)
-        stack[-1].append(cond)
+        stack[-1].append(cond | _operand(form, f"{prefix}_{{}}_{key}", cond, value, fields))
     return out
+
+
+def _padded(values: list[str], length: int) -> list[str]:
+    """Return a posted list as long as the rows (a builder without that input posts none)."""
+    return (values + [""] * length)[:length]
+
+
+def _operand(
+    form: MultiDict[str, str],
+    name: str,
+    cond: dict[str, Any],
+    value: str,
+    fields: Mapping[str, str],
+) -> dict[str, Any]:
+    """Return what a row compares with: a value, another field (`ref`), or changed's sides.
+
+    `name` is the row's keyed input name with `{}` for the part (`cond_{}_n1a2b3c4`).
+    """
+    op = cond["op"]
+    if "ref" in cond or op in ("is_empty", "is_not_empty"):
+        return {}
+    if op == "changed":
+        sides = {s: _side(form, name, s, fields.get(cond["field"], "")) for s in ("from", "to")}
+        return {s: sub for s, sub in sides.items() if sub}
+    if op in REF_OPS and form.get(name.format("cmp")) == "field":
+        return {"ref": form.get(name.format("ref"), "")}
+    return {"value": _value(op, value)}
+
+
+def _side(form: MultiDict[str, str], name: str, side: str, ftype: str) -> dict[str, Any] | None:
+    """Return one side (from/to) of a `changed` row, or None when it compares nothing."""
+    op = form.get(name.format(f"{side}_op"), "")
+    if not op:
+        return None
+    if form.get(name.format(f"{side}_cmp")) == "field":
+        return {"op": op, "ref": form.get(name.format(f"{side}_ref"), "")}
+    text = form.get(name.format(f"{side}_value"), "").strip()
+    if ftype in NUMERIC and text.lstrip("-").isdigit():
+        return {"op": op, "value": int(text)}  # whole numbers as JSON numbers, as recipes write
+    return {"op": op, "value": _value(op, text)}
+
+
+def ref_options(field: str, op: str, trigger: str = "", chosen: str = "") -> list[str]:
+    """Return the fields a row may compare with under this trigger (the chosen one kept)."""
+    family = trigger.split(".")[0]
+    objects = OBJECTS_BY_FAMILY[family] | {"event"} if family in OBJECTS_BY_FAMILY else None
+    out = ref_choices(field, op, objects)
+    return [*out, chosen] if chosen and chosen not in out else out
 
 
 def _value(op: str, text: str) -> Any:
@@ -107,19 +153,30 @@ def _node(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _row(item: dict[str, Any]) -> dict[str, Any]:
-    extra = {k: item[k] for k in ("ref", "from", "to") if k in item}
+    """Return what `_condition_row.html` renders for one condition."""
+    row = {
+        "key": new_key(),
+        "field": item.get("field", ""),
+        "op": item.get("op", ""),
+        "quantifier": item.get("quantifier", "any"),
+    }
+    return row | _shown_operand(item) | {s: _shown_operand(item.get(s)) for s in ("from", "to")}
+
+
+def _shown_operand(item: dict[str, Any] | None) -> dict[str, Any]:
+    """Return a comparison's op, its `cmp` (value or field), its value as text and its ref."""
+    if not item:
+        return {"op": "", "cmp": "value", "value": "", "ref": ""}
     value = item.get("value", "")
     if isinstance(value, list):
         value = ", ".join(str(v) for v in value)
     if isinstance(value, bool):
         value = "true" if value else "false"
     return {
-        "field": item.get("field", ""),
         "op": item.get("op", ""),
+        "cmp": "field" if "ref" in item else "value",
         "value": "" if value is None else value,
-        "quantifier": item.get("quantifier", "any"),
-        "extra": json.dumps(extra) if extra else "",
-        "ref": extra,
+        "ref": item.get("ref", ""),
     }
 
 
@@ -152,3 +209,31 @@ def row_paths(form: MultiDict[str, str], prefix: str, root: str) -> dict[str, in
             stack.append(f"{here}.{op if op in MODES else 'all'}")
             counts.append(0)
     return out
+
+
+def blank_row() -> dict[str, Any]:
+    """Return a new condition row (order total above a value) for the builder to add."""
+    return _row({"field": "order.total_price", "op": ">", "value": ""})
+
+
+def asked_row(args: MultiDict[str, str], prefix: str, key: str) -> dict[str, Any]:
+    """Return a row as its inputs stand in the browser (to render its operand afresh)."""
+    name = f"{prefix}_{{}}_{key}"
+    row: dict[str, Any] = {"key": key, "field": args.get(f"{prefix}_field", "")}
+    row["op"] = args.get(f"{prefix}_op", "")
+    row |= _asked(args, name.format("cmp"), name.format("ref"), row["op"])
+    row["value"] = args.get(f"{prefix}_value", "")
+    for side in ("from", "to"):
+        op = args.get(name.format(f"{side}_op"), "")
+        row[side] = _asked(args, name.format(f"{side}_cmp"), name.format(f"{side}_ref"), op)
+        row[side]["value"] = args.get(name.format(f"{side}_value"), "")
+    return row
+
+
+def _asked(args: MultiDict[str, str], cmp: str, ref: str, op: str) -> dict[str, Any]:
+    return {"op": op, "cmp": args.get(cmp, "value"), "ref": args.get(ref, "")}
+
+
+def row_keys(form: MultiDict[str, str], prefix: str) -> list[str]:
+    """Return each posted row's key of a section, in page order ("" for group rows)."""
+    return _padded(form.getlist(f"{prefix}_key"), len(form.getlist(f"{prefix}_field")))

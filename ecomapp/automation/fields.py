@@ -88,3 +88,30 @@ OPERATORS: dict[str, set[str]] = {
 OPERATOR_ALIASES = {"≠": "!=", "≤": "<=", "≥": ">=", "==": "=", "<>": "!="}
 
 QUANTIFIERS = ("any", "all", "none")
+
+# Operators that can compare a field with another field (`ref`) instead of a value.
+REF_OPS = ("=", "!=", "<", "<=", ">", ">=", "contains", "starts_with")
+# The comparisons a `changed` condition's from/to sides may make.
+SIDE_OPS = ("=", "!=", "<", "<=", ">", ">=")
+
+
+def ref_types(ftype: str, op: str) -> set[str]:
+    """Return the types of field a field of type `ftype` can be compared with by `op`."""
+    if op in ("<", "<=", ">", ">=") or ftype in NUMERIC:
+        return set(NUMERIC)
+    if ftype in ("list", "tags"):
+        return {"text"}  # each line item's value, or one tag, against a text field
+    return {ftype}
+
+
+def ref_choices(field: str, op: str, objects: set[str] | None = None) -> list[str]:
+    """Return the fields `field` can be compared with by `op` (of the trigger's objects)."""
+    ftype = FIELDS.get(field)
+    if ftype is None or op not in (*REF_OPS, "changed"):
+        return []
+    wanted = ref_types(ftype, "=" if op == "changed" else op)
+    return [
+        name
+        for name, kind in FIELDS.items()
+        if kind in wanted and name != field and (objects is None or name.split(".")[0] in objects)
+    ]

@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from ecomapp.automation.condition_forms import row_paths
+from ecomapp.automation.condition_forms import row_keys, row_paths
 from ecomapp.automation.messages import translated
 from ecomapp.automation.schema import FieldError
 from ecomapp.automation.step_forms import rows_by_path, walk_rows
@@ -41,17 +41,18 @@ class ShownError:
 
 SECTIONS = {"conditions": N_("Condition"), "exit_conditions": N_("Stop when"), "if": N_("If")}
 PARTS = {"field": N_("field"), "op": N_("op"), "value": N_("value"), "quantifier": N_("quantifier")}
+PARTS |= {"ref": N_("other field"), "from": N_("from"), "to": N_("to")}
 
 
 def describe(
     errors: list[FieldError],
     rows: list[dict[str, Any]] | dict[str, dict[str, Any]],
-    conditions: dict[str, tuple[str, int]] | None = None,
+    conditions: dict[str, tuple[str, int, str]] | None = None,
 ) -> list[ShownError]:
     """Return each error with the label and input name of the builder field it is about.
 
     `rows` are the step rows (a list: top-level steps only, or by schema path); `conditions`
-    gives each condition row's schema path its section prefix and position.
+    gives each condition row's schema path its section prefix, position and row key.
     """
     by_path = rows if isinstance(rows, dict) else {f"steps[{i}]": r for i, r in enumerate(rows)}
     shown = [_describe(e, by_path, conditions or {}) for e in errors]
@@ -66,9 +67,10 @@ def describe_form(
     sections += [
         (f"if_{key}", f"{path}.if") for key, kind, path in walk_rows(form) if kind == "branch"
     ]
-    conditions: dict[str, tuple[str, int]] = {}
+    conditions: dict[str, tuple[str, int, str]] = {}
     for prefix, root in sections:
-        conditions |= {p: (prefix, n) for p, n in row_paths(form, prefix, root).items()}
+        keys = row_keys(form, prefix)
+        conditions |= {p: (prefix, n, keys[n]) for p, n in row_paths(form, prefix, root).items()}
     return describe(errors, rows_by_path(form, templates), conditions)
 
 
@@ -79,17 +81,16 @@ def _owner(path: str, paths: Iterable[str]) -> str | None:
 
 
 def _describe(
-    error: FieldError, rows: dict[str, dict[str, Any]], conditions: dict[str, tuple[str, int]]
+    error: FieldError,
+    rows: dict[str, dict[str, Any]],
+    conditions: dict[str, tuple[str, int, str]],
 ) -> ShownError:
     path, reason = error.path, error.reason
     if path in _TRIGGER:
         return ShownError(path, reason, _("Trigger"), _TRIGGER[path])
     row_path = _owner(path, conditions)
     if row_path is not None:
-        prefix, nth = conditions[row_path]
-        part = path[len(row_path) + 1 :].split(".")[0] or "field"
-        part = part if part in ("field", "op", "value", "quantifier") else "field"
-        return ShownError(path, reason, _row_label(row_path, part), f"{prefix}_{part}", nth)
+        return _condition(error, row_path, conditions[row_path])
     found = _CONDITION.match(path)
     if found:
         index, part = int(found.group(1)), found.group(2) or "field"
@@ -104,13 +105,30 @@ def _describe(
     return ShownError(path, reason, _("Steps") if path.startswith("steps") else "")
 
 
-def _row_label(row_path: str, part: str) -> str:
+def _condition(error: FieldError, row_path: str, where: tuple[str, int, str]) -> ShownError:
+    """Point an error inside a condition row at its input (keyed inputs: ref, from/to sides)."""
+    prefix, nth, key = where
+    parts = error.path[len(row_path) + 1 :].split(".")
+    part = parts[0] if parts[0] in PARTS else "field"
+    if part in ("from", "to") and key:
+        sub = parts[1] if len(parts) > 1 and parts[1] in ("op", "value", "ref") else "op"
+        label = _row_label(row_path, part, sub)
+        return ShownError(error.path, error.reason, label, f"{prefix}_{part}_{sub}_{key}")
+    if part == "ref" and key:
+        label = _row_label(row_path, part)
+        return ShownError(error.path, error.reason, label, f"{prefix}_ref_{key}")
+    part = part if part in ("field", "op", "value", "quantifier") else "field"
+    return ShownError(error.path, error.reason, _row_label(row_path, part), f"{prefix}_{part}", nth)
+
+
+def _row_label(row_path: str, *parts: str) -> str:
     """Return a condition row's label: its section and position (`Condition 2 > 1 · value`)."""
+    named = " · ".join(_(PARTS[part]) for part in parts)
     if ".if." in row_path:
         step, inner = row_path.split(".if.", 1)
-        return f"{_step_label(step)} · {_(SECTIONS['if'])} {_numbers(inner)} · {_(PARTS[part])}"
+        return f"{_step_label(step)} · {_(SECTIONS['if'])} {_numbers(inner)} · {named}"
     head, _sep, inner = row_path.partition(".")
-    return f"{_(SECTIONS.get(head, head))} {_numbers(inner)} · {_(PARTS[part])}"
+    return f"{_(SECTIONS.get(head, head))} {_numbers(inner)} · {named}"
 
 
 def _numbers(path: str) -> str:

@@ -12,8 +12,16 @@ from werkzeug.wrappers import Response
 
 from ecomapp.admin.paging import paginate
 from ecomapp.automation.backtest import run_backtest
-from ecomapp.automation.condition_forms import condition_tree, new_key, posted_tree
-from ecomapp.automation.fields import FIELDS, OPERATORS, QUANTIFIERS
+from ecomapp.automation.condition_forms import (
+    asked_row,
+    blank_row,
+    condition_tree,
+    new_key,
+    posted_tree,
+    ref_options,
+)
+from ecomapp.automation.condition_words import skipped_because
+from ecomapp.automation.fields import FIELDS, OPERATORS, QUANTIFIERS, REF_OPS, SIDE_OPS
 from ecomapp.automation.form_errors import ShownError, describe, describe_form
 from ecomapp.automation.forms import draft_definition, form_to_definition
 from ecomapp.automation.library import get_automation, save_automation, set_enabled
@@ -33,7 +41,7 @@ from ecomapp.automation.step_forms import (
     rows_from_definition,
     rows_from_form,
 )
-from ecomapp.automation.tallies import recent_tallies
+from ecomapp.automation.tallies import recent_tallies, skip_reasons
 from ecomapp.automation.why import explain
 from ecomapp.extensions import db, htmx
 from ecomapp.jobs.queue import enqueue
@@ -52,6 +60,9 @@ def _options() -> dict[str, Any]:
         "field_types": FIELDS,
         "operators": list(OPERATORS),
         "quantifiers": QUANTIFIERS,
+        "ref_options": ref_options,
+        "ref_ops": REF_OPS,
+        "side_ops": SIDE_OPS,
         "actions": _action_choices(g.store.platform),
         "trigger_events": [*TRIGGER_EVENTS, SCHEDULE_EVENT],
     }
@@ -187,6 +198,9 @@ def _activity(automation: Automation) -> dict[str, Any]:
         "pager": pager,
         "names": {automation.id: automation.name},
         "tally": {"evaluated": 0, "matched": 0, "skipped": 0} | tally,
+        "skipped_because": skipped_because(
+            automation.definition, skip_reasons(automation.id, automation.version, 30)
+        ),
         "run_statuses": dict(sorted((status, n) for status, n in by_status)),
     }
 
@@ -283,15 +297,29 @@ def _prefix() -> str:
 @bp.route("/condition-row")
 def condition_row() -> str:
     """Return one empty condition row of a builder section."""
-    row = {"field": "order.total_price", "op": ">", "value": "", "quantifier": "any", "extra": ""}
-    return render_template("automations/_condition_row.html", c=row, prefix=_prefix(), **_options())
+    return render_template(
+        "automations/_condition_row.html", c=blank_row(), prefix=_prefix(), **_options()
+    )
+
+
+@bp.route("/condition-operand")
+def condition_operand() -> str:
+    """Return a row's operand for its field, operator and "compare with" choice as they stand."""
+    prefix, key = _prefix(), row_key(request.args.get("key")) or abort(400, "key is malformed")
+    return render_template(
+        "automations/_condition_operand.html",
+        c=asked_row(request.args, prefix, key),
+        p=prefix,
+        k=key,
+        current=request.args.get("trigger_event", ""),
+        **_options(),
+    )
 
 
 @bp.route("/condition-group")
 def condition_group() -> str:
     """Return a nested all/any group of a builder section, with one empty condition."""
-    row = {"field": "order.total_price", "op": ">", "value": "", "quantifier": "any", "extra": ""}
-    node = {"group": True, "mode": "any", "key": new_key(), "items": [row]}
+    node = {"group": True, "mode": "any", "key": new_key(), "items": [blank_row()]}
     return render_template(
         "automations/_condition_node.html", node=node, prefix=_prefix(), **_options()
     )

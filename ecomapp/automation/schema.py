@@ -14,6 +14,9 @@ from ecomapp.automation.fields import (
     OPERATOR_ALIASES,
     OPERATORS,
     QUANTIFIERS,
+    REF_OPS,
+    SIDE_OPS,
+    ref_types,
 )
 from ecomapp.automation.registry import ACTIONS as REGISTERED
 from ecomapp.event_types import EVENT_TYPES
@@ -163,24 +166,39 @@ def _condition(raw: Any, path: str, objects: set[str], errors: list[FieldError])
         out["quantifier"] = raw.get("quantifier", "any")
         if out["quantifier"] not in QUANTIFIERS:
             errors.append(FieldError(f"{path}.quantifier", "must be any, all or none"))
-    if "ref" in raw:
-        return out | {"ref": _ref(raw["ref"], f"{path}.ref", errors)}
-    return out | _operand(raw, field, ftype, op, path, errors)
+    if "ref" in raw and op != "changed":
+        if op not in REF_OPS:
+            errors.append(FieldError(f"{path}.op", f"{op} cannot compare with another field"))
+        return out | {"ref": _ref(raw["ref"], ftype, op, f"{path}.ref", objects, errors)}
+    return out | _operand(raw, field, ftype, op, path, errors, objects)
 
 
-def _ref(raw: Any, path: str, errors: list[FieldError]) -> str:
+def _ref(
+    raw: Any, ftype: str, op: str, path: str, objects: set[str], errors: list[FieldError]
+) -> str:
+    """Check the field a condition compares with: known, of this trigger, of a fitting type."""
     if raw not in FIELDS:
         errors.append(FieldError(path, f"unknown field {raw!r}"))
+    elif raw.split(".")[0] not in objects:
+        errors.append(FieldError(path, f"{raw} is not available for this trigger"))
+    elif FIELDS[raw] not in ref_types(ftype, op):
+        errors.append(FieldError(path, f"{raw} cannot be compared with a {ftype} field by {op}"))
     return str(raw)
 
 
 def _operand(
-    raw: dict[str, Any], field: str, ftype: str, op: str, path: str, errors: list[FieldError]
+    raw: dict[str, Any],
+    field: str,
+    ftype: str,
+    op: str,
+    path: str,
+    errors: list[FieldError],
+    objects: set[str] | None = None,
 ) -> dict[str, Any]:
     if op in ("is_empty", "is_not_empty"):
         return {}
     if op == "changed":
-        return _changed(raw, field, ftype, path, errors)
+        return _changed(raw, field, ftype, path, objects or set(), errors)
     value = raw.get("value")
     if op == "between":
         pair = value if isinstance(value, list) else []
@@ -198,7 +216,12 @@ def _operand(
 
 
 def _changed(
-    raw: dict[str, Any], field: str, ftype: str, path: str, errors: list[FieldError]
+    raw: dict[str, Any],
+    field: str,
+    ftype: str,
+    path: str,
+    objects: set[str],
+    errors: list[FieldError],
 ) -> dict[str, Any]:
     if field not in CHANGEABLE:
         errors.append(FieldError(f"{path}.op", f"events do not carry a previous {field}"))
@@ -209,11 +232,12 @@ def _changed(
             continue
         sub = raw[side] if isinstance(raw[side], dict) else {"op": "=", "value": raw[side]}
         sub_op = OPERATOR_ALIASES.get(sub.get("op", "="), sub.get("op", "="))
-        if sub_op not in ("=", "!=", "<", "<=", ">", ">="):
+        if sub_op not in SIDE_OPS:
             errors.append(FieldError(f"{path}.{side}.op", f"unsupported operator {sub_op!r}"))
             continue
         if "ref" in sub:
-            out[side] = {"op": sub_op, "ref": _ref(sub["ref"], f"{path}.{side}.ref", errors)}
+            ref = _ref(sub["ref"], ftype, sub_op, f"{path}.{side}.ref", objects, errors)
+            out[side] = {"op": sub_op, "ref": ref}
         else:
             value = _scalar(sub.get("value"), ftype, f"{path}.{side}.value", errors)
             out[side] = {"op": sub_op, "value": value}

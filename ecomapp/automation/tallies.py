@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ecomapp.extensions import db
-from ecomapp.models import AutomationTally
+from ecomapp.models import AutomationSkipTally, AutomationTally
 from ecomapp.models.types import utcnow
 
 
@@ -25,6 +25,7 @@ class Tally:
 
     def __init__(self) -> None:
         self.counts: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
+        self.skips: dict[tuple[int, int, date, int], int] = defaultdict(int)
 
     def count(self, automation_id: int, day: date, matched: bool) -> None:
         """Count one evaluation of an automation."""
@@ -32,8 +33,13 @@ class Tally:
         row[0] += 1
         row[1] += matched
 
+    def skip(self, automation_id: int, version: int, day: date, condition: int | None) -> None:
+        """Count one skip by the top-level condition that failed first (its index)."""
+        self.skips[(automation_id, version, day, -1 if condition is None else condition)] += 1
+
     def save(self, store_id: int) -> None:
         """Add the counts to the daily rows (created on first use)."""
+        self._save_skips(store_id)
         if not self.counts:
             return
         rows = [
@@ -58,6 +64,37 @@ class Tally:
             )
         )
         self.counts.clear()
+
+    def _save_skips(self, store_id: int) -> None:
+        """Add the skips by failed condition to their daily rows (one upsert)."""
+        if not self.skips:
+            return
+        rows = [
+            {"store_id": store_id, "automation_id": automation_id, "version": version}
+            | {"day": day, "condition": condition, "skipped": skipped}
+            for (automation_id, version, day, condition), skipped in sorted(self.skips.items())
+        ]
+        stmt = upsert(AutomationSkipTally.__table__).values(rows)
+        db.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["automation_id", "version", "day", "condition"],
+                set_={"skipped": AutomationSkipTally.__table__.c.skipped + stmt.excluded.skipped},
+            )
+        )
+        self.skips.clear()
+
+
+def skip_reasons(automation_id: int, version: int, days: int = 30) -> dict[int, int]:
+    """Return a version's skips over the last days by the top-level condition that failed."""
+    since = utcnow().date() - timedelta(days=days - 1)
+    t = AutomationSkipTally
+    rows = db.session.execute(
+        select(t.condition, func.sum(t.skipped))
+        .where(t.automation_id == automation_id, t.version == version, t.day >= since)
+        .group_by(t.condition)
+        .order_by(t.condition)
+    )
+    return {int(condition): int(n or 0) for condition, n in rows}
 
 
 def recent_tallies(store_id: int, days: int = 7) -> dict[int, dict[str, int]]:

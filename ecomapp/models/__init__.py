@@ -2,6 +2,7 @@
 
 from ecomapp.models.automation import (
     Automation,
+    AutomationSkipTally,
     AutomationTally,
     AutomationVersion,
     Backtest,
@@ -69,6 +70,7 @@ __all__ = [
     "Address",
     "Attribution",
     "Automation",
+    "AutomationSkipTally",
     "AutomationTally",
     "AutomationVersion",
     "BackInStockRequest",

@@ -181,3 +181,22 @@ class AutomationTally(Model):
     evaluated: Mapped[int] = mapped_column(Integer, default=0)
     matched: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AutomationSkipTally(Model):
+    """Skips of one automation version on one day by the top-level condition that failed first.
+
+    `condition` is the index in the version's top-level group; -1 counts an `any` group none of
+    whose conditions held.
+    """
+
+    __tablename__ = "automation_skip_tallies"
+    __table_args__ = (UniqueConstraint("automation_id", "version", "day", "condition"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+    automation_id: Mapped[int] = mapped_column(ForeignKey("automations.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(Date)
+    condition: Mapped[int] = mapped_column(SmallInteger)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
