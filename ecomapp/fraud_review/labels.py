@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from flask_babel import gettext as _
 
 from ecomapp.fraud_review.reasons import reason_text
 from ecomapp.fraud_review.settings_form import LABELS
 from ecomapp.i18n import N_
+from ecomapp.insights.fraud import InvalidFraudSettings, parse_settings
+from ecomapp.insights.fraud.settings import FraudSettings
 
 DECISIONS = {
     "held": N_("held"),
@@ -90,11 +94,34 @@ def field_label(field: str) -> str:
     return field
 
 
-HELPERS = {
+def settings_summary(raw: dict[str, Any] | None) -> str:
+    """Return what a backtest's settings change from the defaults, in the panel's language."""
+    try:
+        settings = parse_settings(raw)
+    except InvalidFraudSettings as exc:
+        return f"{field_label(exc.field)}: {refusal_text(exc.message)}"
+    base = FraudSettings()
+    parts = []
+    for name, signal in settings.signals.items():
+        if not signal.enabled:
+            parts.append(_("%(signal)s off", signal=signal_label(name)))
+        elif signal.weight != base.signals[name].weight:
+            parts.append(
+                _("%(signal)s weight %(weight)s", signal=signal_label(name), weight=signal.weight)
+            )
+    for name in LABELS:
+        value = getattr(settings, name)
+        if value != getattr(base, name):
+            parts.append(f"{field_label(name)} {value}")
+    return "; ".join(parts) or _("default settings")
+
+
+HELPERS: dict[str, Callable[..., str]] = {
     "reason_text": reason_text,
     "decision_label": decision_label,
     "level_label": level_label,
     "signal_label": signal_label,
     "setting_label": setting_label,
     "field_label": field_label,
+    "settings_summary": settings_summary,
 }
