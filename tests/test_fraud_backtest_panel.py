@@ -133,6 +133,9 @@ def test_a_failed_job_shows_its_error_and_stops_polling(
     assert record.status == "failed"
     assert "The backtest failed: InvalidFraudSettings: high_at: must be a whole number" in page
     assert 'data-testid="backtest-error"' in page and "hx-get" not in page
+    assert '<span class="badge failed">failed</span>' in client.get("/fraud/backtest").get_data(
+        as_text=True
+    )
     assert _ask(client, csrf, "90") != location
 
 

@@ -30,8 +30,9 @@ def _recent() -> list[FraudBacktest]:
 
 
 def _form_page(days: str, error: str | None = None, status: int = 200) -> Response:
+    recent = [(bt, "failed" if _failed(bt) else bt.status) for bt in _recent()]
     html = render_template(
-        "fraud_review/backtest.html", days=days, error=error, recent=_recent(), keep=KEEP
+        "fraud_review/backtest.html", days=days, error=error, recent=recent, keep=KEEP
     )
     return Response(html, status)
 
@@ -54,6 +55,8 @@ def job_record(bt: FraudBacktest) -> JobRecord | None:
 
 
 def _failed(bt: FraudBacktest) -> bool:
+    if bt.status not in ACTIVE:
+        return False
     record = job_record(bt)
     return record is not None and record.status == JobStatus.FAILED.value
 

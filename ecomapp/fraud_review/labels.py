@@ -21,6 +21,12 @@ DECISIONS = {
     "approved": N_("approved"),
     "fraud": N_("fraud"),
 }
+BACKTEST_STATUSES = {
+    "queued": N_("waiting"),
+    "running": N_("scoring"),
+    "done": N_("done"),
+    "failed": N_("failed"),
+}
 LEVELS = {"low": N_("low"), "medium": N_("medium"), "high": N_("high")}
 SIGNALS = {
     "address_mismatch": N_("address mismatch"),
@@ -53,6 +59,11 @@ def _known(table: dict[str, str], key: str) -> str:
 def decision_label(decision: str) -> str:
     """Return a verdict's decision in the panel's language."""
     return _known(DECISIONS, decision)
+
+
+def backtest_status_label(status: str) -> str:
+    """Return a backtest's status (waiting, scoring, done, failed) in the panel's language."""
+    return _known(BACKTEST_STATUSES, status)
 
 
 def level_label(level: str) -> str:
@@ -124,4 +135,5 @@ HELPERS: dict[str, Callable[..., str]] = {
     "setting_label": setting_label,
     "field_label": field_label,
     "settings_summary": settings_summary,
+    "backtest_status_label": backtest_status_label,
 }
