@@ -158,3 +158,19 @@ def test_the_same_backtest_asked_twice_while_queued_runs_once(
     jobs = db.session.scalars(select(JobRecord.args).where(JobRecord.job == JOB)).all()
     assert sorted(jobs) == [[int(first.rsplit("/", 1)[1])], [int(other.rsplit("/", 1)[1])]]
     assert "28 orders in the last 90 days" in client.get(first).get_data(as_text=True)
+
+
+def test_a_backtest_whose_worker_was_lost_stops_polling_and_can_be_asked_again(
+    app: Flask, client: FlaskClient, time_machine: TimeMachineFixture
+) -> None:
+    """Given a queued backtest no worker ran (killed with it), when three hours have passed,
+    then its page says it stopped without polling and asking again queues a new one."""
+    store = _labelled_store(time_machine)
+    csrf = login(client, store)
+    location = _ask(client, csrf, "90")
+
+    time_machine.move_to(datetime(2026, 3, 1, 3, tzinfo=UTC), tick=False)
+    page = client.get(location).get_data(as_text=True)
+
+    assert "stopped with its worker" in page and "hx-get" not in page
+    assert _ask(client, csrf, "90") != location

@@ -15,7 +15,7 @@ from ecomapp.fraud_review.labels import field_label, refusal_text
 from ecomapp.fraud_review.panel import bp
 from ecomapp.insights.fraud import InvalidFraudSettings, parse_settings
 from ecomapp.insights.fraud.backtest import BacktestRow
-from ecomapp.insights.fraud.backtest_job import ACTIVE, JOB, run_fraud_backtest
+from ecomapp.insights.fraud.backtest_job import ACTIVE, JOB, LOST_AFTER, run_fraud_backtest
 from ecomapp.jobs import enqueue
 from ecomapp.models import FraudBacktest, JobRecord, JobStatus, Store
 from ecomapp.models.types import utcnow
@@ -54,11 +54,16 @@ def job_record(bt: FraudBacktest) -> JobRecord | None:
     return next((r for r in records if r.args == [bt.id]), None)
 
 
+def _lost(bt: FraudBacktest) -> bool:
+    """Return True when a still active backtest's worker was killed (older than any run)."""
+    return bt.status in ACTIVE and bt.created_at < utcnow() - LOST_AFTER
+
+
 def _failed(bt: FraudBacktest) -> bool:
     if bt.status not in ACTIVE:
         return False
     record = job_record(bt)
-    return record is not None and record.status == JobStatus.FAILED.value
+    return _lost(bt) or (record is not None and record.status == JobStatus.FAILED.value)
 
 
 def _same_settings(raw: dict[str, Any], other: dict[str, Any]) -> bool:
@@ -141,7 +146,7 @@ def _result_context(bt: FraudBacktest) -> dict[str, Any]:
     rows = [BacktestRow(**row) for row in bt.rows] if bt.status == "done" else []
     record = None if bt.status == "done" else job_record(bt)
     failed = record is not None and record.status == JobStatus.FAILED.value
-    return {"bt": bt, "rows": rows, "record": record, "failed": failed}
+    return {"bt": bt, "rows": rows, "record": record, "failed": failed, "lost": _lost(bt)}
 
 
 @bp.get("/backtest/<int:backtest_id>")

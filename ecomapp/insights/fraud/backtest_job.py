@@ -14,6 +14,8 @@ from ecomapp.models.types import utcnow
 
 JOB = "ecomapp.insights.fraud.backtest_job:run_fraud_backtest"
 ACTIVE = ("queued", "running")
+TIMEOUT_SECONDS = 3600  # a year of a 100,000-customer store's orders, on a loaded worker
+LOST_AFTER = timedelta(seconds=2 * TIMEOUT_SECONDS)  # still active then: its worker was killed
 
 
 def run_fraud_backtest(backtest_id: int) -> None:
