@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Response, abort, g, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select
+from werkzeug.wrappers import Response
 
 from ecomapp.automation.fraud_screening import SETTINGS_KEY
 from ecomapp.extensions import db
@@ -128,7 +129,7 @@ def start_backtest() -> Response:
     db.session.scalar(select(Store.id).where(Store.id == g.store.id).with_for_update())
     bt = _running_twin(int(text), raw) or _queue(int(text), raw)
     db.session.commit()
-    return redirect(url_for("fraud_review.backtest_result", backtest_id=bt.id), 303)  # type: ignore[return-value]
+    return redirect(url_for("fraud_review.backtest_result", backtest_id=bt.id), 303)
 
 
 def _owned(backtest_id: int) -> FraudBacktest:
