@@ -205,6 +205,26 @@ def test_every_panel_page_of_a_thai_store_is_thai_with_baht(client: FlaskClient)
     assert "วันจันทร์แรกของทุกเดือน เวลา 10:00" in show  # the schedule in Thai words
 
 
+def test_a_thai_fraud_backtest_is_thai_while_queued_and_when_done(
+    client: FlaskClient, run_jobs: Callable[[], None]
+) -> None:
+    """Given a Thai store, the backtest's page is Thai while it waits, once scored, and in
+    the list of the last backtests."""
+    _thai_baht_demo(client)
+    headers = csrf_headers(client, "/fraud/backtest")
+    reply = client.post("/fraud/backtest", data={"days": "60"}, headers=headers)
+    location = reply.headers["Location"]
+    queued = client.get(location).get_data(as_text=True)
+    run_jobs()
+    templates = ("fraud_review/backtest_result.html", "fraud_review/_backtest_result.html")
+    done = client.get(location).get_data(as_text=True)
+    listing = client.get("/fraud/backtest").get_data(as_text=True)
+    assert "อยู่ในคิว" in queued and _english_left(queued, templates) == []
+    assert "การตั้งค่าปัจจุบัน" in done and _english_left(done, templates) == []
+    assert "เสร็จแล้ว" in listing
+    assert _english_left(listing, ("fraud_review/backtest.html",)) == []
+
+
 def test_a_thai_fraud_settings_refusal_is_thai(client: FlaskClient) -> None:
     """Given a Thai store, a non-number weight is refused naming the signal in Thai."""
     _thai_baht_demo(client)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from flask_babel import gettext as _
 
 from ecomapp.fraud_review.reasons import reason_text
 from ecomapp.fraud_review.settings_form import LABELS
 from ecomapp.i18n import N_
+from ecomapp.insights.fraud import InvalidFraudSettings, parse_settings
+from ecomapp.insights.fraud.settings import FraudSettings
 
 DECISIONS = {
     "held": N_("held"),
@@ -16,6 +20,12 @@ DECISIONS = {
     "passed": N_("passed"),
     "approved": N_("approved"),
     "fraud": N_("fraud"),
+}
+BACKTEST_STATUSES = {
+    "queued": N_("waiting"),
+    "running": N_("scoring"),
+    "done": N_("done"),
+    "failed": N_("failed"),
 }
 LEVELS = {"low": N_("low"), "medium": N_("medium"), "high": N_("high")}
 SIGNALS = {
@@ -49,6 +59,11 @@ def _known(table: dict[str, str], key: str) -> str:
 def decision_label(decision: str) -> str:
     """Return a verdict's decision in the panel's language."""
     return _known(DECISIONS, decision)
+
+
+def backtest_status_label(status: str) -> str:
+    """Return a backtest's status (waiting, scoring, done, failed) in the panel's language."""
+    return _known(BACKTEST_STATUSES, status)
 
 
 def level_label(level: str) -> str:
@@ -90,11 +105,35 @@ def field_label(field: str) -> str:
     return field
 
 
-HELPERS = {
+def settings_summary(raw: dict[str, Any] | None) -> str:
+    """Return what a backtest's settings change from the defaults, in the panel's language."""
+    try:
+        settings = parse_settings(raw)
+    except InvalidFraudSettings as exc:
+        return f"{field_label(exc.field)}: {refusal_text(exc.message)}"
+    base = FraudSettings()
+    parts = []
+    for name, signal in settings.signals.items():
+        if not signal.enabled:
+            parts.append(_("%(signal)s off", signal=signal_label(name)))
+        elif signal.weight != base.signals[name].weight:
+            parts.append(
+                _("%(signal)s weight %(weight)s", signal=signal_label(name), weight=signal.weight)
+            )
+    for name in LABELS:
+        value = getattr(settings, name)
+        if value != getattr(base, name):
+            parts.append(f"{field_label(name)} {value}")
+    return "; ".join(parts) or _("default settings")
+
+
+HELPERS: dict[str, Callable[..., str]] = {
     "reason_text": reason_text,
     "decision_label": decision_label,
     "level_label": level_label,
     "signal_label": signal_label,
     "setting_label": setting_label,
     "field_label": field_label,
+    "settings_summary": settings_summary,
+    "backtest_status_label": backtest_status_label,
 }

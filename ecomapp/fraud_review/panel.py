@@ -21,7 +21,7 @@ bp = Blueprint("fraud_review", __name__, url_prefix="/fraud")
 
 
 @bp.context_processor
-def _labels() -> dict[str, Callable[[str], str]]:
+def _labels() -> dict[str, Callable[..., str]]:
     return HELPERS
 
 
@@ -95,4 +95,4 @@ def cancel(verdict_id: int) -> Response | str:
     )
 
 
-from ecomapp.fraud_review import tuning  # noqa: E402,F401  (settings and backtest join bp)
+from ecomapp.fraud_review import backtests, tuning  # noqa: E402,F401  (their pages join bp)

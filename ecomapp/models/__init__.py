@@ -22,7 +22,7 @@ from ecomapp.models.campaign import (
 )
 from ecomapp.models.collections import CollectionKind, SearchTermDay, SmartCollection
 from ecomapp.models.compliance import DataExport
-from ecomapp.models.fraud import RiskVerdict
+from ecomapp.models.fraud import FraudBacktest, RiskVerdict
 from ecomapp.models.insights import GroupChange, GroupRun, GroupRunStatus, OrderMonth
 from ecomapp.models.inventory import InventoryLevel
 from ecomapp.models.mail import (
@@ -90,6 +90,7 @@ __all__ = [
     "DueWork",
     "EffectLedger",
     "Event",
+    "FraudBacktest",
     "GroupChange",
     "GroupRun",
     "GroupRunStatus",

@@ -30,3 +30,27 @@ class RiskVerdict(Model):
     decision: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class FraudBacktest(Model):
+    """One run of the fraud backtest asked for in the panel: its window, settings and result.
+
+    The job writes `progress_done` / `progress_total` (orders scored) every batch; a failure is
+    recorded by the job runner in `job_records`, not here.
+    """
+
+    __tablename__ = "fraud_backtests"
+    __table_args__ = (Index("ix_fraud_backtests_store_created", "store_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    days: Mapped[int] = mapped_column(Integer)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    progress_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress_total: Mapped[int | None] = mapped_column(Integer)
+    orders: Mapped[int | None] = mapped_column(Integer)
+    known_fraud: Mapped[int | None] = mapped_column(Integer)
+    rows: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -53,3 +53,19 @@ def backtest(
         known = fraud & set(facts)
         rows.append(BacktestRow(label, flagged, len(held), len(held & known), len(known)))
     return rows
+
+
+def add_rows(total: list[BacktestRow], batch: list[BacktestRow]) -> list[BacktestRow]:
+    """Return the rows of two batches of orders added up, setting by setting."""
+    if not total:
+        return list(batch)
+    return [
+        BacktestRow(
+            a.setting,
+            a.flagged + b.flagged,
+            a.held + b.held,
+            a.caught + b.caught,
+            a.known_fraud + b.known_fraud,
+        )
+        for a, b in zip(total, batch, strict=True)
+    ]
