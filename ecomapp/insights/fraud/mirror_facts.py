@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from decimal import Decimal
@@ -18,6 +19,7 @@ from ecomapp.insights.fraud.facts import (
     PlaceFacts,
     RankedValues,
     StoreValues,
+    norm,
 )
 from ecomapp.models import Address, Order
 
@@ -44,8 +46,8 @@ def load_order_facts(store_id: int, order_ids: Iterable[int]) -> dict[int, Order
         if len(orders) <= RANK_IN_SQL_UP_TO
         else store_values(store_id)
     )
-    history = _history(store_id, orders)
-    nearby = _nearby(store_id, orders)
+    history = _RowIndex(_history(store_id, orders), HISTORY_KEYS)
+    nearby = _RowIndex(_nearby(store_id, orders), NEARBY_KEYS)
     return {o.id: _facts(o, values, history, nearby) for o in orders}
 
 
@@ -151,7 +153,39 @@ def _matching_ids(store_id: int, orders: Sequence[Order]) -> Any:
     return union(*selects).subquery() if selects else None
 
 
-def _facts(order: Order, values: StoreValues, history: list[Any], nearby: list[Any]) -> OrderFacts:
+# The columns a row is found by for one order of a batch (every signal compares on these).
+HISTORY_KEYS = {"customer_id": "customer_id", "email": "email"}
+NEARBY_KEYS = {"email": "email", "client_ip": "client_ip", "phone": "phone", "card": "payment_card"}
+
+
+class _RowIndex:
+    """A batch's look-up rows indexed by normalised key, so each order reads only its own
+    (a scan of every row for every order is quadratic in the batch)."""
+
+    def __init__(self, rows: list[Any], keys: dict[str, str]) -> None:
+        self.rows = rows
+        self.by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for at, row in enumerate(rows):
+            for name, column in keys.items():
+                value = getattr(row, column)
+                if value:
+                    self.by_key[(name, _key(value))].append(at)
+
+    def matching(self, **values: object) -> list[Any]:
+        """Return the rows sharing any of these values (normalised), in query order."""
+        found: set[int] = set()
+        for name, value in values.items():
+            if value:
+                found.update(self.by_key.get((name, _key(value)), ()))
+        return [self.rows[at] for at in sorted(found)]
+
+
+def _key(value: object) -> str:
+    # The signals compare normalised values: never index finer than they compare.
+    return norm(value) if isinstance(value, str) else str(value)
+
+
+def _facts(order: Order, values: StoreValues, history: _RowIndex, nearby: _RowIndex) -> OrderFacts:
     billing = order.address("billing")
     return OrderFacts(
         total=Decimal(order.total_price),
@@ -165,10 +199,21 @@ def _facts(order: Order, values: StoreValues, history: list[Any], nearby: list[A
         company=billing.company if billing else None,
         payment_failures=order.payment_failures,
         platform_risk=order.platform_risk,
-        history=_past_of(order, history),
-        nearby=_near(order, nearby),
+        history=_past_of(order, history.matching(customer_id=order.customer_id, email=order.email)),
+        nearby=_near(order, nearby.matching(**_nearby_keys(order, billing))),
         store_values=values,
     )
+
+
+def _nearby_keys(order: Order, billing: Address | None) -> dict[str, object]:
+    shipping = order.address("shipping")
+    phones = [a.phone for a in (billing, shipping) if a is not None and a.phone]
+    return {
+        "email": order.email,
+        "client_ip": order.client_ip,
+        "phone": phones[0] if phones else None,
+        "card": order.payment_card,
+    }
 
 
 def _past_of(order: Order, rows: list[Any]) -> tuple[PastOrder, ...] | None:
