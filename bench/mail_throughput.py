@@ -219,7 +219,7 @@ def main() -> None:
     """Run both sides against one loopback server and print the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=300)
-    parser.add_argument("--rounds", type=int, default=3, help="campaign sends, each bracketed")
+    parser.add_argument("--rounds", type=int, default=5, help="campaign sends, each bracketed")
     parser.add_argument(
         "--database-url", help="a throw-away PostgreSQL database (recreated); default SQLite"
     )

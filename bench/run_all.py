@@ -157,7 +157,7 @@ def benches(db: str, redis: str) -> list[Bench]:
             [*py, "bench.engine_throughput", "--quick"],
             env={"DATABASE_URL": f"{db}_engine", "REDIS_URL": redis},
         ),
-        own("fraud_quality"),
+        own("fraud_quality", "--database-url", f"{db}_fraud"),
         own("reco_quality"),
         own("woocommerce_storefront"),
         Bench(
