@@ -10,6 +10,7 @@ marker (Redis lost it) leaves the whole group uncertain.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, select, update
 
@@ -35,9 +36,64 @@ def start(send_id: int, sending_at: datetime) -> str:
     return name
 
 
-def handing_over(name: str, message_id: int) -> None:
-    """Record that this message is about to be handed over."""
-    redis_connection().set(name, str(message_id), ex=TTL_SECONDS)
+class Markers:
+    """The marker writes of one sender, on one Redis connection held across its batches.
+
+    `send` writes a message's marker without waiting; `confirm` waits for Redis to have
+    stored it, just before the content leaves, so Redis answers while the message is built
+    and its envelope is sent.
+    """
+
+    def __init__(self) -> None:
+        self.pool = redis_connection().connection_pool
+        self.conn: Any = None
+        self.pending = False
+
+    def send(self, name: str, message_id: int) -> None:
+        """Write that this message is about to be handed over (the reply is read later)."""
+        self.settle()
+        if self.conn is None:
+            self.conn = self.pool.get_connection()
+        try:
+            self.conn.send_command("SET", name, str(message_id), "EX", TTL_SECONDS)
+        except BaseException:
+            self._drop()
+            raise
+        self.pending = True
+
+    def confirm(self) -> None:
+        """Wait for Redis to have stored the last marker; raise when it did not."""
+        if not self.pending:
+            return
+        self.pending = False
+        try:
+            reply = self.conn.read_response()
+        except BaseException:
+            self._drop()
+            raise
+        if reply not in (True, b"OK", "OK"):
+            raise RuntimeError(f"in-flight marker not stored: {reply!r}")
+
+    def settle(self) -> None:
+        """Read a reply nobody waited for (the send failed first); never raise."""
+        try:
+            self.confirm()
+        except Exception:  # the send's own error is the one that matters
+            return
+
+    def close(self) -> None:
+        """Give the connection back to the pool."""
+        self.settle()
+        if self.conn is not None:
+            self.pool.release(self.conn)
+            self.conn = None
+
+    def _drop(self) -> None:
+        self.pending = False
+        if self.conn is not None:
+            self.conn.disconnect()
+            self.pool.release(self.conn)
+            self.conn = None
 
 
 def finish(name: str) -> None:

@@ -40,7 +40,6 @@ from ecomapp.models import (
 from ecomapp.models.types import as_utc
 
 BATCH = 500
-MARK_EVERY = 50  # sent rows are marked (committed) in groups this size
 JOB_SECONDS = 120.0  # then the job hands over to a fresh one
 RETRY_LATER = timedelta(minutes=5)
 POSTMARK_BATCH = 500  # Postmark's /email/batch limit
@@ -222,6 +221,7 @@ class Deliverer:
         self.envelope_from, self.from_header = sender(settings.from_address)
         self.prepared: dict[tuple[int, str], Prepared] = {}
         self.grid_maker = GridMaker(store)
+        self.markers = inflight.Markers()
 
     def _version(self, version_id: int, subject: str) -> Prepared:
         if (version_id, subject) not in self.prepared:
@@ -302,15 +302,34 @@ class Deliverer:
             .values(subject=out.subject, html=out.html, text=out.text)
         )
 
+    def _send(self, item: Claimed) -> Outgoing:
+        """Send one message; its in-flight marker is written first and confirmed before the
+        content leaves (by the backend after the envelope where it can, SMTP; else now)."""
+        if item.marker:
+            self.markers.send(item.marker, item.id)
+        try:
+            out = self.outgoing(item)  # built while Redis stores the marker
+            if item.marker and self.backend.calls_before_content:
+                out.before_content = self.markers.confirm
+            elif item.marker:
+                self.markers.confirm()
+            self.backend.send(out)
+        finally:
+            self.markers.settle()
+        return out
+
+    def close(self) -> None:
+        """Release the backend's connection and the marker connection."""
+        self.markers.close()
+        self.backend.close()
+
     def deliver_each(self, claimed: list[Claimed]) -> None:
-        """Send a claimed group in order, marking every MARK_EVERY; stop on a lost server."""
+        """Send a claimed group in order and mark it once (the in-flight marker covers the rows
+        handed over and not yet marked); stop on a lost server."""
         outcome, streak = Outcome(), 0
         for index, item in enumerate(claimed):
             try:
-                if item.marker:
-                    inflight.handing_over(item.marker, item.id)
-                out = self.outgoing(item)
-                self.backend.send(out)
+                out = self._send(item)
             except DeliveryUnknown as exc:
                 outcome.uncertain.append((item.id, f"interrupted while sending: {exc}"))
             except RecipientRejected as exc:
@@ -336,9 +355,6 @@ class Deliverer:
                 if self.backend.name == "outbox":
                     self._keep_in_outbox(out)
             streak = 0
-            if len(outcome.sent) >= MARK_EVERY:
-                mark(self.store, outcome, self.backend.name)
-                outcome = Outcome()
         mark(self.store, outcome, self.backend.name)
         if claimed and claimed[0].marker:
             inflight.finish(claimed[0].marker)
@@ -397,7 +413,7 @@ def _work(send: CampaignSend, store: Store, settings: EffectiveSettings) -> None
                 _finish_or_wait(send)
                 return
     finally:
-        deliverer.backend.close()
+        deliverer.close()
     enqueue(run_send, send.id, store_id=send.store_id)
     db.session.commit()
 

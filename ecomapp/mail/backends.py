@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import ClassVar
@@ -27,6 +28,9 @@ class Outgoing:
     headers: dict[str, str] = field(default_factory=dict)
     mime: EmailMessage | None = None
     raw: bytes | None = None  # pre-built wire bytes (campaigns); SMTP sends them as they are
+    # Called right before the content can be accepted (after the envelope) by backends whose
+    # `calls_before_content` is true; raising there sends nothing.
+    before_content: Callable[[], None] | None = None
 
 
 class DeliveryUnknown(Exception):
@@ -41,6 +45,7 @@ class MailBackend(ABC):
     """Hands composed e-mails to a delivery service."""
 
     name: ClassVar[str]
+    calls_before_content: ClassVar[bool] = False
 
     @abstractmethod
     def send(self, outgoing: Outgoing) -> str | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import smtplib
 import ssl
 import threading
 import time
 from dataclasses import dataclass
+from email.utils import parseaddr
 from urllib.parse import parse_qs, unquote, urlparse
 
 from ecomapp.jobs import PermanentError, TransientError
@@ -144,6 +146,7 @@ class SmtpBackend(MailBackend):
     """Send through an SMTP server; one connection is kept for the next message."""
 
     name = "smtp"
+    calls_before_content = True
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -173,6 +176,12 @@ class SmtpBackend(MailBackend):
         except (TransientError, PermanentError):
             _reset_and_keep(self.url, conn)
             raise
+        if outgoing.before_content is not None:
+            try:
+                outgoing.before_content()
+            except BaseException:
+                _reset_and_keep(self.url, conn)
+                raise
         return self._data(conn, outgoing)
 
     def _envelope(self, conn: smtplib.SMTP, outgoing: Outgoing) -> None:
@@ -212,9 +221,9 @@ class SmtpBackend(MailBackend):
             _quietly_close(held[0])
 
 
+@functools.lru_cache(maxsize=256)
 def _address(header_value: str) -> str:
-    from email.utils import parseaddr
-
+    """Return the address of a From header value (a batch parses its sender once)."""
     return parseaddr(header_value)[1] or header_value
 
 

@@ -1,7 +1,7 @@
 """automation skip tallies by failed condition
 
 Revision ID: f7c2a3abf673
-Revises: 888ae7d26e87
+Revises: 15326f41c7e6
 Create Date: 2026-12-05 18:36:24.047908
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f7c2a3abf673'
-down_revision = '888ae7d26e87'
+down_revision = "15326f41c7e6"
 branch_labels = None
 depends_on = None
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import time_machine
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
 from ecomapp.extensions import db
+from ecomapp.insights.fraud import score_order
+from ecomapp.insights.fraud.mirror_facts import load_order_facts
 from ecomapp.models import Customer, Event, JobRecord, Order, Product, Store, Variant
 from ecomapp.platforms.shopify.bulk import SYNC_JOB
 from tests.fakes.shopify_server import FakeShopify
@@ -212,3 +215,46 @@ def test_failed_bulk_operation_fails_the_job_with_its_reason(
     assert record.status == "failed" and "bulk products ended FAILED: ACCESS_DENIED" in record.error
     page = client.get("/shopify/panel", headers={"Authorization": f"Bearer {session_token(SHOP)}"})
     assert "ACCESS_DENIED" in page.text
+
+
+def _transaction(status: str, card: str | None, kind: str = "SALE") -> dict[str, Any]:
+    """Return an OrderTransaction as a bulk line carries it inline (a list, not a connection)."""
+    details = {"bin": "424242", "number": card, "company": "Visa"} if card else None
+    return {
+        "kind": kind,
+        "status": status,
+        "gateway": "shopify_payments",
+        "paymentDetails": details,
+    }
+
+
+def test_bulk_sync_reads_cancel_reason_transactions_and_card_for_fraud_history(
+    runner: FlaskCliRunner, fake: FakeShopify, run_jobs: Callable[[], None]
+) -> None:
+    """Given imported orders cancelled as fraud, with failed attempts on one card, the mirror
+    keeps reason, failures and card, the backtest counts the fraud and the scorer names them."""
+    installed(fake, SHOP)
+    data = bulk_data(products=1, customers=0, orders=3)
+    orders = [line for line in data["orders"] if "__parentId" not in line]
+    card = "•••• •••• •••• 4242"
+    failed = [_transaction("FAILURE", card), _transaction("ERROR", card)]
+    orders[0] |= {"cancelledAt": "2025-04-01T11:00:00Z", "cancelReason": "FRAUD"}
+    orders[0] |= {"transactions": [*failed, _transaction("SUCCESS", card)]}
+    orders[1] |= {"transactions": [_transaction("SUCCESS", card, "AUTHORIZATION")]}
+    orders[1] |= {"clientIp": "198.51.100.7", "processedAt": "2025-04-01T10:20:00Z"}
+    fake.data = data
+    run_jobs()
+    rows = {o.platform_id: o for o in db.session.scalars(select(Order))}
+    assert (rows["1"].cancel_reason, rows["1"].payment_failures) == ("fraud", 2)
+    assert rows["1"].payment_card == rows["2"].payment_card == "424242-4242"
+    assert (rows["2"].payment_failures, rows["2"].cancel_reason) == (0, None)
+    assert rows["3"].payment_failures is None and rows["3"].payment_card is None
+
+    store = db.session.scalar(select(Store))
+    with time_machine.travel("2025-04-02T00:00:00Z", tick=False):
+        result = runner.invoke(args=["fraud-backtest", str(store.id), "--days", "7"])
+    assert "3 orders in 7 days, 1 known fraud" in result.output, result.output
+    facts = load_order_facts(store.id, [rows["1"].id, rows["2"].id])
+    reasons = [*score_order(facts[rows["1"].id]).reasons, *score_order(facts[rows["2"].id]).reasons]
+    assert "2 failed payment attempts before this order" in reasons
+    assert "2 orders from card 424242-4242 within an hour" in reasons

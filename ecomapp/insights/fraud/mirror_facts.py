@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select, union
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ecomapp.extensions import db
 from ecomapp.insights.fraud.facts import (
@@ -18,6 +19,7 @@ from ecomapp.insights.fraud.facts import (
     PlaceFacts,
     RankedValues,
     StoreValues,
+    norm,
 )
 from ecomapp.models import Address, Order
 
@@ -28,25 +30,58 @@ DAY = timedelta(days=1)
 # Built once: a fresh alias per call costs more to adapt than the query takes to run.
 SHIP = aliased(Address, name="ship")
 BILL = aliased(Address, name="bill")
+RECENT = aliased(Order, name="recent_order")
 
 
 def load_order_facts(store_id: int, order_ids: Iterable[int]) -> dict[int, OrderFacts]:
     """Return the facts of each of the store's orders by id (unknown ids are left out)."""
-    orders = db.session.scalars(
-        select(Order)
-        .where(Order.store_id == store_id, Order.id.in_(list(order_ids)))
-        .options(selectinload(Order.addresses))
-    ).all()
+    ids = list(order_ids)
+    orders: Sequence[Order]
+    values: StoreValues
+    if len(ids) <= RANK_IN_SQL_UP_TO:
+        orders, values = _ranked_orders(store_id, ids)
+    else:
+        orders = _orders(store_id, ids)
+        values = store_values(store_id)
     if not orders:
         return {}
-    values = (
-        ranked_values(store_id, {Decimal(o.total_price) for o in orders})
-        if len(orders) <= RANK_IN_SQL_UP_TO
-        else store_values(store_id)
-    )
-    history = _history(store_id, orders)
-    nearby = _nearby(store_id, orders)
+    history = _RowIndex(_history(store_id, orders), HISTORY_KEYS)
+    nearby = _RowIndex(_nearby(store_id, orders), NEARBY_KEYS)
     return {o.id: _facts(o, values, history, nearby) for o in orders}
+
+
+def _orders(store_id: int, ids: list[int]) -> Sequence[Order]:
+    return db.session.scalars(
+        select(Order)
+        .where(Order.store_id == store_id, Order.id.in_(ids))
+        .options(selectinload(Order.addresses))
+    ).all()
+
+
+def _ranked_orders(store_id: int, ids: list[int]) -> tuple[Sequence[Order], RankedValues]:
+    """Return a few orders with their addresses and how many of the store's recent orders are
+    below each one's total: one statement (the action scores one order at a time)."""
+    recent = (
+        select(RECENT.total_price.label("total"))
+        .where(RECENT.store_id == store_id)
+        .order_by(RECENT.id.desc())
+        .limit(STORE_VALUES_WINDOW)
+        .cte("recent")
+    )
+    below = select(func.count()).where(recent.c.total < Order.total_price).scalar_subquery()
+    count = select(func.count()).select_from(recent).scalar_subquery()
+    rows = (
+        db.session.execute(
+            select(Order, below.label("below"), count.label("count"))
+            .where(Order.store_id == store_id, Order.id.in_(ids))
+            .options(joinedload(Order.addresses))
+        )
+        .unique()
+        .all()
+    )
+    counts = {Decimal(r[0].total_price): int(r.below or 0) for r in rows}
+    total = int(rows[0][2] or 0) if rows else 0
+    return [r[0] for r in rows], RankedValues(count=total, below=counts)
 
 
 def store_values(store_id: int) -> StoreValues:
@@ -113,7 +148,8 @@ def _nearby(store_id: int, orders: Sequence[Order]) -> list[Any]:
     placed = [o.placed_at for o in orders if o.placed_at]
     if not placed:
         return []
-    matched = _matching_ids(store_id, orders)
+    window = (min(placed) - DAY, max(placed))
+    matched = _matching_ids(store_id, orders, window)
     if matched is None:
         return []
 
@@ -122,15 +158,16 @@ def _nearby(store_id: int, orders: Sequence[Order]) -> list[Any]:
             select(Order.id, Order.placed_at, Order.email, Order.client_ip, Order.payment_card)
             .add_columns(Order.payment_failures, Order.financial_status, BILL.phone)
             .outerjoin(BILL, and_(BILL.order_id == Order.id, BILL.kind == "billing"))
-            .where(Order.store_id == store_id, Order.placed_at >= min(placed) - DAY)
-            .where(Order.placed_at <= max(placed), Order.id.in_(select(matched.c.id)))
+            .where(Order.store_id == store_id, Order.placed_at.between(*window))
+            .where(Order.id.in_(select(matched.c.id)))
         )
     )
 
 
-def _matching_ids(store_id: int, orders: Sequence[Order]) -> Any:
+def _matching_ids(store_id: int, orders: Sequence[Order], window: tuple[Any, Any]) -> Any:
     """Return a subquery of the store's order ids sharing an e-mail, IP, card or billing phone
-    with the orders: one indexed look-up per key (a scan of the day's orders costs more)."""
+    with the orders in the time window: one indexed look-up per key (a scan of the day's
+    orders costs more)."""
     emails = {e for o in orders if o.email for e in (o.email, o.email.lower())}
     keys = [
         (Order.email, emails),
@@ -138,7 +175,9 @@ def _matching_ids(store_id: int, orders: Sequence[Order]) -> Any:
         (Order.payment_card, {o.payment_card for o in orders if o.payment_card}),
     ]
     selects = [
-        select(Order.id.label("id")).where(Order.store_id == store_id, column.in_(values))
+        select(Order.id.label("id"))
+        .where(Order.store_id == store_id, column.in_(values))
+        .where(Order.placed_at.between(*window))
         for column, values in keys
         if values
     ]
@@ -151,7 +190,39 @@ def _matching_ids(store_id: int, orders: Sequence[Order]) -> Any:
     return union(*selects).subquery() if selects else None
 
 
-def _facts(order: Order, values: StoreValues, history: list[Any], nearby: list[Any]) -> OrderFacts:
+# The columns a row is found by for one order of a batch (every signal compares on these).
+HISTORY_KEYS = {"customer_id": "customer_id", "email": "email"}
+NEARBY_KEYS = {"email": "email", "client_ip": "client_ip", "phone": "phone", "card": "payment_card"}
+
+
+class _RowIndex:
+    """A batch's look-up rows indexed by normalised key, so each order reads only its own
+    (a scan of every row for every order is quadratic in the batch)."""
+
+    def __init__(self, rows: list[Any], keys: dict[str, str]) -> None:
+        self.rows = rows
+        self.by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for at, row in enumerate(rows):
+            for name, column in keys.items():
+                value = getattr(row, column)
+                if value:
+                    self.by_key[(name, _key(value))].append(at)
+
+    def matching(self, **values: object) -> list[Any]:
+        """Return the rows sharing any of these values (normalised), in query order."""
+        found: set[int] = set()
+        for name, value in values.items():
+            if value:
+                found.update(self.by_key.get((name, _key(value)), ()))
+        return [self.rows[at] for at in sorted(found)]
+
+
+def _key(value: object) -> str:
+    # The signals compare normalised values: never index finer than they compare.
+    return norm(value) if isinstance(value, str) else str(value)
+
+
+def _facts(order: Order, values: StoreValues, history: _RowIndex, nearby: _RowIndex) -> OrderFacts:
     billing = order.address("billing")
     return OrderFacts(
         total=Decimal(order.total_price),
@@ -165,10 +236,21 @@ def _facts(order: Order, values: StoreValues, history: list[Any], nearby: list[A
         company=billing.company if billing else None,
         payment_failures=order.payment_failures,
         platform_risk=order.platform_risk,
-        history=_past_of(order, history),
-        nearby=_near(order, nearby),
+        history=_past_of(order, history.matching(customer_id=order.customer_id, email=order.email)),
+        nearby=_near(order, nearby.matching(**_nearby_keys(order, billing))),
         store_values=values,
     )
+
+
+def _nearby_keys(order: Order, billing: Address | None) -> dict[str, object]:
+    shipping = order.address("shipping")
+    phones = [a.phone for a in (billing, shipping) if a is not None and a.phone]
+    return {
+        "email": order.email,
+        "client_ip": order.client_ip,
+        "phone": phones[0] if phones else None,
+        "card": order.payment_card,
+    }
 
 
 def _past_of(order: Order, rows: list[Any]) -> tuple[PastOrder, ...] | None:

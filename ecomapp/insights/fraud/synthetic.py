@@ -61,7 +61,9 @@ class HistoryGenerator:
         self.days = days
         self.people = [self._person(i) for i in range(customers)]
         self.out: list[LabelledOrder] = []
+        self.returning: list[Person] = []
         self._ids = 0
+        self._fraud = 0
 
     def generate(self, fraud_share: float = 0.03) -> list[LabelledOrder]:
         """Return the history sorted by time: legitimate orders with fraud planted among them."""
@@ -69,7 +71,8 @@ class HistoryGenerator:
             self._legit_history(person)
         planted = int(len(self.out) * fraud_share)
         patterns = (self._stolen_card, self._takeover, self._card_testing)
-        while sum(o.fraud for o in self.out) < planted:
+        self.returning = [p for p in self.people if p.orders]  # fixed from here on
+        while self._fraud < planted:
             self.rng.choices(patterns, weights=(5, 3, 1))[0]()
         return sorted(self.out, key=lambda o: o.record.placed_at or START)
 
@@ -132,6 +135,7 @@ class HistoryGenerator:
             addresses=[a for a in (billing, shipping) if isinstance(a, AddressRecord)],
         )
         fraud = bool(kw.get("fraud"))
+        self._fraud += fraud
         self.out.append(LabelledOrder(record, fraud, str(kw.get("pattern") or "repeat")))
 
     def _legit_history(self, person: Person) -> None:
@@ -221,7 +225,7 @@ class HistoryGenerator:
 
     def _takeover(self) -> None:
         rng = self.rng
-        p = rng.choice([p for p in self.people if p.orders])
+        p = rng.choice(self.returning)
         when = min(p.last + timedelta(days=rng.randint(1, 30)), START + timedelta(days=self.days))
         foreign = rng.random() < 0.4
         country = rng.choice(list(FRAUD_PREFIXES)) if foreign else p.country

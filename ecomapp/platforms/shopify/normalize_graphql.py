@@ -31,12 +31,16 @@ defaultPhoneNumber { phoneNumber }
 defaultAddress { company city province countryCodeV2 zip }"""
 
 _MONEY = "{ shopMoney { amount } }"
-ORDER_FIELDS = f"""id name email createdAt processedAt updatedAt cancelledAt closedAt
+# A list field (not a connection), so a bulk result carries it inline on the order's line.
+TRANSACTION_FIELDS = """transactions { kind status gateway
+  paymentDetails { ... on CardPaymentDetails { bin number company } } }"""
+ORDER_FIELDS = f"""id name email createdAt processedAt updatedAt cancelledAt cancelReason closedAt
 displayFinancialStatus displayFulfillmentStatus currencyCode tags note clientIp discountCodes
 customer {{ id }}
 totalPriceSet {_MONEY} subtotalPriceSet {_MONEY} totalDiscountsSet {_MONEY}
 totalTaxSet {_MONEY} totalRefundedSet {_MONEY}
 shippingLine {{ title }} paymentGatewayNames
+{TRANSACTION_FIELDS}
 billingAddress {{ name company address1 address2 city province zip countryCodeV2 phone }}
 shippingAddress {{ name company address1 address2 city province zip countryCodeV2 phone }}
 lineItems {{ edges {{ node {{ id title quantity sku vendor
@@ -121,6 +125,28 @@ def gql_line(node: dict[str, Any]) -> LineRecord:
     )
 
 
+def gql_payment_failures(node: dict[str, Any]) -> int | None:
+    """Count the order's failed sale/authorization transactions (None: not in the node)."""
+    if "transactions" not in node:
+        return None
+    return sum(
+        1
+        for t in node.get("transactions") or []
+        if _lower(t.get("kind")) in ("sale", "authorization")
+        and _lower(t.get("status")) in ("failure", "error")
+    )
+
+
+def gql_payment_card(node: dict[str, Any]) -> str | None:
+    """Return the card's BIN and last digits ("424242-4242") from the order's transactions."""
+    for transaction in node.get("transactions") or []:
+        details = transaction.get("paymentDetails") or {}
+        digits = "".join(ch for ch in str(details.get("number") or "") if ch.isdigit())
+        if digits:
+            return f"{details.get('bin') or ''}-{digits[-4:]}"
+    return None
+
+
 def gql_order(node: dict[str, Any], lines: list[dict[str, Any]]) -> OrderRecord:
     """Return an order record from an Order node and its line item nodes."""
     customer = node.get("customer") or {}
@@ -155,6 +181,9 @@ def gql_order(node: dict[str, Any], lines: list[dict[str, Any]]) -> OrderRecord:
         placed_at=when(node.get("processedAt") or node.get("createdAt")),
         paid_at=when(node.get("processedAt")) if financial == "paid" else None,
         cancelled_at=when(node.get("cancelledAt")),
+        cancel_reason=_lower(node.get("cancelReason")),
+        payment_failures=gql_payment_failures(node),
+        payment_card=gql_payment_card(node),
         updated_at=when(node.get("updatedAt")),
         lines=[gql_line(li) for li in lines],
         addresses=[a for a in addresses if a is not None],
