@@ -80,7 +80,9 @@ def test_a_backtest_is_queued_then_scored_by_a_job_and_its_page_shows_the_figure
     assert "hx-get" not in fragment
     bt = db.session.scalar(select(FraudBacktest))
     assert (bt.status, bt.progress_done, bt.progress_total) == ("done", 28, 28)
-    listing = client.get("/fraud/backtest").get_data(as_text=True)
+    page = client.get("/fraud/backtest")
+    assert page.mimetype == "text/html"  # a page, not text a browser would show raw
+    listing = page.get_data(as_text=True)
     assert (
         'data-testid="backtest-list"' in listing
         and "<td>90</td><td>default settings</td>" in listing

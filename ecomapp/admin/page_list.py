@@ -11,6 +11,7 @@ NOT_PAGES = {
     "admin.health",
     "automations.condition_row",
     "automations.condition_group",
+    "automations.condition_operand",
     "automations.schedule_fields",
     "automations.step_row",
     "automations.step_params",

@@ -35,7 +35,7 @@ def _form_page(days: str, error: str | None = None, status: int = 200) -> Respon
     html = render_template(
         "fraud_review/backtest.html", days=days, error=error, recent=recent, keep=KEEP
     )
-    return Response(html, status)
+    return Response(html, status, mimetype="text/html")
 
 
 @bp.get("/backtest")
