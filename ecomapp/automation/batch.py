@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, object_session
 from ecomapp.automation.batch_snapshots import load_snapshots
 from ecomapp.automation.compiled import Predicate, compile_exit, compile_group
 from ecomapp.automation.conditions import OBJECTS, Snapshot, evaluate
-from ecomapp.automation.effects import StepContext
+from ecomapp.automation.effects import StepContext, require_target
 from ecomapp.automation.engine import RunState, advance
 from ecomapp.automation.mail_batch import MailBatch
 from ecomapp.automation.runs import _keep_loaded, _subject, drive, skipped_later_steps
@@ -365,7 +365,7 @@ class Batch:
             return StepContext(self.store, *ids, snap, signing_key=self.key)
 
         def record(index: int, kind: str, status: str, detail: dict[str, Any]) -> None:
-            tries = 1 if kind not in ("wait", "exit") else 0
+            tries = 1 if kind not in ("wait", "exit") and status != "skipped" else 0
             started.steps.append(_step(self.store.id, index, kind, status, detail, tries, now))
 
         effects = _PlannedEffects(self.tags, self.mail, started)
@@ -513,7 +513,8 @@ class _PlannedEffects:
         self.tags, self.mail, self.owner = tags, mail, owner
 
     def apply(self, ctx: StepContext, action: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Return the planned tag change's or mail's result, or raise Handoff."""
+        """Return the planned tag change's or mail's result, or raise Handoff (NoTarget)."""
+        require_target(ctx, action)
         if action == "send_email":
             result = self.mail.plan(ctx, self.owner, params)
         else:
