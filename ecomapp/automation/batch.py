@@ -5,8 +5,9 @@ Every committed event leaves a pending row (same transaction) and wakes its stor
 pending events by id, evaluates every enabled automation (compiled once per version), persists
 matched runs only (skips are daily counters), plans tag steps and applies them with one ledger
 claim and one platform call per target, records e-mail steps' messages with one insert (one
-mailer job renders and delivers them), and commits the batch once. Steps with other effects
-(notes, webhooks …) continue through `runs.drive` after the commit, exactly as before.
+mailer job renders and delivers them), adds a run's closing order note keyed in the batch
+(`note_batch.py`), and commits the batch once. Steps with other effects (earlier notes,
+webhooks …) continue through `runs.drive` after the commit, exactly as before.
 """
 
 from __future__ import annotations
@@ -441,7 +442,7 @@ class Batch:
                 step["detail"] = {"result": applied_result(self.store, key)}
 
     def _refuse(self, started: _Started, step: dict[str, Any], exc: Exception) -> None:
-        """Fail a run whose tag target refused permanently; later steps are marked not run."""
+        """Fail a run whose tag target or note was refused for good; later steps are not run."""
         if started.row["status"] == RunStatus.FAILED.value:
             return
         message = describe(exc)
