@@ -119,6 +119,7 @@ GOALS: list[tuple[str, str, Callable[[Figure], bool]]] = [
     (r"^dashboard_lcp_ms$", "< 2,500 ms", lambda f: f.value < 2500),
     (r"^panel_browser_checks_passed$", "all pass", lambda f: f.value == f.baseline),
     (r"^engine_events_per_s$", "≥ 1,000 events/s", lambda f: f.value >= 1000),
+    (r"^engine_worker_events_per_s$", "≥ 1,000 events/s", lambda f: f.value >= 1000),
     (r"^engine_scaleout_2v1$", "ratio ≥ 1.6 (1 worker)", lambda f: f.ratio >= 1.6),
     (r"^backtest_events_per_s$", "≥ 20,000 events/s", lambda f: f.value >= 20000),
     (r"^door_rps$", "ratio ≥ 0.30 (bare Flask)", lambda f: f.ratio >= 0.30),

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from time_machine import TimeMachineFixture
 
 from ecomapp.extensions import db
-from ecomapp.models import InboxDelivery, Run, utcnow
+from ecomapp.models import InboxDelivery, PendingEvent, Run, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 # One worker on the test's clock: ingest the delivery, then run every job it leads to, until
@@ -65,8 +65,14 @@ def worker_env(database_url: str, **extra: str) -> dict[str, str]:
     }
 
 
-def run_worker_until_killed(database_url: str, arm: Arm, **env: str) -> None:
-    """Run the newest delivery in a worker process that the stand-in kills once it has acted."""
+def run_worker_until_killed(
+    database_url: str, arm: Arm, stranded: str | None = "running", **env: str
+) -> None:
+    """Run the newest delivery in a worker process that the stand-in kills once it has acted.
+
+    A step run on its own leaves its run `stranded` as running; a step the engine's batch takes
+    (a last order note) dies with the batch: no run is recorded and the event stays pending.
+    """
     delivery_id = db.session.scalar(select(InboxDelivery.id).order_by(InboxDelivery.id.desc()))
     db.session.commit()
     pid: list[int] = []
@@ -79,7 +85,9 @@ def run_worker_until_killed(database_url: str, arm: Arm, **env: str) -> None:
     pid.append(worker.pid)
     assert worker.wait(timeout=120) == -signal.SIGKILL
     db.session.expire_all()
-    assert db.session.scalar(select(Run.status)) == "running"  # stranded mid-step
+    assert db.session.scalar(select(Run.status)) == stranded  # stranded mid-step or batch
+    if stranded is None:
+        assert db.session.scalar(select(PendingEvent.event_id)) is not None
 
 
 def retry_later(time_machine: TimeMachineFixture, run_jobs: Callable[[], None]) -> None:

@@ -97,6 +97,34 @@ def private_redis(directory: Path) -> Iterator[PrivateRedis]:
         server.stop()
 
 
+def descendants(pid: int) -> list[int]:
+    """Return every process below pid (RQ horses call setpgrp, so killpg misses them)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Return whether pid is a live process (a zombie awaiting its reaper is not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 @dataclass
 class WorkerGroup:
     """`python -m ecomapp.jobs.worker` in its own process group (worker, horses, ticker)."""
@@ -129,13 +157,20 @@ class WorkerGroup:
         return self.process is not None and self.process.poll() is None
 
     def kill(self) -> None:
-        """SIGKILL the whole process group: worker, work-horse and ticker at once."""
+        """SIGKILL the worker, its ticker and its work-horse (in a process group of its own)."""
         if self.process is None:
             return
+        with suppress(ProcessLookupError):  # stopped, it forks no horse while we list them
+            os.kill(self.process.pid, signal.SIGSTOP)
+        horses = descendants(self.process.pid)
         with suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
+        for pid in horses:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         self.process.wait(10)
         self.process = None
+        assert wait_until(lambda: not any(map(_running, horses)), 10), "a horse outlived kill"
 
     def stop(self) -> None:
         """Ask the worker to stop (warm shutdown), then make sure the group is gone."""

@@ -292,3 +292,40 @@ def test_lost_engine_wake_up_is_recovered_by_the_pending_sweeper(app: Flask) -> 
     drain(app)
     db.session.expire_all()
     assert count(Run) == 1 and effects(store) == 2
+
+
+GUEST_STEPS = [
+    {"type": "action", "action": "tag_customer", "params": {"tags": ["vip"]}},
+    {"type": "action", "action": "tag_order", "params": {"tags": ["big"]}},
+]
+
+
+def test_customer_steps_on_a_guest_order_are_skipped_with_the_reason(
+    client: FlaskClient, run_jobs: Callable[[], None]
+) -> None:
+    """Given two automations with a customer step (one batched first, one after an order
+    note), when a guest's order is paid, then both runs are done: the customer steps are
+    skipped and say why, the order steps are applied, and the run page shows the reason."""
+    store = make_store()
+    trigger = {"trigger": {"event": "order.paid"}}
+    make_automation(store, trigger | {"steps": GUEST_STEPS})
+    note = {"type": "action", "action": "order_note", "params": {"note": "guest"}}
+    make_automation(store, trigger | {"steps": [note, *GUEST_STEPS]})
+    rec = _order("o-guest", total_price="150.00")
+    rec.customer = None  # a guest checkout
+    deliver(store, "order", rec)
+    run_jobs()
+    runs = list(db.session.scalars(select(Run).order_by(Run.automation_id)))
+    assert [(r.status, r.error) for r in runs] == [("done", None), ("done", None)]
+    order = db.session.scalar(select(Order).where(Order.platform_id == "o-guest"))
+    assert order.customer_id is None and order.note == "guest" and "big" in order.tags
+    skipped = db.session.scalars(select(RunStep).where(RunStep.status == "skipped")).all()
+    assert sorted((s.run_id, s.kind) for s in skipped) == [
+        (runs[0].id, "tag_customer"),
+        (runs[1].id, "tag_customer"),
+    ]
+    reason = "a guest order: no customer account to act on"
+    assert all(s.detail == {"skipped": reason} for s in skipped)
+    login(client, store)
+    page = client.get(f"/automations/runs/{runs[1].id}").get_data(as_text=True)
+    assert reason in page

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 from collections import Counter
-from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -27,34 +24,6 @@ from tests.processes import WorkerGroup, private_redis, real_clock, wait_until, 
 from tests.test_worker_kills import _requirements
 
 CUSTOMERS = 120
-
-
-def _descendants(pid: int) -> list[int]:
-    """Return every process below pid (RQ horses call setpgrp, so killpg misses them)."""
-    parents: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            parents.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        children = parents.get(todo.pop(), [])
-        found += children
-        todo += children
-    return found
-
-
-def _kill_all(worker: WorkerGroup) -> None:
-    """SIGKILL the worker group and its work-horse (in a process group of its own)."""
-    assert worker.process is not None
-    for pid in _descendants(worker.process.pid):
-        with suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    worker.kill()
 
 
 def _seed(web: Flask, smtp_url: str) -> int:
@@ -128,7 +97,7 @@ def test_killed_worker_mid_send_doubles_nobody(app: Flask, tmp_path: Path) -> No
         worker.start()
         try:
             assert wait_until(lambda: len(smtp_server.received) >= 15, 60)
-            _kill_all(worker)
+            worker.kill()
             killed_at = len(smtp_server.received)
             time.sleep(1.5)  # past the send timeout
             worker.start()

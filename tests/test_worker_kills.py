@@ -141,6 +141,7 @@ def _deliver(web: Flask, store_id: int, numbers: range) -> None:
 
 
 @pytest.mark.real_services
+@pytest.mark.timeout(240)  # horses really die, so sweepers rescue more; ~100 s at load 7
 def test_killed_workers_lose_and_double_nothing(app: Flask, tmp_path: Path) -> None:
     """Given two workers on PostgreSQL and Redis and a welcome automation on an SMTP store,
     when 30 sign-ups arrive while worker process groups are SIGKILLed 20 times, then every

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from ecomapp import outbound
 from ecomapp.alert_recipients import alert_recipients
 from ecomapp.automation.conditions import OBJECTS
-from ecomapp.automation.effects import StepContext, discount_code
+from ecomapp.automation.effects import StepContext, discount_code, require_target
 from ecomapp.extensions import db
 from ecomapp.jobs.retry import PermanentError, TransientError
 from ecomapp.mail.api import MailRequest, render, send_email
@@ -34,7 +34,8 @@ class LiveEffects:
     """Apply effects for real, recording each in the ledger so it happens once."""
 
     def apply(self, ctx: StepContext, action: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Apply an action unless its key is already in the ledger."""
+        """Apply an action unless its key is already in the ledger (a guest's: NoTarget)."""
+        require_target(ctx, action)
         try:
             with db.session.begin_nested():
                 entry = EffectLedger(store_id=ctx.store.id, key=ctx.key, run_id=ctx.run_id)

@@ -67,14 +67,14 @@ def simulate(store: Store, definition: dict[str, Any], days: int, now: datetime)
     definition = validate(definition)
     start = now - timedelta(days=days)
     summary: dict[str, Any] = {"events": 0, "matched": 0}
-    summary |= {"statuses": Counter(), "actions": Counter()}
+    summary |= {"statuses": Counter(), "actions": Counter(), "skipped": Counter()}
     customers: dict[int, str] = {}
     orders: dict[int, str] = {}
     samples: list[dict[str, Any]] = []
     with _rare_collections():
         _replay_into(store, definition, (start, now), summary, customers, orders, samples)
     summary |= _lists(customers, orders) | {"samples": samples, "days": days}
-    summary |= {"statuses": dict(summary["statuses"]), "actions": dict(summary["actions"])}
+    summary |= {name: dict(summary[name]) for name in ("statuses", "actions", "skipped")}
     summary["elapsed_ms"] = round((time.perf_counter() - started) * 1000)
     return summary
 
@@ -119,6 +119,7 @@ def _replay_into(
         _simulate_run(store, definition, snap, (at, now), effects, steps, state, exits)
         summary["statuses"][state.status] += 1
         summary["actions"].update(a["action"] for a in effects.applied)
+        summary["skipped"].update(s["kind"] for s in steps if s["status"] == "skipped")
         _collect(snap, effects, customers, orders)
         if len(samples) < SAMPLES:
             trace = match(definition, snap)[1]

@@ -5,8 +5,9 @@ Every committed event leaves a pending row (same transaction) and wakes its stor
 pending events by id, evaluates every enabled automation (compiled once per version), persists
 matched runs only (skips are daily counters), plans tag steps and applies them with one ledger
 claim and one platform call per target, records e-mail steps' messages with one insert (one
-mailer job renders and delivers them), and commits the batch once. Steps with other effects
-(notes, webhooks …) continue through `runs.drive` after the commit, exactly as before.
+mailer job renders and delivers them), adds a run's closing order note keyed in the batch
+(`note_batch.py`), and commits the batch once. Steps with other effects (earlier notes,
+webhooks …) continue through `runs.drive` after the commit, exactly as before.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ from ecomapp.automation.compiled import (
     compile_first_failure,
 )
 from ecomapp.automation.conditions import OBJECTS, Snapshot, evaluate
-from ecomapp.automation.effects import StepContext
+from ecomapp.automation.effects import StepContext, require_target
 from ecomapp.automation.engine import RunState, advance
 from ecomapp.automation.mail_batch import MailBatch
+from ecomapp.automation.note_batch import NoteBatch
 from ecomapp.automation.runs import _keep_loaded, _subject, drive, skipped_later_steps
 from ecomapp.automation.schema import SCHEDULE_EVENT
 from ecomapp.automation.tag_batch import Skipped, TagBatch, applied_result
@@ -305,6 +307,7 @@ class Batch:
         self.store, self.now = store, now
         self.tags = TagBatch(store)
         self.mail = MailBatch(store)
+        self.notes = NoteBatch(store)
         self.started: list[_Started] = []
         self.events: list[Event] = []
         self.key = str(current_app.config["SECRET_KEY"]).encode()
@@ -335,6 +338,7 @@ class Batch:
             self._walk(started)
         self._write_runs()
         refused = self._apply_tags()
+        self._apply_notes()
         self._write_mail()
         self._write_steps(refused)
         tally.save(self.store.id)  # last: lanes share these rows, so their locks are held briefly
@@ -378,10 +382,10 @@ class Batch:
             return StepContext(self.store, *ids, snap, signing_key=self.key)
 
         def record(index: int, kind: str, status: str, detail: dict[str, Any]) -> None:
-            tries = 1 if kind not in ("wait", "exit") else 0
+            tries = 1 if kind not in ("wait", "exit") and status != "skipped" else 0
             started.steps.append(_step(self.store.id, index, kind, status, detail, tries, now))
 
-        effects = _PlannedEffects(self.tags, self.mail, started)
+        effects = _PlannedEffects(self.tags, self.mail, self.notes, started)
         load = lambda: started.snap  # noqa: E731
         try:
             exits = started.automation.exits
@@ -433,8 +437,25 @@ class Batch:
                 step["detail"] = {"result": applied_result(self.store, key)}
         return refused
 
+    def _apply_notes(self) -> None:
+        """Claim and add the planned notes of runs still standing; fail the refused runs."""
+        standing = {
+            key: step
+            for key, planned in self.notes.planned.items()
+            if planned.owner.row["status"] != RunStatus.FAILED.value
+            and (step := _step_row(planned.owner, planned.step)) is not None
+        }
+        claimed = self.notes.claim(list(standing))
+        refused = self.notes.apply(claimed)
+        self.tags.release(list(refused))
+        for key, step in standing.items():
+            if key in refused:
+                self._refuse(self.notes.planned[key].owner, step, refused[key])
+            elif key not in claimed:
+                step["detail"] = {"result": applied_result(self.store, key)}
+
     def _refuse(self, started: _Started, step: dict[str, Any], exc: Exception) -> None:
-        """Fail a run whose tag target refused permanently; later steps are marked not run."""
+        """Fail a run whose tag target or note was refused for good; later steps are not run."""
         if started.row["status"] == RunStatus.FAILED.value:
             return
         message = describe(exc)
@@ -519,16 +540,24 @@ def _step(
     }
 
 
-class _PlannedEffects:
-    """Plan tag and e-mail steps into the batch; hand any other action to the per-run path."""
+def _step_row(started: _Started, index: int) -> dict[str, Any] | None:
+    return next((s for s in started.steps if s["step"] == index), None)
 
-    def __init__(self, tags: TagBatch, mail: MailBatch, owner: _Started) -> None:
-        self.tags, self.mail, self.owner = tags, mail, owner
+
+class _PlannedEffects:
+    """Plan tag, note and e-mail steps into the batch; hand other actions to the per-run path."""
+
+    def __init__(self, tags: TagBatch, mail: MailBatch, notes: NoteBatch, owner: _Started):
+        self.tags, self.mail, self.notes, self.owner = tags, mail, notes, owner
 
     def apply(self, ctx: StepContext, action: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Return the planned tag change's or mail's result, or raise Handoff."""
+        """Return the planned tag change's or mail's result, or raise Handoff (NoTarget)."""
+        require_target(ctx, action)
         if action == "send_email":
             result = self.mail.plan(ctx, self.owner, params)
+        elif action == "order_note":
+            last = ctx.step == len(self.owner.automation.definition["steps"]) - 1
+            result = self.notes.plan(ctx, self.owner, params, last)
         else:
             result = self.tags.plan(ctx.key, self.owner, action, params, ctx.snap)
         if result is None:

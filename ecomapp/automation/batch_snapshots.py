@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, selectinload
 
 from ecomapp.automation.conditions import OBJECTS, Snapshot
@@ -130,23 +130,25 @@ def _variants(store: Store, ids: set[int]) -> dict[int, Variant]:
 
 
 def _earlier_orders(store: Store, orders: Iterable[Order]) -> dict[int, int]:
-    """Return, per order, how many uncancelled orders its customer placed before it."""
+    """Return, per order, how many uncancelled orders its customer placed before it.
+
+    A correlated count per order (an index range on customer and placed_at each), not a
+    self-join: the planner may hash-join the whole store's orders for the latter.
+    """
     ids = [o.id for o in orders if o.customer_id is not None and o.placed_at is not None]
     if not ids:
         return {}
     earlier = aliased(Order)
-    stmt = (
-        select(Order.id, func.count(earlier.id))
-        .join(
-            earlier,
-            and_(
-                earlier.store_id == Order.store_id,
-                earlier.customer_id == Order.customer_id,
-                earlier.placed_at < Order.placed_at,
-                earlier.cancelled_at.is_(None),
-            ),
+    count = (
+        select(func.count(earlier.id))
+        .where(
+            earlier.store_id == Order.store_id,
+            earlier.customer_id == Order.customer_id,
+            earlier.placed_at < Order.placed_at,
+            earlier.cancelled_at.is_(None),
         )
-        .where(Order.store_id == store.id, Order.id.in_(ids))
-        .group_by(Order.id)
+        .correlate(Order)
+        .scalar_subquery()
     )
+    stmt = select(Order.id, count).where(Order.store_id == store.id, Order.id.in_(ids))
     return {order_id: int(n) for order_id, n in db.session.execute(stmt)}

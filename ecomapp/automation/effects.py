@@ -39,6 +39,23 @@ class StepContext:
         return found
 
 
+class NoTarget(LookupError):
+    """The event lacks the object an action acts on (a guest order has no customer): a skip."""
+
+
+def require_target(ctx: StepContext, action: str) -> None:
+    """Raise NoTarget when a customer action meets a guest's order or cart (no account)."""
+    from ecomapp.automation.registry import ACTIONS  # it imports this module
+
+    objects = ctx.snap.get(OBJECTS, {})
+    declared = ACTIONS.get(action)
+    if declared is None or declared.target != "customer" or objects.get("customer"):
+        return
+    held = next((name for name in ("order", "cart") if objects.get(name)), None)
+    if held is not None:
+        raise NoTarget(f"a guest {held}: no customer account to act on")
+
+
 class Effects(Protocol):
     """An effect layer: live, or recording for dry runs and backtests."""
 
@@ -54,6 +71,7 @@ class RecordingEffects:
 
     def apply(self, ctx: StepContext, action: str, params: dict[str, Any]) -> dict[str, Any]:
         """Record the action with the objects it would act on."""
+        require_target(ctx, action)
         objects = ctx.snap.get(OBJECTS, {})
         target = {
             k: objects[k].get("name") or objects[k].get("email") for k in objects if k != "event"

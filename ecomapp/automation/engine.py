@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from ecomapp.automation.branches import follow, program
 from ecomapp.automation.conditions import Snapshot, evaluate, holds_any
-from ecomapp.automation.effects import Effects, StepContext
+from ecomapp.automation.effects import Effects, NoTarget, StepContext
 
 Recorder = Callable[[int, str, str, dict[str, Any]], None]
 
@@ -92,8 +92,12 @@ def advance(
             continue
         ctx = context(index, snap)
         ctx.outputs = state.outputs
-        result = effects.apply(ctx, step["action"], step["params"])
-        record(index, step["action"], "done", {"result": result})
+        try:
+            result = effects.apply(ctx, step["action"], step["params"])
+        except NoTarget as exc:  # a guest's order: the customer step is skipped, with why
+            record(index, step["action"], "skipped", {"skipped": str(exc)})
+        else:
+            record(index, step["action"], "done", {"result": result})
         state.next_step += 1
     state.status = "done"
     return state

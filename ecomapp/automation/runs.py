@@ -93,7 +93,7 @@ def drive(
 
     def record(index: int, kind: str, status: str, detail: dict[str, Any]) -> None:
         _record_step(run, index, kind, status, detail, None, fresh)
-        run.next_step = state.next_step + (1 if status == "done" else 0)
+        run.next_step = state.next_step + (1 if status in ("done", "skipped") else 0)
         run.outputs = dict(state.outputs)
         if index < len(steps) - 1:  # durable before the next step starts; the last one settles
             db.session.commit()
@@ -173,7 +173,8 @@ def _record_step(
         step = RunStep(store_id=run.store_id, run_id=run.id, step=index, attempts=0)
         db.session.add(step)
     step.kind, step.status, step.detail, step.error = kind, status, detail, error
-    step.attempts = (step.attempts or 0) + (1 if kind not in ("wait", "exit") else 0)
+    tried = kind not in ("wait", "exit") and status != "skipped"
+    step.attempts = (step.attempts or 0) + (1 if tried else 0)
     return step
 
 

@@ -132,45 +132,11 @@ class TagBatch:
 
     def claim(self) -> set[str]:
         """Record every planned key in the ledger at once; return the keys this batch holds."""
-        now = utcnow()
         rows = [
-            {
-                "store_id": self.store.id,
-                "key": p.key,
-                "run_id": p.owner.run_id,
-                "action": p.action,
-                "result": p.change.result,
-                "created_at": now,
-            }
+            {"key": p.key, "run_id": p.owner.run_id, "action": p.action, "result": p.change.result}
             for p in self.planned.values()
         ]
-        if db.engine.dialect.name == "postgresql":
-            return self._claim_arrays(rows, now)
-        table = EffectLedger.__table__
-        stmt = upsert(table).on_conflict_do_nothing(index_elements=["store_id", "key"])
-        db.session.execute(stmt, rows)  # executemany: one statement
-        run_ids = [row["run_id"] for row in rows]
-        mine = select(table.c.key).where(
-            table.c.store_id == self.store.id,
-            table.c.created_at == now,  # this batch's rows: earlier holders of a key are older
-            table.c.run_id.between(min(run_ids), max(run_ids)),
-        )
-        return set(db.session.scalars(mine)) & set(self.planned)
-
-    def _claim_arrays(self, rows: list[dict[str, Any]], now: datetime) -> set[str]:
-        """Claim every key with one statement over arrays; return the keys it inserted."""
-        claimed = db.session.scalars(
-            CLAIM_SQL,
-            {
-                "store_id": self.store.id,
-                "now": now.replace(tzinfo=None),
-                "keys": [r["key"] for r in rows],
-                "run_ids": [r["run_id"] for r in rows],
-                "actions": [r["action"] for r in rows],
-                "results": [json.dumps(r["result"]) for r in rows],
-            },
-        )
-        return set(claimed) & set(self.planned)
+        return claim_keys(self.store.id, rows)
 
     def apply(self, claimed: set[str]) -> dict[str, Exception]:
         """Make one remove and one add call per target with the net change of its claimed
@@ -245,6 +211,43 @@ class TagBatch:
             db.session.execute(
                 table.delete().where(table.c.store_id == self.store.id, table.c.key.in_(keys))
             )
+
+
+def claim_keys(store_id: int, rows: list[dict[str, Any]]) -> set[str]:
+    """Record effect keys (key, run_id, action, result) in the ledger with one statement;
+    return the keys this call inserted (a key already there belongs to an earlier holder)."""
+    if not rows:
+        return set()
+    now = utcnow()
+    if db.engine.dialect.name == "postgresql":
+        return _claim_arrays(store_id, rows, now)
+    table = EffectLedger.__table__
+    stmt = upsert(table).on_conflict_do_nothing(index_elements=["store_id", "key"])
+    values = [r | {"store_id": store_id, "created_at": now} for r in rows]
+    db.session.execute(stmt, values)  # executemany: one statement
+    run_ids = [row["run_id"] for row in rows]
+    mine = select(table.c.key).where(
+        table.c.store_id == store_id,
+        table.c.created_at == now,  # this call's rows: earlier holders of a key are older
+        table.c.run_id.between(min(run_ids), max(run_ids)),
+    )
+    return set(db.session.scalars(mine)) & {r["key"] for r in rows}
+
+
+def _claim_arrays(store_id: int, rows: list[dict[str, Any]], now: datetime) -> set[str]:
+    """Claim every key with one statement over arrays; return the keys it inserted."""
+    claimed = db.session.scalars(
+        CLAIM_SQL,
+        {
+            "store_id": store_id,
+            "now": now.replace(tzinfo=None),
+            "keys": [r["key"] for r in rows],
+            "run_ids": [r["run_id"] for r in rows],
+            "actions": [r["action"] for r in rows],
+            "results": [json.dumps(r["result"]) for r in rows],
+        },
+    )
+    return set(claimed) & {r["key"] for r in rows}
 
 
 def _step_of(key: str) -> int:

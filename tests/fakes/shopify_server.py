@@ -63,6 +63,7 @@ class FakeShopify(CustomerOps):
     # Product gids taken off a publication: gid -> publication ids (publishableUnpublish).
     unpublished: dict[str, set[str]] = field(default_factory=dict)
     missing_products: set[str] = field(default_factory=set)  # gids Shopify does not know
+    missing_orders: set[str] = field(default_factory=set)  # order gids Shopify answers null
     # Custom collections: gid -> {"title", "sortOrder", "products": [product gids in order]}.
     collections: dict[str, dict[str, Any]] = field(default_factory=dict)
     jobs: dict[str, bool] = field(default_factory=dict)  # job gid -> done
@@ -275,6 +276,8 @@ class FakeShopify(CustomerOps):
         return out
 
     def op_orderNote(self, v: dict[str, Any], shop: str) -> dict[str, Any]:
+        if v["id"] in self.missing_orders:
+            return {"order": None}  # Shopify answers an unknown id with null, no error
         return {"order": {"id": v["id"], "note": self.order_notes.get(v["id"], "Gift wrap please")}}
 
     def op_orderUpdate(self, v: dict[str, Any], shop: str) -> dict[str, Any]:

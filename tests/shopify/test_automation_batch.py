@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -102,3 +103,47 @@ def test_a_refused_tag_call_fails_its_runs_and_their_later_steps_never_reach_sho
         ("tag_order", "not run"),
     ]
     assert effects(store) == 1
+
+
+def test_a_batched_note_lands_once_and_a_refused_one_fails_its_run_with_the_reason(
+    fake: FakeShopify, run_jobs: Callable[[], None]
+) -> None:
+    """Given an automation tagging the order then noting it (its last step, taken by the batch),
+    when an order Shopify knows and one it does not arrive, then the known order gets the note
+    once, with its marker; the unknown order's run fails at the note with Shopify's reason, its
+    tag step stays done, and only applied effects stay in the ledger."""
+    store = installed(fake, SHOP)
+    make_automation(
+        store,
+        {
+            "trigger": {"event": "order.created"},
+            "steps": [
+                {"type": "action", "action": "tag_order", "params": {"tags": ["seen"]}},
+                {
+                    "type": "action",
+                    "action": "order_note",
+                    "params": {"note": "Hi {{ order.name }}"},
+                },
+            ],
+        },
+    )
+    run_jobs()  # the install's own jobs first
+    known = "gid://shopify/Order/820982911946154508"
+    fake.missing_orders.add("gid://shopify/Order/404404")
+    for pid in ("820982911946154508", "404404"):
+        apply_order(store, order_record(platform_id=pid, name=f"#{pid[:4]}"))
+    db.session.commit()
+    fake.calls.clear()
+    run_jobs()
+    note = r"Gift wrap please\nHi #8209 \[ecomapp:[0-9a-f]{12}\]"
+    assert re.fullmatch(note, fake.order_notes[known]) and len(fake.order_notes) == 1
+    runs = {r.order_id: r for r in db.session.scalars(select(Run))}
+    failed = [r for r in runs.values() if r.status == "failed"]
+    assert len(runs) == 2 and len(failed) == 1 and "not found on Shopify" in failed[0].error
+    steps = db.session.scalars(
+        select(RunStep).where(RunStep.run_id == failed[0].id).order_by(RunStep.step)
+    ).all()
+    assert [(s.kind, s.status) for s in steps] == [("tag_order", "done"), ("order_note", "failed")]
+    assert effects(store) == 3  # two tags, one note
+    updates = [c for c in fake.calls if c.get("op") == "orderUpdate"]
+    assert len(updates) == 1
