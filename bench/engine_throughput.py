@@ -37,7 +37,7 @@ from ecomapp.config import Settings
 from ecomapp.demo.seed import SeedSize, seed_demo
 from ecomapp.extensions import db
 from ecomapp.jobs.inprocess import drain
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.mirror.orders import apply_order
 from ecomapp.mirror.records import CustomerRecord, LineRecord, OrderRecord
 from ecomapp.models import Customer, Event, PendingEvent, Run, Store
@@ -93,7 +93,7 @@ def _timed_drain(app: Flask) -> float:
 def noop_rate(app: Flask, jobs: int) -> float:
     """Return no-op jobs per second through the same queue and runner."""
     for i in range(jobs):
-        enqueue(noop, i)
+        enqueue_after_commit(noop, i)
     db.session.commit()
     return jobs / _timed_drain(app)
 

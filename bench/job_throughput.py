@@ -18,7 +18,7 @@ from rq import Worker
 from ecomapp import create_app
 from ecomapp.config import Settings
 from ecomapp.extensions import db
-from ecomapp.jobs import enqueue, get_queue
+from ecomapp.jobs import enqueue_after_commit, get_queue
 from ecomapp.jobs.inprocess import drain
 from ecomapp.jobs.queue import redis_connection
 from ecomapp.jobs.runner import run_job, set_worker_app
@@ -45,7 +45,7 @@ def _timed(label: str, count: int, work: Callable[[], None]) -> float:
 def _enqueue(app: Flask, count: int) -> None:
     with app.app_context():
         for _ in range(count):
-            enqueue(NOOP)
+            enqueue_after_commit(NOOP)
         db.session.commit()
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from ecomapp.extensions import db
 from ecomapp.jobs.inprocess import start_background
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.models import JobRecord
 from tests import services
 
@@ -33,7 +33,7 @@ def test_background_worker_on_real_redis_keeps_draining(app: Flask) -> None:
     stop = start_background(app, interval=0.05)
     try:
         for i in range(25):
-            enqueue(idle, i)
+            enqueue_after_commit(idle, i)
             db.session.commit()
             deadline = time.monotonic() + 20  # a liveness bound, far above a normal drain
             while _finished() <= i and time.monotonic() < deadline:

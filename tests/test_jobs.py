@@ -11,7 +11,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import func, select
 
 from ecomapp.extensions import db
-from ecomapp.jobs import enqueue, enqueue_at, get_queue
+from ecomapp.jobs import enqueue_after_commit, enqueue_at, get_queue
 from ecomapp.jobs.inprocess import drain
 from ecomapp.jobs.ticker import tick
 from ecomapp.models import Customer, DueWork, InboxDelivery, JobRecord, utcnow
@@ -36,7 +36,7 @@ def _customers() -> int:
 def test_enqueue_waits_for_commit(app: Flask) -> None:
     """Given a job enqueued inside a transaction, then the queue is empty until commit."""
     store = make_store()
-    enqueue(jobs.add_customer, store.id, "c1", store_id=store.id)
+    enqueue_after_commit(jobs.add_customer, store.id, "c1", store_id=store.id)
     assert get_queue().count == 0
     db.session.commit()
     assert get_queue().count == 1
@@ -45,7 +45,7 @@ def test_enqueue_waits_for_commit(app: Flask) -> None:
 def test_enqueue_is_dropped_on_rollback(app: Flask) -> None:
     """Given a job enqueued in a transaction that rolls back, then nothing is queued."""
     store = make_store()
-    enqueue(jobs.add_customer, store.id, "c1")
+    enqueue_after_commit(jobs.add_customer, store.id, "c1")
     db.session.rollback()
     db.session.commit()
     assert get_queue().count == 0
@@ -54,7 +54,7 @@ def test_enqueue_is_dropped_on_rollback(app: Flask) -> None:
 def test_transient_failure_is_retried_with_backoff(app: Flask) -> None:
     """Given a job failing twice transiently, when time passes, then it succeeds on try 3."""
     store = make_store()
-    enqueue(jobs.flaky_add_customer, store.id, "c1", 2, store_id=store.id)
+    enqueue_after_commit(jobs.flaky_add_customer, store.id, "c1", 2, store_id=store.id)
     db.session.commit()
     now = utcnow()
     for minutes in (0, 5, 30):
@@ -70,7 +70,7 @@ def test_transient_failure_is_retried_with_backoff(app: Flask) -> None:
 def test_retry_waits_for_its_due_time(app: Flask) -> None:
     """Given a transient failure, when the ticker runs at once, then the retry is not yet due."""
     store = make_store()
-    enqueue(jobs.flaky_add_customer, store.id, "c1", 1, store_id=store.id)
+    enqueue_after_commit(jobs.flaky_add_customer, store.id, "c1", 1, store_id=store.id)
     db.session.commit()
     drain(app)
     tick(utcnow())
@@ -83,7 +83,7 @@ def test_permanent_failure_shows_in_panel_and_can_be_retried(
 ) -> None:
     """Given a job that fails with a 4xx, then the jobs page shows the error and a retry."""
     store = make_store(platform="demo")
-    enqueue(jobs.broken, store.id, store_id=store.id)
+    enqueue_after_commit(jobs.broken, store.id, store_id=store.id)
     db.session.commit()
     drain(app)
     page = client.get("/jobs?status=failed").get_data(as_text=True)
@@ -147,7 +147,7 @@ def test_failed_enqueue_is_kept_as_due_work(app: Flask) -> None:
     real = app.extensions["ecomapp_redis"]
     app.extensions["ecomapp_redis"] = _refusing_redis()
     try:
-        enqueue(jobs.add_customer, store.id, "c9", store_id=store.id)
+        enqueue_after_commit(jobs.add_customer, store.id, "c9", store_id=store.id)
         db.session.commit()
     finally:
         app.extensions["ecomapp_redis"] = real
@@ -173,7 +173,7 @@ def test_in_process_worker_thread_runs_jobs(app: Flask) -> None:
     from ecomapp.jobs.inprocess import run_once
 
     store = make_store()
-    enqueue(jobs.add_customer, store.id, "threaded", store_id=store.id)
+    enqueue_after_commit(jobs.add_customer, store.id, "threaded", store_id=store.id)
     db.session.commit()
     errors: list[BaseException] = []
 
@@ -214,8 +214,10 @@ def test_jobs_have_a_sensible_timeout_and_initial_syncs_a_longer_one(app: Flask)
     """Given a job and a WooCommerce initial sync enqueued, then RQ kills the first after ten
     minutes and lets the whole-store import run an hour."""
     store = make_store()
-    enqueue(jobs.add_customer, store.id, "c1", store_id=store.id)
-    enqueue("ecomapp.platforms.woocommerce.sync:initial_sync", store.id, store_id=store.id)
+    enqueue_after_commit(jobs.add_customer, store.id, "c1", store_id=store.id)
+    enqueue_after_commit(
+        "ecomapp.platforms.woocommerce.sync:initial_sync", store.id, store_id=store.id
+    )
     db.session.commit()
     timeouts = {job.args[0]: job.timeout for job in get_queue().get_jobs()}
     assert timeouts == {
@@ -228,8 +230,8 @@ def test_a_job_for_a_store_it_cannot_see_runs_and_is_recorded_without_it(app: Fl
     """Given a store's job that starts before the store is visible (or after it was erased),
     then it still runs and is recorded without the store, instead of failing on the key."""
     store = make_store()
-    enqueue(jobs.broken, store.id + 1000, store_id=store.id + 1000)  # no such store
-    enqueue(jobs.add_customer, store.id, "c9", store_id=store.id + 1000)
+    enqueue_after_commit(jobs.broken, store.id + 1000, store_id=store.id + 1000)  # no such store
+    enqueue_after_commit(jobs.add_customer, store.id, "c9", store_id=store.id + 1000)
     db.session.commit()
     drain(app)
     db.session.expire_all()

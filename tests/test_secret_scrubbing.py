@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ecomapp import create_app
 from ecomapp.extensions import db
-from ecomapp.jobs import enqueue
+from ecomapp.jobs import enqueue_after_commit
 from ecomapp.jobs.inprocess import drain
 from ecomapp.jobs.queue import redis_connection
 from ecomapp.models import InboxDelivery, JobRecord, Run, RunStep
@@ -128,7 +128,7 @@ def test_a_worker_process_logs_no_secret(app: Flask) -> None:
         SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
     )
     with web.app_context():
-        enqueue("tests.jobs_for_tests:leaky_failure")
+        enqueue_after_commit("tests.jobs_for_tests:leaky_failure")
         db.session.commit()
         db.session.remove()
         redis_connection(web).close()

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ecomapp import create_app
 from ecomapp.extensions import db
-from ecomapp.jobs import enqueue
+from ecomapp.jobs import enqueue_after_commit
 from ecomapp.models import Customer, JobRecord
 from tests import jobs_for_tests as jobs
 from tests import services
@@ -46,7 +46,7 @@ def test_separate_worker_process_runs_a_job_from_the_web_process(app: Flask) -> 
     )
     with web.app_context():
         store = make_store()
-        enqueue(jobs.add_customer, store.id, "from-web", store_id=store.id)
+        enqueue_after_commit(jobs.add_customer, store.id, "from-web", store_id=store.id)
         db.session.commit()
         store_id = store.id
         db.session.remove()

@@ -39,7 +39,7 @@ from ecomapp.automation.tag_batch import Skipped, TagBatch, applied_result
 from ecomapp.automation.tallies import Tally
 from ecomapp.demo.bulk import insert_rows, reserve_ids
 from ecomapp.extensions import db
-from ecomapp.jobs.queue import enqueue, push_now, redis_connection
+from ecomapp.jobs.queue import enqueue_after_commit, push_now, redis_connection
 from ecomapp.models import (
     Automation,
     Cart,
@@ -207,7 +207,7 @@ def _hand_to_subscribers(store_id: int, ids: list[int]) -> None:
     for path, types in subscribers.items():
         mine = sorted(row.id for row in rows if row.type in types)
         if mine:
-            enqueue(path, store_id, mine, store_id=store_id)
+            enqueue_after_commit(path, store_id, mine, store_id=store_id)
 
 
 def _claim(store_id: int, limit: int) -> list[int]:

@@ -18,7 +18,7 @@ from ecomapp.automation.conditions import OBJECTS
 from ecomapp.automation.effects import StepContext
 from ecomapp.automation.tallies import upsert
 from ecomapp.extensions import db
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.mail.compose import new_message_id
 from ecomapp.mail.variables import json_safe
 from ecomapp.models import EffectLedger, Message, MessageKind, MessageStatus, Store
@@ -87,7 +87,9 @@ class MailBatch:
         for mail in kept:
             mail.result["message_id"] = ids.get(mail.key)
         self._ledger(kept, now)
-        enqueue(PREPARE_JOB, self.store.id, sorted(ids.values()), store_id=self.store.id)
+        enqueue_after_commit(
+            PREPARE_JOB, self.store.id, sorted(ids.values()), store_id=self.store.id
+        )
 
     def _ledger(self, kept: list[PlannedMail], now: Any) -> None:
         rows = [

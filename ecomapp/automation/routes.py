@@ -44,7 +44,7 @@ from ecomapp.automation.step_forms import (
 from ecomapp.automation.tallies import recent_tallies, skip_reasons
 from ecomapp.automation.why import explain
 from ecomapp.extensions import db, htmx
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.mail.defaults import DEFAULT_TEMPLATES, LABELS
 from ecomapp.models import Automation, Backtest, Event, MailTemplate, Run, RunStatus, RunStep
 from ecomapp.models.types import utcnow
@@ -393,7 +393,7 @@ def backtest(automation_id: int) -> str:
     )
     db.session.add(bt)
     db.session.flush()
-    enqueue(run_backtest, bt.id, store_id=g.store.id)
+    enqueue_after_commit(run_backtest, bt.id, store_id=g.store.id)
     db.session.commit()
     return render_template("automations/_backtest.html", bt=bt)
 

@@ -22,7 +22,7 @@ from ecomapp.automation.context import load_snapshot
 from ecomapp.automation.effects import StepContext
 from ecomapp.automation.engine import RunState, advance
 from ecomapp.extensions import affected, db
-from ecomapp.jobs.queue import enqueue, enqueue_at
+from ecomapp.jobs.queue import enqueue_after_commit, enqueue_at
 from ecomapp.jobs.retry import MAX_ATTEMPTS, backoff_seconds, is_transient
 from ecomapp.models import AutomationVersion, Event, Run, RunStatus, RunStep, Store
 from ecomapp.models.types import as_utc, utcnow
@@ -267,7 +267,7 @@ def retry_run(run_id: int, store_id: int) -> bool:
     if run is None or run.store_id != store_id or run.status != RunStatus.FAILED.value:
         return False
     run.status, run.finished_at, run.error = RunStatus.RETRYING.value, None, None
-    enqueue(resume_run, run.id, store_id=store_id)
+    enqueue_after_commit(resume_run, run.id, store_id=store_id)
     db.session.commit()
     return True
 
@@ -287,6 +287,6 @@ def sweep_runs(now: datetime | None = None) -> int:
         .limit(500)
     ).all()
     for run_id in rows:
-        enqueue(resume_run, run_id, now.isoformat())
+        enqueue_after_commit(resume_run, run_id, now.isoformat())
     db.session.commit()
     return len(rows)

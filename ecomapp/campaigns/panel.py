@@ -270,9 +270,9 @@ def control(send_id: int, action: str) -> str | tuple[str, int]:
     send.status = target.value
     if target is SendStatus.RUNNING:
         from ecomapp.campaigns.sending import run_send
-        from ecomapp.jobs import enqueue
+        from ecomapp.jobs import enqueue_after_commit
 
-        enqueue(run_send, send.id, store_id=send.store_id)
+        enqueue_after_commit(run_send, send.id, store_id=send.store_id)
     if target is SendStatus.CANCELLED:
         send.finished_at = utcnow()
         db.session.execute(

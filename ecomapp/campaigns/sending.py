@@ -18,7 +18,7 @@ from ecomapp.campaigns import assign, inflight
 from ecomapp.campaigns.render import GridMaker, Prepared, Recipient, Signer, personalise, prepare
 from ecomapp.campaigns.wire import message_id_header, sender, wire
 from ecomapp.extensions import affected, db
-from ecomapp.jobs import PermanentError, TransientError, enqueue, enqueue_at
+from ecomapp.jobs import PermanentError, TransientError, enqueue_after_commit, enqueue_at
 from ecomapp.jobs.retry import MAX_ATTEMPTS
 from ecomapp.mail.backends import DeliveryUnknown, MailBackend, Outgoing, RecipientRejected
 from ecomapp.mail.effective_settings import EffectiveSettings, backend_for, effective_settings
@@ -414,7 +414,7 @@ def _work(send: CampaignSend, store: Store, settings: EffectiveSettings) -> None
                 return
     finally:
         deliverer.close()
-    enqueue(run_send, send.id, store_id=send.store_id)
+    enqueue_after_commit(run_send, send.id, store_id=send.store_id)
     db.session.commit()
 
 
@@ -458,7 +458,7 @@ def _decide_or_wait(send: CampaignSend) -> None:
         .values(phase="rest", winners=winners, cursor=0, materialized=False)
     )
     if affected(moved) == 1:
-        enqueue(run_send, send.id, store_id=send.store_id)
+        enqueue_after_commit(run_send, send.id, store_id=send.store_id)
     db.session.commit()
 
 

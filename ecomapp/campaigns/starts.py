@@ -11,7 +11,7 @@ from ecomapp.campaigns.audience import base_condition
 from ecomapp.campaigns.schedule import next_slot
 from ecomapp.campaigns.sending import run_send, versions_of
 from ecomapp.extensions import db
-from ecomapp.jobs import enqueue
+from ecomapp.jobs import enqueue_after_commit
 from ecomapp.models import Campaign, CampaignSend, CampaignStatus, Customer, SendStatus, Store
 from ecomapp.models.types import utcnow
 
@@ -36,7 +36,7 @@ def start_send(campaign: Campaign, slot: datetime) -> CampaignSend | None:
             db.session.add(send)
     except IntegrityError:
         return None
-    enqueue(run_send, send.id, store_id=campaign.store_id)
+    enqueue_after_commit(run_send, send.id, store_id=campaign.store_id)
     return send
 
 
@@ -69,6 +69,6 @@ def keep_running() -> int:
         )
     ).all()
     for send_id, store_id in ids:
-        enqueue(run_send, send_id, store_id=store_id)
+        enqueue_after_commit(run_send, send_id, store_id=store_id)
     db.session.commit()
     return len(ids)

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ecomapp.extensions import affected, db
-from ecomapp.jobs.queue import enqueue, job_id, live_job_ids
+from ecomapp.jobs.queue import enqueue_after_commit, job_id, live_job_ids
 from ecomapp.jobs.retry import MAX_RESCUES
 from ecomapp.models.types import utcnow
 from ecomapp.models.work import Event
@@ -89,7 +89,7 @@ def emit(
     except IntegrityError:
         return None
     if wanted:
-        enqueue(DISPATCH, event.id, store_id=store_id)
+        enqueue_after_commit(DISPATCH, event.id, store_id=store_id)
     return event
 
 
@@ -135,7 +135,7 @@ def emit_many(
     db.session.add_all(fresh)
     db.session.flush()
     for event in fresh if wanted else ():
-        enqueue(DISPATCH, event.id, store_id=store_id)
+        enqueue_after_commit(DISPATCH, event.id, store_id=store_id)
     return len(fresh)
 
 
@@ -208,7 +208,7 @@ def _rescue_event(event_id: int, store_id: int, rescues: int, stale: Any, now: d
     )
     if affected(result) != 1:
         return 0
-    enqueue(DISPATCH, event_id, rescues + 1, store_id=store_id)
+    enqueue_after_commit(DISPATCH, event_id, rescues + 1, store_id=store_id)
     return 1
 
 

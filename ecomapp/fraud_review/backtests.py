@@ -17,7 +17,7 @@ from ecomapp.fraud_review.panel import bp
 from ecomapp.insights.fraud import InvalidFraudSettings, parse_settings
 from ecomapp.insights.fraud.backtest import BacktestRow
 from ecomapp.insights.fraud.backtest_job import ACTIVE, JOB, LOST_AFTER, run_fraud_backtest
-from ecomapp.jobs import enqueue
+from ecomapp.jobs import enqueue_after_commit
 from ecomapp.models import FraudBacktest, JobRecord, JobStatus, Store
 from ecomapp.models.types import utcnow
 
@@ -105,7 +105,7 @@ def _queue(days: int, raw: dict[str, Any]) -> FraudBacktest:
     bt = FraudBacktest(store_id=g.store.id, days=days, settings=raw, status="queued")
     db.session.add(bt)
     db.session.flush()
-    enqueue(run_fraud_backtest, bt.id, store_id=g.store.id)
+    enqueue_after_commit(run_fraud_backtest, bt.id, store_id=g.store.id)
     _prune()
     return bt
 

@@ -13,7 +13,7 @@ from ecomapp.automation.recipes import parse_ranges
 from ecomapp.automation.schema import InvalidAutomation
 from ecomapp.extensions import db
 from ecomapp.insights.groups import active_run, check_ranges, start_run
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.models import Automation, GroupRun
 
 bp = Blueprint("insights", __name__, url_prefix="/groups")
@@ -55,7 +55,7 @@ def index() -> Response | tuple[str, int] | str:
             error = str(exc)
         else:
             run = start_run(g.store, ranges, label="Spend ranges")
-            enqueue("ecomapp.insights.groups:run_groups", run.id, store_id=g.store.id)
+            enqueue_after_commit("ecomapp.insights.groups:run_groups", run.id, store_id=g.store.id)
             db.session.commit()
             return redirect(url_for("insights.index"))
     page = render_template("insights/groups.html", runs=_runs(), ranges=text, error=error)

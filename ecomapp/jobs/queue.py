@@ -109,7 +109,7 @@ def job_path(func: Callable[..., Any] | str) -> str:
     return f"{func.__module__}:{func.__qualname__}"
 
 
-def enqueue(
+def enqueue_after_commit(
     func: Callable[..., Any] | str,
     *args: Any,
     store_id: int | None = None,

@@ -149,7 +149,7 @@ def _finish(record_id: int, status: JobStatus, error: str | None) -> str:
 
 def retry_record(record_id: int, store_id: int | None) -> bool:
     """Enqueue a failed job again from attempt 1 (the panel's retry button)."""
-    from ecomapp.jobs.queue import enqueue
+    from ecomapp.jobs.queue import enqueue_after_commit
 
     record = db.session.get(JobRecord, record_id)
     if record is None or record.store_id != store_id or record.status != JobStatus.FAILED.value:
@@ -158,6 +158,6 @@ def retry_record(record_id: int, store_id: int | None) -> bool:
     reopen = REOPEN.get(record.job)
     if reopen is not None:
         resolve(reopen)(*record.args)
-    enqueue(record.job, *record.args, store_id=record.store_id)
+    enqueue_after_commit(record.job, *record.args, store_id=record.store_id)
     db.session.commit()
     return True

@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select, update
 
 from ecomapp.extensions import affected, db
 from ecomapp.jobs import ingest as _ingest  # noqa: F401  (registers the ingest job id)
-from ecomapp.jobs.queue import enqueue, job_id, live_job_ids
+from ecomapp.jobs.queue import enqueue_after_commit, job_id, live_job_ids
 from ecomapp.jobs.retry import MAX_RESCUES
 from ecomapp.models.types import utcnow
 from ecomapp.models.work import DueStatus, DueWork, InboxDelivery, InboxStatus
@@ -43,7 +43,7 @@ def enqueue_due(now: datetime | None = None) -> int:
         if affected(result) == 1:
             row = db.session.get(DueWork, due_id)
             assert row is not None
-            enqueue(row.job, *row.args, store_id=row.store_id, attempt=row.attempt)
+            enqueue_after_commit(row.job, *row.args, store_id=row.store_id, attempt=row.attempt)
             claimed += 1
     db.session.commit()
     return claimed
@@ -117,7 +117,7 @@ def _rescue_delivery(
     )
     if affected(result) != 1:
         return 0
-    enqueue(ingest_delivery, delivery_id, rescues + 1, store_id=store_id)
+    enqueue_after_commit(ingest_delivery, delivery_id, rescues + 1, store_id=store_id)
     return 1
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ecomapp.extensions import db
-from ecomapp.jobs import enqueue
+from ecomapp.jobs import enqueue_after_commit
 from ecomapp.mail import policy
 from ecomapp.mail.compose import TemplateSource, new_message_id, render_parts, template_source
 from ecomapp.mail.effective_settings import EffectiveSettings, effective_settings
@@ -90,7 +90,7 @@ def send_email(store: Store, request: MailRequest) -> Message:
         assert found is not None
         return found
     if prepare(store, message, request):
-        enqueue(DELIVER, message.id, store_id=store.id)
+        enqueue_after_commit(DELIVER, message.id, store_id=store.id)
     return message
 
 
@@ -136,7 +136,7 @@ def prepare_messages(store_id: int, message_ids: list[int]) -> None:
         )
     ]
     if ready:
-        enqueue(DELIVER_BATCH, ready, store_id=store_id)
+        enqueue_after_commit(DELIVER_BATCH, ready, store_id=store_id)
 
 
 def prepare(

@@ -7,7 +7,7 @@ import logging
 from sqlalchemy import func, select
 
 from ecomapp.extensions import db
-from ecomapp.jobs import PermanentError, enqueue
+from ecomapp.jobs import PermanentError, enqueue_after_commit
 from ecomapp.mail.suppressions import lift, suppress
 from ecomapp.mail.tracking import record
 from ecomapp.models import (
@@ -36,7 +36,7 @@ def unsubscribe(message: Message) -> bool:
         if customer.accepts_marketing:
             customer.accepts_marketing = False
             customer.marketing_updated_at = utcnow()
-            enqueue(push_consent, customer.id, False, store_id=store.id)
+            enqueue_after_commit(push_consent, customer.id, False, store_id=store.id)
     return True
 
 

@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from ecomapp.extensions import db
-from ecomapp.jobs import enqueue
+from ecomapp.jobs import enqueue_after_commit
 from ecomapp.models import Event, Message, MessageStatus, utcnow
 
 STALE_PENDING = timedelta(minutes=10)
@@ -66,6 +66,6 @@ def sweep_messages() -> int:
         .limit(SWEEP_BATCH)
     ).all()
     for message_id, store_id in rows:
-        enqueue(deliver_message, message_id, store_id=store_id)
+        enqueue_after_commit(deliver_message, message_id, store_id=store_id)
     db.session.commit()
     return len(rows)

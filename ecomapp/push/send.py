@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 
 from ecomapp import outbound
 from ecomapp.extensions import db
-from ecomapp.jobs import enqueue
+from ecomapp.jobs import enqueue_after_commit
 from ecomapp.jobs.retry import PermanentError, TransientError
 from ecomapp.mail.effective_settings import effective_settings
 from ecomapp.mail.policy import quiet_hours_end
@@ -71,7 +71,7 @@ def queue_push(store: Store, sub: PushSubscription, req: PushRequest) -> PushMes
     )
     db.session.add(message)
     db.session.flush()
-    enqueue(DELIVER, message.id, store_id=store.id)
+    enqueue_after_commit(DELIVER, message.id, store_id=store.id)
     return message
 
 
@@ -195,6 +195,6 @@ def send_due(now: datetime | None = None) -> int:
         .limit(1000)
     ).all()
     for row in rows:
-        enqueue(DELIVER, row.id, store_id=row.store_id)
+        enqueue_after_commit(DELIVER, row.id, store_id=row.store_id)
     db.session.commit()
     return len(rows)

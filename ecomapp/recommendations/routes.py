@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ecomapp.extensions import db
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.models import Product, RecoRun
 from ecomapp.recommendations.picks import for_product
 from ecomapp.recommendations.training import active_run, start_run
@@ -51,7 +51,7 @@ def train() -> Response | tuple[str, int]:
     if active_run(g.store) is not None:
         return _("a training run is still going: wait for it to finish"), 409
     run = start_run(g.store, "panel")
-    enqueue("ecomapp.recommendations.training:train_run", run.id, store_id=g.store.id)
+    enqueue_after_commit("ecomapp.recommendations.training:train_run", run.id, store_id=g.store.id)
     db.session.commit()
     return redirect(url_for("recommendations.index"), 303)
 

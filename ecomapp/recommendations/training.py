@@ -187,7 +187,7 @@ def _train(run: RecoRun, params: Params) -> None:
 
 def train_nightly() -> int:
     """Queue one training run per store that has orders (the nightly periodic job)."""
-    from ecomapp.jobs.queue import enqueue
+    from ecomapp.jobs.queue import enqueue_after_commit
 
     with_orders = select(Order.store_id).distinct()
     stores = db.session.scalars(select(Store).where(Store.id.in_(with_orders))).all()
@@ -195,7 +195,9 @@ def train_nightly() -> int:
     for store in stores:
         if active_run(store) is None:
             run = start_run(store, "nightly")
-            enqueue("ecomapp.recommendations.training:train_run", run.id, store_id=store.id)
+            enqueue_after_commit(
+                "ecomapp.recommendations.training:train_run", run.id, store_id=store.id
+            )
             queued += 1
     db.session.commit()
     return queued

@@ -8,7 +8,7 @@ WooCommerce has no customer groups in core: the adapter writes nothing and the t
 from __future__ import annotations
 
 from ecomapp.extensions import db
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.models import Segment, Store
 from ecomapp.segments.library import tag_of
 from ecomapp.segments.tags import start_tag_push
@@ -21,7 +21,7 @@ def keep_as_group(store: Store, segment: Segment) -> None:
     """Start the tag push and queue the platform group that follows the tag."""
     segment.mirror_group = True
     start_tag_push(store, segment)
-    enqueue(JOB, segment.id, store_id=store.id)
+    enqueue_after_commit(JOB, segment.id, store_id=store.id)
     db.session.commit()
 
 

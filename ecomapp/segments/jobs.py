@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ecomapp.extensions import db
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.models import Event, Order, Segment, Store
 from ecomapp.models.types import utcnow as clock_now
 from ecomapp.segments.membership import recompute
@@ -59,7 +59,7 @@ def nightly() -> None:
     """Queue one refresh per active store (a periodic job)."""
     for store in db.session.scalars(select(Store).order_by(Store.id)):
         if store.is_active:
-            enqueue("ecomapp.segments.jobs:refresh_store", store.id, store_id=store.id)
+            enqueue_after_commit("ecomapp.segments.jobs:refresh_store", store.id, store_id=store.id)
     db.session.commit()
 
 

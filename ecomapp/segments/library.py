@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ecomapp.automation.schema import FieldError, InvalidAutomation
 from ecomapp.extensions import db
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.models import Segment, Store
 from ecomapp.models.types import normalize_tags
 from ecomapp.segments.fields import validate_conditions
@@ -48,7 +48,7 @@ def save_segment(
         segment.name, segment.conditions = clean_name, rules
         segment.version += 1
     db.session.flush()
-    enqueue(COMPUTE, segment.id, store_id=store.id)
+    enqueue_after_commit(COMPUTE, segment.id, store_id=store.id)
     return segment
 
 

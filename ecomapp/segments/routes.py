@@ -16,7 +16,7 @@ from ecomapp.automation.forms import condition_rows, conditions_from_form
 from ecomapp.automation.schema import InvalidAutomation
 from ecomapp.extensions import db, htmx
 from ecomapp.insights.groups import active_run
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.models import Customer, Segment, SegmentDay, SegmentMember
 from ecomapp.models.types import utcnow
 from ecomapp.platforms.registry import get_adapter
@@ -209,6 +209,6 @@ def platform_group(segment_id: int) -> Response | tuple[str, int]:
 def recompute_now(segment_id: int) -> Response:
     """Queue a recomputation of the segment over every customer."""
     segment = _owned(segment_id)
-    enqueue(COMPUTE, segment.id, store_id=g.store.id)
+    enqueue_after_commit(COMPUTE, segment.id, store_id=g.store.id)
     db.session.commit()
     return redirect(url_for("segments.show", segment_id=segment.id), 303)

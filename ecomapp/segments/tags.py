@@ -12,7 +12,7 @@ from sqlalchemy import exists, select
 
 from ecomapp.extensions import db
 from ecomapp.insights.groups import GroupRule, apply_rules, start_run
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.models import Customer, GroupRun, Segment, SegmentMember, Store
 from ecomapp.segments.library import tag_of
 
@@ -24,7 +24,7 @@ def start_tag_push(store: Store, segment: Segment) -> GroupRun:
     segment.mirror_tag = tag_of(segment)
     db.session.flush()
     run = start_run(store, [], label=f"Segment tag: {segment.mirror_tag}")
-    enqueue(JOB, run.id, segment.id, store_id=store.id)
+    enqueue_after_commit(JOB, run.id, segment.id, store_id=store.id)
     db.session.commit()
     return run
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ecomapp.events.bus import emit
 from ecomapp.extensions import db
-from ecomapp.jobs import enqueue
+from ecomapp.jobs import enqueue_after_commit
 from ecomapp.mail.api import MailRequest, send_email
 from ecomapp.mail.consent_records import ConsentAnswer, record_consent
 from ecomapp.models import Customer, Signup, SignupStatus, Store
@@ -164,7 +164,7 @@ def _subscribe(row: Signup) -> None:
     record_consent(store, row.email, row.customer_id, answer)
     data = event_data(row)
     emit(store.id, "customer.subscribed", "signup", row.id, data, f"signup:{row.id}", now)
-    enqueue(PUSH, row.id, store_id=store.id)
+    enqueue_after_commit(PUSH, row.id, store_id=store.id)
 
 
 def event_data(row: Signup) -> dict[str, object]:

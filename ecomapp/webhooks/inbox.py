@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ecomapp.extensions import db
 from ecomapp.jobs.ingest import ingest_delivery
-from ecomapp.jobs.queue import enqueue, job_path, push_now
+from ecomapp.jobs.queue import enqueue_after_commit, job_path, push_now
 from ecomapp.models import InboxDelivery
 
 # The databases we run on, both with INSERT … ON CONFLICT DO NOTHING RETURNING.
@@ -52,7 +52,7 @@ def record_delivery(
     if db.session().in_transaction():
         new_id = _insert_in_session(values)
         if new_id is not None:
-            enqueue(ingest_delivery, new_id, store_id=store_id)
+            enqueue_after_commit(ingest_delivery, new_id, store_id=store_id)
         db.session.commit()
         return new_id, new_id is not None
     new_id = _insert_alone(values)

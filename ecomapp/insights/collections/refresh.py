@@ -12,7 +12,7 @@ from ecomapp.extensions import db
 from ecomapp.insights.collections.changes import CollectionChange, plan
 from ecomapp.insights.collections.membership import compute_members
 from ecomapp.insights.collections.ratings import mirror_ratings
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.jobs.retry import PermanentError
 from ecomapp.models import SmartCollection, Store
 from ecomapp.models.collections import CollectionKind
@@ -99,7 +99,7 @@ def refresh_due(now: datetime | None = None) -> int:
         .where(Store.uninstalled_at.is_(None), SmartCollection.next_refresh_at <= now)
     ).all()
     for collection_id, store_id in rows:
-        enqueue(refresh_collection, collection_id, store_id=store_id)
+        enqueue_after_commit(refresh_collection, collection_id, store_id=store_id)
     if rows:  # a lease: the next check does not enqueue it again while it waits or runs
         db.session.execute(
             update(SmartCollection)

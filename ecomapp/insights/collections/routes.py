@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from ecomapp.extensions import db
 from ecomapp.insights.collections.forms import KIND_LABELS, SCOPES, check, form_values
 from ecomapp.insights.collections.refresh import next_refresh, refresh_collection
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.models import Product, SmartCollection
 from ecomapp.models.types import utcnow
 
@@ -61,7 +61,7 @@ def _save(collection: SmartCollection | None) -> Response | tuple[str, int]:
         setattr(collection, name, value)
     collection.next_refresh_at = next_refresh(g.store, collection.refresh_hour, utcnow())
     db.session.flush()
-    enqueue(refresh_collection, collection.id, store_id=g.store.id)
+    enqueue_after_commit(refresh_collection, collection.id, store_id=g.store.id)
     db.session.commit()
     return redirect(url_for("collections.index"))
 
@@ -103,7 +103,7 @@ def edit(collection_id: int) -> Response | tuple[str, int] | str:
 def refresh(collection_id: int) -> Response:
     """Refresh one collection now (in a job)."""
     collection = _mine(collection_id)
-    enqueue(refresh_collection, collection.id, store_id=g.store.id)
+    enqueue_after_commit(refresh_collection, collection.id, store_id=g.store.id)
     db.session.commit()
     return redirect(url_for("collections.index"))
 

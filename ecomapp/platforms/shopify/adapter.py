@@ -341,9 +341,9 @@ class ShopifyAdapter(PlatformAdapter):
 
     def start_sync(self, store: Store) -> None:
         """Queue the initial Bulk Operations import."""
-        from ecomapp.jobs.queue import enqueue
+        from ecomapp.jobs.queue import enqueue_after_commit
 
-        enqueue("ecomapp.platforms.shopify.bulk:sync_job", store.id, store_id=store.id)
+        enqueue_after_commit("ecomapp.platforms.shopify.bulk:sync_job", store.id, store_id=store.id)
 
     def reconcile(self, store: Store) -> None:
         """Catch up on changes since the last reconciliation."""

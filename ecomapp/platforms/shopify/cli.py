@@ -8,7 +8,7 @@ from sqlalchemy import select
 from tqdm import tqdm
 
 from ecomapp.extensions import db
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.models import JobRecord, JobStatus, Platform, Store, utcnow
 from ecomapp.platforms.shopify.bulk import SYNC_JOB, sync_store
 from ecomapp.platforms.shopify.domains import is_shop_domain
@@ -50,7 +50,7 @@ def drop_api_webhooks_command() -> None:
         )
     ).all()
     for store in stores:
-        enqueue(DROP_JOB, store.id, store_id=store.id)
+        enqueue_after_commit(DROP_JOB, store.id, store_id=store.id)
     db.session.commit()
     click.echo(f"queued for {len(stores)} shop(s)")
 

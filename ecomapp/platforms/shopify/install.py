@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ecomapp.extensions import db
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.jobs.retry import PermanentError
 from ecomapp.models import Platform, Store, utcnow
 from ecomapp.platforms.shopify.domains import shop_name
@@ -66,7 +66,9 @@ def install_store(domain: str, token_data: dict[str, Any]) -> Store:
     db.session.flush()
     log.info("shopify %s installed (%s)", domain, "fresh" if fresh else "new token")
     if fresh:
-        enqueue("ecomapp.platforms.shopify.jobs:setup_store", store.id, store_id=store.id)
+        enqueue_after_commit(
+            "ecomapp.platforms.shopify.jobs:setup_store", store.id, store_id=store.id
+        )
     db.session.commit()
     return store
 

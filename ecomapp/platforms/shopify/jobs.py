@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app
 
 from ecomapp.extensions import db
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.models import Store
 from ecomapp.platforms.shopify import operations as ops
 from ecomapp.platforms.shopify.bulk import SYNC_JOB
@@ -87,5 +87,5 @@ def setup_store(store_id: int) -> None:
     refresh_shop_facts(store)
     dropped = drop_api_subscriptions(store)
     log.info("shopify %s: %d API webhook subscriptions removed", store.domain, dropped)
-    enqueue(SYNC_JOB, store.id, store_id=store.id)
+    enqueue_after_commit(SYNC_JOB, store.id, store_id=store.id)
     db.session.commit()

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ecomapp.extensions import db
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.mirror.customers import apply_customer
 from ecomapp.mirror.orders import apply_order
 from ecomapp.mirror.products import apply_product
@@ -93,5 +93,5 @@ def reconcile_all() -> None:
         )
     )
     for store_id in ids:
-        enqueue(reconcile_store, store_id, store_id=store_id)
+        enqueue_after_commit(reconcile_store, store_id, store_id=store_id)
     db.session.commit()

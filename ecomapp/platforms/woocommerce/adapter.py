@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ecomapp.extensions import db
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.models import InboxDelivery, Product, Store, Variant
 from ecomapp.models.types import utcnow
 from ecomapp.platforms.base import (
@@ -253,7 +253,7 @@ class WooCommerceAdapter(PlatformAdapter):
 
     def start_sync(self, store: Store) -> None:
         """Enqueue the initial import."""
-        enqueue(f"{__package__}.sync:initial_sync", store.id, store_id=store.id)
+        enqueue_after_commit(f"{__package__}.sync:initial_sync", store.id, store_id=store.id)
 
     def subscribe(self, store: Store, subscriber: Subscriber) -> str:
         """Create or update the customer with our consent meta (WooCommerce has no field)."""
@@ -263,7 +263,7 @@ class WooCommerceAdapter(PlatformAdapter):
 
     def reconcile(self, store: Store) -> None:
         """Enqueue a reconciliation pass."""
-        enqueue(f"{__package__}.sync:reconcile_store", store.id, store_id=store.id)
+        enqueue_after_commit(f"{__package__}.sync:reconcile_store", store.id, store_id=store.id)
 
 
 def _ids(kept: list[int], ref: str, member: bool) -> list[dict[str, int]]:

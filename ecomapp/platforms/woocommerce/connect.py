@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
 from ecomapp.extensions import affected, db
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.jobs.retry import PermanentError, TransientError
 from ecomapp.models import Platform, Store, WooConnection, WooSite
 from ecomapp.models.types import utcnow
@@ -152,9 +152,9 @@ def complete_connection(body: Any) -> Store:
     store = _upsert_store(pending.store_url, key, secret, str(body.get("key_permissions", "")))
     _upsert_site(store, pending.store_url, body.get("key_id"))
     pending.store_id = store.id
-    enqueue(f"{__package__}.facts:learn_store_facts", store.id, store_id=store.id)
-    enqueue(f"{__package__}.webhooks:ensure_webhooks", store.id, store_id=store.id)
-    enqueue(f"{__package__}.sync:initial_sync", store.id, store_id=store.id)
+    enqueue_after_commit(f"{__package__}.facts:learn_store_facts", store.id, store_id=store.id)
+    enqueue_after_commit(f"{__package__}.webhooks:ensure_webhooks", store.id, store_id=store.id)
+    enqueue_after_commit(f"{__package__}.sync:initial_sync", store.id, store_id=store.id)
     db.session.commit()
     return store
 

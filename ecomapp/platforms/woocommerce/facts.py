@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ecomapp.alert_recipients import ALERT_RECIPIENTS_KEY, parse_recipients
 from ecomapp.extensions import db
-from ecomapp.jobs import enqueue
+from ecomapp.jobs import enqueue_after_commit
 from ecomapp.jobs.retry import PermanentError
 from ecomapp.mail.reminder_policy import COUNTRY_KEY
 from ecomapp.models import Store
@@ -88,6 +88,6 @@ def refresh_all_store_facts() -> int:
     """Periodic: re-read every connected store's facts (a merchant may move its time zone)."""
     stores = active_woo_stores()
     for store in stores:
-        enqueue(learn_store_facts, store.id, store_id=store.id)
+        enqueue_after_commit(learn_store_facts, store.id, store_id=store.id)
     db.session.commit()
     return len(stores)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ecomapp.events.bus import QUIET_KEY
 from ecomapp.extensions import db
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.models import JobRecord, JobStatus, Store, WooSite
 from ecomapp.models.types import utcnow
 from ecomapp.platforms.woocommerce.apply import apply_product_payload, apply_resource
@@ -157,6 +157,6 @@ def reconcile_all() -> int:
     """Enqueue reconciliation for every connected store (periodic); return how many."""
     stores = active_woo_stores()
     for store in stores:
-        enqueue(reconcile_store, store.id, store_id=store.id)
+        enqueue_after_commit(reconcile_store, store.id, store_id=store.id)
     db.session.commit()
     return len(stores)

@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 from ecomapp.extensions import db
-from ecomapp.jobs.queue import enqueue
+from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.models import Store, WooSite
 from ecomapp.platforms.woocommerce.client import WooClient
 from ecomapp.platforms.woocommerce.sites import active_woo_stores, app_url, client_for, site_for
@@ -110,7 +110,7 @@ def check_webhook_health() -> int:
     """Enqueue a cheap webhook check for every connected store (periodic); return how many."""
     stores = active_woo_stores()
     for store in stores:
-        enqueue(check_store_webhooks, store.id, store_id=store.id)
+        enqueue_after_commit(check_store_webhooks, store.id, store_id=store.id)
     db.session.commit()
     return len(stores)
 
@@ -140,5 +140,5 @@ def check_store_webhooks(store_id: int) -> None:
         return
     log.warning("store %s: webhooks %s not active; recreating and reconciling", store_id, broken)
     ensure_webhooks(store_id)
-    enqueue(f"{__package__}.sync:reconcile_store", store_id, store_id=store_id)
+    enqueue_after_commit(f"{__package__}.sync:reconcile_store", store_id, store_id=store_id)
     db.session.commit()
