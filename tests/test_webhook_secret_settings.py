@@ -42,6 +42,10 @@ def test_settings_show_the_secret_the_builder_no_longer_does(
     login(client, store)
     secret = webhook_secret(store, app.config["SECRET_KEY"].encode())
     assert _shown_secret(client) == secret
+    page = client.get("/settings").get_data(as_text=True)
+    title = page.split("<title>")[1].split("</title>")[0]
+    assert secret not in title and "<" not in title  # shown once, in the page's body
+    assert page.count(secret) == 1
     assert secret not in client.get("/automations/new").get_data(as_text=True)
 
 
