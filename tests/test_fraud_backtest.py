@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from time_machine import TimeMachineFixture
 
-from ecomapp.extensions import db
-from ecomapp.mirror.records import AddressRecord
-from tests.factories import make_order, make_store
-
-FEB = datetime(2026, 2, 10, tzinfo=UTC)
-
-
-def _places(billing: str, shipping: str) -> list[AddressRecord]:
-    return [
-        AddressRecord(kind="billing", name="A B", zip="10001", country_code=billing),
-        AddressRecord(kind="shipping", name="A B", zip="10001", country_code=shipping),
-    ]
+from tests.fraud_support import labelled_store
 
 
 def test_backtest_shows_held_orders_and_precision_against_fraud_cancellations(
@@ -29,21 +16,7 @@ def test_backtest_shows_held_orders_and_precision_against_fraud_cancellations(
     fraud (billed in CA, shipped to the US, 1,500.00 first orders from a Nigerian IP), when
     the backtest runs over 90 days, then the current settings hold exactly the two frauds
     and the address check alone also holds the gift."""
-    time_machine.move_to(datetime(2026, 3, 1, tzinfo=UTC), tick=False)
-    store = make_store()
-    for i in range(25):
-        make_order(store, total_price="60.00", client_ip=f"12.0.0.{i + 1}", placed_at=FEB)
-    make_order(store, total_price="70.00", addresses=_places("US", "GB"), placed_at=FEB)
-    for i in range(2):
-        make_order(
-            store,
-            total_price="1500.00",
-            client_ip=f"197.210.0.{i + 1}",
-            addresses=_places("CA", "US"),
-            cancel_reason="fraud",
-            placed_at=FEB,
-        )
-    db.session.commit()
+    store = labelled_store(time_machine)
 
     result = runner.invoke(args=["fraud-backtest", str(store.id), "--days", "90"])
 

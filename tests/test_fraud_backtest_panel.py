@@ -12,42 +12,13 @@ from time_machine import TimeMachineFixture
 
 from ecomapp.extensions import db
 from ecomapp.insights.fraud.backtest_job import JOB
-from ecomapp.mirror.records import AddressRecord
-from ecomapp.models import FraudBacktest, JobRecord, Store
+from ecomapp.models import FraudBacktest, JobRecord
 from tests.automation_support import login
 from tests.factories import make_order, make_store
+from tests.fraud_support import FEB, labelled_store
 
-FEB = datetime(2026, 2, 10, tzinfo=UTC)
 CURRENT = "<tr><td>current settings</td><td>3</td><td>2</td><td>100%</td><td>100%</td></tr>"
 ADDRESS = "<tr><td>address mismatch alone</td><td>3</td><td>3</td><td>67%</td><td>100%</td></tr>"
-
-
-def _places(billing: str, shipping: str) -> list[AddressRecord]:
-    return [
-        AddressRecord(kind="billing", name="A B", zip="10001", country_code=billing),
-        AddressRecord(kind="shipping", name="A B", zip="10001", country_code=shipping),
-    ]
-
-
-def _labelled_store(time_machine: TimeMachineFixture) -> Store:
-    """Return a store of 25 ordinary orders, a gift shipped abroad and two frauds (cancelled
-    as fraud: 1,500.00 first orders from a Nigerian IP, billed in CA, shipped to the US)."""
-    time_machine.move_to(datetime(2026, 3, 1, tzinfo=UTC), tick=False)
-    store = make_store()
-    for i in range(25):
-        make_order(store, total_price="60.00", client_ip=f"12.0.0.{i + 1}", placed_at=FEB)
-    make_order(store, total_price="70.00", addresses=_places("US", "GB"), placed_at=FEB)
-    for i in range(2):
-        make_order(
-            store,
-            total_price="1500.00",
-            client_ip=f"197.210.0.{i + 1}",
-            addresses=_places("CA", "US"),
-            cancel_reason="fraud",
-            placed_at=FEB,
-        )
-    db.session.commit()
-    return store
 
 
 def _ask(client: FlaskClient, csrf: str, days: str) -> str:
@@ -63,7 +34,7 @@ def test_a_backtest_is_queued_then_scored_by_a_job_and_its_page_shows_the_figure
     then the page polls a queued backtest; once the job ran, it shows 28 orders, 2 known
     fraud, the current settings holding both (100%, 100%) and the address check alone three
     (67%, 100%), progress 28 of 28; the form page lists it with its days and settings."""
-    store = _labelled_store(time_machine)
+    store = labelled_store(time_machine)
     make_order(make_store(), total_price="900.00", cancel_reason="fraud", placed_at=FEB)
     db.session.commit()
     csrf = login(client, store)
@@ -104,7 +75,7 @@ def test_another_store_cannot_see_the_backtest(
 ) -> None:
     """Given a finished backtest of one store, when another store opens it or its progress,
     then both answer 404 and its list does not show it."""
-    store = _labelled_store(time_machine)
+    store = labelled_store(time_machine)
     location = _ask(client, login(client, store), "90")
     run_jobs()
 
@@ -121,7 +92,7 @@ def test_a_failed_job_shows_its_error_and_stops_polling(
     """Given a queued backtest whose kept settings no longer parse (a value out of range),
     when its job runs, then the job runner records the failure and the page shows that error
     without polling; asking again starts a new backtest instead of waiting on the failed one."""
-    store = _labelled_store(time_machine)
+    store = labelled_store(time_machine)
     csrf = login(client, store)
     location = _ask(client, csrf, "90")
     bt = db.session.scalar(select(FraudBacktest))
@@ -146,7 +117,7 @@ def test_the_same_backtest_asked_twice_while_queued_runs_once(
 ) -> None:
     """Given a queued 90-day backtest, when the merchant asks again for 90 days with the same
     settings, then the same page opens and one job runs; other days are a new backtest."""
-    store = _labelled_store(time_machine)
+    store = labelled_store(time_machine)
     csrf = login(client, store)
 
     first, again, other = (
@@ -167,7 +138,7 @@ def test_a_backtest_whose_worker_was_lost_stops_polling_and_can_be_asked_again(
 ) -> None:
     """Given a queued backtest no worker ran (killed with it), when three hours have passed,
     then its page says it stopped without polling and asking again queues a new one."""
-    store = _labelled_store(time_machine)
+    store = labelled_store(time_machine)
     csrf = login(client, store)
     location = _ask(client, csrf, "90")
 
