@@ -127,11 +127,13 @@ def batch_rows(
     id_range: tuple[int, int],
     ab: tuple[str, int, dict[str, str]] = ("all", 0, {}),
 ) -> Any:
-    """Return the SELECT of one batch's message rows (customers with ids in the range);
-    ab is the send's phase, the campaign's sample percent and the winning subjects."""
+    """Return the SELECT of one batch's message rows (customers with ids in the range), the
+    ones to mail already claimed (`sending` since now, first attempt); ab is the send's phase,
+    the campaign's sample percent and the winning subjects."""
     version = version_case(store_id, versions)
     reason = skip_reason(store_id, send_id, settings, now)
-    status = case((reason.is_(None), MessageStatus.PENDING.value), else_="suppressed")
+    ready = reason.is_(None)
+    status = case((ready, MessageStatus.SENDING.value), else_="suppressed")
     key = literal(f"campaign:{send_id}:") + cast(Customer.id, String)
     return select(
         literal(store_id),
@@ -148,7 +150,8 @@ def batch_rows(
         literal(""),
         reason,
         literal(now, Message.created_at.type),
-        literal(0),
+        case((ready, 1), else_=0),
+        case((ready, literal(now, Message.sending_at.type)), else_=null()),
         literal(send_id),
         version,
     ).where(
@@ -174,6 +177,7 @@ COLUMNS = (
     "error",
     "created_at",
     "attempts",
+    "sending_at",
     "campaign_send_id",
     "campaign_version_id",
 )

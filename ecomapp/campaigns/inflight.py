@@ -106,8 +106,10 @@ def _set(where: object, status: str, error: str | None, **extra: object) -> None
     db.session.execute(update(Message).where(where).values(**values))  # type: ignore[arg-type]
 
 
-def recover(send_id: int, stale_before: datetime) -> int:
-    """Settle the groups a killed worker left `sending`; return how many groups."""
+def recover(send_id: int, stale_before: datetime, msgid: object = None) -> int:
+    """Settle the groups a killed worker left `sending` (msgid: the SQL of a row's Message-ID,
+    kept on the rows that may have left); return how many groups."""
+    header = {} if msgid is None else {"message_id_header": msgid}
     stranded = and_(
         Message.campaign_send_id == send_id,
         Message.status == MessageStatus.SENDING.value,
@@ -118,11 +120,11 @@ def recover(send_id: int, stale_before: datetime) -> int:
         group = and_(stranded, Message.sending_at == sending_at)
         raw = redis_connection().get(key(send_id, sending_at))
         if raw is None:
-            _set(group, MessageStatus.UNCERTAIN.value, UNCERTAIN)
+            _set(group, MessageStatus.UNCERTAIN.value, UNCERTAIN, **header)
             continue
         marker = int(raw)
-        _set(and_(group, Message.id < marker), MessageStatus.SENT.value, RECOVERED)
-        _set(and_(group, Message.id == marker), MessageStatus.UNCERTAIN.value, UNCERTAIN)
+        _set(and_(group, Message.id < marker), MessageStatus.SENT.value, RECOVERED, **header)
+        _set(and_(group, Message.id == marker), MessageStatus.UNCERTAIN.value, UNCERTAIN, **header)
         _set(
             and_(group, Message.id > marker),
             MessageStatus.PENDING.value,

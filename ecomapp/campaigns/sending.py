@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import String, case, cast, func, insert, literal, select, update
+from sqlalchemy import ColumnElement, String, case, cast, func, insert, literal, select, update
 
 from ecomapp.campaigns import assign, inflight
 from ecomapp.campaigns.render import GridMaker, Prepared, Recipient, Signer, personalise, prepare
@@ -58,41 +58,6 @@ def versions_of(campaign_id: int) -> list[CampaignVersion]:
     return assign.ordered(list(rows))
 
 
-def materialise_batch(send: CampaignSend, settings: EffectiveSettings) -> int:
-    """Insert the next batch's message rows (policy decided in SQL); return customers covered."""
-    from ecomapp.campaigns.audience import base_condition
-
-    ids = (
-        select(Customer.id)
-        .where(base_condition(send.store_id), Customer.id > send.cursor)
-        .order_by(Customer.id)
-        .limit(batch_size())
-        .subquery()
-    )
-    top, count = db.session.execute(select(func.max(ids.c.id), func.count())).one()
-    if not count:
-        send.materialized = True
-        db.session.commit()
-        return 0
-    versions = versions_of(send.campaign_id)
-    campaign = db.session.get(Campaign, send.campaign_id)
-    ab = (send.phase, campaign.ab_percent if campaign else 0, send.winners or {})
-    rows = assign.batch_rows(
-        send.store_id, send.id, versions, settings, utcnow(), (send.cursor, top), ab
-    )
-    moved = db.session.execute(
-        update(CampaignSend)
-        .where(CampaignSend.id == send.id, CampaignSend.cursor == send.cursor)
-        .values(cursor=top)
-    )
-    if affected(moved) != 1:  # another worker took this batch
-        db.session.rollback()
-        return 0
-    db.session.execute(insert(Message).from_select(list(assign.COLUMNS), rows))
-    db.session.commit()
-    return int(count)
-
-
 @dataclass
 class Claimed:
     """One claimed message and its recipient."""
@@ -105,6 +70,12 @@ class Claimed:
     first_name: str = ""
     last_name: str = ""
     marker: str | None = None  # the group's in-flight key (ecomapp/campaigns/inflight.py)
+
+
+def msgid_of(domain: str) -> ColumnElement[str]:
+    """Return the SQL of a campaign row's Message-ID (as wire.message_id_header builds it)."""
+    host = domain.split(":")[0] or "localhost"
+    return literal("<campaign.") + cast(Message.id, String) + literal(f"@{host}>")
 
 
 def claim(send: CampaignSend, domain: str, limit: int) -> list[Claimed]:
@@ -123,7 +94,7 @@ def claim(send: CampaignSend, domain: str, limit: int) -> list[Claimed]:
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    msgid = literal("<campaign.") + cast(Message.id, String) + literal(f"@{domain}>")
+    msgid = msgid_of(domain)
     rows = db.session.execute(
         update(Message)
         .where(Message.id.in_(ids.scalar_subquery()), Message.status == MessageStatus.PENDING.value)
@@ -165,6 +136,64 @@ def _names(store_id: int, claimed: list[Claimed]) -> None:
         by_customer[cid].first_name, by_customer[cid].last_name = first or "", last or ""
 
 
+def materialise_batch(send: CampaignSend, settings: EffectiveSettings) -> list[Claimed]:
+    """Insert the next batch's message rows (policy decided in SQL), the ones to mail already
+    claimed for this worker; return those (none when the audience is done or another worker
+    took the batch)."""
+    from ecomapp.campaigns.audience import base_condition
+
+    ids = (
+        select(Customer.id)
+        .where(base_condition(send.store_id), Customer.id > send.cursor)
+        .order_by(Customer.id)
+        .limit(batch_size())
+        .subquery()
+    )
+    top, count = db.session.execute(select(func.max(ids.c.id), func.count())).one()
+    if not count:
+        send.materialized = True
+        db.session.commit()
+        return []
+    versions = versions_of(send.campaign_id)
+    campaign = db.session.get(Campaign, send.campaign_id)
+    ab = (send.phase, campaign.ab_percent if campaign else 0, send.winners or {})
+    now = utcnow()
+    rows = assign.batch_rows(
+        send.store_id, send.id, versions, settings, now, (send.cursor, top), ab
+    )
+    moved = db.session.execute(
+        update(CampaignSend)
+        .where(CampaignSend.id == send.id, CampaignSend.cursor == send.cursor)
+        .values(cursor=top)
+    )
+    if affected(moved) != 1:  # another worker took this batch
+        db.session.rollback()
+        return []
+    marker = inflight.start(send.id, now)  # before the claimed rows exist: "nothing sent yet"
+    inserted = db.session.execute(
+        insert(Message)
+        .from_select(list(assign.COLUMNS), rows)
+        .returning(
+            Message.id,
+            Message.to_email,
+            Message.customer_id,
+            Message.campaign_version_id,
+            Message.subject,
+            Message.status,
+        )
+    ).all()
+    db.session.commit()
+    claimed = [
+        Claimed(r[0], r[1], r[2], int(r[3] or 0), r[4], marker=marker)
+        for r in inserted
+        if r[5] == MessageStatus.SENDING.value
+    ]
+    if not claimed:
+        inflight.finish(marker)
+    _names(send.store_id, claimed)
+    return sorted(claimed, key=lambda c: c.id)
+
+
 @dataclass
 class Outcome:
     """What happened to a claimed group; written back in a few statements."""
@@ -178,12 +207,17 @@ class Outcome:
 
 def mark(store: Store, outcome: Outcome, backend: str) -> None:
     """Write a group's outcome back: one UPDATE for the sent rows, one per exception."""
-    now = utcnow()
+    now, msgid = utcnow(), msgid_of(store.domain)
     if outcome.sent:
         db.session.execute(
             update(Message)
             .where(Message.id.in_(outcome.sent))
-            .values(status=MessageStatus.SENT.value, sent_at=now, backend=backend)
+            .values(
+                status=MessageStatus.SENT.value,
+                sent_at=now,
+                backend=backend,
+                message_id_header=msgid,
+            )
         )
     for mid, error in outcome.later:
         gave_up = Message.attempts >= MAX_ATTEMPTS
@@ -194,12 +228,18 @@ def mark(store: Store, outcome: Outcome, backend: str) -> None:
             .values(status=status, error=error, scheduled_for=now + RETRY_LATER)
         )
     for mid, error, bounced in outcome.failed:
-        values: dict[str, object] = {"status": MessageStatus.FAILED.value, "error": error}
+        values: dict[str, object] = {
+            "status": MessageStatus.FAILED.value, "error": error, "message_id_header": msgid
+        }  # fmt: skip
         if bounced:
             values["bounced_at"] = now
         db.session.execute(update(Message).where(Message.id == mid).values(**values))
     for mid, error in outcome.uncertain:
-        values = {"status": MessageStatus.UNCERTAIN.value, "error": error}
+        values = {
+            "status": MessageStatus.UNCERTAIN.value,
+            "error": error,
+            "message_id_header": msgid,
+        }
         db.session.execute(update(Message).where(Message.id == mid).values(**values))
     if outcome.unsent:
         db.session.execute(
@@ -208,7 +248,6 @@ def mark(store: Store, outcome: Outcome, backend: str) -> None:
             .values(status=MessageStatus.PENDING.value, attempts=Message.attempts - 1)
         )
     db.session.commit()
-    _ = store
 
 
 class Deliverer:
@@ -363,7 +402,9 @@ class Deliverer:
 def resolve_stranded(send: CampaignSend) -> int:
     """Settle rows a killed worker left `sending` past the send timeout; never resend one."""
     timeout = timedelta(seconds=current_app.config["SETTINGS"].mail_send_timeout)
-    return inflight.recover(send.id, utcnow() - timeout)
+    store = db.session.get(Store, send.store_id)
+    msgid = msgid_of(store.domain if store else "")
+    return inflight.recover(send.id, utcnow() - timeout, msgid)
 
 
 def open_rows(send: CampaignSend) -> tuple[int, datetime | None]:
@@ -405,10 +446,12 @@ def _work(send: CampaignSend, store: Store, settings: EffectiveSettings) -> None
             if send.status != SendStatus.RUNNING.value:
                 return
             claimed = claim(send, store.domain.split(":")[0] or "localhost", batch_size())
+            if not claimed and not send.materialized:
+                claimed = materialise_batch(send, settings)
             if claimed:
                 deliverer.deliver(claimed)
             elif not send.materialized:
-                materialise_batch(send, settings)
+                continue
             else:
                 _finish_or_wait(send)
                 return

@@ -7,11 +7,31 @@ headers as the mailer sets them (List-Unsubscribe one-click included).
 from __future__ import annotations
 
 import base64
-import uuid
+import itertools
+import secrets
 from email.header import Header
 from email.utils import format_datetime, formataddr, parseaddr
 
 from ecomapp.models import utcnow
+
+_PREFIX = f"=_{secrets.token_hex(8)}."  # "=_" never occurs in base64 or in our headers
+_SERIAL = itertools.count()
+_date: tuple[int, str] = (0, "")
+
+
+def _boundary() -> str:
+    """Return a MIME boundary unique in this process (no random read per message)."""
+    return f"{_PREFIX}{next(_SERIAL)}"
+
+
+def _date_header() -> str:
+    """Return the Date header value, formatted once per second."""
+    global _date
+    now = utcnow()
+    second = int(now.timestamp())
+    if _date[0] != second:
+        _date = (second, format_datetime(now))
+    return _date[1]
 
 
 def _b64(text: str) -> bytes:
@@ -40,10 +60,10 @@ def wire(
     from_header: str, to: str, subject: str, msgid: str, unsubscribe: str, text: str, html: str
 ) -> bytes:
     """Return one e-mail as SMTP sends it."""
-    boundary = uuid.uuid4().hex
+    boundary = _boundary()
     head = (
         f"From: {from_header}\r\nTo: {to}\r\nSubject: {header_text(subject)}\r\n"
-        f"Date: {format_datetime(utcnow())}\r\nMessage-ID: {msgid}\r\nMIME-Version: 1.0\r\n"
+        f"Date: {_date_header()}\r\nMessage-ID: {msgid}\r\nMIME-Version: 1.0\r\n"
         f"List-Unsubscribe: <{unsubscribe}>\r\n"
         "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
         f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'

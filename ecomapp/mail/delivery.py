@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 OPEN_STATUSES = (MessageStatus.PENDING.value, MessageStatus.SENDING.value)
 
 
-def deliver_message(message_id: int) -> None:
-    """Deliver one message at most once: check the rules, claim it, send, mark it."""
+def deliver_message(message_id: int, known: dict[int, EffectiveSettings] | None = None) -> None:
+    """Deliver one message at most once: check the rules, claim it, send, mark it (known: the
+    mail settings of stores already looked up by this job)."""
     message = db.session.get(Message, message_id)
     if message is None or message.status not in OPEN_STATUSES:
         return
@@ -40,7 +41,10 @@ def deliver_message(message_id: int) -> None:
             db.session.commit()
             return
         db.session.commit()
-    settings = effective_settings(store)
+    known = {} if known is None else known
+    if store.id not in known:
+        known[store.id] = effective_settings(store)
+    settings = known[store.id]
     resending = message.status == MessageStatus.SENDING.value
     if resending and not _resolve_interrupted(message, settings):
         return
@@ -58,9 +62,11 @@ def deliver_message(message_id: int) -> None:
 
 
 def deliver_batch(message_ids: list[int]) -> None:
-    """Deliver several messages in one job, reusing the backend's connection."""
+    """Deliver several messages in one job, reusing the backend's connection and each store's
+    mail settings."""
+    known: dict[int, EffectiveSettings] = {}
     for message_id in message_ids:
-        deliver_message(message_id)
+        deliver_message(message_id, known)
 
 
 def _claim(message_id: int) -> bool:

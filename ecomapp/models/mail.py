@@ -7,7 +7,19 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy import (
+    text as sql_text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ecomapp.extensions import Model
@@ -43,10 +55,22 @@ class Message(Model):
     __table_args__ = (
         UniqueConstraint("store_id", "idempotency_key"),
         Index("ix_messages_store_created", "store_id", "created_at"),
-        Index("ix_messages_store_automation", "store_id", "automation_id"),
+        Index(  # campaign and one-off rows (no automation) are left out of this index
+            "ix_messages_store_automation",
+            "store_id",
+            "automation_id",
+            postgresql_where=sql_text("automation_id IS NOT NULL"),
+            sqlite_where=sql_text("automation_id IS NOT NULL"),
+        ),
         Index("ix_messages_store_to_sent", "store_id", "to_email", "sent_at"),
         Index("ix_messages_store_customer", "store_id", "customer_id"),
-        Index("ix_messages_campaign_send_status", "campaign_send_id", "status"),
+        Index(  # automation rows (no campaign send) are left out of this index
+            "ix_messages_campaign_send_status",
+            "campaign_send_id",
+            "status",
+            postgresql_where=sql_text("campaign_send_id IS NOT NULL"),
+            sqlite_where=sql_text("campaign_send_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
