@@ -30,58 +30,31 @@ DAY = timedelta(days=1)
 # Built once: a fresh alias per call costs more to adapt than the query takes to run.
 SHIP = aliased(Address, name="ship")
 BILL = aliased(Address, name="bill")
-RECENT = aliased(Order, name="recent_order")
 
 
 def load_order_facts(store_id: int, order_ids: Iterable[int]) -> dict[int, OrderFacts]:
     """Return the facts of each of the store's orders by id (unknown ids are left out)."""
     ids = list(order_ids)
-    orders: Sequence[Order]
-    values: StoreValues
-    if len(ids) <= RANK_IN_SQL_UP_TO:
-        orders, values = _ranked_orders(store_id, ids)
-    else:
-        orders = _orders(store_id, ids)
-        values = store_values(store_id)
+    orders = _orders(store_id, ids)
     if not orders:
         return {}
+    totals = {Decimal(o.total_price) for o in orders}
+    values: StoreValues
+    if len(totals) <= RANK_IN_SQL_UP_TO:
+        values = ranked_values(store_id, totals)
+    else:
+        values = store_values(store_id)
     history = _RowIndex(_history(store_id, orders), HISTORY_KEYS)
     nearby = _RowIndex(_nearby(store_id, orders), NEARBY_KEYS)
     return {o.id: _facts(o, values, history, nearby) for o in orders}
 
 
 def _orders(store_id: int, ids: list[int]) -> Sequence[Order]:
-    return db.session.scalars(
-        select(Order)
-        .where(Order.store_id == store_id, Order.id.in_(ids))
-        .options(selectinload(Order.addresses))
-    ).all()
-
-
-def _ranked_orders(store_id: int, ids: list[int]) -> tuple[Sequence[Order], RankedValues]:
-    """Return a few orders with their addresses and how many of the store's recent orders are
-    below each one's total: one statement (the action scores one order at a time)."""
-    recent = (
-        select(RECENT.total_price.label("total"))
-        .where(RECENT.store_id == store_id)
-        .order_by(RECENT.id.desc())
-        .limit(STORE_VALUES_WINDOW)
-        .cte("recent")
-    )
-    below = select(func.count()).where(recent.c.total < Order.total_price).scalar_subquery()
-    count = select(func.count()).select_from(recent).scalar_subquery()
-    rows = (
-        db.session.execute(
-            select(Order, below.label("below"), count.label("count"))
-            .where(Order.store_id == store_id, Order.id.in_(ids))
-            .options(joinedload(Order.addresses))
-        )
-        .unique()
-        .all()
-    )
-    counts = {Decimal(r[0].total_price): int(r.below or 0) for r in rows}
-    total = int(rows[0][2] or 0) if rows else 0
-    return [r[0] for r in rows], RankedValues(count=total, below=counts)
+    found = select(Order).where(Order.store_id == store_id, Order.id.in_(ids))
+    if len(ids) > RANK_IN_SQL_UP_TO:
+        return db.session.scalars(found.options(selectinload(Order.addresses))).all()
+    # A few orders (the action scores one at a time): their addresses in the same statement.
+    return db.session.scalars(found.options(joinedload(Order.addresses))).unique().all()
 
 
 def store_values(store_id: int) -> StoreValues:
