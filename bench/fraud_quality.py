@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from flask_migrate import upgrade
+from sqlalchemy import event
 
 from bench.big_store import recreate_database, vacuum
 from bench.fraud_store import write_history
@@ -41,6 +44,7 @@ from ecomapp.platforms.demo_payloads import to_payload
 from ecomapp.webhooks.inbox import record_delivery
 
 BATCH = 500
+SERVER_SAMPLE = 100  # arriving orders whose statements are run again under EXPLAIN ANALYZE
 
 
 @dataclass(frozen=True)
@@ -96,15 +100,45 @@ def load_and_score(store: Store, ids: list[int]) -> tuple[dict[int, OrderFacts],
     return facts, time.perf_counter() - started
 
 
-def score_one_by_one(store: Store, ids: list[int]) -> list[float]:
-    """Return the seconds of the action's path for each order: load its facts, score it."""
-    seconds = []
+def score_one_by_one(store: Store, ids: list[int]) -> tuple[list[float], list[float]]:
+    """Return the seconds of the action's path for each order (load its facts, score it):
+    wall-clock, and CPU of this process (meaningful when the machine is busy)."""
+    seconds, cpu = [], []
     for oid in ids:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         score_order(load_order_facts(store.id, [oid])[oid])
         seconds.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
         db.session.rollback()  # the action's own transaction ends after each order
-    return seconds
+    return seconds, cpu
+
+
+def server_ms(store: Store, ids: list[int]) -> list[float]:
+    """Return the database's own time (planning + execution, EXPLAIN ANALYZE) of the
+    statements that load each order's facts; PostgreSQL only."""
+    statements: list[tuple[str, object]] = []
+
+    def grab(conn: object, cursor: object, sql: str, params: object, *_: object) -> None:
+        statements.append((sql, params))
+
+    totals = []
+    for oid in ids:
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", grab)
+        try:
+            load_order_facts(store.id, [oid])
+        finally:
+            event.remove(db.engine, "before_cursor_execute", grab)
+        db.session.rollback()
+        totals.append(sum(_explained_ms(sql, params) for sql, params in statements))
+    return totals
+
+
+def _explained_ms(sql: str, params: Any) -> float:
+    rows = db.session.connection().exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+    plan = rows.scalar_one()[0]
+    db.session.rollback()
+    return float(plan["Planning Time"]) + float(plan["Execution Time"])
 
 
 def quality(
@@ -129,15 +163,28 @@ def p(values: list[float], share: float) -> float:
     return 1000 * ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def report_cost(ingest_s: list[float], score_s: list[float], batched_s: float, n: int) -> None:
+def report_cost(
+    ingest_s: list[float], score_s: list[float], batched_s: float, n: int, cpu_s: list[float]
+) -> None:
     """Print scoring time per order next to the same orders' ingest time (p50, p95)."""
     print(f"# {len(score_s)} arriving orders: ingest (door + job) vs scoring, per order")
     print(f"# ingest p50 {p(ingest_s, 0.5):.2f} ms p95 {p(ingest_s, 0.95):.2f} ms")
     print(f"# score  p50 {p(score_s, 0.5):.2f} ms p95 {p(score_s, 0.95):.2f} ms")
+    print(f"# score  cpu of this process p50 {p(cpu_s, 0.5):.2f} ms p95 {p(cpu_s, 0.95):.2f} ms")
     print(line("score_ms_per_order", p(score_s, 0.5), p(ingest_s, 0.5)))
     print(line("score_p95_ms_per_order", p(score_s, 0.95), p(ingest_s, 0.95)))
     mean = statistics.mean(ingest_s) * 1000
     print(line("score_ms_per_order_batched", 1000 * batched_s / n, mean))
+
+
+def report_server(store: Store, ids: list[int]) -> None:
+    """Print the database's own time per scored order (PostgreSQL's EXPLAIN ANALYZE)."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    ms = [m / 1000 for m in server_ms(store, ids)]
+    print(f"# score  server (planning + execution) over {len(ids)} orders", end=" ")
+    print(f"p50 {p(ms, 0.5):.2f} ms p95 {p(ms, 0.95):.2f} ms")
+    print(f"# load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
 
 
 def report_quality(facts: dict[int, OrderFacts], truth: dict[int, bool]) -> None:
@@ -182,11 +229,12 @@ def run(app: Flask, history: list[LabelledOrder], arrivals: int, sample: int) ->
         assert found is not None
         store = found
         arrived, ingest_s = ingest_arrivals(app, store, arriving)
-        score_s = score_one_by_one(store, list(arrived))
+        score_s, cpu_s = score_one_by_one(store, list(arrived))
         picked = random.Random(1).sample(list(truth), min(sample or len(truth), len(truth)))
         ids = [*picked, *arrived]
         facts, batched_s = load_and_score(store, ids)
-        report_cost(ingest_s, score_s, batched_s, len(ids))
+        report_cost(ingest_s, score_s, batched_s, len(ids), cpu_s)
+        report_server(store, list(arrived)[:SERVER_SAMPLE])
         report_quality(facts, {oid: (truth | arrived)[oid] for oid in ids})
 
 

@@ -167,6 +167,9 @@ class Order(MirrorMixin, Model):
         Index("ix_orders_store_email", "store_id", "email"),
         Index("ix_orders_store_ip", "store_id", "client_ip"),  # fraud velocity by IP
         Index("ix_orders_store_card", "store_id", "payment_card"),  # …and by card
+        # The store's latest orders with their total: the fraud scorer ranks an order's value
+        # among the latest 5,000 from the index alone (not 5,000 heap rows per order).
+        Index("ix_orders_store_id_total", "store_id", "id", "total_price"),
     )
 
     name: Mapped[str] = mapped_column(String(64), default="")

@@ -8,10 +8,17 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, union
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import select
 
 from ecomapp.extensions import db
+from ecomapp.insights.fraud.fact_queries import (
+    FEW_ORDERS,
+    MANY_ORDERS,
+    PAID,
+    PAST_AND_NEARBY,
+    STORE_VALUES_WINDOW,
+    rank_statement,
+)
 from ecomapp.insights.fraud.facts import (
     NearbyOrder,
     OrderFacts,
@@ -23,65 +30,31 @@ from ecomapp.insights.fraud.facts import (
 )
 from ecomapp.models import Address, Order
 
-STORE_VALUES_WINDOW = 5000  # the store's most recent orders that rank a first order's value
 RANK_IN_SQL_UP_TO = 20  # up to this many orders, rank their totals in SQL (not 5,000 rows)
-PAID = {"paid", "partially_refunded", "refunded"}
 DAY = timedelta(days=1)
-# Built once: a fresh alias per call costs more to adapt than the query takes to run.
-SHIP = aliased(Address, name="ship")
-BILL = aliased(Address, name="bill")
-RECENT = aliased(Order, name="recent_order")
 
 
 def load_order_facts(store_id: int, order_ids: Iterable[int]) -> dict[int, OrderFacts]:
     """Return the facts of each of the store's orders by id (unknown ids are left out)."""
     ids = list(order_ids)
-    orders: Sequence[Order]
-    values: StoreValues
-    if len(ids) <= RANK_IN_SQL_UP_TO:
-        orders, values = _ranked_orders(store_id, ids)
-    else:
-        orders = _orders(store_id, ids)
-        values = store_values(store_id)
+    orders = _orders(store_id, ids)
     if not orders:
         return {}
-    history = _RowIndex(_history(store_id, orders), HISTORY_KEYS)
-    nearby = _RowIndex(_nearby(store_id, orders), NEARBY_KEYS)
+    totals = {Decimal(o.total_price) for o in orders}
+    values: StoreValues
+    if len(totals) <= RANK_IN_SQL_UP_TO:
+        values = ranked_values(store_id, totals)
+    else:
+        values = store_values(store_id)
+    past, near = _past_and_nearby(store_id, orders)
+    history, nearby = _RowIndex(past, HISTORY_KEYS), _RowIndex(near, NEARBY_KEYS)
     return {o.id: _facts(o, values, history, nearby) for o in orders}
 
 
 def _orders(store_id: int, ids: list[int]) -> Sequence[Order]:
-    return db.session.scalars(
-        select(Order)
-        .where(Order.store_id == store_id, Order.id.in_(ids))
-        .options(selectinload(Order.addresses))
-    ).all()
-
-
-def _ranked_orders(store_id: int, ids: list[int]) -> tuple[Sequence[Order], RankedValues]:
-    """Return a few orders with their addresses and how many of the store's recent orders are
-    below each one's total: one statement (the action scores one order at a time)."""
-    recent = (
-        select(RECENT.total_price.label("total"))
-        .where(RECENT.store_id == store_id)
-        .order_by(RECENT.id.desc())
-        .limit(STORE_VALUES_WINDOW)
-        .cte("recent")
-    )
-    below = select(func.count()).where(recent.c.total < Order.total_price).scalar_subquery()
-    count = select(func.count()).select_from(recent).scalar_subquery()
-    rows = (
-        db.session.execute(
-            select(Order, below.label("below"), count.label("count"))
-            .where(Order.store_id == store_id, Order.id.in_(ids))
-            .options(joinedload(Order.addresses))
-        )
-        .unique()
-        .all()
-    )
-    counts = {Decimal(r[0].total_price): int(r.below or 0) for r in rows}
-    total = int(rows[0][2] or 0) if rows else 0
-    return [r[0] for r in rows], RankedValues(count=total, below=counts)
+    statement = FEW_ORDERS if len(ids) <= RANK_IN_SQL_UP_TO else MANY_ORDERS
+    found = db.session.scalars(statement, {"store_id": store_id, "ids": ids})
+    return found.unique().all()
 
 
 def store_values(store_id: int) -> StoreValues:
@@ -97,16 +70,9 @@ def store_values(store_id: int) -> StoreValues:
 
 def ranked_values(store_id: int, totals: set[Decimal]) -> RankedValues:
     """Return how many of the store's recent orders are below each total, counted in SQL."""
-    recent = (
-        select(Order.total_price)
-        .where(Order.store_id == store_id)
-        .order_by(Order.id.desc())
-        .limit(STORE_VALUES_WINDOW)
-        .subquery()
-    )
     ordered = sorted(totals)
-    below = [func.sum(case((recent.c.total_price < t, 1), else_=0)) for t in ordered]
-    row = db.session.execute(select(func.count(), *below).select_from(recent)).one()
+    bound = {f"t{i}": t for i, t in enumerate(ordered)}
+    row = db.session.execute(rank_statement(len(ordered)), {"store_id": store_id, **bound}).one()
     counts = {t: int(n or 0) for t, n in zip(ordered, row[1:], strict=True)}
     return RankedValues(count=int(row[0]), below=counts)
 
@@ -125,69 +91,27 @@ def place(address: Address | None) -> PlaceFacts | None:
     )
 
 
-def _history(store_id: int, orders: Sequence[Order]) -> list[Any]:
-    customers = {o.customer_id for o in orders if o.customer_id}
-    # Exact e-mails as sent and lower-cased, so ix_orders_store_email serves the look-up.
-    emails = {e for o in orders if o.email for e in (o.email, o.email.lower())}
-    if not customers and not emails:
-        return []
-
-    who = or_(Order.customer_id.in_(customers), Order.email.in_(emails))
-    return list(
-        db.session.execute(
-            select(Order.id, Order.customer_id, Order.email, Order.total_price, Order.placed_at)
-            .add_columns(SHIP.name, SHIP.address1, SHIP.province, SHIP.zip, SHIP.country_code)
-            .outerjoin(SHIP, and_(SHIP.order_id == Order.id, SHIP.kind == "shipping"))
-            .where(Order.store_id == store_id, who, Order.cancelled_at.is_(None))
-            .where(or_(Order.payment_failures.is_(None), Order.financial_status.in_(PAID)))
-        )
-    )
-
-
-def _nearby(store_id: int, orders: Sequence[Order]) -> list[Any]:
+def _past_and_nearby(store_id: int, orders: Sequence[Order]) -> tuple[list[Any], list[Any]]:
+    """Return the rows of the orders' customers' past orders and of the store's orders sharing
+    a key with them in the day before: one statement."""
+    emails = sorted({e for o in orders if o.email for e in (o.email, o.email.lower())})
     placed = [o.placed_at for o in orders if o.placed_at]
-    if not placed:
-        return []
-    window = (min(placed) - DAY, max(placed))
-    matched = _matching_ids(store_id, orders, window)
-    if matched is None:
-        return []
-
-    return list(
-        db.session.execute(
-            select(Order.id, Order.placed_at, Order.email, Order.client_ip, Order.payment_card)
-            .add_columns(Order.payment_failures, Order.financial_status, BILL.phone)
-            .outerjoin(BILL, and_(BILL.order_id == Order.id, BILL.kind == "billing"))
-            .where(Order.store_id == store_id, Order.placed_at.between(*window))
-            .where(Order.id.in_(select(matched.c.id)))
-        )
-    )
-
-
-def _matching_ids(store_id: int, orders: Sequence[Order], window: tuple[Any, Any]) -> Any:
-    """Return a subquery of the store's order ids sharing an e-mail, IP, card or billing phone
-    with the orders in the time window: one indexed look-up per key (a scan of the day's
-    orders costs more)."""
-    emails = {e for o in orders if o.email for e in (o.email, o.email.lower())}
-    keys = [
-        (Order.email, emails),
-        (Order.client_ip, {o.client_ip for o in orders if o.client_ip}),
-        (Order.payment_card, {o.payment_card for o in orders if o.payment_card}),
-    ]
-    selects = [
-        select(Order.id.label("id"))
-        .where(Order.store_id == store_id, column.in_(values))
-        .where(Order.placed_at.between(*window))
-        for column, values in keys
-        if values
-    ]
-    phones = {a.phone for o in orders for a in o.addresses if a.phone}
-    if phones:
-        by_phone = select(Address.order_id.label("id")).where(
-            Address.store_id == store_id, Address.kind == "billing", Address.phone.in_(phones)
-        )
-        selects.append(by_phone)
-    return union(*selects).subquery() if selects else None
+    params = {
+        "store_id": store_id,
+        "customers": sorted({o.customer_id for o in orders if o.customer_id}),
+        "emails": emails,
+        "near_emails": emails,
+        "ips": sorted({o.client_ip for o in orders if o.client_ip}),
+        "cards": sorted({o.payment_card for o in orders if o.payment_card}),
+        "phones": sorted({a.phone for o in orders for a in o.addresses if a.phone}),
+        "since": min(placed) - DAY if placed else None,
+        "until": max(placed) if placed else None,
+    }
+    past: list[Any] = []
+    near: list[Any] = []
+    for row in db.session.execute(PAST_AND_NEARBY, params):
+        (past if row.kind == "past" else near).append(row)
+    return past, near
 
 
 # The columns a row is found by for one order of a batch (every signal compares on these).
@@ -257,10 +181,14 @@ def _past_of(order: Order, rows: list[Any]) -> tuple[PastOrder, ...] | None:
     if not order.customer_id and not order.email:
         return None
     return tuple(
-        PastOrder(Decimal(r.total_price), PlaceFacts(*r[5:10]) if r.country_code else None)
+        PastOrder(Decimal(r.total_price), _shipped_to(r) if r.country_code else None)
         for r in rows
         if r.id != order.id and _same_customer(r, order) and _before(r.placed_at, order)
     )
+
+
+def _shipped_to(row: Any) -> PlaceFacts:
+    return PlaceFacts(row.name, row.address1, row.province, row.zip, row.country_code)
 
 
 def _same_customer(row: Any, order: Order) -> bool:
