@@ -104,9 +104,10 @@ def score_one_by_one(store: Store, ids: list[int]) -> tuple[list[float], list[fl
     """Return the seconds of the action's path for each order (load its facts, score it):
     wall-clock, and CPU of this process (meaningful when the machine is busy)."""
     seconds, cpu = [], []
+    store_id = store.id  # read once: after each rollback `store.id` would reload the Store row
     for oid in ids:
         started, cpu_started = time.perf_counter(), time.process_time()
-        score_order(load_order_facts(store.id, [oid])[oid])
+        score_order(load_order_facts(store_id, [oid])[oid])
         seconds.append(time.perf_counter() - started)
         cpu.append(time.process_time() - cpu_started)
         db.session.rollback()  # the action's own transaction ends after each order
