@@ -22,6 +22,10 @@ PARTS = {
     "billing": N_("billing"),
     "shipping": N_("shipping"),
 }
+VELOCITY = {
+    "an hour": N_("%(count)s orders from %(kind)s %(value)s within an hour"),
+    "a day": N_("%(count)s orders from %(kind)s %(value)s within a day"),
+}
 MISSING = (
     N_("customer history unknown, first-order check skipped"),
     N_("too few store orders to rank the first order's value"),
@@ -86,22 +90,8 @@ RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
         ),
     ),
     (
-        re.compile(r"(\d+) orders from (e-mail|IP|phone|card) (.+) within an hour"),
-        lambda m: _(
-            "%(count)s orders from %(kind)s %(value)s within an hour",
-            count=m[1],
-            kind=_part(m[2]),
-            value=m[3],
-        ),
-    ),
-    (
-        re.compile(r"(\d+) orders from (e-mail|IP|phone|card) (.+) within a day"),
-        lambda m: _(
-            "%(count)s orders from %(kind)s %(value)s within a day",
-            count=m[1],
-            kind=_part(m[2]),
-            value=m[3],
-        ),
+        re.compile(r"(\d+) orders from (e-mail|IP|phone|card) (.+) within (an hour|a day)"),
+        lambda m: _(VELOCITY[m[4]], count=m[1], kind=_part(m[2]), value=m[3]),
     ),
     (
         re.compile(r"IP country (\w+), (.+)"),
