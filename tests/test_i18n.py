@@ -197,7 +197,7 @@ def test_every_panel_page_of_a_thai_store_is_thai_with_baht(client: FlaskClient)
         assert _english_left(page, templates) == [], path
         assert re.search("[\u0e00-\u0e7f]", page.split("<main>", 1)[1]), path
     queue = client.get("/fraud/").get_data(as_text=True)
-    assert "ตรวจสอบการฉ้อโกง" in queue and "ระงับไว้" in queue and "฿" in queue
+    assert "ตรวจสอบการทุจริต" in queue and "ระงับไว้" in queue and "฿" in queue
     assert "ประเทศที่อยู่เรียกเก็บเงิน CA, ประเทศที่อยู่จัดส่ง US" in queue  # reasons, in Thai
     assert "billing country" not in queue and "is disposable" not in queue
     assert "จดหมายข่าวรายเดือน" in client.get("/campaigns/").get_data(as_text=True)
