@@ -16,7 +16,6 @@ from sqlalchemy import ColumnElement, String, case, cast, func, insert, literal,
 
 from ecomapp.campaigns import assign
 from ecomapp.campaigns.render import GridMaker, Prepared, Recipient, Signer, personalise, prepare
-from ecomapp.campaigns.wire import message_id_header, sender, wire
 from ecomapp.extensions import affected, db
 from ecomapp.jobs import PermanentError, TransientError, enqueue_after_commit, enqueue_at
 from ecomapp.jobs.retry import MAX_ATTEMPTS
@@ -26,6 +25,7 @@ from ecomapp.mail.effective_settings import EffectiveSettings, backend_for, effe
 from ecomapp.mail.policy import quiet_hours_end
 from ecomapp.mail.postmark import PostmarkBackend
 from ecomapp.mail.suppressions import suppress
+from ecomapp.mail.wire import sender, wire
 from ecomapp.models import (
     Campaign,
     CampaignSend,
@@ -71,6 +71,11 @@ class Claimed:
     first_name: str = ""
     last_name: str = ""
     marker: str | None = None  # the group's in-flight key (ecomapp/mail/inflight.py)
+
+
+def message_id_header(message_id: int, domain: str) -> str:
+    """Return the deterministic Message-ID of a campaign message."""
+    return f"<campaign.{message_id}@{domain.split(':')[0] or 'localhost'}>"
 
 
 def msgid_of(domain: str) -> ColumnElement[str]:
