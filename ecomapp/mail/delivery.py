@@ -32,7 +32,7 @@ from ecomapp.models.types import as_utc
 
 log = logging.getLogger(__name__)
 OPEN_STATUSES = (MessageStatus.PENDING.value, MessageStatus.SENDING.value)
-GROUP = 200  # rows claimed, sent and marked together
+GROUP = 500  # rows claimed, sent and marked together (half the send timeout bounds it)
 
 
 def deliver_message(message_id: int) -> None:
