@@ -1,4 +1,10 @@
-"""Checked before every send: suppression, consent, frequency cap and quiet hours."""
+"""Checked before every send: suppression, consent, frequency cap and quiet hours.
+
+A batch checks suppression and consent for all its messages in one or two statements
+(`batch_refusals`) and the cap of the messages it claimed in one (`recent_marketing`, then
+`cap_until_among` for each): of two marketing mails to one recipient claimed at once, the one
+claimed earlier (then the lower id) goes.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import func, or_, select
 
 from ecomapp.extensions import db
-from ecomapp.mail.effective_settings import EffectiveSettings
 from ecomapp.mail.reminder_policy import needs_consent, offers_opt_out
 from ecomapp.models import (
     Customer,
@@ -21,16 +26,7 @@ from ecomapp.models import (
     Suppression,
     SuppressionReason,
 )
-from ecomapp.models.types import as_utc
-
-
-@dataclass(frozen=True)
-class Decision:
-    """Send now, never (suppress with a reason) or later (delay until, with a reason)."""
-
-    suppress: str | None = None
-    delay_until: datetime | None = None
-    reason: str | None = None
+from ecomapp.models.types import as_utc, utcnow
 
 
 def suppression_reason(store: Store, email: str, kind: str) -> str | None:
@@ -67,42 +63,10 @@ def consent_reason(store: Store, email: str, customer_id: int | None) -> str | N
     return None
 
 
-def _counted(message: Message) -> ColumnElement[bool]:
-    """Which other messages count against the cap: sent ones, and sending ones claimed first.
-
-    Checked again after this message is claimed, so of two claimed at once only the one
-    claimed earlier (then lower id) goes; the other waits.
-    """
-    done = Message.status.in_((MessageStatus.SENT.value, MessageStatus.UNCERTAIN.value))
-    sending = Message.status == MessageStatus.SENDING.value
-    if message.status == MessageStatus.SENDING.value and message.sending_at is not None:
-        mine = message.sending_at
-        earlier = (Message.sending_at < mine) | (
-            (Message.sending_at == mine) & (Message.id < message.id)
-        )
-        sending = sending & earlier
-    return or_(done, sending)
-
-
 def frequency_cap_until(store: Store, message: Message, hours: int) -> datetime | None:
     """Return when the cap allows this marketing message, or None when it may go now."""
-    if hours <= 0 or message.kind != MessageKind.MARKETING.value:
-        return None
-    recipient = func.lower(Message.to_email) == message.to_email.lower()
-    if message.customer_id:
-        recipient = or_(recipient, Message.customer_id == message.customer_id)
-    last = db.session.scalar(
-        select(func.max(func.coalesce(Message.sent_at, Message.sending_at))).where(
-            Message.store_id == store.id,
-            Message.id != message.id,
-            Message.kind == MessageKind.MARKETING.value,
-            _counted(message),
-            recipient,
-        )
-    )
-    if last is None:
-        return None
-    return as_utc(last) + timedelta(hours=hours)
+    recent = recent_marketing(store, [message], hours, utcnow())
+    return cap_until_among(message, recent, hours)
 
 
 def _zone(store: Store) -> ZoneInfo:
@@ -124,28 +88,6 @@ def quiet_hours_end(store: Store, at: datetime, start: int | None, end: int | No
         return at
     day = local.date() if hour < end else local.date() + timedelta(days=1)
     return datetime.combine(day, time(end), tzinfo=zone).astimezone(at.tzinfo)
-
-
-def check(store: Store, message: Message, settings: EffectiveSettings, now: datetime) -> Decision:
-    """Decide whether a message may go now."""
-    reason = suppression_reason(store, message.to_email, message.kind)
-    if reason:
-        return Decision(suppress=reason)
-    if not offers_opt_out(message.kind):
-        return Decision()
-    if needs_consent(store, message.kind):
-        reason = consent_reason(store, message.to_email, message.customer_id)
-        if reason:
-            return Decision(suppress=reason)
-    when = now
-    cap = frequency_cap_until(store, message, settings.frequency_cap_hours)
-    if cap is not None and cap > when:
-        when = cap
-    when = quiet_hours_end(store, when, settings.quiet_start_hour, settings.quiet_end_hour)
-    if when <= now:
-        return Decision()
-    why = "frequency cap" if cap is not None and cap > now else "quiet hours"
-    return Decision(delay_until=when, reason=f"delayed by {why}")
 
 
 def batch_refusals(store: Store, messages: Sequence[Message]) -> dict[int, str]:
@@ -237,7 +179,8 @@ def recent_marketing(
 
 
 def cap_until_among(message: Message, recent: Sequence[Recent], hours: int) -> datetime | None:
-    """`frequency_cap_until` for a message claimed at its `sending_at`, over `recent`."""
+    """Return when the cap allows this marketing message, over `recent`: sent and uncertain
+    messages count, and sending ones claimed before it (earlier `sending_at`, then lower id)."""
     if hours <= 0 or message.kind != MessageKind.MARKETING.value:
         return None
     mine = (as_utc(message.sending_at), message.id)
