@@ -8,9 +8,10 @@ mean is its baseline, so a change of the machine's load during the run moves bot
 mailer side does the
 whole job the automation engine does for a store batch of e-mail steps: the rows recorded with
 one insert (as `automation/mail_batch.py` writes them), `prepare_messages` (sandboxed render,
-layout, link tracking, the rules) and `deliver_batch` (rules, one claim per group, the mail's bytes, SMTP on
-one reused connection behind the in-flight marker, one mark per group). A second figure sends
-the same mails with one `send_email` call each (the per-trigger path: a step run alone).
+layout, link tracking, the rules) and `deliver_batch` (rules, one claim per group, the mail's
+bytes, SMTP on one reused connection behind the in-flight marker, one mark per group). A
+second figure sends the same mails with one `send_email` call each (the per-trigger path: a
+step run alone).
 The baseline sends one pre-rendered message with smtplib over one connection, nothing else.
 """
 

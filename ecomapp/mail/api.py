@@ -13,7 +13,7 @@ from ecomapp.jobs import enqueue_after_commit
 from ecomapp.mail import policy
 from ecomapp.mail.compose import TemplateSource, new_message_id, render_parts, template_source
 from ecomapp.mail.effective_settings import EffectiveSettings, effective_settings
-from ecomapp.mail.languages import customer_locales, recipient_language
+from ecomapp.mail.languages import recipient_language
 from ecomapp.mail.reminder_policy import needs_consent, offers_opt_out
 from ecomapp.mail.sandbox import MailTemplateError, render_text
 from ecomapp.mail.variables import json_safe, mirror_vars
@@ -182,8 +182,9 @@ def prepare(
     """
     settings = settings or effective_settings(store)
     sources = {} if sources is None else sources
-    if locale is None and message.customer_id is not None:
-        locale = customer_locales(store.id, [message.customer_id]).get(message.customer_id)
+    if locale is None and message.customer_id is not None:  # the renders' variables use it too
+        customer = db.session.get(Customer, message.customer_id)
+        locale = customer.locale if customer is not None and customer.store_id == store.id else None
     language = recipient_language(store, locale)
     cache_key = (request.template_key, language)
     if cache_key not in sources:
