@@ -79,7 +79,7 @@ def _deliver_store(store: Store, rows: list[Message], markers: inflight.Markers)
     settings = effective_settings(store)
     retry: TransientError | None = None
     ready = [m for m in rows if m.status == MessageStatus.PENDING.value and not is_recorded_only(m)]
-    for row in (m for m in rows if _needs_settling(m)):
+    for row in [m for m in rows if _needs_settling(m)]:  # a group settled here may free later rows
         try:
             if _settle(store, row, settings):
                 ready.append(row)
