@@ -126,3 +126,19 @@ def test_two_marketing_mails_to_one_customer_in_one_batch_send_one(app: Flask) -
     assert second.scheduled_for == first.sending_at + timedelta(hours=16)
     assert "frequency cap" in second.delay_reason and second.attempts == 0
     assert [d.due_at for d in _due_rows()] == [second.scheduled_for]
+
+
+def test_a_batch_in_quiet_hours_waits_as_one_job(app: Flask) -> None:
+    """Given a batch of marketing mails during quiet hours, then they wait for their end and
+    one job delivers them then (not one job per mail)."""
+    zone = ZoneInfo("America/New_York")
+    hour = utcnow().astimezone(zone).hour
+    store = make_store(timezone="America/New_York")
+    configure_mail(store, quiet_start_hour=hour, quiet_end_hour=(hour + 2) % 24)
+    ids = [queue_mail(store, make_customer(store)).id for _ in range(3)]
+    run_job("ecomapp.mail.delivery:deliver_batch", [ids], store.id)
+    db.session.expire_all()
+    rows = [db.session.get(Message, i) for i in ids]
+    assert {r.status for r in rows} == {"pending"} and len({r.scheduled_for for r in rows}) == 1
+    [due] = db.session.scalars(select(DueWork).where(DueWork.job.like("%deliver_batch"))).all()
+    assert due.args == [ids] and due.due_at == rows[0].scheduled_for

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from itertools import groupby
 
@@ -219,15 +219,20 @@ def _recover_group(store: Store, sending_at: datetime) -> bool:
 
 
 def _delay(store_id: int, ids: Sequence[int], until: datetime, reason: str) -> None:
-    """Keep rows pending until `until` with the reason shown, and schedule their delivery."""
+    """Keep rows pending until `until` with the reason shown, and schedule their delivery:
+    one job for the group (a night's quiet hours end in one batch, not one job per mail)."""
     _update(ids, scheduled_for=until, delay_reason=f"{reason} until {until:%Y-%m-%d %H:%M} UTC")
-    for message_id in ids:
-        key = f"mail-deliver:{message_id}:{int(until.timestamp())}"
-        try:
-            with db.session.begin_nested():
-                enqueue_at(until, deliver_message, message_id, store_id=store_id, dedupe_key=key)
-        except IntegrityError:
-            pass  # this delay is already scheduled
+    stamp = int(until.timestamp())
+    job: Callable[..., None] = deliver_message if len(ids) == 1 else deliver_batch
+    args: object = ids[0] if len(ids) == 1 else list(ids)
+    key = f"mail-deliver:{ids[0]}:{stamp}"
+    if len(ids) > 1:
+        key = f"mail-deliver-batch:{store_id}:{min(ids)}-{max(ids)}:{len(ids)}:{stamp}"
+    try:
+        with db.session.begin_nested():
+            enqueue_at(until, job, args, store_id=store_id, dedupe_key=key)
+    except IntegrityError:
+        pass  # this delay is already scheduled
 
 
 def _finish(message: Message, status: MessageStatus, error: str | None) -> None:
