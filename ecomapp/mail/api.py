@@ -140,7 +140,7 @@ def prepare_messages(store_id: int, message_ids: list[int]) -> None:
             refuse=False,
         )
     ]  # fmt: skip
-    refused = _invalid(rendered) | policy.batch_refusals(store, rendered)
+    refused = policy.batch_refusals(store, rendered) | _invalid(rendered)  # as refusal_reason
     for m in rendered:
         if m.id in refused:
             m.status, m.error = MessageStatus.SUPPRESSED.value, refused[m.id]
