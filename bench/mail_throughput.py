@@ -2,11 +2,16 @@
 
 Run: python -m bench.mail_throughput [--messages 300] [--database-url postgresql://…/scratch]
 
-Both sides talk to the same aiosmtpd server on loopback in this run. The campaign sender runs
-`--rounds` sends (median), each between two smtplib runs whose mean is its baseline, so a change
-of the machine's load during the run moves both sides. The mailer side does the
-whole job an automation triggers: send_email (sandboxed render, layout, link tracking, row with
-idempotency key) and deliver_batch (rules, claim, MIME, SMTP on one reused connection, mark sent).
+Both sides talk to the same aiosmtpd server on loopback in this run. The mailer and the
+campaign sender each run `--rounds` times (median), each run between two smtplib runs whose
+mean is its baseline, so a change of the machine's load during the run moves both sides. The
+mailer side does the
+whole job the automation engine does for a store batch of e-mail steps: the rows recorded with
+one insert (as `automation/mail_batch.py` writes them), `prepare_messages` (sandboxed render,
+layout, link tracking, the rules) and `deliver_batch` (rules, one claim per group, the mail's
+bytes, SMTP on one reused connection behind the in-flight marker, one mark per group). A
+second figure sends the same mails with one `send_email` call each (the per-trigger path: a
+step run alone).
 The baseline sends one pre-rendered message with smtplib over one connection, nothing else.
 """
 
@@ -19,6 +24,7 @@ import socket
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -98,33 +104,72 @@ def _seed(n: int, smtp_url: str) -> tuple[int, list[int]]:
     return store.id, [c.id for c in customers]
 
 
-def run_mailer(store_id: int, customer_ids: list[int]) -> float:
-    """Render, record and deliver one personalised mail per customer; return seconds."""
+def _request(cid: int, email: str) -> Any:
+    from ecomapp.mail import MailRequest
+
+    return MailRequest(
+        to=email,
+        template_key="winback",
+        idempotency_key=f"bench:{cid}",
+        kind="marketing",
+        customer_id=cid,
+        automation_id=1,
+        context={"discount_code": f"BACK{cid}", "discount_percent": 15},
+    )
+
+
+def run_mailer(store_id: int, customer_ids: list[int], prefix: str = "bench") -> float:
+    """Record one mail per customer as an engine batch does, render and deliver them with the
+    mailer's batch jobs; return seconds."""
+    from sqlalchemy import insert
+
     from ecomapp.extensions import db
-    from ecomapp.mail import MailRequest, send_email
+    from ecomapp.mail.api import prepare_messages
+    from ecomapp.mail.compose import new_message_id
+    from ecomapp.mail.delivery import deliver_batch
+    from ecomapp.models import Customer, Message, Store, utcnow
+
+    store = db.session.get(Store, store_id)
+    assert store is not None
+    emails = dict(db.session.query(Customer.id, Customer.email).all())
+    started = time.perf_counter()
+    rows = []
+    for cid in customer_ids:
+        req = _request(cid, str(emails[cid]))
+        req.idempotency_key = f"{prefix}:{cid}"
+        rows.append(
+            {
+                "store_id": store_id, "idempotency_key": req.idempotency_key, "kind": req.kind,
+                "template_key": req.template_key, "to_email": req.to, "customer_id": cid,
+                "automation_id": 1, "context": req.context, "status": "pending",
+                "message_id_header": new_message_id(store), "created_at": utcnow(),
+            }
+        )  # fmt: skip
+    ids = list(db.session.scalars(insert(Message).returning(Message.id), rows))
+    db.session.commit()
+    prepare_messages(store_id, ids)
+    db.session.commit()
+    deliver_batch(ids)
+    return time.perf_counter() - started
+
+
+def run_send_email(store_id: int, customer_ids: list[int]) -> float:
+    """Render, record and deliver one mail per customer with one send_email call each (then one
+    deliver_batch); return seconds."""
+    from ecomapp.extensions import db
+    from ecomapp.mail import send_email
     from ecomapp.mail.delivery import deliver_batch
     from ecomapp.models import Customer, Store
 
     store = db.session.get(Store, store_id)
     assert store is not None
+    emails = dict(db.session.query(Customer.id, Customer.email).all())
     started = time.perf_counter()
     ids = []
     for cid in customer_ids:
-        customer = db.session.get(Customer, cid)
-        assert customer is not None and customer.email
-        message = send_email(
-            store,
-            MailRequest(
-                to=customer.email,
-                template_key="winback",
-                idempotency_key=f"bench:{cid}",
-                kind="marketing",
-                customer_id=cid,
-                automation_id=1,
-                context={"discount_code": f"BACK{cid}", "discount_percent": 15},
-            ),
-        )
-        ids.append(message.id)
+        request = _request(cid, str(emails[cid]))
+        request.idempotency_key = f"single:{cid}"
+        ids.append(send_email(store, request).id)
     db.session.commit()
     deliver_batch(ids)
     return time.perf_counter() - started
@@ -186,40 +231,45 @@ def run_baseline(port: int, raw: bytes, n: int) -> float:
 
 def _sample_raw(message_id: int) -> bytes:
     from ecomapp.extensions import db
-    from ecomapp.mail.compose import outgoing, wire_bytes
+    from ecomapp.mail.compose import outgoing
     from ecomapp.mail.effective_settings import effective_settings
     from ecomapp.models import Message, Store
 
     message = db.session.get(Message, message_id)
     assert message is not None
     out = outgoing(message, effective_settings(db.session.get(Store, message.store_id)))
-    assert out.mime is not None
-    return wire_bytes(out.mime)
+    return out.raw
 
 
-def campaign_rounds(
-    store_id: int, port: int, raw: bytes, n: int, rounds: int
+def bracketed(
+    work: Callable[[int], float], port: int, raw: bytes, n: int, rounds: int
 ) -> list[tuple[float, float]]:
-    """Run `rounds` campaign sends, each between two smtplib runs (the machine's load moves);
-    return (campaign mails/s, mean smtplib mails/s around it) per round."""
+    """Run `work(round)` (seconds for n mails) `rounds` times, each between two smtplib runs
+    (the machine's load moves); return (its mails/s, mean smtplib mails/s around it) each."""
     from ecomapp.mail.smtp import close_all
 
     out = []
     before = n / run_baseline(port, raw, n)
-    for _ in range(rounds):
-        campaign = n / run_campaign(store_id)
+    for i in range(rounds):
+        rate = n / work(i)
         close_all()
         after = n / run_baseline(port, raw, n)
-        out.append((campaign, (before + after) / 2))
+        out.append((rate, (before + after) / 2))
         before = after
     return out
+
+
+def _medians(rounds: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(r for r, _ in rounds), statistics.median(b for _, b in rounds)
 
 
 def main() -> None:
     """Run both sides against one loopback server and print the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=300)
-    parser.add_argument("--rounds", type=int, default=5, help="campaign sends, each bracketed")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="mailer batches and campaign sends, each bracketed"
+    )
     parser.add_argument(
         "--database-url", help="a throw-away PostgreSQL database (recreated); default SQLite"
     )
@@ -236,13 +286,19 @@ def main() -> None:
             app = _app(Path(tmp), args.database_url, args.redis_url)
             with app.app_context():
                 store_id, customers = _seed(n, f"smtp://127.0.0.1:{port}")
-                mailer = run_mailer(store_id, customers)
                 from ecomapp.mail.smtp import close_all
 
+                single = run_send_email(store_id, customers)
                 close_all()
                 raw = _sample_raw(1)
-                baseline = run_baseline(port, raw, n)
-                rounds = campaign_rounds(store_id, port, raw, n, args.rounds)
+                mailers = bracketed(
+                    lambda i: run_mailer(store_id, customers, f"bench{i}"),
+                    port,
+                    raw,
+                    n,
+                    args.rounds,
+                )
+                rounds = bracketed(lambda i: run_campaign(store_id), port, raw, n, args.rounds)
                 render_only = run_render_only(store_id, n)
                 from ecomapp.extensions import db
 
@@ -250,18 +306,21 @@ def main() -> None:
                 db.engine.dispose()
     finally:
         controller.stop()
-    sent = (3 + 2 * args.rounds) * n
+    sent = (3 + 4 * args.rounds) * n
     assert sink.count == sent, f"server accepted {sink.count} of {sent}"
+    mailer, baseline = _medians(mailers)
     print(f"messages per side:            {n}")
-    print(f"ecomapp mailer (render+send): {n / mailer:8.1f} mails/s")
-    print(f"plain smtplib (pre-rendered): {n / baseline:8.1f} mails/s")
+    for i, (rate, around) in enumerate(mailers, 1):
+        print(f"# mailer round {i}: {rate:.1f} mails/s, smtplib around it {around:.1f}")
+    print(f"ecomapp mailer (render+send): {mailer:8.1f} mails/s")
+    print(f"plain smtplib (pre-rendered): {baseline:8.1f} mails/s")
     print(f"render only (no DB, no SMTP): {n / render_only:8.1f} mails/s")
-    print(f"ratio mailer / smtplib:       {baseline / mailer:8.3f}")
-    print(f"ratio render-only / smtplib:  {baseline / render_only:8.3f}")
+    print(f"ratio mailer / smtplib:       {mailer / baseline:8.3f}")
+    print(f"mailer, send_email per mail:  {n / single:8.1f} mails/s")
+    print(f"ratio render-only / smtplib:  {n / render_only / baseline:8.3f}")
     for i, (campaign, around) in enumerate(rounds, 1):
         print(f"# campaign round {i}: {campaign:.1f} mails/s, smtplib around it {around:.1f}")
-    rate = statistics.median(c for c, _ in rounds)
-    smtp = statistics.median(b for _, b in rounds)
+    rate, smtp = _medians(rounds)
     print(f"campaign sender (batched):    {rate:8.1f} mails/s")
     print(f"smtplib around the campaigns: {smtp:8.1f} mails/s")
     print(f"ratio campaign / smtplib:     {rate / smtp:8.3f}")

@@ -10,18 +10,31 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from flask import current_app
 from sqlalchemy import select, update
+from time_machine import TimeMachineFixture
 
 from ecomapp.extensions import db
+from ecomapp.jobs.runner import run_job
 from ecomapp.mail import smtp
 from ecomapp.models import DueWork, JobRecord, Message, utcnow
+from tests import services
 from tests.effects_support import worker_env
 from tests.factories import make_store
 from tests.fakes.smtp_server import running_smtp
 from tests.mail_support import configure_mail, make_customer, queue_mail
 
 ROOT = Path(__file__).resolve().parent.parent
+DELIVER_BATCH = """
+import sys
+from ecomapp import create_app
+from ecomapp.mail.delivery import deliver_batch
+
+app = create_app()
+with app.app_context():
+    deliver_batch([int(i) for i in sys.argv[1:]])
+"""
 DELIVER_ONE = """
 import sys
 from ecomapp import create_app
@@ -116,3 +129,42 @@ def test_sweeper_delivers_a_message_whose_job_was_lost(run_jobs: Callable[[], No
         smtp.close_all()
         assert len(server.received) == 1
     assert db.session.get(Message, message.id).status == "sent"
+
+
+def test_batch_killed_mid_group_sends_each_mail_once(
+    database_url: str, run_jobs: Callable[[], None], time_machine: TimeMachineFixture
+) -> None:
+    """Given a batch of three claimed together and a worker killed while the server takes the
+    second, when the jobs run after the send timeout, then the first is sent, the second is
+    uncertain (never resent), the third goes once: three mails, nobody twice."""
+    if services.TEST_REDIS_URL is None:
+        pytest.skip("the worker's in-flight marker needs a Redis shared with it (TEST_REDIS_URL)")
+    with running_smtp() as server:
+        store = make_store()
+        configure_mail(store, backend="smtp", smtp_url=server.url)
+        ids = [queue_mail(store, make_customer(store)).id for _ in range(3)]
+        worker = subprocess.Popen(
+            [sys.executable, "-c", DELIVER_BATCH, *map(str, ids)],
+            cwd=ROOT,
+            env=worker_env(database_url, REDIS_URL=services.TEST_REDIS_URL),
+        )
+
+        def kill_at_the_second() -> None:
+            if len(server.received) == 2:
+                os.kill(worker.pid, signal.SIGKILL)
+
+        server.handler.on_data = kill_at_the_second
+        assert worker.wait(timeout=60) == -signal.SIGKILL
+        db.session.expire_all()
+        assert [db.session.get(Message, i).status for i in ids] == ["sending"] * 3
+        run_jobs()  # the queued jobs find the group `sending`: they wait, never resend
+        time_machine.move_to(utcnow() + timedelta(minutes=5), tick=False)
+        run_job("ecomapp.mail.delivery:deliver_batch", [ids], store.id)  # the killed job again
+        db.session.expire_all()
+        rows = [db.session.get(Message, i) for i in ids]
+        assert [r.status for r in rows] == ["sent", "uncertain", "sent"]
+        run_jobs()  # and the waiting ones: nothing is left to send
+        smtp.close_all()
+        received = [m.rcpt_tos[0] for m in server.received]
+        assert sorted(received) == sorted(r.to_email for r in rows)
+    assert rows[0].sent_at is not None and rows[1].attempts == 1

@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from ecomapp.extensions import db
+from ecomapp.jobs.runner import run_job
 from ecomapp.mail.policy import frequency_cap_until, quiet_hours_end
 from ecomapp.models import DueWork, Message, Store, utcnow
 from tests.factories import make_store
@@ -109,3 +110,35 @@ def test_of_two_marketing_mails_claimed_at_once_only_the_first_claimed_goes(app:
     db.session.commit()
     assert frequency_cap_until(store, first, 16) is None
     assert frequency_cap_until(store, second, 16) is not None
+
+
+def test_two_marketing_mails_to_one_customer_in_one_batch_send_one(app: Flask) -> None:
+    """Given two marketing mails to one customer delivered in one batch, then the first goes
+    and the second waits for the cap (one mail arrives)."""
+    store = make_store()
+    configure_mail(store, frequency_cap_hours=16)
+    customer = make_customer(store)
+    first, second = queue_mail(store, customer), queue_mail(store, customer)
+    run_job("ecomapp.mail.delivery:deliver_batch", [[first.id, second.id]], store.id)
+    db.session.expire_all()
+    first, second = db.session.get(Message, first.id), db.session.get(Message, second.id)
+    assert (first.status, second.status) == ("sent", "pending")
+    assert second.scheduled_for == first.sending_at + timedelta(hours=16)
+    assert "frequency cap" in second.delay_reason and second.attempts == 0
+    assert [d.due_at for d in _due_rows()] == [second.scheduled_for]
+
+
+def test_a_batch_in_quiet_hours_waits_as_one_job(app: Flask) -> None:
+    """Given a batch of marketing mails during quiet hours, then they wait for their end and
+    one job delivers them then (not one job per mail)."""
+    zone = ZoneInfo("America/New_York")
+    hour = utcnow().astimezone(zone).hour
+    store = make_store(timezone="America/New_York")
+    configure_mail(store, quiet_start_hour=hour, quiet_end_hour=(hour + 2) % 24)
+    ids = [queue_mail(store, make_customer(store)).id for _ in range(3)]
+    run_job("ecomapp.mail.delivery:deliver_batch", [ids], store.id)
+    db.session.expire_all()
+    rows = [db.session.get(Message, i) for i in ids]
+    assert {r.status for r in rows} == {"pending"} and len({r.scheduled_for for r in rows}) == 1
+    [due] = db.session.scalars(select(DueWork).where(DueWork.job.like("%deliver_batch"))).all()
+    assert due.args == [ids] and due.due_at == rows[0].scheduled_for

@@ -14,17 +14,18 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import ColumnElement, String, case, cast, func, insert, literal, select, update
 
-from ecomapp.campaigns import assign, inflight
+from ecomapp.campaigns import assign
 from ecomapp.campaigns.render import GridMaker, Prepared, Recipient, Signer, personalise, prepare
-from ecomapp.campaigns.wire import message_id_header, sender, wire
 from ecomapp.extensions import affected, db
 from ecomapp.jobs import PermanentError, TransientError, enqueue_after_commit, enqueue_at
 from ecomapp.jobs.retry import MAX_ATTEMPTS
+from ecomapp.mail import inflight
 from ecomapp.mail.backends import DeliveryUnknown, MailBackend, Outgoing, RecipientRejected
 from ecomapp.mail.effective_settings import EffectiveSettings, backend_for, effective_settings
 from ecomapp.mail.policy import quiet_hours_end
 from ecomapp.mail.postmark import PostmarkBackend
 from ecomapp.mail.suppressions import suppress
+from ecomapp.mail.wire import sender, wire
 from ecomapp.models import (
     Campaign,
     CampaignSend,
@@ -69,7 +70,12 @@ class Claimed:
     subject: str = ""
     first_name: str = ""
     last_name: str = ""
-    marker: str | None = None  # the group's in-flight key (ecomapp/campaigns/inflight.py)
+    marker: str | None = None  # the group's in-flight key (ecomapp/mail/inflight.py)
+
+
+def message_id_header(message_id: int, domain: str) -> str:
+    """Return the deterministic Message-ID of a campaign message."""
+    return f"<campaign.{message_id}@{domain.split(':')[0] or 'localhost'}>"
 
 
 def msgid_of(domain: str) -> ColumnElement[str]:
@@ -113,13 +119,11 @@ def claim(send: CampaignSend, domain: str, limit: int) -> list[Claimed]:
         )
         .execution_options(synchronize_session=False)
     ).all()
+    # before the claim commits: a kill right after it leaves "nothing sent yet", not a lost marker
+    marker = inflight.start(f"campaign:{send.id}", now) if rows else None
     db.session.commit()
-    claimed = {r[0]: Claimed(r[0], r[1], r[2], int(r[3] or 0), r[4]) for r in rows}
+    claimed = {r[0]: Claimed(r[0], r[1], r[2], int(r[3] or 0), r[4], marker=marker) for r in rows}
     _names(send.store_id, list(claimed.values()))
-    if claimed:
-        marker = inflight.start(send.id, now)
-        for item in claimed.values():
-            item.marker = marker
     return sorted(claimed.values(), key=lambda c: c.id)
 
 
@@ -169,7 +173,9 @@ def materialise_batch(send: CampaignSend, settings: EffectiveSettings) -> list[C
     if affected(moved) != 1:  # another worker took this batch
         db.session.rollback()
         return []
-    marker = inflight.start(send.id, now)  # before the claimed rows exist: "nothing sent yet"
+    marker = inflight.start(
+        f"campaign:{send.id}", now
+    )  # before the claimed rows exist: "nothing sent yet"
     inserted = db.session.execute(
         insert(Message)
         .from_select(list(assign.COLUMNS), rows)
@@ -342,20 +348,9 @@ class Deliverer:
         )
 
     def _send(self, item: Claimed) -> Outgoing:
-        """Send one message; its in-flight marker is written first and confirmed before the
-        content leaves (by the backend after the envelope where it can, SMTP; else now)."""
-        if item.marker:
-            self.markers.send(item.marker, item.id)
-        try:
-            out = self.outgoing(item)  # built while Redis stores the marker
-            if item.marker and self.backend.calls_before_content:
-                out.before_content = self.markers.confirm
-            elif item.marker:
-                self.markers.confirm()
-            self.backend.send(out)
-        finally:
-            self.markers.settle()
-        return out
+        """Send one message behind its in-flight marker (ecomapp/mail/inflight.py)."""
+        build = lambda: self.outgoing(item)  # noqa: E731
+        return inflight.hand_over(self.markers, item.marker, item.id, build, self.backend)[0]
 
     def close(self) -> None:
         """Release the backend's connection and the marker connection."""

@@ -13,11 +13,11 @@ from ecomapp.jobs import enqueue_after_commit
 from ecomapp.mail import policy
 from ecomapp.mail.compose import TemplateSource, new_message_id, render_parts, template_source
 from ecomapp.mail.effective_settings import EffectiveSettings, effective_settings
-from ecomapp.mail.languages import customer_locales, recipient_language
+from ecomapp.mail.languages import recipient_language
 from ecomapp.mail.reminder_policy import needs_consent, offers_opt_out
 from ecomapp.mail.sandbox import MailTemplateError, render_text
 from ecomapp.mail.variables import json_safe, mirror_vars
-from ecomapp.models import Message, MessageKind, MessageStatus, Store
+from ecomapp.models import Customer, Message, MessageKind, MessageStatus, Store
 
 __all__ = ["MailRequest", "prepare_messages", "refusal_reason", "render", "send_email"]
 DELIVER = "ecomapp.mail.delivery:deliver_message"
@@ -115,7 +115,10 @@ def request_of(message: Message) -> MailRequest:
 
 
 def prepare_messages(store_id: int, message_ids: list[int]) -> None:
-    """Job: render the messages an engine batch recorded; deliver them in one job."""
+    """Job: render the messages an engine batch recorded; deliver them in one job.
+
+    The batch's customers are read once (the renders find them in the session), and its
+    suppression and consent are checked set-based (`policy.batch_refusals`)."""
     store = db.session.get(Store, store_id)
     if store is None:
         return
@@ -124,19 +127,41 @@ def prepare_messages(store_id: int, message_ids: list[int]) -> None:
         .where(Message.store_id == store_id, Message.id.in_(message_ids))
         .order_by(Message.id)
     ).all()
+    rows = [m for m in rows if is_recorded_only(m)]
     settings = effective_settings(store)  # once for the batch, like its templates below
     sources: dict[tuple[str, str], TemplateSource] = {}
-    locales = customer_locales(store_id, [m.customer_id for m in rows])
-    ready = [
-        m.id
+    customers = _customers(store_id, [m.customer_id for m in rows])  # held: the renders' cache
+    rendered = [
+        m
         for m in rows
-        if is_recorded_only(m)
-        and prepare(
-            store, m, request_of(m), settings, sources, locales.get(m.customer_id or 0) or ""
+        if prepare(
+            store, m, request_of(m), settings, sources,
+            customers[m.customer_id].locale or "" if m.customer_id in customers else "",
+            refuse=False,
         )
-    ]
+    ]  # fmt: skip
+    refused = policy.batch_refusals(store, rendered) | _invalid(rendered)  # as refusal_reason
+    for m in rendered:
+        if m.id in refused:
+            m.status, m.error = MessageStatus.SUPPRESSED.value, refused[m.id]
+    ready = [m.id for m in rendered if m.id not in refused]
     if ready:
         enqueue_after_commit(DELIVER_BATCH, ready, store_id=store_id)
+
+
+def _customers(store_id: int, ids: list[int | None]) -> dict[int, Customer]:
+    """Load the batch's customers in one statement (session.get then finds them)."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    found = db.session.scalars(
+        select(Customer).where(Customer.store_id == store_id, Customer.id.in_(wanted))
+    ).all()
+    return {c.id: c for c in found}
+
+
+def _invalid(messages: list[Message]) -> dict[int, str]:
+    return {m.id: "no valid recipient address" for m in messages if not valid_address(m.to_email)}
 
 
 def prepare(
@@ -146,17 +171,20 @@ def prepare(
     settings: EffectiveSettings | None = None,
     sources: dict[tuple[str, str], TemplateSource] | None = None,
     locale: str | None = None,
+    refuse: bool = True,
 ) -> bool:
     """Render the row's content and decide: refuse now (False), or deliver (True).
 
     The mail is in the recipient's language when the platform gave a supported one, else in
     the store's. A batch passes its settings, a template cache shared by its messages and the
-    recipient's locale ("" for none; looked up here when not given).
+    recipient's locale ("" for none; looked up here when not given), and checks the rules for
+    all its messages itself (refuse=False).
     """
     settings = settings or effective_settings(store)
     sources = {} if sources is None else sources
-    if locale is None and message.customer_id is not None:
-        locale = customer_locales(store.id, [message.customer_id]).get(message.customer_id)
+    if locale is None and message.customer_id is not None:  # the renders' variables use it too
+        customer = db.session.get(Customer, message.customer_id)
+        locale = customer.locale if customer is not None and customer.store_id == store.id else None
     language = recipient_language(store, locale)
     cache_key = (request.template_key, language)
     if cache_key not in sources:
@@ -179,6 +207,8 @@ def prepare(
         message.status, message.error = MessageStatus.FAILED.value, str(exc)
         return False
     message.subject, message.html, message.text = rendered.subject, rendered.html, rendered.text
+    if not refuse:
+        return True
     refusal = _refusal(store, message)
     if refusal:
         message.status, message.error = MessageStatus.SUPPRESSED.value, refusal
@@ -194,9 +224,14 @@ def refusal_reason(
     store: Store, to: str, kind: str = "marketing", customer_id: int | None = None
 ) -> str | None:
     """Return why a mail of this kind may not go to this address now, or None (exit checks)."""
-    if "@" not in to or any(ch.isspace() for ch in to.strip()):
+    if not valid_address(to):
         return "no valid recipient address"
     reason = policy.suppression_reason(store, to, kind)
     if reason or not needs_consent(store, kind):
         return reason
     return policy.consent_reason(store, to, customer_id)
+
+
+def valid_address(to: str) -> bool:
+    """Return whether an address can be mailed at all (an @, no spaces)."""
+    return "@" in to and not any(ch.isspace() for ch in to.strip())

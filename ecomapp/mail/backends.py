@@ -6,7 +6,6 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from typing import ClassVar
 
 from ecomapp.jobs import PermanentError
@@ -26,8 +25,7 @@ class Outgoing:
     html: str
     text: str
     headers: dict[str, str] = field(default_factory=dict)
-    mime: EmailMessage | None = None
-    raw: bytes | None = None  # pre-built wire bytes (campaigns); SMTP sends them as they are
+    raw: bytes = b""  # the wire bytes (mail/wire.py); SMTP sends them as they are
     # Called right before the content can be accepted (after the envelope) by backends whose
     # `calls_before_content` is true; raising there sends nothing.
     before_content: Callable[[], None] | None = None

@@ -1,11 +1,9 @@
-"""Render a message from its template, and build the MIME e-mail a backend hands over."""
+"""Render a message from its template, and build the e-mail a backend hands over."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email import policy
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import make_msgid
 from typing import Any
 
 from sqlalchemy import select
@@ -21,15 +19,8 @@ from ecomapp.mail.sandbox import render_text
 from ecomapp.mail.signing import open_pixel_url, unsubscribe_url
 from ecomapp.mail.tracking import track_links_html, track_links_text
 from ecomapp.mail.variables import store_vars
-from ecomapp.models import MailTemplate, Message, MessageKind, Store, utcnow
-
-# CRLF line ends; long header values (List-Unsubscribe URLs) are never RFC 2047-encoded.
-WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
-
-
-def wire_bytes(mime: EmailMessage) -> bytes:
-    """Return the e-mail as SMTP sends it (CRLF, bodies folded at 76, headers at 998)."""
-    return mime.as_bytes(policy=WIRE_POLICY)
+from ecomapp.mail.wire import sender, wire
+from ecomapp.models import MailTemplate, Message, MessageKind, Store
 
 
 @dataclass(frozen=True)
@@ -119,36 +110,26 @@ def _text_footer(store: dict[str, Any], unsub: str | None) -> str:
 
 
 def outgoing(message: Message, settings: EffectiveSettings) -> Outgoing:
-    """Return the e-mail to hand over for a message row (headers, MIME, both parts)."""
+    """Return the e-mail to hand over for a message row (headers, both parts, wire bytes)."""
     headers: dict[str, str] = {}
+    unsub = None
     if message.kind in (MessageKind.MARKETING.value, MessageKind.CART_REMINDER.value):
-        headers["List-Unsubscribe"] = f"<{unsubscribe_url(message.id)}>"
+        unsub = unsubscribe_url(message.id)
+        headers["List-Unsubscribe"] = f"<{unsub}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    out = Outgoing(
+    msgid = message.message_id_header or ""
+    from_header = sender(settings.from_address)[1]
+    raw = wire(
+        from_header, message.to_email, message.subject, msgid, unsub, message.text, message.html
+    )
+    return Outgoing(
         message_id=message.id,
-        message_id_header=message.message_id_header or "",
+        message_id_header=msgid,
         from_addr=settings.from_address,
         to=message.to_email,
         subject=message.subject,
         html=message.html,
         text=message.text,
         headers=headers,
+        raw=raw,
     )
-    out.mime = build_mime(out)
-    return out
-
-
-def build_mime(out: Outgoing) -> EmailMessage:
-    """Return a multipart/alternative e-mail (text, then HTML) with every header set."""
-    mime = EmailMessage(policy=policy.SMTP)
-    mime["From"] = out.from_addr
-    mime["To"] = out.to
-    mime["Subject"] = out.subject
-    mime["Date"] = format_datetime(utcnow())
-    mime["Message-ID"] = out.message_id_header
-    mime["MIME-Version"] = "1.0"
-    for name, value in out.headers.items():
-        mime[name] = value
-    mime.set_content(out.text, cte="quoted-printable")
-    mime.add_alternative(out.html, subtype="html", cte="quoted-printable")
-    return mime

@@ -1,158 +1,192 @@
-"""The delivery job: checks, claim, hand-over, mark; a crash in between never sends twice."""
+"""The delivery jobs: rules, claim, hand-over, mark, a batch at a time; never sent twice.
+
+A batch's rows are read once; suppression and consent are checked for the whole batch in one
+or two statements and quiet hours once; the rows that may go are claimed, sent over one
+connection behind the in-flight marker and marked in groups of `GROUP` (`groups.py`). Rows a
+crash left `sending` and rows whose rendering job was lost are settled one by one first.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from itertools import groupby
 
-from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ecomapp.extensions import affected, db
-from ecomapp.jobs import PermanentError, TransientError, enqueue_at
-from ecomapp.jobs.retry import MAX_ATTEMPTS, is_transient
-from ecomapp.mail import policy
+from ecomapp.extensions import db
+from ecomapp.jobs import TransientError, enqueue_at
+from ecomapp.jobs.retry import MAX_ATTEMPTS
+from ecomapp.mail import inflight, policy
 from ecomapp.mail.api import is_recorded_only, prepare, request_of
-from ecomapp.mail.backends import DeliveryUnknown, MailBackend, RecipientRejected
+from ecomapp.mail.backends import MailBackend, OutboxBackend
 from ecomapp.mail.compose import outgoing
 from ecomapp.mail.effective_settings import EffectiveSettings, backend_for, effective_settings
-from ecomapp.mail.suppressions import suppress
-from ecomapp.models import Message, MessageStatus, Store, SuppressionReason, utcnow
+from ecomapp.mail.groups import Group, claim, group_key, lost_cap_race, send_timeout
+from ecomapp.mail.reminder_policy import offers_opt_out
+from ecomapp.models import Message, MessageStatus, Store, utcnow
 from ecomapp.models.types import as_utc
 
 log = logging.getLogger(__name__)
 OPEN_STATUSES = (MessageStatus.PENDING.value, MessageStatus.SENDING.value)
+GROUP = 500  # rows claimed, sent and marked together (half the send timeout bounds it)
 
 
-def deliver_message(message_id: int, known: dict[int, EffectiveSettings] | None = None) -> None:
-    """Deliver one message at most once: check the rules, claim it, send, mark it (known: the
-    mail settings of stores already looked up by this job)."""
-    message = db.session.get(Message, message_id)
-    if message is None or message.status not in OPEN_STATUSES:
-        return
-    if message.campaign_send_id is not None:  # ecomapp/campaigns/sending.py sends these
-        return
-    store = db.session.get(Store, message.store_id)
-    if store is None or not store.is_active:
-        return
-    if is_recorded_only(message):  # its batch's rendering job was lost: render it here
-        if not prepare(store, message, request_of(message)):
-            db.session.commit()
-            return
-        db.session.commit()
-    known = {} if known is None else known
-    if store.id not in known:
-        known[store.id] = effective_settings(store)
-    settings = known[store.id]
-    resending = message.status == MessageStatus.SENDING.value
-    if resending and not _resolve_interrupted(message, settings):
-        return
-    decision = policy.check(store, message, settings, utcnow())
-    if decision.suppress:
-        _finish(message, MessageStatus.SUPPRESSED, decision.suppress)
-        return
-    if decision.delay_until is not None:
-        _delay(message, decision.delay_until, decision.reason or "delayed")
-        return
-    if _claim(message.id):
-        db.session.refresh(message)
-        if not _lost_cap_race(store, message, settings):
-            _hand_over(store, message, settings)
+def deliver_message(message_id: int) -> None:
+    """Deliver one message at most once (a batch of one)."""
+    deliver_batch([message_id])
 
 
 def deliver_batch(message_ids: list[int]) -> None:
-    """Deliver several messages in one job, reusing the backend's connection and each store's
-    mail settings."""
-    known: dict[int, EffectiveSettings] = {}
-    for message_id in message_ids:
-        deliver_message(message_id, known)
-
-
-def _claim(message_id: int) -> bool:
-    """Mark the row `sending` (committed) before anything leaves; False if taken."""
-    result = db.session.execute(
-        update(Message)
-        .where(Message.id == message_id, Message.status == MessageStatus.PENDING.value)
-        .values(
-            status=MessageStatus.SENDING.value,
-            sending_at=utcnow(),
-            attempts=Message.attempts + 1,
-            scheduled_for=None,
+    """Deliver several messages at most once each, in groups on one backend connection."""
+    rows = db.session.scalars(
+        select(Message)
+        .where(
+            Message.id.in_(message_ids),
+            Message.status.in_(OPEN_STATUSES),
+            Message.campaign_send_id.is_(None),  # ecomapp/campaigns/sending.py sends these
         )
-    )
-    db.session.commit()
-    return affected(result) == 1
+        .order_by(Message.store_id, Message.id)
+    ).all()
+    for row in rows:
+        if not _needs_settling(row):
+            db.session.expunge(row)  # read once; every write below is a statement by id
+    retry: TransientError | None = None
+    markers = inflight.Markers()
+    try:
+        for store_id, store_rows in groupby(rows, key=lambda m: m.store_id):
+            store = db.session.get(Store, store_id)
+            if store is None or not store.is_active:
+                continue
+            try:
+                _deliver_store(store, list(store_rows), markers)
+            except TransientError as exc:
+                retry = exc
+    finally:
+        markers.close()
+    if retry is not None:
+        raise retry
 
 
-def _lost_cap_race(store: Store, message: Message, settings: EffectiveSettings) -> bool:
-    """Release the claim (nothing was sent) when a marketing mail claimed earlier wins the cap."""
-    until = policy.frequency_cap_until(store, message, settings.frequency_cap_hours)
-    if until is None or until <= utcnow():
+def _needs_settling(row: Message) -> bool:
+    return row.status == MessageStatus.SENDING.value or is_recorded_only(row)
+
+
+def _deliver_store(store: Store, rows: list[Message], markers: inflight.Markers) -> None:
+    settings = effective_settings(store)
+    retry: TransientError | None = None
+    ready = [m for m in rows if m.status == MessageStatus.PENDING.value and not is_recorded_only(m)]
+    for row in [m for m in rows if _needs_settling(m)]:  # a group settled here may free later rows
+        try:
+            if _settle(store, row, settings):
+                ready.append(row)
+        except TransientError as exc:
+            retry = exc
+    ready = _apply_rules(store, sorted(ready, key=lambda m: m.id), settings)
+    for start in range(0, len(ready), GROUP):
+        _send_group(store, settings, ready[start : start + GROUP], markers)
+    if retry is not None:
+        raise retry
+
+
+def _settle(store: Store, row: Message, settings: EffectiveSettings) -> bool:
+    """Settle a row a crash left `sending`, or render one whose rendering job was lost; True
+    (and detached, like the others) when it may be sent now."""
+    if row.status == MessageStatus.SENDING.value and not _resolve_interrupted(store, row, settings):
         return False
-    message.status, message.sending_at = MessageStatus.PENDING.value, None
-    message.attempts -= 1
-    _delay(message, until, "delayed by frequency cap")
-    return True
+    if is_recorded_only(row):
+        ok = prepare(store, row, request_of(row))
+        db.session.commit()
+        if not ok:
+            return False
+    db.session.refresh(row)
+    db.session.expunge(row)
+    return row.status == MessageStatus.PENDING.value
 
 
-def _hand_over(store: Store, message: Message, settings: EffectiveSettings) -> None:
+def _apply_rules(store: Store, rows: list[Message], settings: EffectiveSettings) -> list[Message]:
+    """Suppression and consent for the batch at once, quiet hours once; return what may go."""
+    if not rows:
+        return []
+    refused = policy.batch_refusals(store, rows)
+    for reason in set(refused.values()):
+        ids = [i for i, why in refused.items() if why == reason]
+        _update(ids, status=MessageStatus.SUPPRESSED.value, error=reason)
+    now = utcnow()
+    quiet = policy.quiet_hours_end(store, now, settings.quiet_start_hour, settings.quiet_end_hour)
+    waiting = {m.id for m in rows if m.id not in refused and offers_opt_out(m.kind)}
+    if quiet > now and waiting:
+        _delay(store.id, sorted(waiting), quiet, "delayed by quiet hours")
+    else:
+        waiting = set()
+    if refused or waiting:
+        db.session.commit()
+    return [m for m in rows if m.id not in refused and m.id not in waiting]
+
+
+def _send_group(
+    store: Store, settings: EffectiveSettings, rows: Sequence[Message], markers: inflight.Markers
+) -> None:
+    """Claim a group in one statement, check the cap again, send it, mark it."""
+    claimed, marker = claim(store, rows)
+    if not claimed:
+        return
+    waits = lost_cap_race(store, claimed, settings.frequency_cap_hours)
+    for until, ids in _by_time(waits).items():
+        end = policy.quiet_hours_end(
+            store, until, settings.quiet_start_hour, settings.quiet_end_hour
+        )
+        _update(
+            ids, status=MessageStatus.PENDING.value, sending_at=None, attempts=Message.attempts - 1
+        )
+        _delay(store.id, ids, end, "delayed by frequency cap")
+    if waits:
+        db.session.commit()
+    going = [m for m in claimed if m.id not in waits]
     try:
         backend = backend_for(settings)
-        out = outgoing(message, settings)
-    except ValueError as exc:
-        _finish(message, MessageStatus.FAILED, str(exc))
-        return
-    message.backend = backend.name
-    try:
-        provider_id = backend.send(out)
-    except DeliveryUnknown as exc:
-        _interrupted(message, str(exc))
-    except RecipientRejected as exc:
-        suppress(store, message.to_email, SuppressionReason.HARD_BOUNCE, message.id, str(exc))
-        message.bounced_at = utcnow()
-        _finish(message, MessageStatus.FAILED, str(exc))
-    except PermanentError as exc:
-        _finish(message, MessageStatus.FAILED, str(exc))
-    except Exception as exc:
-        if not is_transient(exc):
-            _finish(message, MessageStatus.UNCERTAIN, f"unexpected error while sending: {exc}")
-            raise
-        _back_to_pending(message, exc)
-    else:
-        message.provider_id = provider_id
-        message.sent_at = utcnow()
-        _finish(message, MessageStatus.SENT, None)
+    except ValueError as exc:  # the store's backend is not usable: each fails with why
+        _update([m.id for m in going], status=MessageStatus.FAILED.value, error=str(exc))
+        going = []
+        backend = OutboxBackend()
+    Group(store, settings, backend, marker, markers, deadline=_deadline()).send(going)
 
 
-def _back_to_pending(message: Message, exc: Exception) -> None:
-    """Nothing left: give up after the last attempt, else retry with backoff."""
-    if message.attempts >= MAX_ATTEMPTS:
-        _finish(message, MessageStatus.FAILED, f"gave up after {message.attempts} tries: {exc}")
-        return
-    message.status = MessageStatus.PENDING.value
-    message.error = f"try {message.attempts} failed: {exc}"
-    db.session.commit()
-    raise TransientError(str(exc), retry_after=getattr(exc, "retry_after", None)) from exc
+def _by_time(waits: dict[int, datetime]) -> dict[datetime, list[int]]:
+    out: dict[datetime, list[int]] = {}
+    for message_id, until in sorted(waits.items()):
+        out.setdefault(until, []).append(message_id)
+    return out
 
 
-def _interrupted(message: Message, error: str) -> None:
-    """Keep the row `sending` and look again after the send timeout."""
-    message.error = f"interrupted: {error}"
-    db.session.commit()
-    raise TransientError(error, retry_after=_send_timeout().total_seconds() + 1)
+def _deadline() -> float:
+    """Return when a group stops and hands the rest back (half the send timeout after its
+    claim), so no sweeper judges its rows while it still sends."""
+    return time.monotonic() + send_timeout() / 2
 
 
-def _send_timeout() -> timedelta:
-    return timedelta(seconds=current_app.config["SETTINGS"].mail_send_timeout)
+def _update(ids: Sequence[int], **values: object) -> None:
+    db.session.execute(
+        update(Message)
+        .where(Message.id.in_(list(ids)))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
 
 
-def _resolve_interrupted(message: Message, settings: EffectiveSettings) -> bool:
+def _resolve_interrupted(store: Store, message: Message, settings: EffectiveSettings) -> bool:
     """Decide what a `sending` row left by a crash means; True when it may be sent (again)."""
     age = utcnow() - (as_utc(message.sending_at) or utcnow())
-    if age < _send_timeout():
-        wait = (_send_timeout() - age).total_seconds() + 1
+    timeout = timedelta(seconds=send_timeout())
+    if age < timeout:
+        wait = (timeout - age).total_seconds() + 1
         raise TransientError("another worker may be sending this message", retry_after=wait)
+    if message.sending_at is not None and _recover_group(store, message.sending_at):
+        db.session.refresh(message)
+        return message.status == MessageStatus.PENDING.value
     backend: MailBackend = backend_for(settings)
     known = backend.was_sent(outgoing(message, settings))
     if known is True:
@@ -164,26 +198,41 @@ def _resolve_interrupted(message: Message, settings: EffectiveSettings) -> bool:
         message.error = "interrupted before the provider got it; sending again"
         db.session.commit()
         return True
-    _finish(
-        message,
-        MessageStatus.UNCERTAIN,
-        "interrupted while sending: it may have been delivered, so it was not sent again",
-    )
+    _finish(message, MessageStatus.UNCERTAIN, inflight.UNCERTAIN)
     return False
 
 
-def _delay(message: Message, until: datetime, reason: str) -> None:
-    message.scheduled_for = until
-    message.delay_reason = f"{reason} until {until:%Y-%m-%d %H:%M} UTC"
-    key = f"mail-deliver:{message.id}:{int(until.timestamp())}"
+def _recover_group(store: Store, sending_at: datetime) -> bool:
+    """Settle the stranded group claimed at `sending_at` by its in-flight marker; False when
+    it has none (claimed alone before groups, or Redis lost it)."""
+    name = inflight.key(group_key(store.id), sending_at)
+    group = and_(
+        Message.store_id == store.id,
+        Message.campaign_send_id.is_(None),
+        Message.sending_at == sending_at,
+    )
+    if not inflight.recover_group(name, group, {}):
+        return False
+    db.session.commit()
+    inflight.finish(name)
+    return True
+
+
+def _delay(store_id: int, ids: Sequence[int], until: datetime, reason: str) -> None:
+    """Keep rows pending until `until` with the reason shown, and schedule their delivery:
+    one job for the group (a night's quiet hours end in one batch, not one job per mail)."""
+    _update(ids, scheduled_for=until, delay_reason=f"{reason} until {until:%Y-%m-%d %H:%M} UTC")
+    stamp = int(until.timestamp())
+    job: Callable[..., None] = deliver_message if len(ids) == 1 else deliver_batch
+    args: object = ids[0] if len(ids) == 1 else list(ids)
+    key = f"mail-deliver:{ids[0]}:{stamp}"
+    if len(ids) > 1:
+        key = f"mail-deliver-batch:{store_id}:{min(ids)}-{max(ids)}:{len(ids)}:{stamp}"
     try:
         with db.session.begin_nested():
-            enqueue_at(
-                until, deliver_message, message.id, store_id=message.store_id, dedupe_key=key
-            )
+            enqueue_at(until, job, args, store_id=store_id, dedupe_key=key)
     except IntegrityError:
         pass  # this delay is already scheduled
-    db.session.commit()
 
 
 def _finish(message: Message, status: MessageStatus, error: str | None) -> None:

@@ -7,11 +7,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import select
-
-from ecomapp.extensions import db
 from ecomapp.i18n import DEFAULT_LANGUAGE, money, store_language
-from ecomapp.models import Customer
 
 # Words of the layout around every mail (the merchant's template is the body inside it).
 LAYOUT_TEXTS: dict[str, dict[str, str]] = {
@@ -47,19 +43,6 @@ def supported_language(locale: str | None) -> str | None:
 def recipient_language(store: Any, locale: str | None) -> str:
     """Return a recipient's mail language: their own when supported, else the store's."""
     return supported_language(locale) or store_language(store)
-
-
-def customer_locales(store_id: int, customer_ids: list[int | None]) -> dict[int, str | None]:
-    """Return the platform locale of each of these customers of the store, by id (one query)."""
-    ids = sorted({i for i in customer_ids if i is not None})
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(Customer.id, Customer.locale).where(
-            Customer.store_id == store_id, Customer.id.in_(ids)
-        )
-    )
-    return {row.id: row.locale for row in rows}
 
 
 def current_mail_language() -> str:

@@ -13,7 +13,6 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from ecomapp.jobs import PermanentError, TransientError
 from ecomapp.mail.backends import DeliveryUnknown, MailBackend, Outgoing, RecipientRejected
-from ecomapp.mail.compose import wire_bytes
 
 IDLE_SECONDS = 30.0  # an older pooled connection is closed, not reused
 BUSY_SECONDS = 5.0  # a connection used this recently is reused without a NOOP round trip
@@ -193,12 +192,8 @@ class SmtpBackend(MailBackend):
             raise _refused("RCPT", code, reply)
 
     def _data(self, conn: smtplib.SMTP, outgoing: Outgoing) -> str | None:
-        raw = outgoing.raw
-        if raw is None:
-            assert outgoing.mime is not None
-            raw = wire_bytes(outgoing.mime)
         try:
-            code, reply = conn.data(raw)
+            code, reply = conn.data(outgoing.raw)
         except smtplib.SMTPDataError as exc:
             conn.rset()
             _release(self.url, conn)

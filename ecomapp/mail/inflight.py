@@ -1,21 +1,26 @@
 """Which message of a claimed group was in flight, kept in Redis so a kill strands at most one.
 
-A claimed group shares its `sending_at`. Right after the claim its marker is "0" (nothing
-handed over yet); before each message is handed over the marker becomes that message's id.
-After a kill, the group's rows below the marker were handed over, the marker's own row may or
-may not have been (uncertain), and the rows above it never left (pending again). A missing
-marker (Redis lost it) leaves the whole group uncertain.
+Used by campaigns (a group per send) and automation mail (a group per store batch). A claimed
+group shares its `sending_at`. Right after the claim its marker is "0" (nothing handed over
+yet); before each message is handed over the marker becomes that message's id. After a kill,
+the group's rows below the marker were handed over, the marker's own row may or may not have
+been (uncertain), and the rows above it never left (pending again). A missing marker (Redis
+lost it) is left to the caller (campaigns: the whole group uncertain). A sender settles every
+row that did not go (failed, retried, interrupted) before it moves the marker on, so the rows
+still `sending` below the marker are exactly the ones handed over.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import ColumnElement, and_, select, update
 
 from ecomapp.extensions import db
 from ecomapp.jobs.queue import redis_connection
+from ecomapp.mail.backends import MailBackend, Outgoing
 from ecomapp.models import Message, MessageStatus
 from ecomapp.models.types import as_utc
 
@@ -24,14 +29,16 @@ UNCERTAIN = "interrupted while sending: it may have been delivered, so it was no
 RECOVERED = "handed over before the worker was killed"
 
 
-def key(send_id: int, sending_at: datetime) -> str:
-    """Return the Redis key of one claimed group."""
-    return f"ecomapp:campaign-inflight:{send_id}:{as_utc(sending_at).isoformat()}"
+def key(owner: str, sending_at: datetime) -> str:
+    """Return the Redis key of one claimed group (owner: "campaign:<send id>" or
+    "mail:<store id>")."""
+    kind, _, ident = owner.partition(":")
+    return f"ecomapp:{kind}-inflight:{ident}:{as_utc(sending_at).isoformat()}"
 
 
-def start(send_id: int, sending_at: datetime) -> str:
+def start(owner: str, sending_at: datetime) -> str:
     """Record that a group was claimed and nothing was handed over yet; return its key."""
-    name = key(send_id, sending_at)
+    name = key(owner, sending_at)
     redis_connection().set(name, "0", ex=TTL_SECONDS)
     return name
 
@@ -101,14 +108,58 @@ def finish(name: str) -> None:
     redis_connection().delete(name)
 
 
+def hand_over(
+    markers: Markers,
+    name: str | None,
+    message_id: int,
+    build: Callable[[], Outgoing],
+    backend: MailBackend,
+) -> tuple[Outgoing, str | None]:
+    """Send one message of a claimed group: its marker is written first and confirmed before
+    the content leaves (by the backend after the envelope where it can, SMTP; else now);
+    return the e-mail and the provider's id."""
+    if name:
+        markers.send(name, message_id)
+    try:
+        out = build()  # built while Redis stores the marker
+        if name and backend.calls_before_content:
+            out.before_content = markers.confirm
+        elif name:
+            markers.confirm()
+        return out, backend.send(out)
+    finally:
+        markers.settle()
+
+
 def _set(where: object, status: str, error: str | None, **extra: object) -> None:
     values = {"status": status, "error": error} | extra
     db.session.execute(update(Message).where(where).values(**values))  # type: ignore[arg-type]
 
 
+def recover_group(name: str, group: ColumnElement[bool], header: dict[str, Any]) -> bool:
+    """Settle one stranded group's `sending` rows by its marker (not committed); False when
+    the marker is missing (nothing was changed)."""
+    raw = redis_connection().get(name)
+    if raw is None:
+        return False
+    marker = int(raw)
+    group = and_(group, Message.status == MessageStatus.SENDING.value)
+    sent = {"sent_at": Message.sending_at} | header
+    _set(and_(group, Message.id < marker), MessageStatus.SENT.value, RECOVERED, **sent)
+    _set(and_(group, Message.id == marker), MessageStatus.UNCERTAIN.value, UNCERTAIN, **header)
+    _set(
+        and_(group, Message.id > marker),
+        MessageStatus.PENDING.value,
+        None,
+        sending_at=None,
+        attempts=Message.attempts - 1,
+    )
+    return True
+
+
 def recover(send_id: int, stale_before: datetime, msgid: object = None) -> int:
-    """Settle the groups a killed worker left `sending` (msgid: the SQL of a row's Message-ID,
-    kept on the rows that may have left); return how many groups."""
+    """Settle the groups a killed campaign worker left `sending` (msgid: the SQL of a row's
+    Message-ID, kept on the rows that may have left); return how many groups."""
     header = {} if msgid is None else {"message_id_header": msgid}
     stranded = and_(
         Message.campaign_send_id == send_id,
@@ -116,22 +167,14 @@ def recover(send_id: int, stale_before: datetime, msgid: object = None) -> int:
         Message.sending_at < stale_before,
     )
     groups = db.session.scalars(select(Message.sending_at).where(stranded).distinct()).all()
+    settled = []
     for sending_at in (g for g in groups if g is not None):
         group = and_(stranded, Message.sending_at == sending_at)
-        raw = redis_connection().get(key(send_id, sending_at))
-        if raw is None:
+        name = key(f"campaign:{send_id}", sending_at)
+        if not recover_group(name, group, header):
             _set(group, MessageStatus.UNCERTAIN.value, UNCERTAIN, **header)
-            continue
-        marker = int(raw)
-        _set(and_(group, Message.id < marker), MessageStatus.SENT.value, RECOVERED, **header)
-        _set(and_(group, Message.id == marker), MessageStatus.UNCERTAIN.value, UNCERTAIN, **header)
-        _set(
-            and_(group, Message.id > marker),
-            MessageStatus.PENDING.value,
-            None,
-            sending_at=None,
-            attempts=Message.attempts - 1,
-        )
-        redis_connection().delete(key(send_id, sending_at))
+        settled.append(name)
     db.session.commit()
+    for name in settled:
+        finish(name)
     return len(groups)

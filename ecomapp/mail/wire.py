@@ -1,12 +1,14 @@
-"""The bytes of one campaign e-mail, built without the email package's per-message cost.
+"""The bytes of one e-mail, built without the email package's per-message cost.
 
 multipart/alternative with a text and an HTML part, each UTF-8 in base64 (lines of 76, CRLF),
-headers as the mailer sets them (List-Unsubscribe one-click included).
+headers as the mailer sets them (List-Unsubscribe one-click on mail that offers opting out).
+Used by automation mail (`compose.outgoing`) and campaigns alike.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import itertools
 import secrets
 from email.header import Header
@@ -45,27 +47,33 @@ def header_text(value: str) -> str:
     return Header(value, "utf-8").encode(linesep="\r\n")
 
 
+@functools.lru_cache(maxsize=256)
 def sender(from_address: str) -> tuple[str, str]:
     """Return the envelope address and the encoded From header of a from address."""
     name, address = parseaddr(from_address)
     return address or from_address, formataddr((name, address), charset="utf-8")
 
 
-def message_id_header(message_id: int, domain: str) -> str:
-    """Return the deterministic Message-ID of a campaign message."""
-    return f"<campaign.{message_id}@{domain.split(':')[0] or 'localhost'}>"
-
-
 def wire(
-    from_header: str, to: str, subject: str, msgid: str, unsubscribe: str, text: str, html: str
+    from_header: str,
+    to: str,
+    subject: str,
+    msgid: str,
+    unsubscribe: str | None,
+    text: str,
+    html: str,
 ) -> bytes:
-    """Return one e-mail as SMTP sends it."""
+    """Return one e-mail as SMTP sends it (unsubscribe: the one-click URL, or None)."""
     boundary = _boundary()
-    head = (
-        f"From: {from_header}\r\nTo: {to}\r\nSubject: {header_text(subject)}\r\n"
-        f"Date: {_date_header()}\r\nMessage-ID: {msgid}\r\nMIME-Version: 1.0\r\n"
+    opt_out = (
         f"List-Unsubscribe: <{unsubscribe}>\r\n"
         "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+        if unsubscribe
+        else ""
+    )
+    head = (
+        f"From: {from_header}\r\nTo: {to}\r\nSubject: {header_text(subject)}\r\n"
+        f"Date: {_date_header()}\r\nMessage-ID: {msgid}\r\nMIME-Version: 1.0\r\n{opt_out}"
         f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'
     )
     part = 'Content-Type: text/{}; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
