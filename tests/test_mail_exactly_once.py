@@ -11,13 +11,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import select, update
 from time_machine import TimeMachineFixture
 
 from ecomapp.extensions import db
 from ecomapp.jobs.runner import run_job
-from ecomapp.mail import smtp
+from ecomapp.mail import groups, smtp
 from ecomapp.models import DueWork, JobRecord, Message, utcnow
 from tests import services
 from tests.effects_support import worker_env
@@ -168,3 +168,21 @@ def test_batch_killed_mid_group_sends_each_mail_once(
         received = [m.rcpt_tos[0] for m in server.received]
         assert sorted(received) == sorted(r.to_email for r in rows)
     assert rows[0].sent_at is not None and rows[1].attempts == 1
+
+
+def test_two_groups_claimed_in_one_instant_get_their_own_markers(
+    app: Flask, time_machine: TimeMachineFixture
+) -> None:
+    """Given two claims for one store at the same microsecond, then two groups, two markers."""
+    store = make_store()
+    configure_mail(store)
+    first, second = (queue_mail(store, make_customer(store)) for _ in range(2))
+    time_machine.move_to(utcnow(), tick=False)
+    (a,), marker_a = groups.claim(store, [first])
+    (b,), marker_b = groups.claim(store, [second])
+    assert marker_a and marker_b and marker_a != marker_b
+    assert a.sending_at != b.sending_at
+    redis = current_app.extensions["ecomapp_redis"]
+    assert redis.get(marker_a) == redis.get(marker_b) == b"0"
+    stamped = db.session.scalars(select(Message.sending_at).order_by(Message.id)).all()
+    assert len(set(stamped)) == 2

@@ -48,8 +48,7 @@ def _set(ids: Sequence[int], **values: object) -> None:
 def claim(store: Store, rows: Sequence[Message]) -> tuple[list[Message], str | None]:
     """Claim pending rows in one UPDATE (the marker is stored before it commits); return the
     claimed rows (their `sending_at` and `attempts` set) and the group's marker key."""
-    now = utcnow()
-    marker = inflight.start(group_key(store.id), now)
+    marker, now = inflight.start_unique(group_key(store.id), utcnow())
     won = dict(
         db.session.execute(
             update(Message)

@@ -13,7 +13,7 @@ still `sending` below the marker are exactly the ones handed over.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, select, update
@@ -41,6 +41,16 @@ def start(owner: str, sending_at: datetime) -> str:
     name = key(owner, sending_at)
     redis_connection().set(name, "0", ex=TTL_SECONDS)
     return name
+
+
+def start_unique(owner: str, at: datetime) -> tuple[str, datetime]:
+    """Record a new group at the first claim time from `at` that no other group of this owner
+    holds (two workers claiming in the same microsecond get distinct groups); return its key
+    and that time, which the caller stamps on the group's rows."""
+    conn = redis_connection()
+    while not conn.set(key(owner, at), "0", ex=TTL_SECONDS, nx=True):
+        at += timedelta(microseconds=1)
+    return key(owner, at), at
 
 
 class Markers:
