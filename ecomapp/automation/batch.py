@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,10 +28,12 @@ from ecomapp.automation.batch_snapshots import load_snapshots
 from ecomapp.automation.compiled import (
     FirstFailure,
     Predicate,
+    Trace,
     compile_exit,
     compile_first_failure,
+    compile_trace,
 )
-from ecomapp.automation.conditions import OBJECTS, Snapshot, evaluate
+from ecomapp.automation.conditions import OBJECTS, Snapshot
 from ecomapp.automation.effects import StepContext, require_target
 from ecomapp.automation.engine import RunState, advance
 from ecomapp.automation.mail_batch import MailBatch
@@ -63,7 +65,7 @@ from ecomapp.registries import registries
 log = logging.getLogger(__name__)
 _BY_CUSTOMER: dict[str, Any] = {"order": Order, "cart": Cart}
 JOB = "ecomapp.automation.batch:process_store_events"
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 MAX_BATCHES = 20  # then the job queues its successor, so other stores get their turn
 WAKE_TTL = 300  # seconds a lost wake-up can block the next one (the sweeper covers it)
 WAKE_INFO = "ecomapp_engine_wake"
@@ -130,11 +132,12 @@ def process_store_events(store_id: int) -> int:
         log.warning("engine wake flag of store %s not cleared (%s)", store_id, exc)
     _call_helper(store_id)
     done = 0
-    for _ in range(MAX_BATCHES):
-        taken = run_batch(store_id)
-        done += taken
-        if taken == 0 or (taken < BATCH_SIZE and not _laned()):
-            return done  # a short batch of one lane leaves the other lanes to look at
+    with _collector_paused():  # once for the job: each resumption costs a young collection
+        for _ in range(MAX_BATCHES):
+            taken = run_batch(store_id)
+            done += taken
+            if taken == 0 or (taken < BATCH_SIZE and not _laned()):
+                return done  # a short batch of one lane leaves the other lanes to look at
     wake(store_id, force=True)
     return done
 
@@ -180,7 +183,7 @@ def _call_helper(store_id: int) -> None:
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for one batch.
+    """Pause the cyclic garbage collector for a batch (or a job's batches).
 
     A batch allocates hundreds of thousands of short-lived objects (rows, snapshots, run and
     step dicts), nearly all freed by reference counting; meanwhile the collector kept starting
@@ -272,6 +275,7 @@ class Compiled:
     definition: dict[str, Any]
     first_failure: FirstFailure
     exits: Predicate
+    trace: Callable[[Snapshot], Trace]
 
 
 def compiled_automations(store: Store) -> dict[str, list[Compiled]]:
@@ -296,7 +300,9 @@ def compiled_automations(store: Store) -> dict[str, list[Compiled]]:
             definition = row.definition
             predicate = compile_first_failure(definition["conditions"])
             exits = compile_exit(definition["exit_conditions"])
-            cache[keys[row.id]] = Compiled(row.id, row.version, definition, predicate, exits)
+            trace = compile_trace(definition["conditions"])
+            compiled = Compiled(row.id, row.version, definition, predicate, exits, trace)
+            cache[keys[row.id]] = compiled
     out: dict[str, list[Compiled]] = {}
     for row in rows:
         if keys[row.id] in cache and cache[keys[row.id]].version == row.version:
@@ -375,7 +381,7 @@ class Batch:
         return {(row[0], row[1]) for row in db.session.execute(stmt)}
 
     def _start(self, ev: Event, automation: Compiled, snap: Snapshot) -> None:
-        _, trace = evaluate(automation.definition["conditions"], snap)
+        trace = automation.trace(snap)
         objects = snap.get(OBJECTS, {})
         row = {
             "store_id": self.store.id,

@@ -7,10 +7,13 @@ processor, so money, tags and times are stored exactly as the ORM stores them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, text
+from sqlalchemy import JSON, Connection, Table, text
+
+_NOTHING = object()
 
 
 def reserve_ids(conn: Connection, table: Table, count: int) -> list[int]:
@@ -36,6 +39,28 @@ def _defaults(table: Table, given: Sequence[str]) -> dict[str, Any]:
     return out
 
 
+def _processor(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """Return a column's bind processor for streamed rows.
+
+    PostgreSQL's JSON values go as the JSON text itself (psycopg's JSON wrapper would encode
+    each again per row); a processor remembers its last value, since a batch's rows share
+    their clock readings (the same datetime in every row's time columns).
+    """
+    if dialect.name == "postgresql" and isinstance(column_type, JSON):
+        return json.dumps
+    proc = column_type._cached_bind_processor(dialect)
+    if proc is None:
+        return None
+    last: list[Any] = [_NOTHING, None]
+
+    def remembered(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, proc(value)
+        return last[1]
+
+    return remembered
+
+
 def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert rows (dicts with the same keys, ids included) into table in one stream."""
     if not rows:
@@ -43,7 +68,7 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     filled = _defaults(table, list(rows[0]))
     names = [*rows[0], *filled]
     dialect = conn.dialect
-    procs = [table.columns[n].type._cached_bind_processor(dialect) for n in names]
+    procs = [_processor(table.columns[n].type, dialect) for n in names]
     records = (
         [p(v) if p else v for p, v in zip(procs, (*row.values(), *filled.values()), strict=True)]
         for row in rows
