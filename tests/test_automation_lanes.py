@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, text
 
-from ecomapp.automation.batch import JOB, LANES, LOCK_CLASS, process_store_events
+from ecomapp.automation.batch import BATCH_SIZE, JOB, LANES, LOCK_CLASS, process_store_events
 from ecomapp.extensions import db
 from ecomapp.jobs.ingest import ingest_delivery
 from ecomapp.jobs.queue import get_queue
@@ -108,7 +108,7 @@ def test_a_backlog_over_lanes_calls_a_second_worker(app: Flask) -> None:
     """Given more than one batch of pending events over two lanes, when the store's job starts,
     then it queues one more job for the store so a second worker can take the other lane."""
     store = make_store()
-    for n in range(501):
+    for n in range(BATCH_SIZE + 1):
         event = Event(
             store_id=store.id,
             type="customer.updated",
@@ -120,6 +120,6 @@ def test_a_backlog_over_lanes_calls_a_second_worker(app: Flask) -> None:
         db.session.add(event)
     db.session.commit()
     get_queue().empty()
-    assert process_store_events(store.id) == 501
+    assert process_store_events(store.id) == BATCH_SIZE + 1
     queued = [job.args[0] for job in get_queue().get_jobs()]
     assert queued.count(JOB) == 1  # beside it: the batch subscribers' jobs (segments, …)
