@@ -209,40 +209,34 @@ def run_batch(store_id: int, limit: int = BATCH_SIZE) -> int:
         if not ids:
             db.session.commit()
             return 0
-        db.session.execute(delete(PendingEvent).where(PendingEvent.event_id.in_(ids)))
-        _hand_to_subscribers(store_id, ids)
+        events = list(db.session.scalars(select(Event).where(Event.id.in_(ids)).order_by(Event.id)))
+        _hand_to_subscribers(store_id, events)
         batch = Batch(store, utcnow())
         if store.is_active:
-            batch.run(ids)
+            batch.run(events)
         db.session.commit()
         batch.continue_handed_off()
     return len(ids)
 
 
-def _hand_to_subscribers(store_id: int, ids: list[int]) -> None:
+def _hand_to_subscribers(store_id: int, events: list[Event]) -> None:
     """Queue one job per batch subscriber with the batch's events it wants (on commit)."""
-    subscribers = registries().batch_subscribers
-    if not subscribers:
-        return
-    wanted = frozenset().union(*subscribers.values())
-    rows = db.session.execute(
-        select(Event.id, Event.type).where(Event.id.in_(ids), Event.type.in_(wanted))
-    ).all()
-    for path, types in subscribers.items():
-        mine = sorted(row.id for row in rows if row.type in types)
+    for path, types in registries().batch_subscribers.items():
+        mine = [ev.id for ev in events if ev.type in types]
         if mine:
             enqueue_after_commit(path, store_id, mine, store_id=store_id)
 
 
 def _claim(store_id: int, limit: int) -> list[int]:
-    """Return the next pending event ids of one free lane (PostgreSQL) or of the store, in order.
+    """Take the next pending events of one free lane (PostgreSQL) or of the store; return
+    their ids in order (their pending rows deleted in this transaction).
 
     On PostgreSQL each lane has its own transaction-scoped advisory lock, so two workers take
     two lanes of one store at once; a lane another worker holds is left to it.
     """
     pending = select(PendingEvent.event_id).where(PendingEvent.store_id == store_id)
     if not _laned():
-        return list(db.session.scalars(pending.order_by(PendingEvent.event_id).limit(limit)))
+        return _take(pending.order_by(PendingEvent.event_id).limit(limit))
     lanes = db.session.scalars(
         select(PendingEvent.lane)
         .where(PendingEvent.store_id == store_id)
@@ -256,10 +250,17 @@ def _claim(store_id: int, limit: int) -> list[int]:
         )
         if locked:
             stmt = pending.where(PendingEvent.lane == lane).order_by(PendingEvent.event_id)
-            ids = list(db.session.scalars(stmt.limit(limit)))
+            ids = _take(stmt.limit(limit))
             if ids:
                 return ids
     return []
+
+
+def _take(pending: Any) -> list[int]:
+    """Delete the selected pending rows; return their event ids in order (one statement)."""
+    p = PendingEvent
+    taken = delete(p).where(p.event_id.in_(pending)).returning(p.event_id)
+    return sorted(db.session.scalars(taken, execution_options={"synchronize_session": False}))
 
 
 @dataclass
@@ -339,11 +340,10 @@ class Batch:
         self.events: list[Event] = []
         self.key = str(current_app.config["SECRET_KEY"]).encode()
 
-    def run(self, ids: list[int]) -> None:
+    def run(self, claimed: list[Event]) -> None:
         """Evaluate, start matched runs, walk their batched steps, apply tag changes."""
         by_trigger = compiled_automations(self.store)
-        stmt = select(Event).where(Event.id.in_(ids)).order_by(Event.id)
-        events = [e for e in db.session.scalars(stmt) if by_trigger.get(e.type)]
+        events = [e for e in claimed if by_trigger.get(e.type)]
         self.events = events  # held: handed-off runs find their events in the session
         if not events:
             return
