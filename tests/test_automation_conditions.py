@@ -61,14 +61,15 @@ def test_compiled_trace_of_nested_groups_equals_the_interpreters() -> None:
     compiled trace runs, then it lists every comparison as `evaluate` does (paths included)."""
     from ecomapp.automation.compiled import compile_trace
 
+    quantity, threshold = "variant.inventory_quantity", "variant.low_stock_threshold"
     group = {
         "all": [
             _c("order.total_price", ">", 100),
-            {"any": [_c("order.tags", "contains", "x"), _c("order.shipping_method", "in", ["Express"])]},
-            {"field": "variant.inventory_quantity", "op": "<", "ref": "variant.low_stock_threshold"},
-            {"field": "variant.inventory_quantity", "op": "changed", "to": {"op": "=", "value": 4}},
+            {"any": [_c("order.tags", "contains", "x"), _c("order.shipping_method", "in", ["X"])]},
+            {"field": quantity, "op": "<", "ref": threshold},
+            {"field": quantity, "op": "changed", "to": {"op": "=", "value": 4}},
         ]
-    }  # fmt: skip
+    }
     assert compile_trace(group)(SNAP) == evaluate(group, SNAP)[1]
     assert compile_trace({"all": []})(SNAP) == []
 
