@@ -56,6 +56,24 @@ def test_condition_evaluates_against_the_snapshot(
     assert result is expected and trace[0]["result"] is expected
 
 
+def test_compiled_trace_of_nested_groups_equals_the_interpreters() -> None:
+    """Given nested all/any groups with references and a change condition, when the batch's
+    compiled trace runs, then it lists every comparison as `evaluate` does (paths included)."""
+    from ecomapp.automation.compiled import compile_trace
+
+    quantity, threshold = "variant.inventory_quantity", "variant.low_stock_threshold"
+    group = {
+        "all": [
+            _c("order.total_price", ">", 100),
+            {"any": [_c("order.tags", "contains", "x"), _c("order.shipping_method", "in", ["X"])]},
+            {"field": quantity, "op": "<", "ref": threshold},
+            {"field": quantity, "op": "changed", "to": {"op": "=", "value": 4}},
+        ]
+    }
+    assert compile_trace(group)(SNAP) == evaluate(group, SNAP)[1]
+    assert compile_trace({"all": []})(SNAP) == []
+
+
 def test_any_group_traces_every_comparison_with_actual_values() -> None:
     """Given an any-group, when evaluated, then each comparison appears with its actual value."""
     group = {
@@ -88,13 +106,15 @@ def _expected_for(op: str, value: Any) -> Any:
 @pytest.mark.parametrize("field", ["order.total_price", "order.shipping_method", "order.tags"])
 def test_compiled_conditions_answer_exactly_as_the_interpreter(op: str, field: str) -> None:
     """Given any operator, value and actual value (numbers, texts, booleans, lists, blanks),
-    when the condition is compiled, then it answers as `evaluate` does, for every quantifier."""
-    from ecomapp.automation.compiled import compile_group
+    when the condition is compiled, then it answers and traces as `evaluate` does, for every
+    quantifier."""
+    from ecomapp.automation.compiled import compile_group, compile_trace
 
     for expected in _PROBES:
         for quantifier in ("any", "all", "none"):
             cond = _c(field, op, _expected_for(op, expected), quantifier=quantifier)
             predicate = compile_group({"all": [cond]})
+            tracer = compile_trace({"all": [cond]})
             for actual in _PROBES:
                 value = actual if field != "order.tags" or isinstance(actual, list) else [actual]
                 snap = {field: value}
@@ -107,3 +127,5 @@ def test_compiled_conditions_answer_exactly_as_the_interpreter(op: str, field: s
                 except Exception as exc:
                     got = type(exc)
                 assert got == want, (cond, actual)
+                if not isinstance(want, type):  # the batch's trace of a matched run: the same
+                    assert tracer(snap) == evaluate({"all": [cond]}, snap)[1], (cond, actual)

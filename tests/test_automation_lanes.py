@@ -8,7 +8,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, text
 
-from ecomapp.automation.batch import JOB, LANES, LOCK_CLASS, process_store_events
+from ecomapp.automation.batch import (
+    BATCH_SIZE,
+    JOB,
+    LANES,
+    LOCK_CLASS,
+    customer_lane,
+    process_store_events,
+)
 from ecomapp.extensions import db
 from ecomapp.jobs.ingest import ingest_delivery
 from ecomapp.jobs.queue import get_queue
@@ -69,7 +76,7 @@ def test_a_customers_events_share_the_lane_of_the_customer(app: Flask) -> None:
         )
         rows = db.session.execute(stmt).all()
         assert {row.type for row in rows} >= {"order.created", "order.paid"}
-        assert {row.lane for row in rows} == {customer_id % LANES}
+        assert {row.lane for row in rows} == {customer_lane(customer_id)}
 
 
 @needs_postgres
@@ -84,8 +91,8 @@ def test_a_busy_lane_leaves_the_other_customers_to_this_worker(
     _deliver_orders(store, ["busy-a", "free-b"])
     for delivery_id in db.session.scalars(select(InboxDelivery.id).order_by(InboxDelivery.id)):
         ingest_delivery(delivery_id)
-    a_lane = _customer_id("busy-a") % LANES
-    assert _customer_id("free-b") % LANES != a_lane
+    a_lane = customer_lane(_customer_id("busy-a"))
+    assert customer_lane(_customer_id("free-b")) != a_lane
     with db.engine.connect() as other:  # the other worker, mid-batch on lane A
         key = store.id * LANES + a_lane
         other.execute(text("SELECT pg_advisory_xact_lock(:c, :k)"), {"c": LOCK_CLASS, "k": key})
@@ -108,7 +115,7 @@ def test_a_backlog_over_lanes_calls_a_second_worker(app: Flask) -> None:
     """Given more than one batch of pending events over two lanes, when the store's job starts,
     then it queues one more job for the store so a second worker can take the other lane."""
     store = make_store()
-    for n in range(501):
+    for n in range(BATCH_SIZE + 1):
         event = Event(
             store_id=store.id,
             type="customer.updated",
@@ -120,6 +127,6 @@ def test_a_backlog_over_lanes_calls_a_second_worker(app: Flask) -> None:
         db.session.add(event)
     db.session.commit()
     get_queue().empty()
-    assert process_store_events(store.id) == 501
+    assert process_store_events(store.id) == BATCH_SIZE + 1
     queued = [job.args[0] for job in get_queue().get_jobs()]
     assert queued.count(JOB) == 1  # beside it: the batch subscribers' jobs (segments, …)

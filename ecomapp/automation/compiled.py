@@ -1,7 +1,8 @@
 """Conditions compiled once into predicates: the same answers as `evaluate`, without a trace.
 
 The engine asks "does it match?" for every (event, automation) pair; only matched runs keep a
-trace (evaluated again with `evaluate`), and "why didn't it fire?" re-evaluates on demand. The
+trace (`compile_trace`: the interpreter's trace with each path, operator and expected value
+prepared once), and "why didn't it fire?" re-evaluates on demand. The
 predicates reuse the interpreter's comparison functions, so both always agree; what compiling
 saves is the per-event parsing of expected values, the dict walks and the trace building.
 """
@@ -16,7 +17,9 @@ from ecomapp.automation.conditions import (
     PREVIOUS,
     Snapshot,
     _changed,
+    _check,
     _number,
+    _plain,
     _quantified,
     _text,
     compare,
@@ -24,6 +27,8 @@ from ecomapp.automation.conditions import (
 from ecomapp.automation.fields import FIELDS
 
 Predicate = Callable[[Snapshot], bool]
+Trace = list[dict[str, Any]]
+Tracer = Callable[[Snapshot, Trace], bool]
 FirstFailure = Callable[[Snapshot], int | None]  # None: the group holds
 NONE_HELD = -1  # an `any` group none of whose conditions held
 Comparator = Callable[[Any], bool]
@@ -71,6 +76,53 @@ def compile_exit(group: dict[str, Any]) -> Predicate:
     if not next(iter(group.values()), []):
         return lambda snap: False
     return compile_group(group)
+
+
+def compile_trace(group: dict[str, Any]) -> Callable[[Snapshot], Trace]:
+    """Return a function giving `evaluate(group, snap)[1]`: every comparison, with its result."""
+    walk = _trace_group(group, "conditions")
+
+    def trace(snap: Snapshot) -> Trace:
+        out: Trace = []
+        walk(snap, out)
+        return out
+
+    return trace
+
+
+def _trace_group(group: dict[str, Any], path: str) -> Tracer:
+    mode, items = next(iter(group.items()))
+    parts = [
+        _trace_group(item, here) if ("all" in item or "any" in item) else _trace_check(item, here)
+        for i, item in enumerate(items)
+        for here in (f"{path}.{mode}[{i}]",)
+    ]
+    if mode == "all":  # every part is traced, as the interpreter does: no short circuit
+        return lambda snap, out: all([part(snap, out) for part in parts])
+    return lambda snap, out: any([part(snap, out) for part in parts])
+
+
+def _trace_check(cond: dict[str, Any], path: str) -> Tracer:
+    field, op = cond["field"], cond["op"]
+    if op == "changed" or "ref" in cond:  # their expected value is read per snapshot
+        return lambda snap, out: _check(cond, snap, out, path, FIELDS)
+    test, expected = _compile_check(cond), _plain(cond.get("value"))
+
+    def traced(snap: Snapshot, out: Trace) -> bool:
+        result = test(snap)
+        out.append(
+            {
+                "path": path,
+                "field": field,
+                "op": op,
+                "expected": expected,
+                "actual": _plain(snap.get(field)),
+                "result": result,
+            }
+        )
+        return result
+
+    return traced
 
 
 def _compile_check(cond: dict[str, Any]) -> Predicate:

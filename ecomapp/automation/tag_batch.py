@@ -25,12 +25,13 @@ from ecomapp.models import EffectLedger, Store
 from ecomapp.models.types import utcnow
 from ecomapp.platforms.registry import get_adapter
 
-# PostgreSQL: every key of a batch claimed in one INSERT … ON CONFLICT DO NOTHING RETURNING.
+# PostgreSQL: every key of a batch claimed in one INSERT … ON CONFLICT DO NOTHING RETURNING,
+# the rows sent as one JSON document (one C-encoded text, not four arrays escaped per element).
 CLAIM_SQL = text(
     "INSERT INTO automation_effects (store_id, key, run_id, action, result, created_at)"
-    " SELECT :store_id, t.key, t.run_id, t.action, CAST(t.result AS json), :now"
-    " FROM unnest(CAST(:keys AS text[]), CAST(:run_ids AS integer[]),"
-    " CAST(:actions AS text[]), CAST(:results AS text[])) AS t(key, run_id, action, result)"
+    " SELECT :store_id, t.key, t.run_id, t.action, t.result, :now"
+    " FROM json_to_recordset(CAST(:rows AS json))"
+    " AS t(key text, run_id integer, action text, result json)"
     " ON CONFLICT (store_id, key) DO NOTHING RETURNING key"
 )
 
@@ -220,7 +221,7 @@ def claim_keys(store_id: int, rows: list[dict[str, Any]]) -> set[str]:
         return set()
     now = utcnow()
     if db.engine.dialect.name == "postgresql":
-        return _claim_arrays(store_id, rows, now)
+        return _claim_json(store_id, rows, now)
     table = EffectLedger.__table__
     stmt = upsert(table).on_conflict_do_nothing(index_elements=["store_id", "key"])
     values = [r | {"store_id": store_id, "created_at": now} for r in rows]
@@ -234,18 +235,11 @@ def claim_keys(store_id: int, rows: list[dict[str, Any]]) -> set[str]:
     return set(db.session.scalars(mine)) & {r["key"] for r in rows}
 
 
-def _claim_arrays(store_id: int, rows: list[dict[str, Any]], now: datetime) -> set[str]:
-    """Claim every key with one statement over arrays; return the keys it inserted."""
+def _claim_json(store_id: int, rows: list[dict[str, Any]], now: datetime) -> set[str]:
+    """Claim every key with one statement over one JSON document; return the keys it inserted."""
     claimed = db.session.scalars(
         CLAIM_SQL,
-        {
-            "store_id": store_id,
-            "now": now.replace(tzinfo=None),
-            "keys": [r["key"] for r in rows],
-            "run_ids": [r["run_id"] for r in rows],
-            "actions": [r["action"] for r in rows],
-            "results": [json.dumps(r["result"]) for r in rows],
-        },
+        {"store_id": store_id, "now": now.replace(tzinfo=None), "rows": json.dumps(rows)},
     )
     return set(claimed) & {r["key"] for r in rows}
 
