@@ -7,6 +7,7 @@ ticker is a separate process).
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 
@@ -41,10 +42,13 @@ def wait_for_redis(app: Flask) -> None:
 
 
 def prepare_for_fork(app: Flask) -> None:
-    """Configure mappers and drop pooled connections so forked horses inherit no lock."""
+    """Configure mappers, drop pooled connections so forked horses inherit no lock, and freeze
+    the preloaded heap so a horse's garbage collector never walks (or copies) it."""
     configure_mappers()
     with app.app_context():
         db.engine.dispose()
+    gc.collect()
+    gc.freeze()
 
 
 def run_worker(app: Flask, burst: bool) -> None:
