@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import BigInteger, case, func, select, type_coerce
@@ -259,7 +260,7 @@ _CUSTOMER_COLUMNS = (
     "company",
     "tags",
 )
-_CUSTOMER_LABELS = tuple((c, f"c_{c}") for c in _CUSTOMER_COLUMNS)
+_customer_values = itemgetter(*(f"c_{c}" for c in _CUSTOMER_COLUMNS))  # the joined customer's
 _LINE_FIELDS = ("order.line_count", "order.item_quantity")
 _ADDRESS_FIELDS = ("order.shipping_", "order.billing_", "order.address_mismatch")
 
@@ -366,7 +367,7 @@ def _order_event(
     snap: Snapshot = {"event.type": kind, OBJECTS: {}, PREVIOUS: {}}
     add_order(snap, order, earlier_orders=before_count)  # type: ignore[arg-type]
     if values["c_id"] is not None:
-        values = {c: values[label] for c, label in _CUSTOMER_LABELS}
+        values = dict(zip(_CUSTOMER_COLUMNS, _customer_values(values), strict=True))
         customer = _customer_row(values, after_count, _money(after_cents))
         add_customer(snap, customer)  # type: ignore[arg-type]
     if kind == "customer.spend_changed":

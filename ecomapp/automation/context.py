@@ -70,6 +70,12 @@ def _previous(event: Event) -> dict[str, Any]:
     return {}
 
 
+_ADDRESS_FIELDS = tuple(
+    (f"order.{kind}_country", f"order.{kind}_city", f"order.{kind}_zip")
+    for kind in ("shipping", "billing")
+)
+
+
 def add_order(snap: Snapshot, order: Order, earlier_orders: int | None = None) -> None:
     """Put an order's fields (lines, addresses, first-order flag) into the snapshot."""
     ship, bill = order.address("shipping"), order.address("billing")
@@ -101,10 +107,10 @@ def add_order(snap: Snapshot, order: Order, earlier_orders: int | None = None) -
             "order.first_order": earlier_orders == 0,
         }
     )
-    for kind, addr in (("shipping", ship), ("billing", bill)):
-        snap[f"order.{kind}_country"] = addr.country_code if addr else None
-        snap[f"order.{kind}_city"] = addr.city if addr else None
-        snap[f"order.{kind}_zip"] = addr.zip if addr else None
+    for (country, city, zip_code), addr in zip(_ADDRESS_FIELDS, (ship, bill), strict=True):
+        snap[country] = addr.country_code if addr else None
+        snap[city] = addr.city if addr else None
+        snap[zip_code] = addr.zip if addr else None
     snap[OBJECTS]["order"] = {
         "id": order.id,
         "platform_id": order.platform_id,
