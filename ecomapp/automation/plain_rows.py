@@ -58,7 +58,8 @@ def _from_cursor(stmt: Select[Any], chunk: int) -> Iterator[Chunk]:
     with raw.cursor(name=f"ecomapp_replay_{next(_cursor_names)}") as cursor:
         cursor.itersize = chunk
         cursor.execute(str(compiled), params)
-        yield from read_ahead(lambda: _dicts(cursor.fetchmany(chunk), keys, convert))
+        for rows in read_ahead(lambda: cursor.fetchmany(chunk)):
+            yield _dicts(rows, keys, convert)
 
 
 def _dicts(rows: list[Any], keys: list[str], convert: list[tuple[int, ColumnConverter]]) -> Chunk:
