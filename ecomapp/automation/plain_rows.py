@@ -55,7 +55,7 @@ def _from_cursor(stmt: Select[Any], chunk: int) -> Iterator[Chunk]:
     convert = [(i, fn) for i, c in enumerate(columns) if (fn := _converter(c.type)) is not None]
     raw = connection.connection.driver_connection
     assert raw is not None  # a live session connection always has its DBAPI connection
-    with raw.cursor(name=f"ecomapp_replay_{next(_cursor_names)}") as cursor:
+    with raw.cursor(name=f"ecomapp_replay_{next(_cursor_names)}", binary=True) as cursor:
         cursor.itersize = chunk
         cursor.execute(str(compiled), params)
         for rows in read_ahead(lambda: cursor.fetchmany(chunk)):
