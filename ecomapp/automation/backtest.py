@@ -119,8 +119,11 @@ def _replay_into(
         steps: list[dict[str, Any]] = []
         _simulate_run(store, definition, snap, (at, now), effects, steps, state, exits)
         summary["statuses"][state.status] += 1
-        summary["actions"].update(a["action"] for a in effects.applied)
-        summary["skipped"].update(s["kind"] for s in steps if s["status"] == "skipped")
+        for applied in effects.applied:  # counted in place: Counter.update costs more per call
+            summary["actions"][applied["action"]] += 1
+        for step in steps:
+            if step["status"] == "skipped":
+                summary["skipped"][step["kind"]] += 1
         _collect(snap, effects, customers, orders)
         if len(samples) < SAMPLES:
             trace = match(definition, snap)[1]
