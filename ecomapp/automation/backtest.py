@@ -210,9 +210,6 @@ def replay(
 class _Row:
     """A plain order or customer row that the live snapshot builders read like a model."""
 
-    def __init__(self, **values: Any) -> None:
-        self.__dict__.update(values)
-
     @classmethod
     def of(cls, values: dict[str, Any]) -> _Row:
         """Return a row reading this dict's values as its attributes (the dict is not copied)."""

@@ -5,7 +5,7 @@ into a snapshot. SQLAlchemy's result rows cost more than everything else a repla
 (Row objects, per-value TypeDecorator calls), so on PostgreSQL the rows come straight from a
 psycopg server-side cursor as tuples and only the columns whose type needs it are converted, a
 whole column of a chunk at a time, with the same meaning as the column types in
-`ecomapp.models.types`. A reader thread fetches (and converts) the next chunks while the caller
+`ecomapp.models.types`. A reader thread fetches the next chunks while the caller converts and
 works on the current one: psycopg releases the GIL while it waits for PostgreSQL, so the
 database's work overlaps the replay's instead of adding to it. Other databases (SQLite in the
 embedded default and its tests) take the SQLAlchemy path; both yield the same dicts.
