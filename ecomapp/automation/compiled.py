@@ -47,9 +47,33 @@ def compile_group(group: dict[str, Any]) -> Predicate:
         compile_group(item) if ("all" in item or "any" in item) else _compile_check(item)
         for item in items
     ]
-    if mode == "all":
-        return lambda snap: all(part(snap) for part in parts)
-    return lambda snap: any(part(snap) for part in parts)
+    return _all_of(parts) if mode == "all" else _any_of(parts)
+
+
+def _all_of(parts: list[Predicate]) -> Predicate:
+    """Return whether every part holds, stopping at the first that fails (like `all`)."""
+    if len(parts) == 1:
+        return parts[0]
+
+    def holds(snap: Snapshot) -> bool:
+        for part in parts:  # noqa: SIM110 (a loop: no generator per evaluation)
+            if not part(snap):
+                return False
+        return True
+
+    return holds
+
+
+def _any_of(parts: list[Predicate]) -> Predicate:
+    """Return whether some part holds, stopping at the first that does (like `any`)."""
+
+    def holds(snap: Snapshot) -> bool:
+        for part in parts:  # noqa: SIM110 (a loop: no generator per evaluation)
+            if part(snap):
+                return True
+        return False
+
+    return holds
 
 
 def compile_first_failure(group: dict[str, Any]) -> FirstFailure:

@@ -70,6 +70,12 @@ def _previous(event: Event) -> dict[str, Any]:
     return {}
 
 
+_ADDRESS_FIELDS = tuple(
+    (f"order.{kind}_country", f"order.{kind}_city", f"order.{kind}_zip")
+    for kind in ("shipping", "billing")
+)
+
+
 def add_order(snap: Snapshot, order: Order, earlier_orders: int | None = None) -> None:
     """Put an order's fields (lines, addresses, first-order flag) into the snapshot."""
     ship, bill = order.address("shipping"), order.address("billing")
@@ -90,21 +96,15 @@ def add_order(snap: Snapshot, order: Order, earlier_orders: int | None = None) -
             "order.shipping_method": order.shipping_method,
             "order.tags": list(order.tags),
             "order.cancelled": order.cancelled_at is not None or order.status == "cancelled",
-            "order.line_count": len(lines),
-            "order.item_quantity": sum(li.quantity for li in lines),
-            "order.line_items.title": [li.title for li in lines if li.title],
-            "order.line_items.vendor": [li.vendor for li in lines if li.vendor],
-            "order.line_items.product_type": [li.product_type for li in lines if li.product_type],
-            "order.line_items.sku": [li.sku for li in lines if li.sku],
-            "order.line_items.product_id": [li.product_platform_id for li in lines],
-            "order.address_mismatch": _mismatch(ship, bill),
-            "order.first_order": earlier_orders == 0,
         }
     )
-    for kind, addr in (("shipping", ship), ("billing", bill)):
-        snap[f"order.{kind}_country"] = addr.country_code if addr else None
-        snap[f"order.{kind}_city"] = addr.city if addr else None
-        snap[f"order.{kind}_zip"] = addr.zip if addr else None
+    snap.update(_line_fields(lines))
+    snap["order.address_mismatch"] = _mismatch(ship, bill)
+    snap["order.first_order"] = earlier_orders == 0
+    for (country, city, zip_code), addr in zip(_ADDRESS_FIELDS, (ship, bill), strict=True):
+        snap[country] = addr.country_code if addr else None
+        snap[city] = addr.city if addr else None
+        snap[zip_code] = addr.zip if addr else None
     snap[OBJECTS]["order"] = {
         "id": order.id,
         "platform_id": order.platform_id,
@@ -112,6 +112,29 @@ def add_order(snap: Snapshot, order: Order, earlier_orders: int | None = None) -
         "total_price": str(order.total_price),
         "currency": order.currency,
         "placed_at": order.placed_at.isoformat() if order.placed_at else None,
+    }
+
+
+def _line_fields(lines: Any) -> dict[str, Any]:
+    """Return an order's line-item fields (at once when it has no lines, as backtests read it)."""
+    if not lines:
+        return {
+            "order.line_count": 0,
+            "order.item_quantity": 0,
+            "order.line_items.title": [],
+            "order.line_items.vendor": [],
+            "order.line_items.product_type": [],
+            "order.line_items.sku": [],
+            "order.line_items.product_id": [],
+        }
+    return {
+        "order.line_count": len(lines),
+        "order.item_quantity": sum(li.quantity for li in lines),
+        "order.line_items.title": [li.title for li in lines if li.title],
+        "order.line_items.vendor": [li.vendor for li in lines if li.vendor],
+        "order.line_items.product_type": [li.product_type for li in lines if li.product_type],
+        "order.line_items.sku": [li.sku for li in lines if li.sku],
+        "order.line_items.product_id": [li.product_platform_id for li in lines],
     }
 
 

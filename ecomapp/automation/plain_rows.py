@@ -3,16 +3,21 @@
 A backtest reads a year of a 100,000-customer store: hundreds of thousands of rows, each turned
 into a snapshot. SQLAlchemy's result rows cost more than everything else a replay does per event
 (Row objects, per-value TypeDecorator calls), so on PostgreSQL the rows come straight from a
-psycopg server-side cursor as tuples and only the columns whose type needs it are converted, with
-the same meaning as the column types in `ecomapp.models.types`. Other databases (SQLite in the
+psycopg server-side cursor as tuples and only the columns whose type needs it are converted, a
+whole column of a chunk at a time, with the same meaning as the column types in
+`ecomapp.models.types`. A reader thread fetches the next chunks while the caller converts and
+works on the current one: psycopg releases the GIL while it waits for PostgreSQL, so the
+database's work overlaps the replay's instead of adding to it. Other databases (SQLite in the
 embedded default and its tests) take the SQLAlchemy path; both yield the same dicts.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
-from datetime import datetime
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +27,8 @@ from ecomapp.extensions import db
 from ecomapp.models.types import Money, TagList, UTCDateTime, as_utc
 
 Chunk = list[dict[str, Any]]
+ColumnConverter = Callable[[Sequence[Any]], list[Any]]
+READ_AHEAD = 2  # chunks the reader thread may hold ready
 _cursor_names = itertools.count()
 
 
@@ -48,17 +55,63 @@ def _from_cursor(stmt: Select[Any], chunk: int) -> Iterator[Chunk]:
     convert = [(i, fn) for i, c in enumerate(columns) if (fn := _converter(c.type)) is not None]
     raw = connection.connection.driver_connection
     assert raw is not None  # a live session connection always has its DBAPI connection
-    with raw.cursor(name=f"ecomapp_replay_{next(_cursor_names)}") as cursor:
+    with raw.cursor(name=f"ecomapp_replay_{next(_cursor_names)}", binary=True) as cursor:
         cursor.itersize = chunk
         cursor.execute(str(compiled), params)
-        while rows := cursor.fetchmany(chunk):
-            out = []
-            for row in rows:
-                values = list(row)
-                for i, fn in convert:
-                    values[i] = fn(values[i])
-                out.append(dict(zip(keys, values, strict=True)))
-            yield out
+        for rows in read_ahead(lambda: cursor.fetchmany(chunk)):
+            yield _dicts(rows, keys, convert)
+
+
+def _dicts(rows: list[Any], keys: list[str], convert: list[tuple[int, ColumnConverter]]) -> Chunk:
+    """Return the rows as dicts, converting the typed columns one whole column at a time."""
+    if not rows:
+        return []
+    out = [dict(zip(keys, row, strict=True)) for row in rows]
+    for i, fn in convert:
+        key = keys[i]
+        for values, value in zip(out, fn([row[i] for row in rows]), strict=True):
+            values[key] = value
+    return out
+
+
+def read_ahead(fetch: Callable[[], list[Any]], depth: int = READ_AHEAD) -> Iterator[list[Any]]:
+    """Yield fetch()'s batches until an empty one, a thread fetching the next ones meanwhile.
+
+    The thread stops (after the fetch it is in) when the caller stops iterating; its errors are
+    raised in the caller.
+    """
+    ready: queue.Queue[list[Any] | BaseException] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: list[Any] | BaseException) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            while put(batch := fetch()) and batch:
+                pass
+        except BaseException as exc:  # handed to the caller, which raises it
+            put(exc)
+
+    reader = threading.Thread(target=read, name="replay-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = ready.get()
+            if isinstance(item, BaseException):
+                raise item
+            if not item:
+                return
+            yield item
+    finally:
+        stop.set()
+        reader.join()
 
 
 def _bind(value: Any) -> Any:
@@ -69,16 +122,28 @@ def _bind(value: Any) -> Any:
     return value
 
 
-def _converter(column_type: Any) -> Callable[[Any], Any] | None:
-    """Return the conversion a raw value of this column type needs, or None."""
+def _converter(column_type: Any) -> ColumnConverter | None:
+    """Return the conversion a raw column of this type needs, or None."""
     if isinstance(column_type, UTCDateTime):
-        return as_utc
+        return _utc_column
     if isinstance(column_type, Money):
-        return _money
+        return _money_column
     if isinstance(column_type, TagList):
-        return lambda value: column_type.process_result_value(value, None)
+        tags = column_type.process_result_value
+        return lambda values: [tags(value, None) if value else [] for value in values]
     return None
 
 
-def _money(value: int | None) -> Decimal | None:
-    return None if value is None else Decimal(int(value)).scaleb(-2)  # as Money reads it
+def _utc_column(values: Sequence[datetime | None]) -> list[datetime | None]:
+    """Return the column's values as aware UTC datetimes, like as_utc (stored naive UTC)."""
+    return [
+        datetime.combine(value, value.time(), UTC)  # as replace(tzinfo=UTC), 5 times faster
+        if value is not None and value.tzinfo is None
+        else as_utc(value)
+        for value in values
+    ]
+
+
+def _money_column(values: Sequence[int | None]) -> list[Decimal | None]:
+    """Return integer cents as Decimal amounts with two places, as Money reads them."""
+    return [None if value is None else Decimal(int(value)).scaleb(-2) for value in values]
