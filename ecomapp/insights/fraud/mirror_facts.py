@@ -153,7 +153,12 @@ def _facts(
 ) -> OrderFacts:
     billing, shipping = place(order, "bill_"), place(order, "ship_")
     phone = next((p.phone for p in (billing, shipping) if p and p.phone), None)
-    keys = {"email": order.email, "client_ip": order.client_ip, "phone": phone}
+    keys = {
+        "email": order.email,
+        "client_ip": order.client_ip,
+        "phone": phone,
+        "card": order.payment_card,
+    }
     return OrderFacts(
         total=Decimal(order.total_price),
         currency=order.currency,
@@ -167,7 +172,7 @@ def _facts(
         payment_failures=order.payment_failures,
         platform_risk=order.platform_risk,
         history=history,
-        nearby=_near(order, nearby.matching(**keys, card=order.payment_card)),
+        nearby=_near(order, nearby.matching(**keys)),
         store_values=values,
     )
 
