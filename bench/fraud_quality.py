@@ -4,11 +4,13 @@ Run: python -m bench.fraud_quality [--quick] [--customers N] [--database-url URL
 Generates a labelled store history (fraud planted among legitimate noise; 100,000 customers by
 default), writes all but its last `--arrivals` orders into the mirror in bulk (COPY on
 PostgreSQL, `bench/fraud_store.py`), then delivers those last orders one by one through the demo
-door and the ingest job (the baseline, timed per order) and scores each of them the way the
-screening action does (load one order's facts, score; timed per order). It prints the p50 and
-p95 of both and their ratio, then precision, recall and F1 of the default settings (flagged =
-level high) next to each signal used alone, over a sample of the store's orders scored in
-batches, as `fraud_<name> <value> baseline <value> ratio <x>`.
+door and the ingest job (the baseline, timed per order) and scores each of them with the
+screening action's own function (`score_stored_order`: load one order's facts, score with the
+store's settings; timed per order, inside an open transaction that then commits, as in a run).
+It prints the p50 and p95 of both and their ratio, the round trips to PostgreSQL per order,
+then precision, recall and F1 of the default settings (flagged = level high) next to each
+signal used alone, over a sample of the store's orders scored in batches, as
+`fraud_<name> <value> baseline <value> ratio <x>`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from sqlalchemy import event
 from bench.big_store import recreate_database, vacuum
 from bench.fraud_store import write_history
 from ecomapp import create_app
+from ecomapp.automation.fraud_screening import score_stored_order
 from ecomapp.config import Settings
 from ecomapp.extensions import db
 from ecomapp.insights.fraud import FraudSettings, OrderFacts, score_order
@@ -101,17 +104,46 @@ def load_and_score(store: Store, ids: list[int]) -> tuple[dict[int, OrderFacts],
 
 
 def score_one_by_one(store: Store, ids: list[int]) -> tuple[list[float], list[float]]:
-    """Return the seconds of the action's path for each order (load its facts, score it):
-    wall-clock, and CPU of this process (meaningful when the machine is busy)."""
+    """Return the seconds of the action's path for each order (`score_stored_order`):
+    wall-clock, and CPU of this process (meaningful when the machine is busy).
+
+    As in a run, the order is scored inside a transaction already open, with the store loaded
+    (the run read its rows first), and the transaction then commits: a rollback would also
+    make psycopg forget its prepared statements, which a live worker keeps.
+    """
     seconds, cpu = [], []
-    store_id = store.id  # read once: after each rollback `store.id` would reload the Store row
     for oid in ids:
+        _open_run_transaction(store)
         started, cpu_started = time.perf_counter(), time.process_time()
-        score_order(load_order_facts(store_id, [oid])[oid])
+        score_stored_order(store, oid)
         seconds.append(time.perf_counter() - started)
         cpu.append(time.process_time() - cpu_started)
-        db.session.rollback()  # the action's own transaction ends after each order
+        db.session.commit()  # the run's own transaction ends after the step (nothing written)
     return seconds, cpu
+
+
+def _open_run_transaction(store: Store) -> None:
+    """Begin a transaction and load the store (expired by the last commit), as a run has."""
+    db.session.refresh(store)
+
+
+def round_trips(store: Store, ids: list[int]) -> list[int]:
+    """Return the round trips to PostgreSQL of each order's scoring (libpq's protocol trace:
+    one ReadyForQuery per exchange), not counting the run's BEGIN and COMMIT."""
+    counts = []
+    with tempfile.NamedTemporaryFile("w+") as trace:
+        for oid in ids:
+            _open_run_transaction(store)
+            pgconn = db.session.connection().connection.driver_connection.pgconn  # type: ignore[union-attr]
+            trace.seek(0)
+            trace.truncate()
+            pgconn.trace(trace.fileno())
+            score_stored_order(store, oid)
+            pgconn.untrace()
+            db.session.commit()
+            trace.seek(0)
+            counts.append(sum("\tB\t" in ln and "ReadyForQuery" in ln for ln in trace))
+    return counts
 
 
 def server_ms(store: Store, ids: list[int]) -> list[float]:
@@ -179,9 +211,13 @@ def report_cost(
 
 
 def report_server(store: Store, ids: list[int]) -> None:
-    """Print the database's own time per scored order (PostgreSQL's EXPLAIN ANALYZE)."""
+    """Print the database's own time per scored order (PostgreSQL's EXPLAIN ANALYZE) and the
+    round trips per order."""
     if db.engine.dialect.name != "postgresql":
         return
+    trips = round_trips(store, ids)
+    print(f"# score  round trips per order over {len(ids)} orders", end=" ")
+    print(f"mean {statistics.mean(trips):.2f} min {min(trips)} max {max(trips)}")
     ms = [m / 1000 for m in server_ms(store, ids)]
     print(f"# score  server (planning + execution) over {len(ids)} orders", end=" ")
     print(f"p50 {p(ms, 0.5):.2f} ms p95 {p(ms, 0.95):.2f} ms")

@@ -8,7 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import event
 
+from ecomapp.automation.fraud_screening import score_stored_order
+from ecomapp.extensions import db
 from ecomapp.insights.fraud import score_order
 from ecomapp.insights.fraud.mirror_facts import load_order_facts
 from ecomapp.mirror.records import AddressRecord
@@ -86,6 +89,32 @@ def test_verdicts_alone_and_in_a_batch_are_the_known_ones(app: Flask) -> None:
 
     assert alone == batch
     assert {name: alone[oid] for name, oid in cases.items()} == KNOWN
+
+
+def test_only_a_first_order_pays_for_ranking_its_value(app: Flask) -> None:
+    """Given the fixture store, when the action's path scores a returning customer's order and
+    a first order, then the first costs two statements (its row, its past and nearby orders)
+    and the second one more (its value ranked among the store's latest orders)."""
+    store = make_store()
+    _routine(store)
+    cases = _cases(store)
+    db.session.refresh(store)  # a run has its store loaded
+    seen: list[str] = []
+
+    def count(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        returning = score_stored_order(store, cases["moved"])
+        returning_statements = len(seen)
+        first = score_stored_order(store, cases["big"])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+    assert (returning.score, first.score) == (KNOWN["moved"][0], KNOWN["big"][0])
+    assert returning_statements == 2
+    assert len(seen) - returning_statements == 3
 
 
 NO_ATTEMPTS, NO_IP = "missing: payment attempts not reported", "missing: no IP address on the order"

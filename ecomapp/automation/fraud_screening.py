@@ -49,13 +49,18 @@ def record_verdict(store: Store, order_id: int, verdict: Verdict, decision: str)
     return row
 
 
+def score_stored_order(store: Store, order_id: int) -> Verdict:
+    """Score one mirrored order with the store's settings (the action's path, and the bench's)."""
+    facts = load_order_facts(store.id, [order_id]).get(order_id)
+    if facts is None:
+        raise LookupError("the order is no longer in the mirror")
+    return score_order(facts, store_fraud_settings(store))
+
+
 def screen_order_fraud(ctx: StepContext, params: dict[str, Any]) -> dict[str, Any]:
     """Score the event's order; record it; flag, tag and hold it at the levels the step names."""
     order = ctx.obj("order")
-    facts = load_order_facts(ctx.store.id, [int(order["id"])]).get(int(order["id"]))
-    if facts is None:
-        raise LookupError("the order is no longer in the mirror")
-    verdict = score_order(facts, store_fraud_settings(ctx.store))
+    verdict = score_stored_order(ctx.store, int(order["id"]))
     level, pid = verdict.level.value, order["platform_id"]
     flag = _at_least(level, params.get("flag_at") or "medium")
     hold = _at_least(level, params.get("hold_at"))
@@ -136,8 +141,7 @@ def take_platform_risk(store: Store, order_platform_id: str, level: str) -> None
     if row is None:
         return  # never screened: the next screening reads it
     db.session.flush()
-    facts = load_order_facts(store.id, [order.id])[order.id]
-    verdict = score_order(facts, store_fraud_settings(store))
+    verdict = score_stored_order(store, order.id)
     decision = "flagged" if row.decision == "passed" and verdict.level.value != "low" else None
     record_verdict(store, order.id, verdict, decision or row.decision)
 

@@ -12,8 +12,7 @@ from sqlalchemy import select
 
 from ecomapp.extensions import db
 from ecomapp.insights.fraud.fact_queries import (
-    FEW_ORDERS,
-    MANY_ORDERS,
+    ORDERS,
     PAID,
     PAST_AND_NEARBY,
     STORE_VALUES_WINDOW,
@@ -28,33 +27,36 @@ from ecomapp.insights.fraud.facts import (
     StoreValues,
     norm,
 )
-from ecomapp.models import Address, Order
+from ecomapp.models import Order
 
-RANK_IN_SQL_UP_TO = 20  # up to this many orders, rank their totals in SQL (not 5,000 rows)
+RANK_IN_SQL_UP_TO = 20  # up to this many first orders, rank their totals in SQL (not 5,000 rows)
 DAY = timedelta(days=1)
 
 
 def load_order_facts(store_id: int, order_ids: Iterable[int]) -> dict[int, OrderFacts]:
     """Return the facts of each of the store's orders by id (unknown ids are left out)."""
-    ids = list(order_ids)
-    orders = _orders(store_id, ids)
+    orders = db.session.execute(ORDERS, {"store_id": store_id, "ids": list(order_ids)}).all()
     if not orders:
         return {}
-    totals = {Decimal(o.total_price) for o in orders}
-    values: StoreValues
-    if len(totals) <= RANK_IN_SQL_UP_TO:
-        values = ranked_values(store_id, totals)
-    else:
-        values = store_values(store_id)
     past, near = _past_and_nearby(store_id, orders)
     history, nearby = _RowIndex(past, HISTORY_KEYS), _RowIndex(near, NEARBY_KEYS)
-    return {o.id: _facts(o, values, history, nearby) for o in orders}
+    pasts = {
+        o.id: _past_of(o, history.matching(customer_id=o.customer_id, email=o.email))
+        for o in orders
+    }
+    values = first_order_values(store_id, [o for o in orders if pasts[o.id] == ()])
+    return {o.id: _facts(o, pasts[o.id], values, nearby) for o in orders}
 
 
-def _orders(store_id: int, ids: list[int]) -> Sequence[Order]:
-    statement = FEW_ORDERS if len(ids) <= RANK_IN_SQL_UP_TO else MANY_ORDERS
-    found = db.session.scalars(statement, {"store_id": store_id, "ids": ids})
-    return found.unique().all()
+def first_order_values(store_id: int, first: list[Any]) -> StoreValues:
+    """Return the store's values that rank these first orders' totals: only a first order's
+    value is ranked (`high_value_first_order`), so a returning customer's order costs no count."""
+    totals = {Decimal(o.total_price) for o in first}
+    if not totals:
+        return StoreValues()
+    if len(totals) <= RANK_IN_SQL_UP_TO:
+        return ranked_values(store_id, totals)
+    return store_values(store_id)
 
 
 def store_values(store_id: int) -> StoreValues:
@@ -77,21 +79,21 @@ def ranked_values(store_id: int, totals: set[Decimal]) -> RankedValues:
     return RankedValues(count=int(row[0]), below=counts)
 
 
-def place(address: Address | None) -> PlaceFacts | None:
-    """Return the comparable facts of a mirrored address."""
-    if address is None:
+def place(row: Any, prefix: str) -> PlaceFacts | None:
+    """Return the comparable facts of an order row's address (`bill_` or `ship_` columns)."""
+    if getattr(row, prefix + "id") is None:
         return None
     return PlaceFacts(
-        address.name,
-        address.address1,
-        address.province,
-        address.zip,
-        address.country_code,
-        address.phone,
+        getattr(row, prefix + "name"),
+        getattr(row, prefix + "address1"),
+        getattr(row, prefix + "province"),
+        getattr(row, prefix + "zip"),
+        getattr(row, prefix + "country_code"),
+        getattr(row, prefix + "phone"),
     )
 
 
-def _past_and_nearby(store_id: int, orders: Sequence[Order]) -> tuple[list[Any], list[Any]]:
+def _past_and_nearby(store_id: int, orders: Sequence[Any]) -> tuple[list[Any], list[Any]]:
     """Return the rows of the orders' customers' past orders and of the store's orders sharing
     a key with them in the day before: one statement."""
     emails = sorted({e for o in orders if o.email for e in (o.email, o.email.lower())})
@@ -103,7 +105,7 @@ def _past_and_nearby(store_id: int, orders: Sequence[Order]) -> tuple[list[Any],
         "near_emails": emails,
         "ips": sorted({o.client_ip for o in orders if o.client_ip}),
         "cards": sorted({o.payment_card for o in orders if o.payment_card}),
-        "phones": sorted({a.phone for o in orders for a in o.addresses if a.phone}),
+        "phones": sorted({p for o in orders for p in (o.bill_phone, o.ship_phone) if p}),
         "since": min(placed) - DAY if placed else None,
         "until": max(placed) if placed else None,
     }
@@ -146,8 +148,17 @@ def _key(value: object) -> str:
     return norm(value) if isinstance(value, str) else str(value)
 
 
-def _facts(order: Order, values: StoreValues, history: _RowIndex, nearby: _RowIndex) -> OrderFacts:
-    billing = order.address("billing")
+def _facts(
+    order: Any, history: tuple[PastOrder, ...] | None, values: StoreValues, nearby: _RowIndex
+) -> OrderFacts:
+    billing, shipping = place(order, "bill_"), place(order, "ship_")
+    phone = next((p.phone for p in (billing, shipping) if p and p.phone), None)
+    keys = {
+        "email": order.email,
+        "client_ip": order.client_ip,
+        "phone": phone,
+        "card": order.payment_card,
+    }
     return OrderFacts(
         total=Decimal(order.total_price),
         currency=order.currency,
@@ -155,29 +166,18 @@ def _facts(order: Order, values: StoreValues, history: _RowIndex, nearby: _RowIn
         email=order.email,
         ip=order.client_ip,
         card=order.payment_card,
-        billing=place(billing),
-        shipping=place(order.address("shipping")),
-        company=billing.company if billing else None,
+        billing=billing,
+        shipping=shipping,
+        company=order.bill_company if billing else None,
         payment_failures=order.payment_failures,
         platform_risk=order.platform_risk,
-        history=_past_of(order, history.matching(customer_id=order.customer_id, email=order.email)),
-        nearby=_near(order, nearby.matching(**_nearby_keys(order, billing))),
+        history=history,
+        nearby=_near(order, nearby.matching(**keys)),
         store_values=values,
     )
 
 
-def _nearby_keys(order: Order, billing: Address | None) -> dict[str, object]:
-    shipping = order.address("shipping")
-    phones = [a.phone for a in (billing, shipping) if a is not None and a.phone]
-    return {
-        "email": order.email,
-        "client_ip": order.client_ip,
-        "phone": phones[0] if phones else None,
-        "card": order.payment_card,
-    }
-
-
-def _past_of(order: Order, rows: list[Any]) -> tuple[PastOrder, ...] | None:
+def _past_of(order: Any, rows: list[Any]) -> tuple[PastOrder, ...] | None:
     if not order.customer_id and not order.email:
         return None
     return tuple(
@@ -191,17 +191,17 @@ def _shipped_to(row: Any) -> PlaceFacts:
     return PlaceFacts(row.name, row.address1, row.province, row.zip, row.country_code)
 
 
-def _same_customer(row: Any, order: Order) -> bool:
+def _same_customer(row: Any, order: Any) -> bool:
     if order.customer_id and row.customer_id == order.customer_id:
         return True
     return bool(order.email and row.email and row.email.lower() == order.email.lower())
 
 
-def _before(when: Any, order: Order) -> bool:
+def _before(when: Any, order: Any) -> bool:
     return when is None or order.placed_at is None or when <= order.placed_at
 
 
-def _near(order: Order, rows: list[Any]) -> tuple[NearbyOrder, ...]:
+def _near(order: Any, rows: list[Any]) -> tuple[NearbyOrder, ...]:
     if order.placed_at is None:
         return ()
     return tuple(
