@@ -23,6 +23,7 @@ from flask import Flask
 from sqlalchemy import select, text
 
 from ecomapp import create_app
+from ecomapp.automation.batch import sweep_pending
 from ecomapp.automation.runs import sweep_runs
 from ecomapp.extensions import db
 from ecomapp.jobs.queue import redis_connection
@@ -105,6 +106,7 @@ def _sweep_as_if_later(web: Flask) -> None:
         later = datetime.fromtimestamp(seconds + micros / 1e6, UTC) + timedelta(minutes=20)
         with time_machine.travel(later, tick=True):
             tick()
+            sweep_pending()  # inline, like the others: a queued sweep would read the real clock
             sweep_runs()
             sweep_messages()
         db.session.remove()
