@@ -7,11 +7,10 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import time_machine
 from flask import Flask, current_app
 from sqlalchemy import select, update
 from time_machine import TimeMachineFixture
@@ -25,17 +24,21 @@ from tests.effects_support import worker_env
 from tests.factories import make_store
 from tests.fakes.smtp_server import running_smtp
 from tests.mail_support import configure_mail, make_customer, queue_mail
-from tests.processes import real_clock
 
 ROOT = Path(__file__).resolve().parent.parent
+NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # a fixed instant, far from quiet hours
 DELIVER_BATCH = """
 import sys
+from datetime import datetime
+
+import time_machine
+
 from ecomapp import create_app
 from ecomapp.mail.delivery import deliver_batch
 
 app = create_app()
-with app.app_context():
-    deliver_batch([int(i) for i in sys.argv[1:]])
+with app.app_context(), time_machine.travel(datetime.fromisoformat(sys.argv[1]), tick=True):
+    deliver_batch([int(i) for i in sys.argv[2:]])
 """
 DELIVER_ONE = """
 import sys
@@ -134,20 +137,21 @@ def test_sweeper_delivers_a_message_whose_job_was_lost(run_jobs: Callable[[], No
 
 
 def test_batch_killed_mid_group_sends_each_mail_once(
-    database_url: str, run_jobs: Callable[[], None]
+    database_url: str, run_jobs: Callable[[], None], time_machine: TimeMachineFixture
 ) -> None:
     """Given a batch of three claimed together and a worker killed while the server takes the
     second, when the jobs run after the send timeout, then the first is sent, the second is
     uncertain (never resent), the third goes once: three mails, nobody twice."""
     if services.TEST_REDIS_URL is None:
         pytest.skip("the worker's in-flight marker needs a Redis shared with it (TEST_REDIS_URL)")
-    # the worker process dates its claim by the machine's clock: this process follows it
-    with real_clock(services.TEST_REDIS_URL), running_smtp() as server:
+    time_machine.move_to(NOON, tick=True)
+    with running_smtp() as server:
         store = make_store()
         configure_mail(store, backend="smtp", smtp_url=server.url)
         ids = [queue_mail(store, make_customer(store)).id for _ in range(3)]
         worker = subprocess.Popen(
-            [sys.executable, "-c", DELIVER_BATCH, *map(str, ids)],
+            # the worker dates its claim by this test's clock
+            [sys.executable, "-c", DELIVER_BATCH, utcnow().isoformat(), *map(str, ids)],
             cwd=ROOT,
             env=worker_env(database_url, REDIS_URL=services.TEST_REDIS_URL),
         )
@@ -161,8 +165,8 @@ def test_batch_killed_mid_group_sends_each_mail_once(
         db.session.expire_all()
         assert [db.session.get(Message, i).status for i in ids] == ["sending"] * 3
         run_jobs()  # the queued jobs find the group `sending`: they wait, never resend
-        with time_machine.travel(utcnow() + timedelta(minutes=5), tick=False):
-            run_job("ecomapp.mail.delivery:deliver_batch", [ids], store.id)  # the killed job
+        time_machine.move_to(NOON + timedelta(minutes=5), tick=False)
+        run_job("ecomapp.mail.delivery:deliver_batch", [ids], store.id)  # the killed job again
         db.session.expire_all()
         rows = [db.session.get(Message, i) for i in ids]
         assert [r.status for r in rows] == ["sent", "uncertain", "sent"]
@@ -180,7 +184,7 @@ def test_two_groups_claimed_in_one_instant_get_their_own_markers(
     store = make_store()
     configure_mail(store)
     first, second = (queue_mail(store, make_customer(store)) for _ in range(2))
-    time_machine.move_to(utcnow(), tick=False)
+    time_machine.move_to(NOON, tick=False)
     (a,), marker_a = groups.claim(store, [first])
     (b,), marker_b = groups.claim(store, [second])
     assert marker_a and marker_b and marker_a != marker_b

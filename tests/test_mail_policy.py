@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 from sqlalchemy import select, update
+from time_machine import TimeMachineFixture
 
 from ecomapp.extensions import db
 from ecomapp.jobs.runner import run_job
@@ -16,6 +17,8 @@ from ecomapp.mail.policy import frequency_cap_until, quiet_hours_end
 from ecomapp.models import DueWork, Message, Store, utcnow
 from tests.factories import make_store
 from tests.mail_support import configure_mail, make_customer, queue_mail
+
+EVENING = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)  # a fixed instant: 19:30 in New York
 
 
 def _due_rows() -> list[DueWork]:
@@ -59,11 +62,12 @@ def test_cap_does_not_hold_back_transactional_mail(run_jobs: Callable[[], None])
 
 
 def test_marketing_during_quiet_hours_is_delayed_to_their_end(
-    run_jobs: Callable[[], None],
+    run_jobs: Callable[[], None], time_machine: TimeMachineFixture
 ) -> None:
     """Given quiet hours covering now in the store's zone, then marketing waits for their end."""
     zone = ZoneInfo("America/New_York")
-    hour = utcnow().astimezone(zone).hour
+    time_machine.move_to(EVENING, tick=False)
+    hour = EVENING.astimezone(zone).hour
     store = make_store(timezone="America/New_York")
     configure_mail(store, quiet_start_hour=hour, quiet_end_hour=(hour + 2) % 24)
     message = queue_mail(store, make_customer(store))
@@ -128,11 +132,14 @@ def test_two_marketing_mails_to_one_customer_in_one_batch_send_one(app: Flask) -
     assert [d.due_at for d in _due_rows()] == [second.scheduled_for]
 
 
-def test_a_batch_in_quiet_hours_waits_as_one_job(app: Flask) -> None:
+def test_a_batch_in_quiet_hours_waits_as_one_job(
+    app: Flask, time_machine: TimeMachineFixture
+) -> None:
     """Given a batch of marketing mails during quiet hours, then they wait for their end and
     one job delivers them then (not one job per mail)."""
     zone = ZoneInfo("America/New_York")
-    hour = utcnow().astimezone(zone).hour
+    time_machine.move_to(EVENING, tick=False)
+    hour = EVENING.astimezone(zone).hour
     store = make_store(timezone="America/New_York")
     configure_mail(store, quiet_start_hour=hour, quiet_end_hour=(hour + 2) % 24)
     ids = [queue_mail(store, make_customer(store)).id for _ in range(3)]
