@@ -21,7 +21,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from sqlalchemy import event
 
-from bench.mail_throughput import _app, _free_port, _seed, _Sink
+from bench.mail_throughput import _app, _free_port, _seed, _Sink, winback_request
 
 PHASE: list[str] = ["-"]
 
@@ -81,7 +81,7 @@ def _engine_path(store_id: int, customer_ids: list[int]) -> None:
 
 def _send_all(store_id: int, customer_ids: list[int]) -> list[int]:
     from ecomapp.extensions import db
-    from ecomapp.mail import MailRequest, send_email
+    from ecomapp.mail import send_email
     from ecomapp.models import Customer, Store
 
     store = db.session.get(Store, store_id)
@@ -89,16 +89,7 @@ def _send_all(store_id: int, customer_ids: list[int]) -> list[int]:
     emails = dict(db.session.query(Customer.id, Customer.email).all())
     ids = []
     for cid in customer_ids:
-        request = MailRequest(
-            to=str(emails[cid]),
-            template_key="winback",
-            idempotency_key=f"bench:{cid}",
-            kind="marketing",
-            customer_id=cid,
-            automation_id=1,
-            context={"discount_code": f"BACK{cid}", "discount_percent": 15},
-        )
-        ids.append(send_email(store, request).id)
+        ids.append(send_email(store, winback_request(cid, str(emails[cid]))).id)
     db.session.commit()
     return ids
 

@@ -104,7 +104,8 @@ def _seed(n: int, smtp_url: str) -> tuple[int, list[int]]:
     return store.id, [c.id for c in customers]
 
 
-def _request(cid: int, email: str) -> Any:
+def winback_request(cid: int, email: str) -> Any:
+    """Return the bench's personalised win-back mail request for one customer."""
     from ecomapp.mail import MailRequest
 
     return MailRequest(
@@ -135,7 +136,7 @@ def run_mailer(store_id: int, customer_ids: list[int], prefix: str = "bench") ->
     started = time.perf_counter()
     rows = []
     for cid in customer_ids:
-        req = _request(cid, str(emails[cid]))
+        req = winback_request(cid, str(emails[cid]))
         req.idempotency_key = f"{prefix}:{cid}"
         rows.append(
             {
@@ -167,7 +168,7 @@ def run_send_email(store_id: int, customer_ids: list[int]) -> float:
     started = time.perf_counter()
     ids = []
     for cid in customer_ids:
-        request = _request(cid, str(emails[cid]))
+        request = winback_request(cid, str(emails[cid]))
         request.idempotency_key = f"single:{cid}"
         ids.append(send_email(store, request).id)
     db.session.commit()

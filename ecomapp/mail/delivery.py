@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from itertools import groupby
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 
 from ecomapp.extensions import db
@@ -25,7 +25,14 @@ from ecomapp.mail.api import is_recorded_only, prepare, request_of
 from ecomapp.mail.backends import MailBackend, OutboxBackend
 from ecomapp.mail.compose import outgoing
 from ecomapp.mail.effective_settings import EffectiveSettings, backend_for, effective_settings
-from ecomapp.mail.groups import Group, claim, group_key, lost_cap_race, send_timeout
+from ecomapp.mail.groups import (
+    Group,
+    claim,
+    group_key,
+    lost_cap_race,
+    send_timeout,
+    set_rows,
+)
 from ecomapp.mail.reminder_policy import offers_opt_out
 from ecomapp.models import Message, MessageStatus, Store, utcnow
 from ecomapp.models.types import as_utc
@@ -114,7 +121,7 @@ def _apply_rules(store: Store, rows: list[Message], settings: EffectiveSettings)
     refused = policy.batch_refusals(store, rows)
     for reason in set(refused.values()):
         ids = [i for i, why in refused.items() if why == reason]
-        _update(ids, status=MessageStatus.SUPPRESSED.value, error=reason)
+        set_rows(ids, status=MessageStatus.SUPPRESSED.value, error=reason)
     now = utcnow()
     quiet = policy.quiet_hours_end(store, now, settings.quiet_start_hour, settings.quiet_end_hour)
     waiting = {m.id for m in rows if m.id not in refused and offers_opt_out(m.kind)}
@@ -139,7 +146,7 @@ def _send_group(
         end = policy.quiet_hours_end(
             store, until, settings.quiet_start_hour, settings.quiet_end_hour
         )
-        _update(
+        set_rows(
             ids, status=MessageStatus.PENDING.value, sending_at=None, attempts=Message.attempts - 1
         )
         _delay(store.id, ids, end, "delayed by frequency cap")
@@ -149,7 +156,7 @@ def _send_group(
     try:
         backend = backend_for(settings)
     except ValueError as exc:  # the store's backend is not usable: each fails with why
-        _update([m.id for m in going], status=MessageStatus.FAILED.value, error=str(exc))
+        set_rows([m.id for m in going], status=MessageStatus.FAILED.value, error=str(exc))
         going = []
         backend = OutboxBackend()
     Group(store, settings, backend, marker, markers, deadline=_deadline()).send(going)
@@ -166,15 +173,6 @@ def _deadline() -> float:
     """Return when a group stops and hands the rest back (half the send timeout after its
     claim), so no sweeper judges its rows while it still sends."""
     return time.monotonic() + send_timeout() / 2
-
-
-def _update(ids: Sequence[int], **values: object) -> None:
-    db.session.execute(
-        update(Message)
-        .where(Message.id.in_(list(ids)))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def _resolve_interrupted(store: Store, message: Message, settings: EffectiveSettings) -> bool:
@@ -221,7 +219,7 @@ def _recover_group(store: Store, sending_at: datetime) -> bool:
 def _delay(store_id: int, ids: Sequence[int], until: datetime, reason: str) -> None:
     """Keep rows pending until `until` with the reason shown, and schedule their delivery:
     one job for the group (a night's quiet hours end in one batch, not one job per mail)."""
-    _update(ids, scheduled_for=until, delay_reason=f"{reason} until {until:%Y-%m-%d %H:%M} UTC")
+    set_rows(ids, scheduled_for=until, delay_reason=f"{reason} until {until:%Y-%m-%d %H:%M} UTC")
     stamp = int(until.timestamp())
     job: Callable[..., None] = deliver_message if len(ids) == 1 else deliver_batch
     args: object = ids[0] if len(ids) == 1 else list(ids)

@@ -36,7 +36,8 @@ def group_key(store_id: int) -> str:
     return f"mail:{store_id}"
 
 
-def _set(ids: Sequence[int], **values: object) -> None:
+def set_rows(ids: Sequence[int], **values: object) -> None:
+    """Set these columns on the given message rows in one UPDATE (the session is not synced)."""
     db.session.execute(
         update(Message)
         .where(Message.id.in_(list(ids)))
@@ -142,7 +143,7 @@ class Group:
 
     def _write(self, message: Message, status: MessageStatus, error: str, **extra: object) -> None:
         """Settle one row that did not go, at once (before the marker names the next one)."""
-        _set([message.id], status=status.value, error=error, backend=self.backend.name, **extra)
+        set_rows([message.id], status=status.value, error=error, backend=self.backend.name, **extra)
         db.session.commit()
 
     def _back_to_pending(self, message: Message, exc: Exception) -> str:
@@ -158,7 +159,7 @@ class Group:
     def _interrupted(self, message: Message, error: str) -> str:
         """The content may have left: the row stays `sending`, judged alone after the send
         timeout (`was_sent`, as any interrupted row); the group stops and the job retries."""
-        _set([message.id], error=f"interrupted: {error}", backend=self.backend.name)
+        set_rows([message.id], error=f"interrupted: {error}", backend=self.backend.name)
         self.retry = TransientError(error, retry_after=send_timeout() + 1)
         return "stop"
 
@@ -179,7 +180,7 @@ class Group:
         """Mark the sent rows in one UPDATE and commit, then forget the group's marker."""
         if self.sent:
             has_ids = any(self.sent.values())
-            _set(
+            set_rows(
                 list(self.sent),
                 status=MessageStatus.SENT.value,
                 sent_at=utcnow(),
