@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from ecomapp.extensions import db
 from ecomapp.jobs import get_queue
+from ecomapp.jobs.inbox_drain import DRAIN, claim_next
 from ecomapp.jobs.inprocess import drain
 from ecomapp.jobs.retry import MAX_ATTEMPTS, MAX_RESCUES
 from ecomapp.jobs.ticker import tick
@@ -34,8 +35,8 @@ def _ingest_runs() -> list[str]:
     return list(db.session.scalars(stmt))
 
 
-def _queued_ingests() -> int:
-    return sum(1 for job in get_queue().get_jobs() if job.args[0] == INGEST)
+def _queued_drains() -> int:
+    return sum(1 for job in get_queue().get_jobs() if job.args[0] == DRAIN)
 
 
 def test_a_transiently_failing_delivery_is_retried_by_its_job_only(
@@ -60,43 +61,72 @@ def test_a_transiently_failing_delivery_is_retried_by_its_job_only(
     assert "HTTP 503 Service Unavailable" in page
 
 
-def test_a_delivery_whose_job_was_lost_is_rescued_once(app: Flask) -> None:
-    """Given a recorded delivery whose queued job Redis lost, when the ticker runs every few
-    seconds for five minutes, then the sweeper queued it once, and it is processed."""
+def _lose_redis() -> None:
+    """Empty the queue and the drain's flag, as a Redis restart without persistence does."""
+    get_queue().empty()
+    get_queue().connection.flushdb()
+
+
+def test_a_delivery_whose_drain_was_lost_is_drained_once(app: Flask) -> None:
+    """Given a recorded delivery whose queued drain Redis lost, when the ticker runs every few
+    seconds for five minutes, then the sweeper queued one drain, and the delivery is processed
+    once."""
     store = make_store(platform="demo")
     record_delivery("demo", "lost-1", "customer", b'{"platform_id": "9"}', store_id=store.id)
-    get_queue().empty()  # Redis lost the job
+    _lose_redis()
     start = utcnow()
     for seconds in range(0, 300, 5):
         tick(start + timedelta(seconds=seconds))
-    assert _queued_ingests() == 1
+    assert _queued_drains() == 1
     drain(app)
     db.session.expire_all()
     delivery = db.session.scalar(select(InboxDelivery))
-    assert delivery.status == "done" and delivery.rescues == 1
+    assert (delivery.status, delivery.attempts, delivery.rescues) == ("done", 1, 0)
 
 
 def test_a_delivery_waiting_in_the_queue_is_not_rescued(app: Flask) -> None:
-    """Given a delivery queued behind a backlog for ten minutes, then the sweeper adds nothing."""
+    """Given a delivery whose drain waits behind a backlog for ten minutes, then the sweeper
+    queues no other drain and rescues nothing."""
     store = make_store(platform="demo")
     record_delivery("demo", "slow-1", "customer", b'{"platform_id": "9"}', store_id=store.id)
     start = utcnow()
     for minute in range(1, 11):
         tick(start + timedelta(minutes=minute))
-    assert _queued_ingests() == 1
+    assert _queued_drains() == 1
     assert db.session.scalar(select(InboxDelivery.rescues)) == 0
 
 
+def test_a_delivery_left_processing_by_a_killed_drain_is_rescued(app: Flask) -> None:
+    """Given a delivery claimed by a drain that was killed, when a quarter of an hour passes,
+    then the sweeper receives it again and a drain processes it."""
+    store = make_store(platform="demo")
+    record_delivery("demo", "killed-1", "customer", b'{"platform_id": "9"}', store_id=store.id)
+    _lose_redis()
+    assert claim_next() is not None  # the drain that claimed it died here
+    start = utcnow()
+    tick(start + timedelta(minutes=5))
+    assert db.session.scalar(select(InboxDelivery.status)) == "processing"
+    tick(start + timedelta(minutes=16))
+    assert _queued_drains() == 1
+    drain(app)
+    db.session.expire_all()
+    delivery = db.session.scalar(select(InboxDelivery))
+    assert (delivery.status, delivery.attempts, delivery.rescues) == ("done", 2, 1)
+
+
 def test_rescues_are_capped(app: Flask) -> None:
-    """Given a delivery whose job is lost again and again, then after MAX_RESCUES rescues it
-    is failed, saying it was stranded, and nothing more is queued."""
+    """Given a delivery whose drain is killed on it again and again, then after MAX_RESCUES
+    rescues it is failed, saying it was stranded, and nothing more is queued."""
     store = make_store(platform="demo")
     record_delivery("demo", "cursed-1", "customer", b'{"platform_id": "9"}', store_id=store.id)
     start = utcnow()
     for hour in range(1, MAX_RESCUES + 4):
-        get_queue().empty()
+        _lose_redis()
+        claim_next()  # claimed, then the drain dies on it
         tick(start + timedelta(hours=hour))
-    assert _queued_ingests() == 0
+    _lose_redis()
+    tick(start + timedelta(hours=MAX_RESCUES + 5))
+    assert _queued_drains() == 0
     db.session.expire_all()
     delivery = db.session.scalar(select(InboxDelivery))
     assert delivery.status == "failed" and delivery.rescues == MAX_RESCUES

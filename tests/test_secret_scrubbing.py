@@ -16,6 +16,7 @@ from sqlalchemy import select
 from ecomapp import create_app
 from ecomapp.extensions import db
 from ecomapp.jobs import enqueue_after_commit
+from ecomapp.jobs.ingest import INGEST
 from ecomapp.jobs.inprocess import drain
 from ecomapp.jobs.queue import redis_connection
 from ecomapp.models import InboxDelivery, JobRecord, Run, RunStep
@@ -61,7 +62,7 @@ def test_ingest_errors_and_job_records_are_scrubbed(
         drain(app)
     db.session.expire_all()
     delivery = db.session.scalar(select(InboxDelivery))
-    record = db.session.scalar(select(JobRecord))
+    record = db.session.scalar(select(JobRecord).where(JobRecord.job == INGEST))
     assert "oauth_consumer_key=***" in (delivery.error or "")
     assert "oauth_signature=***" in (record.error or "")
     assert _leaks(delivery.error) == _leaks(record.error) == []

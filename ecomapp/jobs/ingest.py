@@ -13,6 +13,7 @@ from ecomapp.models.work import InboxDelivery, InboxStatus
 from ecomapp.redaction import describe
 
 CLAIMABLE = (InboxStatus.RECEIVED.value, InboxStatus.RETRYING.value)
+INGEST = "ecomapp.jobs.ingest:ingest_delivery"
 
 
 def delivery_job_id(args: list[Any]) -> str:
@@ -36,39 +37,64 @@ def _claim(delivery_id: int) -> bool:
 
 
 def ingest_delivery(delivery_id: int, generation: int = 0) -> None:
-    """Apply a delivery through its platform's adapter, exactly once.
+    """Job: apply one delivery through its platform's adapter, exactly once (a retry's job).
+
+    New deliveries are ingested by the inbox drain; a delivery whose try failed transiently
+    comes back here, through the job layer's retry.
 
     Args:
         delivery_id: the inbox row to apply.
         generation: how many times the sweeper rescued it (names the job; unused otherwise).
     """
-    from ecomapp.platforms.registry import get_adapter
-
     if not _claim(delivery_id):
         return  # gone, finished, or already taken by another worker
-    delivery = db.session.get(InboxDelivery, delivery_id)
-    assert delivery is not None
     try:
-        handled = get_adapter(delivery.platform).ingest(delivery)
+        _apply(delivery_id)
     except Exception as exc:
         db.session.rollback()
         _mark(delivery_id, exc)
         raise
+
+
+def apply_claimed(delivery_id: int) -> None:
+    """Apply a delivery a drain claimed; a failure is recorded and retried by the job layer."""
+    from ecomapp.jobs.runner import record_failed_try
+
+    try:
+        _apply(delivery_id)
+    except Exception as exc:
+        db.session.rollback()
+        attempt, rescues, store_id = _mark(delivery_id, exc)
+        record_failed_try(INGEST, [delivery_id, rescues], store_id, attempt, exc)
+
+
+def _apply(delivery_id: int) -> None:
+    """Run the adapter's ingest of a claimed delivery and mark it done or ignored (committed)."""
+    from ecomapp.platforms.registry import get_adapter
+
+    delivery = db.session.get(InboxDelivery, delivery_id)
+    assert delivery is not None
+    handled = get_adapter(delivery.platform).ingest(delivery)
     delivery.status = (InboxStatus.DONE if handled else InboxStatus.IGNORED).value
     delivery.processed_at = utcnow()
     delivery.error = None
     db.session.commit()
 
 
-def _mark(delivery_id: int, exc: Exception) -> None:
-    """Record the failure; a transient one is the job layer's to retry, a final one stays."""
+def _mark(delivery_id: int, exc: Exception) -> tuple[int, int, int | None]:
+    """Record the failure; a transient one is the job layer's to retry, a final one stays.
+
+    Returns the delivery's (attempts, rescues, store id), which name its retry job.
+    """
     delivery = db.session.get(InboxDelivery, delivery_id)
     if delivery is None:
-        return
+        return MAX_ATTEMPTS, 0, None
     retry = is_transient(exc) and delivery.attempts < MAX_ATTEMPTS
     delivery.status = (InboxStatus.RETRYING if retry else InboxStatus.FAILED).value
     delivery.error = describe(exc)
+    found = (delivery.attempts, delivery.rescues, delivery.store_id)
     db.session.commit()
+    return found
 
 
 def reopen(delivery_id: int, generation: int = 0) -> None:

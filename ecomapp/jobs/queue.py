@@ -144,34 +144,25 @@ def enqueue_at(
     )
 
 
-def push_now(
-    queue: str, path: str, args: list[Any], store_id: int | None, attempt: int, fresh: bool = False
-) -> None:
-    """Hand one job to RQ now; if Redis refuses, keep it as due work instead.
-
-    `fresh` says no job of this call can exist yet (its args name a row just inserted): the
-    uniqueness check is skipped and the job goes to Redis in one pipelined transaction.
-    """
+def push_now(queue: str, path: str, args: list[Any], store_id: int | None, attempt: int) -> None:
+    """Hand one job to RQ now; if Redis refuses, keep it as due work instead."""
     try:
-        _push(queue, path, args, store_id, attempt, fresh)
+        _push(queue, path, args, store_id, attempt)
     except Exception as exc:  # Redis down: never lose the job
         log.warning("enqueue of %s failed (%s); kept as due work", path, exc)
         _keep_as_due_work(path, args, store_id, attempt)
 
 
-def _push(
-    queue: str, path: str, args: list[Any], store_id: int | None, attempt: int, fresh: bool = False
-) -> None:
+def _push(queue: str, path: str, args: list[Any], store_id: int | None, attempt: int) -> None:
     from ecomapp.jobs.runner import run_job
 
     rq_queue = get_queue(queue)
     unique_id = job_id(path, args)
     seconds = registries().job_timeouts.get(path)  # whole-store jobs (initial syncs)
-    if unique_id is None or fresh:
-        named: dict[str, Any] = {"job_id": unique_id, "result_ttl": 0} if unique_id else {}
+    if unique_id is None:
         pipe = rq_queue.connection.pipeline()  # SADD of the queue, job hash, push: one MULTI
         job_args = (path, args, store_id, attempt)
-        rq_queue.enqueue_call(run_job, job_args, timeout=seconds, pipeline=pipe, **named)
+        rq_queue.enqueue_call(run_job, job_args, timeout=seconds, pipeline=pipe)
         pipe.execute()
         return
     timeout = {"job_timeout": seconds} if seconds else {}

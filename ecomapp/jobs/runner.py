@@ -98,6 +98,18 @@ def run_job(path: str, args: list[Any], store_id: int | None = None, attempt: in
         return _finish(record_id, JobStatus.SUCCEEDED, None)
 
 
+def record_failed_try(
+    path: str, args: list[Any], store_id: int | None, attempt: int, exc: Exception
+) -> str:
+    """Record a try of path(*args) that failed inside another job, and retry it as run_job would.
+
+    The inbox drain applies many deliveries in one job; one that fails is recorded here as its
+    own job (shown on the Jobs page, with Retry) and retried as that job by the job layer.
+    """
+    record_id = _start_record(path, args, store_id, attempt)
+    return _record_failure(record_id, path, args, store_id, attempt, exc)
+
+
 def _start_record(path: str, args: list[Any], store_id: int | None, attempt: int) -> int:
     """Record the job as running; return the record's id.
 

@@ -7,17 +7,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 
 from ecomapp.extensions import affected, db
-from ecomapp.jobs import ingest as _ingest  # noqa: F401  (registers the ingest job id)
+from ecomapp.jobs.ingest import INGEST
 from ecomapp.jobs.queue import enqueue_after_commit, job_id, live_job_ids
 from ecomapp.jobs.retry import MAX_RESCUES
 from ecomapp.models.types import utcnow
 from ecomapp.models.work import DueStatus, DueWork, InboxDelivery, InboxStatus
 
 log = logging.getLogger(__name__)
-INGEST = "ecomapp.jobs.ingest:ingest_delivery"
 
 BATCH = 500
 SWEEP_AFTER = timedelta(seconds=60)
@@ -67,53 +66,104 @@ def _live(job_ids: list[str], now: datetime) -> set[str] | None:
 
 
 def sweep_inbox(now: datetime | None = None) -> int:
-    """Re-enqueue deliveries whose job was lost, once per loss and MAX_RESCUES times at most.
+    """Wake the drain for deliveries left waiting, and rescue stranded ones; return rescues.
 
-    A delivery waiting in the queue, or whose transient failure the job layer is retrying,
-    is not stranded and is left alone.
+    - received over SWEEP_AFTER ago: the drain's wake-up was lost (or it waits behind a backlog,
+      where one more drain does no harm): a drain is queued, unless one is queued and not
+      started yet (its flag expires WAKE_TTL after a lost job was queued);
+    - processing over STUCK_AFTER ago: the job that claimed it was killed (no job runs that
+      long): it is received again, MAX_RESCUES times at most, then failed;
+    - retrying over STUCK_AFTER ago and its retry job lost: that job is queued again.
     """
+    from ecomapp.jobs.inbox_drain import wake
+
     now = now or utcnow()
     touched = func.coalesce(InboxDelivery.touched_at, InboxDelivery.received_at)
-    stale = or_(
-        (InboxDelivery.status == InboxStatus.RECEIVED.value) & (touched <= now - SWEEP_AFTER),
-        InboxDelivery.status.in_([InboxStatus.PROCESSING.value, InboxStatus.RETRYING.value])
-        & (touched <= now - STUCK_AFTER),
+    waiting = (InboxDelivery.status == InboxStatus.RECEIVED.value) & (touched <= now - SWEEP_AFTER)
+    late = db.session.scalar(select(InboxDelivery.id).where(waiting).limit(1)) is not None
+    rescued = _rescue_claimed(now) + _rescue_retries(now)
+    db.session.commit()
+    if late or rescued:
+        wake()
+    return rescued
+
+
+def _rescue_claimed(now: datetime) -> int:
+    """Receive again the deliveries a killed job left processing (fail them after MAX_RESCUES)."""
+    stuck = (InboxDelivery.status == InboxStatus.PROCESSING.value) & (
+        func.coalesce(InboxDelivery.touched_at, InboxDelivery.received_at) <= now - STUCK_AFTER
+    )
+    rows = db.session.execute(
+        select(InboxDelivery.id, InboxDelivery.rescues).where(stuck).limit(BATCH)
+    ).all()
+    rescued = 0
+    for row in rows:
+        mine = (InboxDelivery.id == row.id) & (InboxDelivery.rescues == row.rescues) & stuck
+        if row.rescues >= MAX_RESCUES:
+            _give_up(row.id, row.rescues, mine)
+            continue
+        result = db.session.execute(
+            update(InboxDelivery)
+            .where(mine)
+            .values(status=InboxStatus.RECEIVED.value, rescues=row.rescues + 1, touched_at=now)
+        )
+        rescued += affected(result)
+    return rescued
+
+
+def _rescue_retries(now: datetime) -> int:
+    """Queue again the retry jobs Redis lost (a transient failure waiting for its next try)."""
+    stuck = (InboxDelivery.status == InboxStatus.RETRYING.value) & (
+        func.coalesce(InboxDelivery.touched_at, InboxDelivery.received_at) <= now - STUCK_AFTER
     )
     rows = db.session.execute(
         select(InboxDelivery.id, InboxDelivery.rescues, InboxDelivery.store_id)
-        .where(stale)
+        .where(stuck)
         .limit(BATCH)
     ).all()
     ids = {row.id: job_id(INGEST, [row.id, row.rescues]) or "" for row in rows}
     live = _live(list(ids.values()), now) if rows else set()
     if live is None:
         return 0
+    due = _due_retries(set(ids))
     rescued = 0
     for row in rows:
-        if ids[row.id] not in live:
-            rescued += _rescue_delivery(row.id, row.rescues, row.store_id, stale, now)
-    db.session.commit()
+        if ids[row.id] not in live and row.id not in due:
+            rescued += _rescue_delivery(row.id, row.rescues, row.store_id, stuck, now)
     return rescued
+
+
+def _due_retries(delivery_ids: set[int]) -> set[int]:
+    """Return which of these deliveries have a retry waiting in due work (a long Retry-After)."""
+    if not delivery_ids:
+        return set()
+    stmt = select(DueWork.args).where(
+        DueWork.job == INGEST, DueWork.status == DueStatus.PENDING.value
+    )
+    return {args[0] for args in db.session.scalars(stmt) if args and args[0] in delivery_ids}
+
+
+def _give_up(delivery_id: int, rescues: int, mine: Any) -> None:
+    """Fail a delivery whose job was lost MAX_RESCUES + 1 times, saying so."""
+    error = f"stranded: its job was lost {rescues + 1} times; gave up"
+    db.session.execute(
+        update(InboxDelivery).where(mine).values(status=InboxStatus.FAILED.value, error=error)
+    )
+    log.error("delivery %s %s", delivery_id, error)
 
 
 def _rescue_delivery(
     delivery_id: int, rescues: int, store_id: int | None, stale: Any, now: datetime
 ) -> int:
-    """Hand a stranded delivery to a new job, or give it up after MAX_RESCUES."""
+    """Hand a delivery whose retry job was lost to a new job, or give it up after MAX_RESCUES."""
     from ecomapp.jobs.ingest import ingest_delivery
 
     mine = (InboxDelivery.id == delivery_id) & (InboxDelivery.rescues == rescues) & stale
     if rescues >= MAX_RESCUES:
-        error = f"stranded: its job was lost {rescues + 1} times; gave up"
-        db.session.execute(
-            update(InboxDelivery).where(mine).values(status=InboxStatus.FAILED.value, error=error)
-        )
-        log.error("delivery %s %s", delivery_id, error)
+        _give_up(delivery_id, rescues, mine)
         return 0
     result = db.session.execute(
-        update(InboxDelivery)
-        .where(mine)
-        .values(status=InboxStatus.RECEIVED.value, rescues=rescues + 1, touched_at=now)
+        update(InboxDelivery).where(mine).values(rescues=rescues + 1, touched_at=now)
     )
     if affected(result) != 1:
         return 0

@@ -1,8 +1,9 @@
 """Record an inbound delivery once; a duplicate is acknowledged and not processed again.
 
 The doors' fast path: one Core `INSERT … ON CONFLICT DO NOTHING RETURNING id` in autocommit
-mode (durable when it returns), then, for a new row only, its ingestion job handed to Redis in
-one pipelined transaction. No ORM object, no session commit, no SELECT on the request path.
+mode (durable when it returns), then, for a new row only, one Redis `SET NX` that arms the
+inbox drain (`ecomapp.jobs.inbox_drain`): a job is queued only when no drain is waiting to
+start. No ORM object, no session commit, no SELECT on the request path.
 """
 
 from __future__ import annotations
@@ -11,19 +12,20 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
+import psycopg
+from psycopg.types.json import Json
 from sqlalchemy import Insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
 from ecomapp.extensions import db
-from ecomapp.jobs.ingest import ingest_delivery
-from ecomapp.jobs.queue import enqueue_after_commit, job_path, push_now
+from ecomapp.jobs.inbox_drain import wake
 from ecomapp.models import InboxDelivery
+from ecomapp.models.types import utcnow
 
 # The databases we run on, both with INSERT … ON CONFLICT DO NOTHING RETURNING.
 UPSERT_INSERTS: dict[str, Any] = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
-INGEST = job_path(ingest_delivery)
 
 
 def record_delivery(
@@ -35,10 +37,10 @@ def record_delivery(
     store_id: int | None = None,
     shop_domain: str | None = None,
 ) -> tuple[int | None, bool]:
-    """Record one inbox row and enqueue its ingestion; return (new row id or None, created).
+    """Record one inbox row and wake the drain; return (new row id or None, created).
 
-    Inside the caller's open transaction the row and its job commit with it (the job is handed
-    to Redis after the commit); with none open (the webhook doors) the INSERT runs alone.
+    Inside the caller's open transaction the row commits with it (the drain is woken after the
+    commit); with none open (the webhook doors) the INSERT runs alone.
     """
     values: dict[str, Any] = {
         "platform": platform,
@@ -49,15 +51,13 @@ def record_delivery(
         "store_id": store_id,
         "shop_domain": shop_domain,
     }
-    if db.session().in_transaction():
+    if db.session.registry.has() and db.session().in_transaction():  # none made on the door
         new_id = _insert_in_session(values)
-        if new_id is not None:
-            enqueue_after_commit(ingest_delivery, new_id, store_id=store_id)
         db.session.commit()
-        return new_id, new_id is not None
-    new_id = _insert_alone(values)
+    else:
+        new_id = _insert_alone(values)
     if new_id is not None:
-        push_now("default", INGEST, [new_id], store_id, 1, fresh=True)
+        wake()
     return new_id, new_id is not None
 
 
@@ -86,6 +86,8 @@ def _insert_alone(values: dict[str, Any]) -> int | None:
     a connection the server closed meanwhile fails here, the pool drops it and every
     connection as old, and the INSERT is tried once more on a fresh one.
     """
+    if db.engine.dialect.name == "postgresql":
+        return _insert_prepared(values)
     try:
         return _execute_alone(values)
     except DBAPIError as exc:
@@ -99,3 +101,62 @@ def _execute_alone(values: dict[str, Any]) -> int | None:
         alone = alone.execution_options(isolation_level="AUTOCOMMIT")
         statement = _insert_statement(alone.dialect.name)
         return alone.execute(statement, values).scalar_one_or_none()
+
+
+# PostgreSQL: the same insert-or-ignore, sent as a prepared statement on the pooled
+# connection's psycopg driver. SQLAlchemy's work per execution (compiled-cache lookup, bind
+# processors, result wrapping) was 0.18 ms of the door's ~1 ms of CPU per delivery (measured
+# 0.33 -> 0.15 ms per insert); the statement's columns are the model's (a test reads them back).
+PG_INSERT = (
+    f"INSERT INTO {InboxDelivery.__tablename__} (platform, external_id, topic, body, headers,"
+    " store_id, shop_domain, status, attempts, rescues, received_at)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, 'received', 0, 0, %s)"
+    " ON CONFLICT (platform, external_id) DO NOTHING RETURNING id"
+)
+
+
+class ConnectionDropped(Exception):
+    """The pooled connection had been closed by the server (dropped from the pool)."""
+
+
+def _insert_prepared(values: dict[str, Any]) -> int | None:
+    """Run PG_INSERT on a pooled connection in autocommit mode; one retry on a dead one.
+
+    A connection found closed is dropped with the whole pool (a server restart closes them
+    all), as SQLAlchemy does on a disconnect, and the insert runs once more on a fresh one.
+    """
+    params = (
+        values["platform"],
+        values["external_id"],
+        values["topic"],
+        values["body"],
+        Json(values["headers"]),
+        values["store_id"],
+        values["shop_domain"],
+        utcnow().replace(tzinfo=None),  # naive UTC, as UTCDateTime stores it
+    )
+    try:
+        return _run_prepared(params)
+    except ConnectionDropped:
+        return _run_prepared(params)
+
+
+def _run_prepared(params: tuple[Any, ...]) -> int | None:
+    pooled = db.engine.raw_connection()
+    driver: psycopg.Connection[Any] = pooled.driver_connection  # type: ignore[assignment]
+    try:
+        driver.autocommit = True
+        try:
+            row = driver.execute(PG_INSERT, params, prepare=True).fetchone()
+        finally:
+            if not driver.closed:
+                driver.autocommit = False  # the pool's next user expects transactions
+    except psycopg.OperationalError as exc:
+        if driver.closed:  # the server closed it: so it did every connection of that time
+            pooled.invalidate()
+            db.engine.dispose()
+            raise ConnectionDropped(str(exc)) from exc
+        raise
+    finally:
+        pooled.close()
+    return None if row is None else int(row[0])

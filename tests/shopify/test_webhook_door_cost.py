@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
+import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from redis.client import Pipeline, Redis
-from sqlalchemy import event, func, select
+from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy.pool import NullPool
 
 from ecomapp.extensions import db
+from ecomapp.jobs.inprocess import drain
 from ecomapp.jobs.queue import get_queue
 from ecomapp.models import InboxDelivery
 from tests.fakes.shopify_server import FIXTURES, FakeShopify
@@ -31,7 +35,7 @@ class Trips:
 
 @pytest.fixture
 def trips(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Trips]:
-    """Count every statement the engine sends and every Redis command or pipeline executed."""
+    """Count every statement the engine or the driver sends and every Redis command or pipeline."""
     seen = Trips()
     one, many = Redis.execute_command, Pipeline.execute
 
@@ -47,6 +51,13 @@ def trips(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Trips]:
     def statement(*args: object) -> None:
         seen.sql.append(str(args[2]).split()[0])
 
+    driver_execute = psycopg.Connection.execute
+
+    def driver_statement(self: psycopg.Connection[Any], query: Any, *args: Any, **kw: Any) -> Any:
+        seen.sql.append(str(query).split()[0])  # the door's prepared insert on PostgreSQL
+        return driver_execute(self, query, *args, **kw)
+
+    monkeypatch.setattr(psycopg.Connection, "execute", driver_statement)
     monkeypatch.setattr(Redis, "execute_command", command)
     monkeypatch.setattr(Pipeline, "execute", pipeline)
     with app.app_context():
@@ -62,20 +73,41 @@ def _order(number: int) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-def test_a_new_delivery_costs_one_insert_and_one_redis_transaction(
+def test_a_new_delivery_costs_one_insert_and_one_redis_command(
     app: Flask, client: FlaskClient, fake: FakeShopify, trips: Trips
 ) -> None:
-    """Given an installed shop the door has seen, when a new signed order arrives, then the
-    door sends one SQL statement (the insert-or-ignore) and one Redis pipeline (its job)."""
+    """Given an installed shop whose drain is queued and not started, when a new signed order
+    arrives, then the door sends one SQL statement (the insert-or-ignore) and one Redis command
+    (the drain's flag, already set: no job is queued)."""
     installed(fake, SHOP)
     assert deliver(client, "orders/create", _order(1), SHOP).status_code == 200
     queued = get_queue().count
     trips.sql.clear(), trips.redis.clear()
     assert deliver(client, "orders/create", _order(2), SHOP).status_code == 200
     assert trips.sql == ["INSERT"]
-    assert trips.redis == ["pipeline"]
-    assert get_queue().count == queued + 1
+    assert trips.redis == ["SET"]
+    assert get_queue().count == queued
     assert db.session.scalar(select(func.count()).select_from(InboxDelivery)) == 2
+
+
+def test_a_delivery_after_the_drain_started_queues_the_next_drain(
+    app: Flask, client: FlaskClient, fake: FakeShopify, trips: Trips
+) -> None:
+    """Given a drain that started (its flag cleared), when a new order arrives, then the door
+    sets the flag and queues one drain in one Redis transaction, and the drain ingests both."""
+    installed(fake, SHOP)
+    assert deliver(client, "orders/create", _order(4), SHOP).status_code == 200
+    with app.app_context():
+        get_queue().connection.delete(f"{app.config['SETTINGS'].queue_prefix}:inbox-drain-queued")
+    queued = get_queue().count
+    trips.sql.clear(), trips.redis.clear()
+    assert deliver(client, "orders/create", _order(5), SHOP).status_code == 200
+    assert trips.sql == ["INSERT"]
+    assert trips.redis == ["SET", "pipeline"]
+    assert get_queue().count == queued + 1
+    drain(app)
+    statuses = db.session.scalars(select(InboxDelivery.status)).all()
+    assert statuses == ["done", "done"]
 
 
 def test_a_duplicate_costs_one_statement_and_no_job(
@@ -99,3 +131,29 @@ def test_the_pool_does_not_ping_on_checkout(app: Flask) -> None:
     with app.app_context():
         pool = db.engine.pool
     assert pool._pre_ping is False and pool._recycle > 0
+
+
+def test_the_door_survives_connections_the_server_closed(
+    app: Flask, client: FlaskClient, fake: FakeShopify
+) -> None:
+    """Given PostgreSQL closed every pooled connection (a restart), when an order arrives, then
+    the door drops them, records the delivery on a fresh connection and answers 200."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the prepared insert is the door's PostgreSQL path")
+    installed(fake, SHOP)
+    assert deliver(client, "orders/create", _order(6), SHOP).status_code == 200
+    db.session.remove()
+    outside = create_engine(db.engine.url, poolclass=NullPool)  # not one of the pool's
+    with outside.connect() as admin:
+        killed = admin.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    outside.dispose()
+    assert killed
+    assert deliver(client, "orders/create", _order(7), SHOP).status_code == 200
+    db.session.remove()
+    external_ids = db.session.scalars(select(InboxDelivery.external_id)).all()
+    assert len(external_ids) == 2
