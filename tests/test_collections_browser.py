@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from ecomapp.demo.seed import SeedSize, seed_demo
 from ecomapp.extensions import db
@@ -41,7 +42,7 @@ def test_collections_page_creates_refreshes_and_shows_members_in_chromium(app: F
         assert "Added:" in row.locator("[data-changed]").inner_text()
         page.click("text=Top rated jackets")
         members = page.locator('[data-testid="members"] li')
-        assert members.count() == 3
+        expect(members).to_have_count(3)  # waits for the page the click opens
         page.click('[data-testid="save-collection"]')
         page.wait_for_url("**/collections/")
         drain(app)

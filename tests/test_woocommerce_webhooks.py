@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -234,7 +235,7 @@ def test_a_delivery_costs_one_lookup_one_insert_and_one_redis_transaction(
     app: Flask, client: FlaskClient, fake: FakeWooStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Given a connected store, when a signed order arrives, then the door reads its hook token
-    once, inserts the inbox row once and hands its job to Redis in one pipeline."""
+    once, inserts the inbox row once and queues the inbox drain in one Redis pipeline."""
     from redis.client import Pipeline
     from sqlalchemy import event
 
@@ -249,9 +250,18 @@ def test_a_delivery_costs_one_lookup_one_insert_and_one_redis_transaction(
     def seen(*args: object) -> None:
         statements.append(str(args[2]).split()[0])
 
+    import psycopg
+
+    driver_execute = psycopg.Connection.execute
+
+    def driver_seen(self: psycopg.Connection[Any], query: Any, *args: Any, **kw: Any) -> Any:
+        statements.append(str(query).split()[0])  # the door's prepared insert on PostgreSQL
+        return driver_execute(self, query, *args, **kw)
+
     hook = hook_for(fake, "order.created")
     with app.app_context():
         engine = db.engine
+    monkeypatch.setattr(psycopg.Connection, "execute", driver_seen)
     monkeypatch.setattr(Pipeline, "execute", counted)
     event.listen(engine, "before_cursor_execute", seen)
     try:
