@@ -137,7 +137,12 @@ def _apply_orders(store: Store, orders: int, first: int) -> int:
 
 
 def _engine_busy(store: Store, queue: Any) -> bool:
-    """Return whether the store has pending events or an engine job queued or running."""
+    """Return whether the store has pending events or an engine job queued or running.
+
+    Cheap, because it runs every 50 ms on the cores it measures: one count, and each queued or
+    running job's description (one pipelined HGET each) instead of loading whole jobs, whose
+    arguments hold batches of event ids.
+    """
     from rq.job import Job
     from rq.registry import StartedJobRegistry
 
@@ -147,9 +152,13 @@ def _engine_busy(store: Store, queue: Any) -> bool:
         select(func.count()).select_from(PendingEvent).where(PendingEvent.store_id == store.id)
     )
     db.session.commit()
+    if pending:
+        return True
     ids = StartedJobRegistry(queue=queue).get_job_ids() + queue.get_job_ids()
-    jobs = Job.fetch_many(ids, connection=queue.connection)
-    return bool(pending) or any(job is not None and job.args[0] == JOB for job in jobs)
+    pipe = queue.connection.pipeline(transaction=False)
+    for job_id in ids:
+        pipe.hget(Job.key_for(job_id), "description")
+    return any(d is not None and JOB.encode() in d for d in pipe.execute())
 
 
 def _wait(busy: Any) -> None:

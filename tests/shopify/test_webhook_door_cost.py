@@ -18,7 +18,7 @@ from sqlalchemy.pool import NullPool
 from ecomapp.extensions import db
 from ecomapp.jobs.inprocess import drain
 from ecomapp.jobs.queue import get_queue
-from ecomapp.models import InboxDelivery
+from ecomapp.models import InboxDelivery, Store, utcnow
 from tests.fakes.shopify_server import FIXTURES, FakeShopify
 from tests.shopify.support import deliver, installed
 
@@ -155,5 +155,12 @@ def test_the_door_survives_connections_the_server_closed(
     assert killed
     assert deliver(client, "orders/create", _order(7), SHOP).status_code == 200
     db.session.remove()
-    external_ids = db.session.scalars(select(InboxDelivery.external_id)).all()
-    assert len(external_ids) == 2
+    rows = db.session.scalars(select(InboxDelivery).order_by(InboxDelivery.id)).all()
+    assert len(rows) == 2
+    row = rows[1]  # every column the prepared insert writes, read back through the model
+    store_id = db.session.scalar(select(Store.id).where(Store.domain == SHOP))
+    assert (row.platform, row.topic, row.shop_domain) == ("shopify", "orders/create", SHOP)
+    assert row.external_id.startswith("orders/create:") and row.body == _order(7)
+    assert row.headers["Topic"] == "orders/create" and row.headers["Shop-Domain"] == SHOP
+    assert (row.status, row.attempts, row.rescues, row.store_id) == ("received", 0, 0, store_id)
+    assert rows[0].received_at <= row.received_at <= utcnow()
