@@ -27,7 +27,9 @@ class PushSubscription(Model):
     endpoint_hash: Mapped[str] = mapped_column(String(64))
     p256dh: Mapped[str] = mapped_column(String(255))
     auth: Mapped[str] = mapped_column(String(255))
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
     platform_customer_id: Mapped[str | None] = mapped_column(String(64))
     visitor_id: Mapped[str | None] = mapped_column(String(64))
     consent_text: Mapped[str] = mapped_column(Text, default="")
@@ -52,7 +54,9 @@ class PushMessage(Model):
     subscription_id: Mapped[int | None] = mapped_column(
         ForeignKey("push_subscriptions.id", ondelete="SET NULL"), index=True
     )
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
     automation_id: Mapped[int | None] = mapped_column(Integer)
     run_id: Mapped[int | None] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16), default="transactional")
@@ -87,12 +91,18 @@ class BackInStockRequest(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
     request_key: Mapped[str] = mapped_column(String(64))
-    variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id", ondelete="CASCADE"))
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    variant_id: Mapped[int] = mapped_column(
+        ForeignKey("variants.id", ondelete="CASCADE"), index=True
+    )
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
     email: Mapped[str | None] = mapped_column(String(255))
     subscription_id: Mapped[int | None] = mapped_column(
-        ForeignKey("push_subscriptions.id", ondelete="SET NULL")
+        ForeignKey("push_subscriptions.id", ondelete="SET NULL"), index=True
     )
     channel: Mapped[str] = mapped_column(String(16), default="email")  # email | push | both
     consent_text: Mapped[str] = mapped_column(Text, default="")

@@ -64,8 +64,8 @@ class GroupChange(Model):
     __tablename__ = "group_changes"  # read back in id order from a run's cursor: no more indexes
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("group_runs.id", ondelete="CASCADE"))
-    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    run_id: Mapped[int] = mapped_column(ForeignKey("group_runs.id", ondelete="CASCADE"), index=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
     added: Mapped[list[str]] = mapped_column(TagList, default=list)
     removed: Mapped[list[str]] = mapped_column(TagList, default=list)
     customers: Mapped[int] = mapped_column(Integer, default=0)

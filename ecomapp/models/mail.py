@@ -79,7 +79,9 @@ class Message(Model):
     kind: Mapped[str] = mapped_column(String(16), default="transactional")
     template_key: Mapped[str] = mapped_column(String(64))
     to_email: Mapped[str] = mapped_column(String(255))
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
     automation_id: Mapped[int | None] = mapped_column(Integer)
     run_id: Mapped[int | None] = mapped_column(Integer)
     subject: Mapped[str] = mapped_column(String(998), default="")
@@ -138,7 +140,9 @@ class Suppression(Model):
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(255))
     reason: Mapped[str] = mapped_column(String(16))
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL"), index=True
+    )
     detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -151,7 +155,9 @@ class ConsentRecord(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
     email: Mapped[str] = mapped_column(String(255))
     granted: Mapped[bool] = mapped_column(Boolean)
     wording: Mapped[str] = mapped_column(Text)
@@ -202,7 +208,9 @@ class TrackingEvent(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
-    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(16))
     url: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -219,8 +227,10 @@ class Attribution(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
-    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
     automation_id: Mapped[int | None] = mapped_column(Integer)
     touch: Mapped[str] = mapped_column(String(16))
     revenue: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))

@@ -173,7 +173,9 @@ class Order(MirrorMixin, Model):
     )
 
     name: Mapped[str] = mapped_column(String(64), default="")
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
     email: Mapped[str | None] = mapped_column(String(255))
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     subtotal_price: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
@@ -276,7 +278,9 @@ class Cart(MirrorMixin, Model):
         Index("ix_carts_store_activity", "store_id", "converted_order_id", "last_activity_at"),
     )
 
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
     email: Mapped[str | None] = mapped_column(String(255))
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     total_price: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
@@ -284,6 +288,6 @@ class Cart(MirrorMixin, Model):
     recovery_url: Mapped[str | None] = mapped_column(Text)
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     converted_order_id: Mapped[int | None] = mapped_column(
-        ForeignKey("orders.id", ondelete="SET NULL")
+        ForeignKey("orders.id", ondelete="SET NULL"), index=True
     )
     abandoned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -61,7 +61,7 @@ class SegmentDay(Model):
         ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
     members: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -40,7 +40,9 @@ class Signup(Model):
     status: Mapped[str] = mapped_column(String(16), default=SignupStatus.PENDING.value)
     # The confirm link's one-time value; cleared when used, replaced when a new link is sent.
     nonce: Mapped[str | None] = mapped_column(String(64))
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
     platform_customer_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     link_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -148,6 +148,6 @@ class UsedLoginLink(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     link_id: Mapped[str] = mapped_column(String(64), unique=True)
-    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
     used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
