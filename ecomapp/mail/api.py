@@ -16,6 +16,7 @@ from ecomapp.mail.effective_settings import EffectiveSettings, effective_setting
 from ecomapp.mail.languages import recipient_language
 from ecomapp.mail.reminder_policy import needs_consent, offers_opt_out
 from ecomapp.mail.sandbox import MailTemplateError, render_text
+from ecomapp.mail.sql import one_of
 from ecomapp.mail.variables import json_safe, mirror_vars
 from ecomapp.models import Customer, Message, MessageKind, MessageStatus, Store
 
@@ -124,7 +125,7 @@ def prepare_messages(store_id: int, message_ids: list[int]) -> None:
         return
     rows = db.session.scalars(
         select(Message)
-        .where(Message.store_id == store_id, Message.id.in_(message_ids))
+        .where(Message.store_id == store_id, one_of(Message.id, message_ids))
         .order_by(Message.id)
     ).all()
     rows = [m for m in rows if is_recorded_only(m)]
@@ -155,7 +156,7 @@ def _customers(store_id: int, ids: list[int | None]) -> dict[int, Customer]:
     if not wanted:
         return {}
     found = db.session.scalars(
-        select(Customer).where(Customer.store_id == store_id, Customer.id.in_(wanted))
+        select(Customer).where(Customer.store_id == store_id, one_of(Customer.id, wanted))
     ).all()
     return {c.id: c for c in found}
 

@@ -34,6 +34,7 @@ from ecomapp.mail.groups import (
     set_rows,
 )
 from ecomapp.mail.reminder_policy import offers_opt_out
+from ecomapp.mail.sql import one_of
 from ecomapp.models import Message, MessageStatus, Store, utcnow
 from ecomapp.models.types import as_utc
 
@@ -52,7 +53,7 @@ def deliver_batch(message_ids: list[int]) -> None:
     rows = db.session.scalars(
         select(Message)
         .where(
-            Message.id.in_(message_ids),
+            one_of(Message.id, message_ids),
             Message.status.in_(OPEN_STATUSES),
             Message.campaign_send_id.is_(None),  # ecomapp/campaigns/sending.py sends these
         )

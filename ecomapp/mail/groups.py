@@ -25,6 +25,7 @@ from ecomapp.mail import inflight, policy
 from ecomapp.mail.backends import DeliveryUnknown, MailBackend, RecipientRejected
 from ecomapp.mail.compose import outgoing
 from ecomapp.mail.effective_settings import EffectiveSettings
+from ecomapp.mail.sql import one_of
 from ecomapp.mail.suppressions import suppress
 from ecomapp.models import Message, MessageStatus, Store, SuppressionReason, utcnow
 
@@ -40,7 +41,7 @@ def set_rows(ids: Sequence[int], **values: object) -> None:
     """Set these columns on the given message rows in one UPDATE (the session is not synced)."""
     db.session.execute(
         update(Message)
-        .where(Message.id.in_(list(ids)))
+        .where(one_of(Message.id, ids))
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -54,7 +55,7 @@ def claim(store: Store, rows: Sequence[Message]) -> tuple[list[Message], str | N
         db.session.execute(
             update(Message)
             .where(
-                Message.id.in_([m.id for m in rows]),
+                one_of(Message.id, [m.id for m in rows]),
                 Message.status == MessageStatus.PENDING.value,
             )
             .values(
@@ -169,7 +170,7 @@ class Group:
             db.session.execute(
                 update(Message)
                 .where(
-                    Message.id.in_([m.id for m in rest]),
+                    one_of(Message.id, [m.id for m in rest]),
                     Message.status == MessageStatus.SENDING.value,
                 )
                 .values(status=MessageStatus.PENDING.value, attempts=Message.attempts - 1)

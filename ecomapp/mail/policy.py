@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 
 from ecomapp.extensions import db
 from ecomapp.mail.reminder_policy import needs_consent, offers_opt_out
+from ecomapp.mail.sql import one_of
 from ecomapp.models import (
     Customer,
     Message,
@@ -97,7 +98,7 @@ def batch_refusals(store: Store, messages: Sequence[Message]) -> dict[int, str]:
     listed: dict[str, set[str]] = {}
     for email, reason in db.session.execute(
         select(Suppression.email, Suppression.reason).where(
-            Suppression.store_id == store.id, Suppression.email.in_(emails)
+            Suppression.store_id == store.id, one_of(Suppression.email, emails)
         )
     ):
         listed.setdefault(email, set()).add(reason)
@@ -126,7 +127,7 @@ def _consents(store: Store, messages: Sequence[Message]) -> dict[int | str, bool
     email = func.lower(Customer.email)
     rows = db.session.execute(
         select(Customer.id, email, Customer.accepts_marketing)
-        .where(Customer.store_id == store.id, or_(Customer.id.in_(ids), email.in_(emails)))
+        .where(Customer.store_id == store.id, or_(one_of(Customer.id, ids), one_of(email, emails)))
         .order_by(Customer.id)
     ).all()
     found: dict[int | str, bool] = {}
@@ -172,7 +173,7 @@ def recent_marketing(
             Message.kind == MessageKind.MARKETING.value,
             Message.status.in_(open_or_done),
             at > now - timedelta(hours=hours),
-            or_(func.lower(Message.to_email).in_(emails), Message.customer_id.in_(ids)),
+            or_(one_of(func.lower(Message.to_email), emails), one_of(Message.customer_id, ids)),
         )
     ).all()  # fmt: skip
     return [Recent(r[0], r[1], r[2], r[3], as_utc(r[4]), as_utc(r[5]) or now) for r in rows]
