@@ -16,6 +16,7 @@ from itertools import groupby
 
 from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from ecomapp.extensions import db
 from ecomapp.jobs import TransientError, enqueue_at
@@ -58,6 +59,7 @@ def deliver_batch(message_ids: list[int]) -> None:
             Message.campaign_send_id.is_(None),  # ecomapp/campaigns/sending.py sends these
         )
         .order_by(Message.store_id, Message.id)
+        .options(defer(Message.context))  # read only to render a lost rendering job's row
     ).all()
     for row in rows:
         if not _needs_settling(row):
