@@ -36,7 +36,7 @@ def _ingest_runs() -> list[str]:
 
 
 def _queued_drains() -> int:
-    return sum(1 for job in get_queue().get_jobs() if job.args[0] == DRAIN)
+    return sum(1 for job in get_queue("ingest").get_jobs() if job.args[0] == DRAIN)
 
 
 def test_a_transiently_failing_delivery_is_retried_by_its_job_only(
@@ -63,7 +63,7 @@ def test_a_transiently_failing_delivery_is_retried_by_its_job_only(
 
 def _lose_redis() -> None:
     """Empty the queue and the drain's flag, as a Redis restart without persistence does."""
-    get_queue().empty()
+    get_queue("ingest").empty()
     get_queue().connection.flushdb()
 
 

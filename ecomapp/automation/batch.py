@@ -44,7 +44,7 @@ from ecomapp.automation.tag_batch import Skipped, TagBatch, applied_result
 from ecomapp.automation.tallies import Tally
 from ecomapp.demo.bulk import insert_rows, reserve_ids
 from ecomapp.extensions import db
-from ecomapp.jobs.queue import enqueue_after_commit, push_now, redis_connection
+from ecomapp.jobs.queue import clear_wake_flag, enqueue_after_commit, push_now, redis_connection
 from ecomapp.models import (
     Automation,
     Cart,
@@ -117,8 +117,9 @@ def _wake_after_commit(session: Session) -> None:
         wake(store_id)
 
 
-def _wake_key(store_id: int) -> str:
-    return f"{current_app.config['SETTINGS'].queue_prefix}:engine-wake:{store_id}"
+def wake_key(args: list[Any]) -> str:
+    """Return the Redis key of the flag "the store's batch job is queued and not taken"."""
+    return f"{current_app.config['SETTINGS'].queue_prefix}:engine-wake:{args[0]}"
 
 
 def wake(store_id: int, force: bool = False) -> None:
@@ -126,8 +127,8 @@ def wake(store_id: int, force: bool = False) -> None:
     try:
         conn = redis_connection()
         if force:
-            conn.delete(_wake_key(store_id))
-        fresh = bool(conn.set(_wake_key(store_id), 1, nx=True, ex=WAKE_TTL))
+            conn.delete(wake_key([store_id]))
+        fresh = bool(conn.set(wake_key([store_id]), 1, nx=True, ex=WAKE_TTL))
     except Exception as exc:  # Redis down: push_now keeps the job as due work
         log.warning("engine wake-up of store %s not coalesced (%s)", store_id, exc)
         fresh = True
@@ -137,10 +138,7 @@ def wake(store_id: int, force: bool = False) -> None:
 
 def process_store_events(store_id: int) -> int:
     """Job: process the store's pending events in id order, batch by batch; return how many."""
-    try:
-        redis_connection().delete(_wake_key(store_id))
-    except Exception as exc:
-        log.warning("engine wake flag of store %s not cleared (%s)", store_id, exc)
+    clear_wake_flag(JOB, [store_id])  # (the worker cleared it on taking the job; not a direct call)
     _call_helper(store_id)
     done = 0
     with _collector_paused():  # once for the job: each resumption costs a young collection

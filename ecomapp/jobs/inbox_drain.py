@@ -1,11 +1,12 @@
 """Drain the inbox: one job ingests every waiting delivery, instead of one RQ job per delivery.
 
 The door records a row and arms a drain with one Redis `SET NX` (the flag says "a drain is
-queued and has not started"); only the delivery that sets the flag queues the job. A drain
-clears the flag when it starts, so a delivery arriving while it runs queues the next one, and
-a drain killed mid-run holds nothing: its one claimed row waits for the stuck sweep, and the
-next delivery arms a new drain. Drains claim rows one at a time with `FOR UPDATE SKIP LOCKED`,
-oldest first, so any number run side by side without taking a row twice.
+queued and no worker has taken it"); only the delivery that sets the flag queues the job. The
+worker clears the flag as it takes the job (`jobs.queue.WAKE_FLAGS`), so a delivery arriving
+while a drain runs queues the next one, and a drain killed mid-run holds nothing: its one
+claimed row waits for the stuck sweep, and the next delivery arms a new drain. Drains claim
+rows one at a time with `FOR UPDATE SKIP LOCKED`, oldest first, so any number run side by
+side without taking a row twice.
 """
 
 from __future__ import annotations
@@ -19,21 +20,22 @@ from sqlalchemy import select, update
 
 from ecomapp.extensions import db
 from ecomapp.jobs.ingest import apply_claimed
-from ecomapp.jobs.queue import job_path, push_now, redis_connection
+from ecomapp.jobs.queue import clear_wake_flag, job_path, push_now, redis_connection
 from ecomapp.models.types import utcnow
 from ecomapp.models.work import InboxDelivery, InboxStatus
 
 log = logging.getLogger(__name__)
 
-# Seconds a lost drain job (its worker killed between taking and starting it) blocks the next
-# wake-up. Short, because deliveries keep coming: behind a backlog longer than this, another
-# drain is queued every WAKE_TTL seconds, and it finds the rows shared or already done.
+# Seconds a lost drain job (dropped by Redis before a worker took it) blocks the next wake-up.
+# Short, because deliveries keep coming: behind a backlog longer than this, another drain is
+# queued every WAKE_TTL seconds, and it finds the rows shared or already done.
 WAKE_TTL = 5
 MAX_ROWS = 500  # a drain hands over to a fresh job after this many rows or MAX_SECONDS,
 MAX_SECONDS = 60.0  # so other jobs on its queue interleave and no job nears its timeout
 
 
-def _wake_key() -> str:
+def wake_key(args: list[Any] | None = None) -> str:
+    """Return the Redis key of the flag "a drain is queued and no worker has taken it"."""
     return f"{current_app.config['SETTINGS'].queue_prefix}:inbox-drain-queued"
 
 
@@ -42,21 +44,18 @@ def wake(force: bool = False) -> None:
     try:
         conn = redis_connection()
         if force:
-            conn.delete(_wake_key())
-        fresh = bool(conn.set(_wake_key(), 1, nx=True, ex=WAKE_TTL))
+            conn.delete(wake_key())
+        fresh = bool(conn.set(wake_key(), 1, nx=True, ex=WAKE_TTL))
     except Exception as exc:  # Redis down: push_now keeps the job as due work
         log.warning("inbox drain wake-up not coalesced (%s)", exc)
         fresh = True
     if fresh:
-        push_now("default", DRAIN, [], None, 1)
+        push_now("ingest", DRAIN, [], None, 1)
 
 
 def drain_inbox() -> int:
     """Job: ingest waiting deliveries, oldest first, until none is left; return how many."""
-    try:
-        redis_connection().delete(_wake_key())  # from now on a new delivery queues the next
-    except Exception as exc:
-        log.warning("inbox drain flag not cleared (%s)", exc)
+    clear_wake_flag(DRAIN, [])  # (the worker cleared it on taking the job; not a direct call)
     started, done = time.monotonic(), 0
     while (delivery_id := claim_next()) is not None:
         apply_claimed(delivery_id)

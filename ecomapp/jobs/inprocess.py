@@ -6,11 +6,12 @@ import logging
 import threading
 
 from flask import Flask
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
+from rq.job import Job
 from rq.timeouts import TimerDeathPenalty
 
-from ecomapp.jobs.queue import get_queue, redis_connection
-from ecomapp.jobs.runner import set_worker_app
+from ecomapp.jobs.queue import QUEUES, clear_taken_job_flag, get_queue, redis_connection
+from ecomapp.jobs.runner import set_worker_app, worker_app
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,11 @@ class InProcessWorker(SimpleWorker):
     def _install_signal_handlers(self) -> None:
         return None
 
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        """Clear the taken job's wake-up flag (as the forking worker does), then run it."""
+        clear_taken_job_flag(job, worker_app())
+        super().execute_job(job, queue)
+
     # No command channel: RQ's pub/sub thread waits up to 60 s for a subscription that a burst
     # run may already have dropped, and redis-py's stop() joins it without a timeout, so a
     # drain with real Redis could hang for a minute. Nobody sends commands to this worker.
@@ -33,7 +39,7 @@ class InProcessWorker(SimpleWorker):
         return None
 
 
-def drain(app: Flask, queues: tuple[str, ...] = ("default",)) -> None:
+def drain(app: Flask, queues: tuple[str, ...] = QUEUES) -> None:
     """Run every queued job now, in this process (burst)."""
     with app.app_context():
         qs = [get_queue(name, app) for name in queues]

@@ -23,12 +23,23 @@ from ecomapp.registries import registries
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "ecomapp_pending_jobs"
+# The queues a worker serves, first first: ingestion (the inbox drain) goes ahead of the work
+# it causes, so a delivery is not held behind a backlog of mail and segment jobs.
+QUEUES = ("ingest", "default")
 # Job path -> the function (`module:function`) giving the RQ job id of its call (args given):
 # such a job is queued at most once at a time, and a sweeper can ask Redis whether it is there.
 # Declared here once, not filled at import by the modules that own the jobs.
 JOB_IDS: dict[str, str] = {
     "ecomapp.jobs.ingest:ingest_delivery": "ecomapp.jobs.ingest:delivery_job_id",
     "ecomapp.events.bus:dispatch_event": "ecomapp.events.bus:dispatch_job_id",
+}
+# Job path -> the function (`module:function`) giving the Redis key of its wake-up flag (args
+# given): the flag says "one such job is queued and no worker has taken it"; wake-ups are
+# coalesced on it, and it is cleared the moment a worker takes the job (`clear_wake_flag`),
+# so a worker killed afterwards blocks no later wake-up. Declared here once.
+WAKE_FLAGS: dict[str, str] = {
+    "ecomapp.jobs.inbox_drain:drain_inbox": "ecomapp.jobs.inbox_drain:wake_key",
+    "ecomapp.automation.batch:process_store_events": "ecomapp.automation.batch:wake_key",
 }
 LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED}
 
@@ -100,6 +111,26 @@ def _started_before(job: Job, moment: datetime) -> bool:
 
 def _in_queue(connection: Redis, job: Job) -> bool:
     return connection.lpos(Queue(job.origin, connection=connection).key, job.id) is not None
+
+
+def clear_wake_flag(path: str, args: list[Any]) -> None:
+    """Clear the wake-up flag of path(*args), if it has one: its job was taken (never raises)."""
+    from ecomapp.jobs.runner import resolve
+
+    maker = WAKE_FLAGS.get(path)
+    if maker is None:
+        return
+    try:
+        redis_connection().delete(resolve(maker)(list(args)))
+    except Exception as exc:  # Redis down: the flag expires on its own
+        log.warning("wake-up flag of %s not cleared (%s)", path, exc)
+
+
+def clear_taken_job_flag(job: Job, app: Flask) -> None:
+    """Clear the wake-up flag of an RQ job running `run_job(path, args, …)` a worker took."""
+    if (job.func_name or "").endswith("run_job") and len(job.args) >= 2:
+        with app.app_context():
+            clear_wake_flag(str(job.args[0]), list(job.args[1]))
 
 
 def job_path(func: Callable[..., Any] | str) -> str:

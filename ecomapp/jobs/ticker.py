@@ -19,7 +19,9 @@ from ecomapp.models.work import DueStatus, DueWork, InboxDelivery, InboxStatus
 log = logging.getLogger(__name__)
 
 BATCH = 500
-SWEEP_AFTER = timedelta(seconds=60)
+# A delivery received this long ago and still waiting: its drain was killed on another row (the
+# rest wait for the next delivery's wake-up, which may not come) or its wake-up was lost.
+SWEEP_AFTER = timedelta(seconds=15)
 STUCK_AFTER = timedelta(minutes=15)
 
 

@@ -81,12 +81,12 @@ def test_a_new_delivery_costs_one_insert_and_one_redis_command(
     (the drain's flag, already set: no job is queued)."""
     installed(fake, SHOP)
     assert deliver(client, "orders/create", _order(1), SHOP).status_code == 200
-    queued = get_queue().count
+    queued = get_queue("ingest").count
     trips.sql.clear(), trips.redis.clear()
     assert deliver(client, "orders/create", _order(2), SHOP).status_code == 200
     assert trips.sql == ["INSERT"]
     assert trips.redis == ["SET"]
-    assert get_queue().count == queued
+    assert get_queue("ingest").count == queued
     assert db.session.scalar(select(func.count()).select_from(InboxDelivery)) == 2
 
 
@@ -99,12 +99,12 @@ def test_a_delivery_after_the_drain_started_queues_the_next_drain(
     assert deliver(client, "orders/create", _order(4), SHOP).status_code == 200
     with app.app_context():
         get_queue().connection.delete(f"{app.config['SETTINGS'].queue_prefix}:inbox-drain-queued")
-    queued = get_queue().count
+    queued = get_queue("ingest").count
     trips.sql.clear(), trips.redis.clear()
     assert deliver(client, "orders/create", _order(5), SHOP).status_code == 200
     assert trips.sql == ["INSERT"]
     assert trips.redis == ["SET", "pipeline"]
-    assert get_queue().count == queued + 1
+    assert get_queue("ingest").count == queued + 1
     drain(app)
     statuses = db.session.scalars(select(InboxDelivery.status)).all()
     assert statuses == ["done", "done"]
@@ -118,11 +118,11 @@ def test_a_duplicate_costs_one_statement_and_no_job(
     installed(fake, SHOP)
     body = _order(3)
     assert deliver(client, "orders/create", body, SHOP, event_id="evt-3").status_code == 200
-    queued = get_queue().count
+    queued = get_queue("ingest").count
     trips.sql.clear(), trips.redis.clear()
     assert deliver(client, "orders/create", body, SHOP, event_id="evt-3").status_code == 200
     assert trips.sql == ["INSERT"] and trips.redis == []
-    assert get_queue().count == queued
+    assert get_queue("ingest").count == queued
     assert db.session.scalar(select(func.count()).select_from(InboxDelivery)) == 1
 
 
