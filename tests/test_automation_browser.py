@@ -3,6 +3,7 @@ the builder's typed step fields."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -47,7 +48,7 @@ def test_merchant_builds_backtests_and_switches_on_an_automation(
         card = page.get_by_test_id("recipe-first_order_vip")
         card.locator("input[name=min_total]").fill("100")
         card.get_by_role("button", name="Use this recipe").click()
-        page.wait_for_url("**/automations/*")
+        page.wait_for_url(re.compile(r".*/automations/\d+$"))  # not /automations/recipes
         value = page.locator(".cond-row").nth(1).locator("input[name=cond_value]")
         value.fill("not a number")
         value.dispatch_event("change")
