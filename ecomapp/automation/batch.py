@@ -44,7 +44,7 @@ from ecomapp.automation.tag_batch import Skipped, TagBatch, applied_result
 from ecomapp.automation.tallies import Tally
 from ecomapp.demo.bulk import insert_rows, reserve_ids
 from ecomapp.extensions import db
-from ecomapp.jobs.queue import clear_wake_flag, enqueue_after_commit, push_now, redis_connection
+from ecomapp.jobs.queue import clear_wake_flag, enqueue_after_commit, wake_job
 from ecomapp.models import (
     Automation,
     Cart,
@@ -124,16 +124,7 @@ def wake_key(args: list[Any]) -> str:
 
 def wake(store_id: int, force: bool = False) -> None:
     """Queue the store's batch job unless one is already queued (force: queue it anyway)."""
-    try:
-        conn = redis_connection()
-        if force:
-            conn.delete(wake_key([store_id]))
-        fresh = bool(conn.set(wake_key([store_id]), 1, nx=True, ex=WAKE_TTL))
-    except Exception as exc:  # Redis down: push_now keeps the job as due work
-        log.warning("engine wake-up of store %s not coalesced (%s)", store_id, exc)
-        fresh = True
-    if fresh:
-        push_now("default", JOB, [store_id], store_id, 1)
+    wake_job(JOB, [store_id], WAKE_TTL, store_id=store_id, force=force)
 
 
 def process_store_events(store_id: int) -> int:

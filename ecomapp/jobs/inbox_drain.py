@@ -11,7 +11,6 @@ side without taking a row twice.
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any
 
@@ -20,11 +19,9 @@ from sqlalchemy import select, update
 
 from ecomapp.extensions import db
 from ecomapp.jobs.ingest import apply_claimed
-from ecomapp.jobs.queue import clear_wake_flag, job_path, push_now, redis_connection
+from ecomapp.jobs.queue import clear_wake_flag, job_path, wake_job
 from ecomapp.models.types import utcnow
 from ecomapp.models.work import InboxDelivery, InboxStatus
-
-log = logging.getLogger(__name__)
 
 # Seconds a lost drain job (dropped by Redis before a worker took it) blocks the next wake-up.
 # Short, because deliveries keep coming: behind a backlog longer than this, another drain is
@@ -40,17 +37,8 @@ def wake_key(args: list[Any] | None = None) -> str:
 
 
 def wake(force: bool = False) -> None:
-    """Queue a drain unless one is queued and not started yet (force: queue one anyway)."""
-    try:
-        conn = redis_connection()
-        if force:
-            conn.delete(wake_key())
-        fresh = bool(conn.set(wake_key(), 1, nx=True, ex=WAKE_TTL))
-    except Exception as exc:  # Redis down: push_now keeps the job as due work
-        log.warning("inbox drain wake-up not coalesced (%s)", exc)
-        fresh = True
-    if fresh:
-        push_now("ingest", DRAIN, [], None, 1)
+    """Queue a drain unless one is queued and not taken yet (force: queue one anyway)."""
+    wake_job(DRAIN, [], WAKE_TTL, queue="ingest", force=force)
 
 
 def drain_inbox() -> int:

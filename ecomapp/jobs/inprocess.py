@@ -6,28 +6,22 @@ import logging
 import threading
 
 from flask import Flask
-from rq import Queue, SimpleWorker
-from rq.job import Job
+from rq import SimpleWorker
 from rq.timeouts import TimerDeathPenalty
 
-from ecomapp.jobs.queue import QUEUES, clear_taken_job_flag, get_queue, redis_connection
-from ecomapp.jobs.runner import set_worker_app, worker_app
+from ecomapp.jobs.queue import QUEUES, TakesWakeFlags, get_queue, redis_connection
+from ecomapp.jobs.runner import set_worker_app
 
 log = logging.getLogger(__name__)
 
 
-class InProcessWorker(SimpleWorker):
+class InProcessWorker(TakesWakeFlags, SimpleWorker):
     """A SimpleWorker that can run in any thread (no signal handlers, timer timeouts)."""
 
     death_penalty_class = TimerDeathPenalty
 
     def _install_signal_handlers(self) -> None:
         return None
-
-    def execute_job(self, job: Job, queue: Queue) -> None:
-        """Clear the taken job's wake-up flag (as the forking worker does), then run it."""
-        clear_taken_job_flag(job, worker_app())
-        super().execute_job(job, queue)
 
     # No command channel: RQ's pub/sub thread waits up to 60 s for a subscription that a burst
     # run may already have dropped, and redis-py's stop() joins it without a timeout, so a

@@ -13,6 +13,7 @@ from redis import Redis
 from rq import Queue
 from rq.exceptions import DuplicateJobError
 from rq.job import Job, JobStatus
+from rq.worker.base import BaseWorker
 from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
@@ -124,6 +125,47 @@ def clear_wake_flag(path: str, args: list[Any]) -> None:
         redis_connection().delete(resolve(maker)(list(args)))
     except Exception as exc:  # Redis down: the flag expires on its own
         log.warning("wake-up flag of %s not cleared (%s)", path, exc)
+
+
+def wake_job(
+    path: str,
+    args: list[Any],
+    ttl: int,
+    store_id: int | None = None,
+    queue: str = "default",
+    force: bool = False,
+) -> None:
+    """Queue path(*args) unless its wake-up flag says one is queued and not taken yet.
+
+    The flag (`WAKE_FLAGS`) is set with `SET NX EX ttl`; only the caller that sets it queues
+    the job. `force` queues one anyway. With Redis down, push_now keeps the job as due work.
+    """
+    from ecomapp.jobs.runner import resolve
+
+    key = resolve(WAKE_FLAGS[path])(list(args))
+    try:
+        conn = redis_connection()
+        if force:
+            conn.delete(key)
+        fresh = bool(conn.set(key, 1, nx=True, ex=ttl))
+    except Exception as exc:
+        log.warning("wake-up of %s not coalesced (%s)", path, exc)
+        fresh = True
+    if fresh:
+        push_now(queue, path, list(args), store_id, 1)
+
+
+class TakesWakeFlags(BaseWorker):
+    """Mixed into an RQ worker class: clears a job's wake-up flag as the worker takes the job
+    (before any fork), so a worker killed between taking a job and starting it blocks no
+    wake-up. It comes first in the bases (`class W(TakesWakeFlags, rq.Worker)`)."""
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        """Clear the taken job's wake-up flag, then run it as the worker class does."""
+        from ecomapp.jobs.runner import worker_app
+
+        clear_taken_job_flag(job, worker_app())
+        super().execute_job(job, queue)
 
 
 def clear_taken_job_flag(job: Job, app: Flask) -> None:

@@ -13,15 +13,14 @@ import time
 
 from flask import Flask
 from redis.exceptions import RedisError
-from rq import Queue, Worker
-from rq.job import Job
+from rq import Worker
 from sqlalchemy.orm import configure_mappers
 
 from ecomapp import create_app
 from ecomapp.extensions import db
 from ecomapp.jobs import clock
-from ecomapp.jobs.queue import QUEUES, clear_taken_job_flag, get_queue, redis_connection
-from ecomapp.jobs.runner import set_worker_app, worker_app
+from ecomapp.jobs.queue import QUEUES, TakesWakeFlags, get_queue, redis_connection
+from ecomapp.jobs.runner import set_worker_app
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +51,8 @@ def prepare_for_fork(app: Flask) -> None:
     gc.freeze()
 
 
-class TakingWorker(Worker):
-    """RQ's forking worker that clears a job's wake-up flag as it takes the job, before the
-    fork: a worker killed between taking a job and starting it then blocks no wake-up."""
-
-    def execute_job(self, job: Job, queue: Queue) -> None:
-        """Clear the taken job's wake-up flag, then run it in a work-horse as RQ does."""
-        clear_taken_job_flag(job, worker_app())
-        super().execute_job(job, queue)
+class TakingWorker(TakesWakeFlags, Worker):
+    """RQ's forking worker, clearing a job's wake-up flag as it takes the job."""
 
 
 def run_worker(app: Flask, burst: bool) -> None:
