@@ -120,6 +120,16 @@ def winback_request(cid: int, email: str) -> Any:
     )
 
 
+def _store_and_emails(store_id: int) -> tuple[Any, dict[int, str]]:
+    """Return the store and every customer's e-mail address by id (read before timing)."""
+    from ecomapp.extensions import db
+    from ecomapp.models import Customer, Store
+
+    store = db.session.get(Store, store_id)
+    assert store is not None
+    return store, {cid: str(email) for cid, email in db.session.query(Customer.id, Customer.email)}
+
+
 def run_mailer(store_id: int, customer_ids: list[int], prefix: str = "bench") -> float:
     """Record one mail per customer as an engine batch does, render and deliver them with the
     mailer's batch jobs; return seconds."""
@@ -129,15 +139,13 @@ def run_mailer(store_id: int, customer_ids: list[int], prefix: str = "bench") ->
     from ecomapp.mail.api import prepare_messages
     from ecomapp.mail.compose import new_message_id
     from ecomapp.mail.delivery import deliver_batch
-    from ecomapp.models import Customer, Message, Store, utcnow
+    from ecomapp.models import Message, utcnow
 
-    store = db.session.get(Store, store_id)
-    assert store is not None
-    emails = dict(db.session.query(Customer.id, Customer.email).all())
+    store, emails = _store_and_emails(store_id)
     started = time.perf_counter()
     rows = []
     for cid in customer_ids:
-        req = winback_request(cid, str(emails[cid]))
+        req = winback_request(cid, emails[cid])
         req.idempotency_key = f"{prefix}:{cid}"
         rows.append(
             {
@@ -161,15 +169,12 @@ def run_send_email(store_id: int, customer_ids: list[int]) -> float:
     from ecomapp.extensions import db
     from ecomapp.mail import send_email
     from ecomapp.mail.delivery import deliver_batch
-    from ecomapp.models import Customer, Store
 
-    store = db.session.get(Store, store_id)
-    assert store is not None
-    emails = dict(db.session.query(Customer.id, Customer.email).all())
+    store, emails = _store_and_emails(store_id)
     started = time.perf_counter()
     ids = []
     for cid in customer_ids:
-        request = winback_request(cid, str(emails[cid]))
+        request = winback_request(cid, emails[cid])
         request.idempotency_key = f"single:{cid}"
         ids.append(send_email(store, request).id)
     db.session.commit()

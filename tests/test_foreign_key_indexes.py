@@ -9,7 +9,8 @@ docs/shopify.md, compliance topics).
 from __future__ import annotations
 
 from flask import Flask
-from sqlalchemy import Table, text
+from sqlalchemy import ForeignKeyConstraint, Table, text
+from sqlalchemy.sql.schema import ColumnCollectionConstraint
 
 from ecomapp.extensions import db
 
@@ -18,9 +19,12 @@ def _led_columns(table: Table) -> set[str]:
     """Return the columns that lead an index, a unique constraint or the primary key."""
     leading = {index.columns[0].name for index in table.indexes if index.columns}
     for constraint in table.constraints:
-        columns = list(getattr(constraint, "columns", []))
-        if columns and not constraint.__class__.__name__.startswith("ForeignKey"):
-            leading.add(columns[0].name)
+        if isinstance(constraint, ColumnCollectionConstraint) and not isinstance(
+            constraint, ForeignKeyConstraint
+        ):
+            columns = list(constraint.columns)
+            if columns:
+                leading.add(columns[0].name)
     return leading
 
 

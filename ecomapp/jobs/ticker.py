@@ -80,8 +80,7 @@ def sweep_inbox(now: datetime | None = None) -> int:
     from ecomapp.jobs.inbox_drain import wake
 
     now = now or utcnow()
-    touched = func.coalesce(InboxDelivery.touched_at, InboxDelivery.received_at)
-    waiting = (InboxDelivery.status == InboxStatus.RECEIVED.value) & (touched <= now - SWEEP_AFTER)
+    waiting = _left(InboxStatus.RECEIVED, now - SWEEP_AFTER)
     late = db.session.scalar(select(InboxDelivery.id).where(waiting).limit(1)) is not None
     rescued = _rescue_claimed(now) + _rescue_retries(now)
     db.session.commit()
@@ -90,11 +89,15 @@ def sweep_inbox(now: datetime | None = None) -> int:
     return rescued
 
 
+def _left(status: InboxStatus, since: datetime) -> Any:
+    """Return the condition: deliveries in `status`, last touched (or received) before `since`."""
+    touched = func.coalesce(InboxDelivery.touched_at, InboxDelivery.received_at)
+    return (InboxDelivery.status == status.value) & (touched <= since)
+
+
 def _rescue_claimed(now: datetime) -> int:
     """Receive again the deliveries a killed job left processing (fail them after MAX_RESCUES)."""
-    stuck = (InboxDelivery.status == InboxStatus.PROCESSING.value) & (
-        func.coalesce(InboxDelivery.touched_at, InboxDelivery.received_at) <= now - STUCK_AFTER
-    )
+    stuck = _left(InboxStatus.PROCESSING, now - STUCK_AFTER)
     rows = db.session.execute(
         select(InboxDelivery.id, InboxDelivery.rescues).where(stuck).limit(BATCH)
     ).all()
@@ -115,9 +118,7 @@ def _rescue_claimed(now: datetime) -> int:
 
 def _rescue_retries(now: datetime) -> int:
     """Queue again the retry jobs Redis lost (a transient failure waiting for its next try)."""
-    stuck = (InboxDelivery.status == InboxStatus.RETRYING.value) & (
-        func.coalesce(InboxDelivery.touched_at, InboxDelivery.received_at) <= now - STUCK_AFTER
-    )
+    stuck = _left(InboxStatus.RETRYING, now - STUCK_AFTER)
     rows = db.session.execute(
         select(InboxDelivery.id, InboxDelivery.rescues, InboxDelivery.store_id)
         .where(stuck)
