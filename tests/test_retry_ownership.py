@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from time_machine import TimeMachineFixture
 
 from ecomapp.extensions import db
 from ecomapp.jobs import get_queue
@@ -21,6 +22,7 @@ from ecomapp.webhooks.inbox import record_delivery
 from tests.factories import make_store
 
 INGEST = "ecomapp.jobs.ingest:ingest_delivery"
+AT = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # a fixed instant of the controllable clock
 
 
 @pytest.fixture
@@ -67,14 +69,17 @@ def _lose_redis() -> None:
     get_queue().connection.flushdb()
 
 
-def test_a_delivery_whose_drain_was_lost_is_drained_once(app: Flask) -> None:
+def test_a_delivery_whose_drain_was_lost_is_drained_once(
+    app: Flask, time_machine: TimeMachineFixture
+) -> None:
     """Given a recorded delivery whose queued drain Redis lost, when the ticker runs every few
     seconds for five minutes, then the sweeper queued one drain, and the delivery is processed
     once."""
+    time_machine.move_to(AT, tick=False)
     store = make_store(platform="demo")
     record_delivery("demo", "lost-1", "customer", b'{"platform_id": "9"}', store_id=store.id)
     _lose_redis()
-    start = utcnow()
+    start = AT
     for seconds in range(0, 300, 5):
         tick(start + timedelta(seconds=seconds))
     assert _queued_drains() == 1
@@ -84,26 +89,32 @@ def test_a_delivery_whose_drain_was_lost_is_drained_once(app: Flask) -> None:
     assert (delivery.status, delivery.attempts, delivery.rescues) == ("done", 1, 0)
 
 
-def test_a_delivery_waiting_in_the_queue_is_not_rescued(app: Flask) -> None:
+def test_a_delivery_waiting_in_the_queue_is_not_rescued(
+    app: Flask, time_machine: TimeMachineFixture
+) -> None:
     """Given a delivery whose drain waits behind a backlog for ten minutes, then the sweeper
     queues no other drain and rescues nothing."""
+    time_machine.move_to(AT, tick=False)
     store = make_store(platform="demo")
     record_delivery("demo", "slow-1", "customer", b'{"platform_id": "9"}', store_id=store.id)
-    start = utcnow()
+    start = AT
     for minute in range(1, 11):
         tick(start + timedelta(minutes=minute))
     assert _queued_drains() == 1
     assert db.session.scalar(select(InboxDelivery.rescues)) == 0
 
 
-def test_a_delivery_left_processing_by_a_killed_drain_is_rescued(app: Flask) -> None:
+def test_a_delivery_left_processing_by_a_killed_drain_is_rescued(
+    app: Flask, time_machine: TimeMachineFixture
+) -> None:
     """Given a delivery claimed by a drain that was killed, when a quarter of an hour passes,
     then the sweeper receives it again and a drain processes it."""
+    time_machine.move_to(AT, tick=False)
     store = make_store(platform="demo")
     record_delivery("demo", "killed-1", "customer", b'{"platform_id": "9"}', store_id=store.id)
     _lose_redis()
     assert claim_next() is not None  # the drain that claimed it died here
-    start = utcnow()
+    start = AT
     tick(start + timedelta(minutes=5))
     assert db.session.scalar(select(InboxDelivery.status)) == "processing"
     tick(start + timedelta(minutes=16))
@@ -114,12 +125,13 @@ def test_a_delivery_left_processing_by_a_killed_drain_is_rescued(app: Flask) -> 
     assert (delivery.status, delivery.attempts, delivery.rescues) == ("done", 2, 1)
 
 
-def test_rescues_are_capped(app: Flask) -> None:
+def test_rescues_are_capped(app: Flask, time_machine: TimeMachineFixture) -> None:
     """Given a delivery whose drain is killed on it again and again, then after MAX_RESCUES
     rescues it is failed, saying it was stranded, and nothing more is queued."""
+    time_machine.move_to(AT, tick=False)
     store = make_store(platform="demo")
     record_delivery("demo", "cursed-1", "customer", b'{"platform_id": "9"}', store_id=store.id)
-    start = utcnow()
+    start = AT
     for hour in range(1, MAX_RESCUES + 4):
         _lose_redis()
         claim_next()  # claimed, then the drain dies on it

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -14,15 +15,17 @@ from flask.testing import FlaskClient
 from redis.client import Pipeline, Redis
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.pool import NullPool
+from time_machine import TimeMachineFixture
 
 from ecomapp.extensions import db
 from ecomapp.jobs.inprocess import drain
 from ecomapp.jobs.queue import get_queue
-from ecomapp.models import InboxDelivery, Store, utcnow
+from ecomapp.models import InboxDelivery, Store
 from tests.fakes.shopify_server import FIXTURES, FakeShopify
 from tests.shopify.support import deliver, installed
 
 SHOP = "super-toys.myshopify.com"
+NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # a fixed instant of the controllable clock
 
 
 @dataclass
@@ -134,13 +137,14 @@ def test_the_pool_does_not_ping_on_checkout(app: Flask) -> None:
 
 
 def test_the_door_survives_connections_the_server_closed(
-    app: Flask, client: FlaskClient, fake: FakeShopify
+    app: Flask, client: FlaskClient, fake: FakeShopify, time_machine: TimeMachineFixture
 ) -> None:
     """Given PostgreSQL closed every pooled connection (a restart), when an order arrives, then
     the door drops them, records the delivery on a fresh connection and answers 200."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the prepared insert is the door's PostgreSQL path")
     installed(fake, SHOP)
+    time_machine.move_to(NOON, tick=False)
     assert deliver(client, "orders/create", _order(6), SHOP).status_code == 200
     db.session.remove()
     outside = create_engine(db.engine.url, poolclass=NullPool)  # not one of the pool's
@@ -163,4 +167,4 @@ def test_the_door_survives_connections_the_server_closed(
     assert row.external_id.startswith("orders/create:") and row.body == _order(7)
     assert row.headers["Topic"] == "orders/create" and row.headers["Shop-Domain"] == SHOP
     assert (row.status, row.attempts, row.rescues, row.store_id) == ("received", 0, 0, store_id)
-    assert rows[0].received_at <= row.received_at <= utcnow()
+    assert row.received_at == NOON  # the app's clock, not the database's
