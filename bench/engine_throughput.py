@@ -10,13 +10,15 @@ PostgreSQL it also starts real worker processes (`python -m ecomapp.jobs.worker`
 store, one then two, and prints
 `engine_worker_events_per_s <rate of one worker> baseline <no-op jobs/s> ratio <x>`,
 `engine_scaleout_2v1 <rate with 2> baseline <rate with 1> ratio <x>` (until the engine's jobs
-are done) and `engine_pipeline_scaleout_2v1` (until every job they queued is done too).
+are done) and `engine_pipeline_scaleout_2v1` (until every job they queued is done too), each
+the median of `--scaleout-rounds` rounds of one worker, then two.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -230,11 +232,31 @@ def worker_rate(store: Store, orders: int, first: int, workers: int) -> tuple[in
     return events, engine, whole
 
 
-def scaleout(store: Store, orders: int) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Return the store's rates with one worker process, then with two: (engine, whole) each."""
-    one = worker_rate(store, orders, 1_000_000, 1)
-    two = worker_rate(store, orders, 2_000_000, 2)
-    return (one[0] / one[1], one[0] / one[2]), (two[0] / two[1], two[0] / two[2])
+def scaleout(
+    store: Store, orders: int, rounds: int
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Return the store's median rates with one worker process and with two: (engine, whole).
+
+    Each round times one worker, then two, on new orders; a round takes a few seconds, so one
+    busy second moves a single round's ratio by a tenth. The medians of `rounds` are reported
+    and every round is printed.
+    """
+    ones, twos = [], []
+    for r in range(rounds):
+        one = worker_rate(store, orders, 1_000_000 + r * orders, 1)
+        two = worker_rate(store, orders, 2_000_000 + r * orders, 2)
+        ones.append((one[0] / one[1], one[0] / one[2]))
+        twos.append((two[0] / two[1], two[0] / two[2]))
+        print(
+            f"scale-out round {r + 1}: one worker {ones[-1][0]:.0f} ev/s, two "
+            f"{twos[-1][0]:.0f} ev/s, ratio {twos[-1][0] / ones[-1][0]:.2f} "
+            f"(whole pipeline {twos[-1][1] / ones[-1][1]:.2f})"
+        )
+    return _medians(ones), _medians(twos)
+
+
+def _medians(pairs: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
 
 
 def event_rate(app: Flask, store: Store, orders: int) -> tuple[int, float, int]:
@@ -260,6 +282,7 @@ QUICK = {
     "customers": 2000,
     "orders": 300,
     "noop_jobs": 300,
+    "scaleout_rounds": 1,
     "backtest_customers": 1000,
     "backtest_days": 365,
 }
@@ -276,6 +299,9 @@ def main() -> None:
     parser.add_argument("--noop-jobs", type=int, default=1000)
     parser.add_argument("--backtest-customers", type=int, default=100_000)
     parser.add_argument("--backtest-days", type=int, default=365)
+    parser.add_argument(
+        "--scaleout-rounds", type=int, default=3, help="one-then-two worker rounds (median)"
+    )
     parser.add_argument("--skip-backtest", action="store_true", help="engine figures only")
     parser.add_argument(
         "--only-backtest", action="store_true", help="backtest figures only (no engine phases)"
@@ -319,7 +345,7 @@ def _run(app: Flask, args: argparse.Namespace) -> None:
     )
     print(f"engine_events_per_s {rate:.1f} baseline {baseline:.1f} ratio {rate / baseline:.2f}")
     if app.config["SETTINGS"].redis_url and db.engine.dialect.name == "postgresql":
-        one, two = scaleout(store, args.orders)
+        one, two = scaleout(store, args.orders, args.scaleout_rounds)
         print(
             f"engine_worker_events_per_s {one[0]:.1f} baseline {baseline:.1f} ratio "
             f"{one[0] / baseline:.2f}"

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.big_store import DEFAULT_DATABASE, recreate_database
+from bench.settle import settle
 
 ROOT = Path(__file__).resolve().parent.parent
 NUMBER = r"([-+0-9.eE]+|inf|nan)"
@@ -190,18 +191,19 @@ def benches(db: str, redis: str) -> list[Bench]:
     ]  # fmt: skip
 
 
-def run(bench: Bench, quick: bool) -> None:
-    """Run one bench, echo its figures as they are read, keep an error instead of raising."""
+def run(bench: Bench, quick: bool, database: str) -> None:
+    """Settle the machine, run one bench, echo its figures, keep an error instead of raising."""
     command = bench.quick if quick else bench.full
     module = command[2].replace(".", "/") + ".py"
     if not (ROOT / module).exists():
         bench.error = f"missing: {module}"
         return
     print(f"== {bench.name}: {' '.join(command[1:])}", flush=True)
-    started = time.perf_counter()
     try:
         if "DATABASE_URL" in bench.env:
             recreate_database(bench.env["DATABASE_URL"])
+        print(f"   ({settle(database).describe()})", flush=True)
+        started = time.perf_counter()
         done = subprocess.run(
             command,
             cwd=ROOT,
@@ -266,7 +268,7 @@ def main() -> None:
         if not args.only or b.name in args.only
     ]
     for bench in chosen:
-        run(bench, args.quick)
+        run(bench, args.quick, args.database_url)
     summary(chosen)
 
 
