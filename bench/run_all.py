@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from bench.big_store import DEFAULT_DATABASE, recreate_database
 from bench.settle import settle
 
 ROOT = Path(__file__).resolve().parent.parent
+LOGS = Path(tempfile.gettempdir()) / "ecomapp-bench"  # each bench's whole output, per run
 NUMBER = r"([-+0-9.eE]+|inf|nan)"
 FIGURE = re.compile(rf"^(\S+)\s+{NUMBER}\s+baseline\s+{NUMBER}\s+ratio\s+{NUMBER}x?\s*$")
 # Figures without a baseline of their own (latencies, backtest rates): `<name> <value> …`.
@@ -217,6 +219,8 @@ def run(bench: Bench, quick: bool, database: str) -> None:
         bench.error = f"timed out after {bench.timeout:.0f}s"
         return
     output = done.stdout + "\n" + done.stderr
+    LOGS.mkdir(parents=True, exist_ok=True)
+    (LOGS / f"{bench.name}.log").write_text(output)
     bench.figures = [] if done.returncode else bench.parse(output)
     if done.returncode or not bench.figures:
         tail = " | ".join(done.stderr.strip().splitlines()[-2:])
@@ -228,7 +232,8 @@ def run(bench: Bench, quick: bool, database: str) -> None:
         bench.figures = bench.parse(output)  # figures printed before a failure still count
     for f in bench.figures:
         print(f"{f.name} {f.value:g} baseline {f.baseline:g} ratio {f.ratio:.2f}", flush=True)
-    print(f"   ({time.perf_counter() - started:.0f}s{', ' + bench.error if bench.error else ''})")
+    took = f"{time.perf_counter() - started:.0f}s{', ' + bench.error if bench.error else ''}"
+    print(f"   ({took}; its whole output: {LOGS / bench.name}.log)")
 
 
 def _goal(f: Figure, quick: bool) -> tuple[str, str]:
