@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from html.parser import HTMLParser
 from typing import Any
+
+from lxml import etree
 
 from ecomapp.mail.sandbox import render_text
 
@@ -56,48 +57,54 @@ def wrap(body_html: str, subject: str, store: dict[str, Any], **links: str | Non
     return render_text(LAYOUT, context)
 
 
-_BLOCK = {"p", "div", "tr", "table", "h1", "h2", "h3", "h4", "ul", "ol", "section", "br", "hr"}
+_BLOCK = frozenset(
+    {"p", "div", "tr", "table", "h1", "h2", "h3", "h4", "ul", "ol", "section", "br", "hr"}
+)
+_VOID = frozenset({"br", "hr"})  # a line break once, however it is written (<br>, <br/>)
+_HIDDEN = frozenset({"style", "script", "title", "head"})
+_LINK = ("http://", "https://", "mailto:")
+_SPACE = re.compile(r"\s+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+# Comments are dropped while parsing, so the text either side of one stays one run.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
 
 
-class _TextParser(HTMLParser):
+def _opening(tag: str) -> str:
+    if tag == "li":
+        return "\n- "
+    return "\n" if tag in _BLOCK else ""
+
+
+def _closing(element: etree._Element) -> str:
+    tag = element.tag
+    if tag == "a":
+        href = element.get("href")
+        return f" ({href})" if href and href.startswith(_LINK) else ""
+    return "\n" if tag in _BLOCK and tag not in _VOID else ""
+
+
+def _text_parts(root: etree._Element) -> list[str]:
     """Collect readable text: links become 'text (url)', blocks become lines."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._href: list[str | None] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("style", "script", "title", "head"):
-            self._skip += 1
-        elif tag == "a":
-            self._href.append(dict(attrs).get("href"))
-        elif tag == "li":
-            self.parts.append("\n- ")
-        elif tag in _BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "script", "title", "head"):
-            self._skip = max(0, self._skip - 1)
-        elif tag == "a" and self._href:
-            href = self._href.pop()
-            if href and href.startswith(("http://", "https://", "mailto:")):
-                self.parts.append(f" ({href})")
-        elif tag in _BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(re.sub(r"\s+", " ", data))
+    parts: list[str] = []
+    hidden = 0
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        tag = str(element.tag)
+        if event == "start":
+            hidden += tag in _HIDDEN
+            parts.append(_opening(tag))
+            if element.text and not hidden:
+                parts.append(_SPACE.sub(" ", element.text))
+            continue
+        hidden -= tag in _HIDDEN
+        parts.append(_closing(element))
+        if element.tail and not hidden:
+            parts.append(_SPACE.sub(" ", element.tail))
+    return parts
 
 
 def html_to_text(html: str) -> str:
-    """Derive a plain-text part from HTML."""
-    parser = _TextParser()
-    parser.feed(html)
-    parser.close()
-    text = unescape("".join(parser.parts))
+    """Derive a plain-text part from HTML (parsed by libxml2, as a browser would mend it)."""
+    root = etree.fromstring(html, _PARSER) if html.strip() else None
+    text = unescape("".join(_text_parts(root))) if root is not None else ""
     lines = [line.strip() for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip() + "\n"
