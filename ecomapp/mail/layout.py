@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import secrets
+from functools import lru_cache
 from html import unescape
 from typing import Any
 
 from lxml import etree
+from markupsafe import Markup, escape
 
-from ecomapp.mail.sandbox import render_text
+from ecomapp.mail.languages import current_mail_language, layout_text, mail_language
+from ecomapp.mail.sandbox import MAX_OUTPUT_CHARS, render_text
 
 LAYOUT = """<!doctype html>
 <html lang="{{ lang }}"><head><meta charset="utf-8">
@@ -42,12 +46,48 @@ LAYOUT = """<!doctype html>
 alt="" style="display:block;border:0;width:1px;height:1px">{% endif %}</body></html>"""
 
 
+# Where each mail's own values go in a layout rendered ahead (letters only: escaping keeps them).
+_HOLE = f"ecomappHole{secrets.token_hex(8)}"
+_HOLES = re.compile(f"{_HOLE}([a-z_]+){_HOLE}")
+
+
 def wrap(body_html: str, subject: str, store: dict[str, Any], **links: str | None) -> str:
-    """Return the full e-mail HTML: branded header, body, footer with address and links."""
-    from markupsafe import Markup
+    """Return the full e-mail HTML: branded header, body, footer with address and links.
 
-    from ecomapp.mail.languages import current_mail_language, layout_text
+    The layout is rendered once per store, language and set of links, with holes where a
+    mail's body, subject and links go; each mail fills them in, escaped as the template
+    escapes them. A layout whose holes do not come out one each is rendered per mail.
+    """
+    present = tuple(sorted(name for name, url in links.items() if url))
+    try:
+        skeleton = _skeleton(current_mail_language(), tuple(store.items()), present)
+    except TypeError:  # a store value that cannot be a cache key
+        skeleton = None
+    if skeleton is None:
+        return _render(body_html, subject, store, links)
+    values = {"body": body_html, "subject": str(escape(subject))}
+    values |= {name: str(escape(links[name])) for name in present}
+    html = "".join(values[part] if i % 2 else part for i, part in enumerate(skeleton))
+    if len(html) > MAX_OUTPUT_CHARS:  # refused by the render, with its message
+        return _render(body_html, subject, store, links)
+    return html
 
+
+@lru_cache(maxsize=64)
+def _skeleton(
+    language: str, store: tuple[tuple[str, Any], ...], links: tuple[str, ...]
+) -> tuple[str, ...] | None:
+    """Return the layout split at its holes (text, hole name, text …), or None."""
+    holes = {name: f"{_HOLE}{name}{_HOLE}" for name in ("body", "subject", *links)}
+    with mail_language(language):
+        html = _render(holes["body"], holes["subject"], dict(store), {k: holes[k] for k in links})
+    pieces = tuple(_HOLES.split(html))
+    if sorted(pieces[1::2]) != sorted(holes):
+        return None
+    return pieces
+
+
+def _render(body_html: str, subject: str, store: dict[str, Any], links: dict[str, Any]) -> str:
     words = {
         "lang": current_mail_language(),
         "why": layout_text("why", store=store["name"]),
@@ -86,18 +126,20 @@ def _closing(element: etree._Element) -> str:
 def _text_parts(root: etree._Element) -> list[str]:
     """Collect readable text: links become 'text (url)', blocks become lines."""
     parts: list[str] = []
-    hidden = 0
-    for event, element in etree.iterwalk(root, events=("start", "end")):
+    walk = etree.iterwalk(root, events=("start", "end"))
+    for event, element in walk:
         tag = str(element.tag)
         if event == "start":
-            hidden += tag in _HIDDEN
+            if tag in _HIDDEN:
+                walk.skip_subtree()  # its end (and tail) still comes
+                continue
             parts.append(_opening(tag))
-            if element.text and not hidden:
+            if element.text:
                 parts.append(_SPACE.sub(" ", element.text))
             continue
-        hidden -= tag in _HIDDEN
-        parts.append(_closing(element))
-        if element.tail and not hidden:
+        if tag not in _HIDDEN:
+            parts.append(_closing(element))
+        if element.tail:
             parts.append(_SPACE.sub(" ", element.tail))
     return parts
 
