@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import case, update
+from sqlalchemy import Integer, String, bindparam, case, func, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from ecomapp.extensions import db
 from ecomapp.jobs import PermanentError, TransientError
@@ -43,6 +44,30 @@ def set_rows(ids: Sequence[int], **values: object) -> None:
         update(Message)
         .where(one_of(Message.id, ids))
         .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def set_rows_each(column: str, values: dict[int, str | None], **same: object) -> None:
+    """Set `column` of each given row to its own value (and `same` on all) in one UPDATE.
+
+    On PostgreSQL the pairs are two array parameters joined with unnest (a CASE of 500
+    branches cost the client and the server a 1,000-parameter statement to parse)."""
+    if db.engine.dialect.name != "postgresql":
+        set_rows(list(values), **{column: case(values, value=Message.id)}, **same)
+        return
+    pairs = (
+        func.unnest(
+            bindparam(None, list(values), type_=ARRAY(Integer)),
+            bindparam(None, list(values.values()), type_=ARRAY(String)),
+        )
+        .table_valued("id", "value")
+        .render_derived()
+    )
+    db.session.execute(
+        update(Message)
+        .where(Message.id == pairs.c.id)
+        .values(**{column: pairs.c.value}, **same)
         .execution_options(synchronize_session=False)
     )
 
@@ -180,15 +205,16 @@ class Group:
     def _mark_sent(self) -> None:
         """Mark the sent rows in one UPDATE and commit, then forget the group's marker."""
         if self.sent:
-            has_ids = any(self.sent.values())
-            set_rows(
-                list(self.sent),
-                status=MessageStatus.SENT.value,
-                sent_at=utcnow(),
-                backend=self.backend.name,
-                error=None,
-                provider_id=case(self.sent, value=Message.id) if has_ids else None,
-            )
+            done = {
+                "status": MessageStatus.SENT.value,
+                "sent_at": utcnow(),
+                "backend": self.backend.name,
+                "error": None,
+            }
+            if any(self.sent.values()):
+                set_rows_each("provider_id", self.sent, **done)
+            else:
+                set_rows(list(self.sent), provider_id=None, **done)
             self.sent = {}
         db.session.commit()
         if self.marker:
