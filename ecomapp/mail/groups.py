@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import Integer, String, bindparam, case, func, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import String, update
 
 from ecomapp.extensions import db
 from ecomapp.jobs import PermanentError, TransientError
@@ -26,7 +25,7 @@ from ecomapp.mail import inflight, policy
 from ecomapp.mail.backends import DeliveryUnknown, MailBackend, RecipientRejected
 from ecomapp.mail.compose import outgoing
 from ecomapp.mail.effective_settings import EffectiveSettings
-from ecomapp.mail.sql import one_of
+from ecomapp.mail.sql import one_of, update_by_id
 from ecomapp.mail.suppressions import suppress
 from ecomapp.models import Message, MessageStatus, Store, SuppressionReason, utcnow
 
@@ -44,30 +43,6 @@ def set_rows(ids: Sequence[int], **values: object) -> None:
         update(Message)
         .where(one_of(Message.id, ids))
         .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def set_rows_each(column: str, values: dict[int, str | None], **same: object) -> None:
-    """Set `column` of each given row to its own value (and `same` on all) in one UPDATE.
-
-    On PostgreSQL the pairs are two array parameters joined with unnest (a CASE of 500
-    branches cost the client and the server a 1,000-parameter statement to parse)."""
-    if db.engine.dialect.name != "postgresql":
-        set_rows(list(values), **{column: case(values, value=Message.id)}, **same)
-        return
-    pairs = (
-        func.unnest(
-            bindparam(None, list(values), type_=ARRAY(Integer)),
-            bindparam(None, list(values.values()), type_=ARRAY(String)),
-        )
-        .table_valued("id", "value")
-        .render_derived()
-    )
-    db.session.execute(
-        update(Message)
-        .where(Message.id == pairs.c.id)
-        .values(**{column: pairs.c.value}, **same)
         .execution_options(synchronize_session=False)
     )
 
@@ -211,8 +186,10 @@ class Group:
                 "backend": self.backend.name,
                 "error": None,
             }
-            if any(self.sent.values()):
-                set_rows_each("provider_id", self.sent, **done)
+            if any(self.sent.values()):  # each its own: arrays, not a CASE of 500 branches
+                ids = list(self.sent)
+                by_id = {"provider_id": (String(), list(self.sent.values()))}
+                update_by_id(Message, ids, by_id, **done)
             else:
                 set_rows(list(self.sent), provider_id=None, **done)
             self.sent = {}
