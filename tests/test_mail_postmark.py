@@ -8,10 +8,12 @@ from datetime import timedelta
 
 import requests
 import responses
+from flask import Flask
 from responses import matchers
 from sqlalchemy import select, update
 
 from ecomapp.extensions import db
+from ecomapp.mail.delivery import deliver_batch
 from ecomapp.models import DueWork, Message, Suppression, utcnow
 from tests.factories import make_store
 from tests.mail_support import configure_mail, make_customer, queue_mail
@@ -130,3 +132,19 @@ def test_interrupted_send_unknown_to_postmark_is_sent_again(run_jobs: Callable[[
     assert row.status == "sent" and row.provider_id == "pm-3"
     sends = [c for c in responses.calls if c.request.method == "POST"]
     assert len(sends) == 2
+
+
+@responses.activate
+def test_a_batch_records_each_messages_own_postmark_id(app: Flask) -> None:
+    """Given three mails delivered as one batch, then each row keeps its own Postmark id."""
+    for n in (1, 2, 3):
+        responses.post(SEND, json={"ErrorCode": 0, "Message": "OK", "MessageID": f"pm-{n}"})
+    store = _postmark_store()
+    messages = [queue_mail(store, make_customer(store)) for _ in range(3)]
+    deliver_batch([m.id for m in messages])
+    rows = [db.session.get(Message, m.id) for m in messages]
+    assert [(r.status, r.provider_id) for r in rows] == [
+        ("sent", "pm-1"),
+        ("sent", "pm-2"),
+        ("sent", "pm-3"),
+    ]

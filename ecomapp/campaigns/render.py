@@ -7,17 +7,10 @@ recipient then costs string substitution plus the signed tokens of their own lin
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import re
 from dataclasses import dataclass
 from html import escape, unescape
 from typing import Any
-
-from flask import current_app
-from itsdangerous import URLSafeSerializer
 
 from ecomapp.campaigns.blocks import favourite_grid, personal_grids, render_blocks
 from ecomapp.campaigns.favourites import favourite_categories
@@ -26,7 +19,7 @@ from ecomapp.mail.effective_settings import EffectiveSettings
 from ecomapp.mail.languages import mail_language
 from ecomapp.mail.layout import html_to_text, wrap
 from ecomapp.mail.sandbox import render_text
-from ecomapp.mail.signing import CLICK, OPEN, UNSUBSCRIBE, public_url
+from ecomapp.mail.signing import CLICK, OPEN, UNSUBSCRIBE, public_url, tokens
 from ecomapp.mail.variables import store_vars
 from ecomapp.models import CampaignVersion, Store
 
@@ -112,35 +105,13 @@ class GridMaker:
         return out
 
 
-class _Tokens:
-    """itsdangerous URLSafeSerializer tokens with the key derived once (same format, no zlib).
-
-    `loads` of the same serializer accepts them; checked once when made.
-    """
-
-    def __init__(self, secret: str, salt: str) -> None:
-        self.serializer = URLSafeSerializer(secret, salt=salt)
-        self.key = self.serializer.make_signer(salt).derive_key()
-        probe = [1, "https://example.com/"]
-        if self.serializer.loads(self.dumps(probe)) != probe:
-            raise RuntimeError("campaign link tokens would not verify")
-
-    def dumps(self, payload: object) -> str:
-        """Return the signed, URL-safe token of a JSON payload."""
-        body = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode())
-        value = body.rstrip(b"=")
-        mac = hmac.new(self.key, value, hashlib.sha1).digest()
-        return (value + b"." + base64.urlsafe_b64encode(mac).rstrip(b"=")).decode()
-
-
 class Signer:
     """The signed link tokens of mail messages, their keys derived once per batch."""
 
     def __init__(self) -> None:
-        secret = current_app.config["SECRET_KEY"]
-        self.click = _Tokens(secret, CLICK)
-        self.open = _Tokens(secret, OPEN)
-        self.unsubscribe = _Tokens(secret, UNSUBSCRIBE)
+        self.click = tokens(CLICK)
+        self.open = tokens(OPEN)
+        self.unsubscribe = tokens(UNSUBSCRIBE)
         self.base = public_url("/m/")
 
     def values(self, prepared: Prepared, message_id: int) -> dict[str, str]:

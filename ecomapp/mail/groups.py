@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import case, update
+from sqlalchemy import String, update
 
 from ecomapp.extensions import db
 from ecomapp.jobs import PermanentError, TransientError
@@ -25,7 +25,7 @@ from ecomapp.mail import inflight, policy
 from ecomapp.mail.backends import DeliveryUnknown, MailBackend, RecipientRejected
 from ecomapp.mail.compose import outgoing
 from ecomapp.mail.effective_settings import EffectiveSettings
-from ecomapp.mail.sql import one_of
+from ecomapp.mail.sql import one_of, update_by_id
 from ecomapp.mail.suppressions import suppress
 from ecomapp.models import Message, MessageStatus, Store, SuppressionReason, utcnow
 
@@ -180,15 +180,18 @@ class Group:
     def _mark_sent(self) -> None:
         """Mark the sent rows in one UPDATE and commit, then forget the group's marker."""
         if self.sent:
-            has_ids = any(self.sent.values())
-            set_rows(
-                list(self.sent),
-                status=MessageStatus.SENT.value,
-                sent_at=utcnow(),
-                backend=self.backend.name,
-                error=None,
-                provider_id=case(self.sent, value=Message.id) if has_ids else None,
-            )
+            done = {
+                "status": MessageStatus.SENT.value,
+                "sent_at": utcnow(),
+                "backend": self.backend.name,
+                "error": None,
+            }
+            if any(self.sent.values()):  # each its own: arrays, not a CASE of 500 branches
+                ids = list(self.sent)
+                by_id = {"provider_id": (String(), list(self.sent.values()))}
+                update_by_id(Message, ids, by_id, **done)
+            else:
+                set_rows(list(self.sent), provider_id=None, **done)
             self.sent = {}
         db.session.commit()
         if self.marker:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+import secrets
+from functools import lru_cache
 from html import unescape
-from html.parser import HTMLParser
 from typing import Any
 
-from ecomapp.mail.sandbox import render_text
+from lxml import etree
+from markupsafe import Markup, escape
+
+from ecomapp.mail.languages import current_mail_language, layout_text, mail_language
+from ecomapp.mail.sandbox import MAX_OUTPUT_CHARS, render_text
 
 LAYOUT = """<!doctype html>
 <html lang="{{ lang }}"><head><meta charset="utf-8">
@@ -41,12 +46,48 @@ LAYOUT = """<!doctype html>
 alt="" style="display:block;border:0;width:1px;height:1px">{% endif %}</body></html>"""
 
 
+# Where each mail's own values go in a layout rendered ahead (letters only: escaping keeps them).
+_HOLE = f"ecomappHole{secrets.token_hex(8)}"
+_HOLES = re.compile(f"{_HOLE}([a-z_]+){_HOLE}")
+
+
 def wrap(body_html: str, subject: str, store: dict[str, Any], **links: str | None) -> str:
-    """Return the full e-mail HTML: branded header, body, footer with address and links."""
-    from markupsafe import Markup
+    """Return the full e-mail HTML: branded header, body, footer with address and links.
 
-    from ecomapp.mail.languages import current_mail_language, layout_text
+    The layout is rendered once per store, language and set of links, with holes where a
+    mail's body, subject and links go; each mail fills them in, escaped as the template
+    escapes them. A layout whose holes do not come out one each is rendered per mail.
+    """
+    present = tuple(sorted(name for name, url in links.items() if url))
+    try:
+        skeleton = _skeleton(current_mail_language(), tuple(store.items()), present)
+    except TypeError:  # a store value that cannot be a cache key
+        skeleton = None
+    if skeleton is None:
+        return _render(body_html, subject, store, links)
+    values = {"body": body_html, "subject": str(escape(subject))}
+    values |= {name: str(escape(links[name])) for name in present}
+    html = "".join(values[part] if i % 2 else part for i, part in enumerate(skeleton))
+    if len(html) > MAX_OUTPUT_CHARS:  # refused by the render, with its message
+        return _render(body_html, subject, store, links)
+    return html
 
+
+@lru_cache(maxsize=64)
+def _skeleton(
+    language: str, store: tuple[tuple[str, Any], ...], links: tuple[str, ...]
+) -> tuple[str, ...] | None:
+    """Return the layout split at its holes (text, hole name, text …), or None."""
+    holes = {name: f"{_HOLE}{name}{_HOLE}" for name in ("body", "subject", *links)}
+    with mail_language(language):
+        html = _render(holes["body"], holes["subject"], dict(store), {k: holes[k] for k in links})
+    pieces = tuple(_HOLES.split(html))
+    if sorted(pieces[1::2]) != sorted(holes):
+        return None
+    return pieces
+
+
+def _render(body_html: str, subject: str, store: dict[str, Any], links: dict[str, Any]) -> str:
     words = {
         "lang": current_mail_language(),
         "why": layout_text("why", store=store["name"]),
@@ -56,48 +97,56 @@ def wrap(body_html: str, subject: str, store: dict[str, Any], **links: str | Non
     return render_text(LAYOUT, context)
 
 
-_BLOCK = {"p", "div", "tr", "table", "h1", "h2", "h3", "h4", "ul", "ol", "section", "br", "hr"}
+_BLOCK = frozenset(
+    {"p", "div", "tr", "table", "h1", "h2", "h3", "h4", "ul", "ol", "section", "br", "hr"}
+)
+_VOID = frozenset({"br", "hr"})  # a line break once, however it is written (<br>, <br/>)
+_HIDDEN = frozenset({"style", "script", "title", "head"})
+_LINK = ("http://", "https://", "mailto:")
+_SPACE = re.compile(r"\s+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+# Comments are dropped while parsing, so the text either side of one stays one run.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
 
 
-class _TextParser(HTMLParser):
+def _opening(tag: str) -> str:
+    if tag == "li":
+        return "\n- "
+    return "\n" if tag in _BLOCK else ""
+
+
+def _closing(element: etree._Element) -> str:
+    tag = element.tag
+    if tag == "a":
+        href = element.get("href")
+        return f" ({href})" if href and href.startswith(_LINK) else ""
+    return "\n" if tag in _BLOCK and tag not in _VOID else ""
+
+
+def _text_parts(root: etree._Element) -> list[str]:
     """Collect readable text: links become 'text (url)', blocks become lines."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._href: list[str | None] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("style", "script", "title", "head"):
-            self._skip += 1
-        elif tag == "a":
-            self._href.append(dict(attrs).get("href"))
-        elif tag == "li":
-            self.parts.append("\n- ")
-        elif tag in _BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "script", "title", "head"):
-            self._skip = max(0, self._skip - 1)
-        elif tag == "a" and self._href:
-            href = self._href.pop()
-            if href and href.startswith(("http://", "https://", "mailto:")):
-                self.parts.append(f" ({href})")
-        elif tag in _BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(re.sub(r"\s+", " ", data))
+    parts: list[str] = []
+    walk = etree.iterwalk(root, events=("start", "end"))
+    for event, element in walk:
+        tag = str(element.tag)
+        if event == "start":
+            if tag in _HIDDEN:
+                walk.skip_subtree()  # its end (and tail) still comes
+                continue
+            parts.append(_opening(tag))
+            if element.text:
+                parts.append(_SPACE.sub(" ", element.text))
+            continue
+        if tag not in _HIDDEN:
+            parts.append(_closing(element))
+        if element.tail:
+            parts.append(_SPACE.sub(" ", element.tail))
+    return parts
 
 
 def html_to_text(html: str) -> str:
-    """Derive a plain-text part from HTML."""
-    parser = _TextParser()
-    parser.feed(html)
-    parser.close()
-    text = unescape("".join(parser.parts))
+    """Derive a plain-text part from HTML (parsed by libxml2, as a browser would mend it)."""
+    root = etree.fromstring(html, _PARSER) if html.strip() else None
+    text = unescape("".join(_text_parts(root))) if root is not None else ""
     lines = [line.strip() for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip() + "\n"
