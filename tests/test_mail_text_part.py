@@ -23,6 +23,9 @@ CASES = {
         "Body\n",
     ),
     "entities and spaces": ("<p>Tea &amp; pots &middot;\n   Cups&nbsp;</p>", "Tea & pots · Cups\n"),
+    # Text that spells an entity is shown as written, not decoded a second time (a name typed
+    # as "A&lt;B" is escaped to "A&amp;lt;B" in the HTML and must read "A&lt;B" in the text).
+    "an entity spelled in the text": ("<p>A&amp;lt;B &amp;amp; C</p>", "A&lt;B &amp; C\n"),
     "only web and mail links get a URL": (
         '<a href="/relative">a</a> <a href="mailto:hi@shop.example">b</a>',
         "a b (mailto:hi@shop.example)\n",

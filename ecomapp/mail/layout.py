@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import secrets
 from functools import lru_cache
-from html import unescape
 from typing import Any
 
 from lxml import etree
@@ -147,6 +146,6 @@ def _text_parts(root: etree._Element) -> list[str]:
 def html_to_text(html: str) -> str:
     """Derive a plain-text part from HTML (parsed by libxml2, as a browser would mend it)."""
     root = etree.fromstring(html, _PARSER) if html.strip() else None
-    text = unescape("".join(_text_parts(root))) if root is not None else ""
+    text = "".join(_text_parts(root)) if root is not None else ""  # entities decoded once
     lines = [line.strip() for line in text.splitlines()]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip() + "\n"
