@@ -113,7 +113,7 @@ class Bench:
     error: str | None = None
 
 
-# Goals from the issue: figure name pattern → (goal text, test on the figure).
+# Goals from the issues (and one of ours): figure name pattern → (goal text, test on the figure).
 GOALS: list[tuple[str, str, Callable[[Figure], bool]]] = [
     (r"^seed_\d+k_seconds$", "≤ 90 s", lambda f: f.value <= 90),
     (r"^regroup_\d+k_seconds$", "ratio ≤ 2 (UPDATE … CASE)", lambda f: f.ratio <= 2),
@@ -133,7 +133,8 @@ GOALS: list[tuple[str, str, Callable[[Figure], bool]]] = [
     (r"^reco_hit_rate_at_10_vs_popularity$", "ratio ≥ 2", lambda f: f.ratio >= 2),
     (r"^reco_hit_rate_at_10_vs_als$", "ratio ≥ 1 (not below ALS)", lambda f: f.ratio >= 1),
     (r"^reco_train_\d+k_lines_seconds$", "ratio ≤ 2 (plain SciPy)", lambda f: f.ratio <= 2),
-    (r"^mails_per_s$", "ratio ≥ 0.5 (smtplib)", lambda f: f.ratio >= 0.5),
+    # Ours, not issue 13's: automation mail at half of plain smtplib's rate.
+    (r"^mails_per_s$", "ratio ≥ 0.5 (smtplib; our goal)", lambda f: f.ratio >= 0.5),
     (r"^campaign_mails_per_s$", "ratio ≥ 0.5 (smtplib)", lambda f: f.ratio >= 0.5),
     (r"^campaign_workers_for_1m_in_1h$", "≤ 4 workers", lambda f: f.value <= 4),
 ]
