@@ -136,15 +136,20 @@ def test_the_pool_does_not_ping_on_checkout(app: Flask) -> None:
     assert pool._pre_ping is False and pool._recycle > 0
 
 
+def _on_postgresql_at_noon(fake: FakeShopify, time_machine: TimeMachineFixture, why: str) -> None:
+    """Skip on SQLite (saying why); else install the shop and stop the clock at NOON."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip(why)
+    installed(fake, SHOP)
+    time_machine.move_to(NOON, tick=False)
+
+
 def test_the_door_survives_connections_the_server_closed(
     app: Flask, client: FlaskClient, fake: FakeShopify, time_machine: TimeMachineFixture
 ) -> None:
     """Given PostgreSQL closed every pooled connection (a restart), when an order arrives, then
     the door drops them, records the delivery on a fresh connection and answers 200."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("the prepared insert is the door's PostgreSQL path")
-    installed(fake, SHOP)
-    time_machine.move_to(NOON, tick=False)
+    _on_postgresql_at_noon(fake, time_machine, "the prepared insert is the door's PostgreSQL path")
     assert deliver(client, "orders/create", _order(6), SHOP).status_code == 200
     db.session.remove()
     outside = create_engine(db.engine.url, poolclass=NullPool)  # not one of the pool's
@@ -175,10 +180,7 @@ def test_the_body_is_stored_compressed_with_lz4(
 ) -> None:
     """Given the migrated PostgreSQL database, when an order arrives, then its body is stored
     out of line with lz4 (pglz cost the insert half its server CPU) and reads back byte for byte."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite stores a body as it is")
-    installed(fake, SHOP)
-    time_machine.move_to(NOON, tick=False)
+    _on_postgresql_at_noon(fake, time_machine, "SQLite stores a body as it is")
     assert deliver(client, "orders/create", _order(8), SHOP).status_code == 200
     db.session.remove()
     method, body = db.session.execute(
