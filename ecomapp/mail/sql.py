@@ -77,9 +77,9 @@ def update_by_id(
 def insert_new(
     table: Table, rows: list[dict[str, Any]], unique: Sequence[str], returning: str | None = None
 ) -> dict[Any, Any]:
-    """Insert the rows whose `unique` columns match no row yet (a recorded one keeps its row);
-    with `returning` (a column), return every given row's `returning` by its last unique value
-    (the rows share the values of the other unique columns, e.g. one store's).
+    """Insert the rows (dicts with the same keys) whose `unique` columns match no row yet (a
+    recorded one keeps its row); with `returning` (a column), return every given row's
+    `returning` by its last unique value (the rows share the other unique columns' values).
 
     On PostgreSQL one `INSERT … SELECT … FROM unnest(one array per column)`: a multi-row VALUES
     of a thousand rows is a statement of ten thousand placeholders, split by psycopg in Python
@@ -104,16 +104,16 @@ def insert_new(
 
 def _unnest(table: Table, rows: list[dict[str, Any]], key: str) -> tuple[list[str], Any]:
     """Return the column names and a SELECT of the rows' values: one array per column that
-    varies (the `key` column always), one parameter per column that does not (the store, the
-    clock reading)."""
+    varies (the `key` and JSON columns always), one parameter per column that does not (the
+    store, the clock reading)."""
     fixed = python_defaults(table, list(rows[0]))
     varying: dict[str, list[Any]] = {}
     for name in rows[0]:
         values = [row[name] for row in rows]
-        if name != key and values.count(values[0]) == len(values):
-            fixed[name] = values[0]
+        if name == key or isinstance(table.c[name].type, JSON) or not _same(values):
+            varying[name] = values  # JSON always: {"a": 1} == {"a": True} in Python
         else:
-            varying[name] = values
+            fixed[name] = values[0]
     arrays = []
     for name, values in varying.items():
         kind = table.c[name].type
@@ -126,6 +126,12 @@ def _unnest(table: Table, rows: list[dict[str, Any]], key: str) -> tuple[list[st
     ]
     columns += [bindparam(None, value, type_=table.c[n].type) for n, value in fixed.items()]
     return [*varying, *fixed], select(*columns).select_from(given)
+
+
+def _same(values: list[Any]) -> bool:
+    """Return whether all values are equal and of one type (1 == True in Python)."""
+    first = values[0]
+    return all(v == first and type(v) is type(first) for v in values)
 
 
 def _recorded(
