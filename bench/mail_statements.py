@@ -48,13 +48,12 @@ def _timed(phase: str, work: Any, *args: Any) -> Any:
 
 def _engine_path(store_id: int, customer_ids: list[int]) -> None:
     """The engine's way: rows recorded in one insert, rendered and delivered by batch jobs."""
-    from sqlalchemy import insert
-
+    from ecomapp.automation.mail_batch import record_messages
     from ecomapp.extensions import db
     from ecomapp.mail.api import prepare_messages
     from ecomapp.mail.compose import new_message_id
     from ecomapp.mail.delivery import deliver_batch
-    from ecomapp.models import Customer, Message, Store, utcnow
+    from ecomapp.models import Customer, Store, utcnow
 
     store = db.session.get(Store, store_id)
     assert store is not None
@@ -70,7 +69,7 @@ def _engine_path(store_id: int, customer_ids: list[int]) -> None:
     ]  # fmt: skip
 
     def record() -> list[int]:
-        ids = list(db.session.scalars(insert(Message).returning(Message.id), rows))
+        ids = sorted(record_messages(rows).values())
         db.session.commit()
         return ids
 

@@ -5,11 +5,11 @@ Run: python -m bench.mail_throughput [--messages 300] [--database-url postgresql
 Both sides talk to the same aiosmtpd server on loopback in this run. The mailer and the
 campaign sender each run `--rounds` times (median), each run between two smtplib runs whose
 mean is its baseline, so a change of the machine's load during the run moves both sides. The
-mailer side does the
-whole job the automation engine does for a store batch of e-mail steps: the rows recorded with
-one insert (as `automation/mail_batch.py` writes them), `prepare_messages` (sandboxed render,
-layout, link tracking, the rules) and `deliver_batch` (rules, one claim per group, the mail's
-bytes, SMTP on one reused connection behind the in-flight marker, one mark per group). A
+mailer side does the whole job the automation engine does for a store batch of e-mail steps:
+the rows recorded by the engine's own insert (`automation/mail_batch.py`'s `record_messages`),
+`prepare_messages` (sandboxed render, layout, link tracking, the rules) and `deliver_batch`
+(rules, one claim per group, the mail's bytes, SMTP on one reused connection behind the
+in-flight marker, one mark per group). A
 second figure sends the same mails with one `send_email` call each (the per-trigger path: a
 step run alone).
 The baseline sends one pre-rendered message with smtplib over one connection, nothing else.
@@ -133,13 +133,12 @@ def _store_and_emails(store_id: int) -> tuple[Any, dict[int, str]]:
 def run_mailer(store_id: int, customer_ids: list[int], prefix: str = "bench") -> float:
     """Record one mail per customer as an engine batch does, render and deliver them with the
     mailer's batch jobs; return seconds."""
-    from sqlalchemy import insert
-
+    from ecomapp.automation.mail_batch import record_messages
     from ecomapp.extensions import db
     from ecomapp.mail.api import prepare_messages
     from ecomapp.mail.compose import new_message_id
     from ecomapp.mail.delivery import deliver_batch
-    from ecomapp.models import Message, utcnow
+    from ecomapp.models import utcnow
 
     store, emails = _store_and_emails(store_id)
     started = time.perf_counter()
@@ -155,7 +154,7 @@ def run_mailer(store_id: int, customer_ids: list[int], prefix: str = "bench") ->
                 "message_id_header": new_message_id(store), "created_at": utcnow(),
             }
         )  # fmt: skip
-    ids = list(db.session.scalars(insert(Message).returning(Message.id), rows))
+    ids = sorted(record_messages(rows).values())  # the engine's write (`MailBatch.write`)
     db.session.commit()
     prepare_messages(store_id, ids)
     db.session.commit()

@@ -15,7 +15,7 @@ from ecomapp.jobs.ingest import ingest_delivery
 from ecomapp.jobs.inprocess import drain
 from ecomapp.jobs.queue import get_queue
 from ecomapp.mail.subscribers import sweep_messages
-from ecomapp.models import InboxDelivery, JobRecord, Message, RunStep, utcnow
+from ecomapp.models import Event, InboxDelivery, JobRecord, Message, RunStep, utcnow
 from tests.automation_support import count, deliver, effects, make_automation, messages
 from tests.factories import customer_record, make_store, order_record
 
@@ -87,3 +87,34 @@ def test_lost_rendering_job_is_recovered_by_the_mail_sweeper(
     sent = db.session.get(Message, message.id)
     assert sent.status == "sent" and sent.subject and sent.html
     assert sweep_messages() == 0 and len(messages(store)) == 1
+
+
+def test_a_mail_already_recorded_under_a_steps_key_keeps_its_row(
+    run_jobs: Callable[[], None],
+) -> None:
+    """Given a mail already sent under the key of one order's e-mail step, when the batch of two
+    orders runs, then that row is kept as it was (not sent again) and named by its step, and
+    the other order's mail is recorded and sent."""
+    store = make_store()
+    automation = make_automation(store, THANKS)
+    _orders(store, 2)
+    for delivery_id in db.session.scalars(select(InboxDelivery.id)).all():
+        ingest_delivery(delivery_id)
+    db.session.commit()
+    get_queue().empty()
+    first = min(db.session.scalars(select(Event.id).where(Event.type == "order.paid")).all())
+    earlier = Message(
+        store_id=store.id, idempotency_key=f"auto:{automation.id}:v1:e{first}:s1",
+        template_key="vip_welcome", to_email="buyer@example.com", subject="Earlier",
+        status="sent", sent_at=utcnow(),
+    )  # fmt: skip
+    db.session.add(earlier)
+    db.session.commit()
+    process_store_events(store.id)
+    run_jobs()
+    db.session.expire_all()
+    rows = messages(store, "vip_welcome")
+    assert (rows[0].id, rows[0].subject) == (earlier.id, "Earlier")
+    assert len(rows) == 2 and rows[1].status == "sent" and rows[1].subject != "Earlier"
+    steps = db.session.scalars(select(RunStep).where(RunStep.kind == "send_email")).all()
+    assert sorted(s.detail["result"]["message_id"] for s in steps) == [m.id for m in rows]

@@ -11,15 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from ecomapp.automation.actions import template_context
 from ecomapp.automation.conditions import OBJECTS
 from ecomapp.automation.effects import StepContext
-from ecomapp.automation.tallies import upsert
-from ecomapp.extensions import db
 from ecomapp.jobs.queue import enqueue_after_commit
 from ecomapp.mail.compose import new_message_id
+from ecomapp.mail.sql import insert_new
 from ecomapp.mail.variables import json_safe
 from ecomapp.models import EffectLedger, Message, MessageKind, MessageStatus, Store
 from ecomapp.models.types import utcnow
@@ -72,18 +69,7 @@ class MailBatch:
         if not kept:
             return
         now = utcnow()
-        rows = [m.row | {"run_id": m.owner.run_id, "created_at": now} for m in kept]
-        table = Message.__table__
-        stmt = upsert(table).on_conflict_do_nothing(index_elements=["store_id", "idempotency_key"])
-        db.session.execute(stmt, rows)  # a key already recorded keeps its row: sent once
-        ids = dict(
-            db.session.execute(
-                select(table.c.idempotency_key, table.c.id).where(
-                    table.c.store_id == self.store.id,
-                    table.c.idempotency_key.in_([m.key for m in kept]),
-                )
-            ).all()
-        )
+        ids = record_messages([m.row | {"run_id": m.owner.run_id, "created_at": now} for m in kept])
         for mail in kept:
             mail.result["message_id"] = ids.get(mail.key)
         self._ledger(kept, now)
@@ -103,7 +89,11 @@ class MailBatch:
             }
             for m in kept
         ]
-        stmt = upsert(EffectLedger.__table__).on_conflict_do_nothing(
-            index_elements=["store_id", "key"]
-        )
-        db.session.execute(stmt, rows)
+        insert_new(EffectLedger.__table__, rows, ["store_id", "key"])
+
+
+def record_messages(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert one store's message rows (a key already recorded keeps its row: sent once);
+    return every row's message id by idempotency key."""
+    table = Message.__table__
+    return insert_new(table, rows, ["store_id", "idempotency_key"], returning="id")

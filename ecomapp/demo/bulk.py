@@ -8,10 +8,12 @@ processor, so money, tags and times are stored exactly as the ORM stores them.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table, text
+
+from ecomapp.mail.sql import python_defaults
 
 _NOTHING = object()
 _SEQUENCES: dict[str, str] = {}  # PostgreSQL id sequences by table name
@@ -37,17 +39,6 @@ def _sequence(conn: Connection, table: str) -> str:
         found = conn.scalar(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table})
         _SEQUENCES[table] = str(found)
     return _SEQUENCES[table]
-
-
-def _defaults(table: Table, given: Sequence[str]) -> dict[str, Any]:
-    """Return values for the columns the rows leave out that have a Python-side default."""
-    out: dict[str, Any] = {}
-    for column in table.columns:
-        default = column.default
-        if column.name in given or default is None or not hasattr(default, "arg"):
-            continue
-        out[column.name] = default.arg(None) if callable(default.arg) else default.arg
-    return out
 
 
 def _processor(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
@@ -76,7 +67,7 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     """Insert rows (dicts with the same keys, ids included) into table in one stream."""
     if not rows:
         return
-    filled = _defaults(table, list(rows[0]))
+    filled = python_defaults(table, list(rows[0]))
     names = [*rows[0], *filled]
     dialect = conn.dialect
     procs = [_processor(table.columns[n].type, dialect) for n in names]
