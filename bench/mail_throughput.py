@@ -311,7 +311,10 @@ def main() -> None:
                 rounds = bracketed(lambda i: run_campaign(store_id), port, raw, n, args.rounds)
                 render_only = run_render_only(store_id, n)
                 from ecomapp.extensions import db
+                from ecomapp.jobs.queue import QUEUES, get_queue
 
+                for name in QUEUES:  # the jobs its batches queued: nothing here runs them,
+                    get_queue(name).empty()  # and the next bench on this Redis db must not
                 db.session.remove()
                 db.engine.dispose()
     finally:

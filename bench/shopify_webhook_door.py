@@ -247,12 +247,15 @@ def prepare_database(url: str) -> None:
 
 
 def drop_queued_jobs(redis_url: str | None) -> None:
-    """Empty the bench's queue on a real Redis (nothing drains it)."""
+    """Empty the bench's queues on a real Redis (nothing drains them)."""
     if redis_url:
         from redis import Redis
         from rq import Queue
 
-        Queue(f"{QUEUE_PREFIX}-default", connection=Redis.from_url(redis_url)).empty()
+        from ecomapp.jobs.queue import QUEUES
+
+        for name in QUEUES:  # the door wakes inbox drains on `ingest`
+            Queue(f"{QUEUE_PREFIX}-{name}", connection=Redis.from_url(redis_url)).empty()
 
 
 def _percentile(values: list[float], q: float) -> float:
