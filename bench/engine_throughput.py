@@ -33,6 +33,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, select, text
 
+from bench.settle import settle
 from ecomapp import create_app
 from ecomapp.automation.backtest import simulate
 from ecomapp.automation.library import save_automation, set_enabled
@@ -248,8 +249,13 @@ def scaleout(
     and every round is printed.
     """
     ones, twos = [], []
+    url = db.engine.url.render_as_string(hide_password=False)
     for r in range(rounds):
+        # Each side starts on a quiet machine: autovacuum on what the seed and the earlier
+        # phases wrote took a core from the first rounds (1.58 and 1.60 beside a third's 1.73).
+        print(f"scale-out round {r + 1}, one worker: {settle(url).describe()}")
         one = worker_rate(store, orders, 1_000_000 + r * orders, 1)
+        print(f"scale-out round {r + 1}, two workers: {settle(url).describe()}")
         two = worker_rate(store, orders, 2_000_000 + r * orders, 2)
         ones.append((one[0] / one[1], one[0] / one[2]))
         twos.append((two[0] / two[1], two[0] / two[2]))
@@ -335,6 +341,7 @@ def _run(app: Flask, args: argparse.Namespace) -> None:
     started = time.perf_counter()
     store = db.session.get(Store, seed_demo(SeedSize(customers=args.customers)).store_id)
     print(f"seeded {args.customers:,} customers in {time.perf_counter() - started:.1f}s")
+    _settle()
     if args.backtest_customers == args.customers and not args.skip_backtest:
         _backtest(store, args.customers, args.backtest_days)
     for definition in _definitions(args.automations):
