@@ -91,14 +91,13 @@ def _admin(url: str) -> Engine:
 def settle(database_url: str | None, max_wait: float = MAX_WAIT) -> Settled:
     """Checkpoint PostgreSQL, then wait until autovacuum is done and the cores are idle."""
     started = time.perf_counter()
-    postgres = bool(database_url) and make_url(database_url or "").get_backend_name() == (
-        "postgresql"
-    )
+    url = database_url or ""
+    postgres = bool(url) and make_url(url).get_backend_name() == "postgresql"
     if postgres:
-        _checkpoint(database_url or "")
+        _checkpoint(url)
     while True:
         busy = busy_fraction()
-        autovacuum = _autovacuum_workers(database_url or "") if postgres else 0
+        autovacuum = _autovacuum_workers(url) if postgres else 0
         waited = time.perf_counter() - started
         if (busy < BUSY and not autovacuum) or waited >= max_wait:
             return Settled(waited, busy, autovacuum)

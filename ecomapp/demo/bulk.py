@@ -8,12 +8,10 @@ processor, so money, tags and times are stored exactly as the ORM stores them.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table, text
-
-from ecomapp.mail.sql import python_defaults
 
 _NOTHING = object()
 _SEQUENCES: dict[str, str] = {}  # PostgreSQL id sequences by table name
@@ -39,6 +37,17 @@ def _sequence(conn: Connection, table: str) -> str:
         found = conn.scalar(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table})
         _SEQUENCES[table] = str(found)
     return _SEQUENCES[table]
+
+
+def python_defaults(table: Table, given: Sequence[str]) -> dict[str, Any]:
+    """Return values for the columns the rows leave out that have a Python-side default."""
+    out: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if column.name in given or default is None or not hasattr(default, "arg"):
+            continue
+        out[column.name] = default.arg(None) if callable(default.arg) else default.arg
+    return out
 
 
 def _processor(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.types import NullType, TypeEngine
 
+from ecomapp.demo.bulk import python_defaults
 from ecomapp.extensions import db
 
 
@@ -144,14 +145,3 @@ def _recorded(
         *where, one_of(table.c[key], [row[key] for row in rows])
     )
     return dict(db.session.execute(statement).all())
-
-
-def python_defaults(table: Table, given: Sequence[str]) -> dict[str, Any]:
-    """Return values for the columns the rows leave out that have a Python-side default."""
-    out: dict[str, Any] = {}
-    for column in table.columns:
-        default = column.default
-        if column.name in given or default is None or not hasattr(default, "arg"):
-            continue
-        out[column.name] = default.arg(None) if callable(default.arg) else default.arg
-    return out
